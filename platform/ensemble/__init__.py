@@ -1,0 +1,57 @@
+"""Ensemble: a shared platform for a network of centres sociaux."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ensemble.config import load_config
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Application factory: config, extensions, tenancy, blueprints, in that order."""
+    app = Flask(__name__)
+    app.config.from_mapping(load_config(overrides))
+
+    from ensemble import extensions, models  # noqa: F401  (every model registered)
+    from ensemble.accounts import sessions
+    from ensemble.tenancy import switcher
+    from ensemble.web import errors, formatting, i18n, lifecycle
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
+    extensions.csrf.init_app(app)
+    i18n.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    extensions.limiter.init_app(app)
+    sessions.init_app(app)
+    lifecycle.init_app(app)
+    formatting.init_app(app)
+    switcher.init_app(app)
+    errors.init_app(app)
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+    from ensemble.celery_app import celery_init_app
+    from ensemble.cli import register_cli
+
+    celery_init_app(app)
+    register_cli(app)
+    return app
+
+
+def _blueprints():
+    """Every blueprint, in one visible list."""
+    from ensemble.accounts.views import bp as accounts
+    from ensemble.audit.views import bp as audit
+    from ensemble.network.views import bp as network
+    from ensemble.tenancy.views import bp as tenancy
+    from ensemble.web.views import bp as web
+
+    return [web, accounts, tenancy, network, audit]
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parents[2] / "migrations")

@@ -1,0 +1,64 @@
+"""Server-side session ids, kept in Redis.
+
+Flask's session is a signed cookie; on its own it cannot be revoked. Each
+sign-in gets a fresh random id registered in Redis (the session id is renewed
+at sign-in), sign-out deletes it, and a password change deletes every id of
+that person, so a stolen cookie dies with the session.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, current_app, session
+
+from ensemble import redis_urls
+
+
+def _redis():
+    return redis_urls.client(current_app.config["REDIS_URL"])
+
+
+def _lifetime() -> int:
+    return int(current_app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def init_app(app: Flask) -> None:
+    if not app.config["REDIS_URL"]:
+        raise RuntimeError("REDIS_URL is required (sessions and rate limits live in Redis).")
+
+
+def start(user_id: int) -> str:
+    """Forget everything of the previous session and register a new id."""
+    session.clear()
+    sid = secrets.token_urlsafe(32)
+    pipe = _redis().pipeline()
+    pipe.setex(f"ensemble:session:{sid}", _lifetime(), user_id)
+    pipe.sadd(f"ensemble:user-sessions:{user_id}", sid)
+    pipe.expire(f"ensemble:user-sessions:{user_id}", _lifetime())
+    pipe.execute()
+    session["sid"] = sid
+    session.permanent = True
+    return sid
+
+
+def is_live(sid: str | None, user_id: int) -> bool:
+    if not sid:
+        return False
+    return _redis().get(f"ensemble:session:{sid}") == str(user_id)
+
+
+def end() -> None:
+    sid = session.get("sid")
+    if sid:
+        _redis().delete(f"ensemble:session:{sid}")
+    session.clear()
+
+
+def end_all(user_id: int) -> None:
+    """Revoke every session of a person (after a password change)."""
+    key = f"ensemble:user-sessions:{user_id}"
+    sids = _redis().smembers(key)
+    if sids:
+        _redis().delete(*(f"ensemble:session:{sid}" for sid in sids))
+    _redis().delete(key)

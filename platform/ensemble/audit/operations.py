@@ -1,0 +1,101 @@
+"""Writing the audit log. Changes are recorded automatically by a flush hook;
+reads of sensitive data are recorded explicitly with `record_read`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from ensemble.audit.models import AuditAction, AuditEntry
+from ensemble.tenancy import context
+
+
+def _ip() -> str:
+    return (request.remote_addr or "")[:45] if has_request_context() else ""
+
+
+def _row(
+    action: AuditAction,
+    object_type: str,
+    object_id: int | None,
+    *,
+    centre_id: int | None = None,
+    employer_id: int | None = None,
+    federation_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    user_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id if user_id is not None else context.current().user_id,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "centre_id": centre_id,
+        "employer_id": employer_id,
+        "federation_id": federation_id,
+        "details": details or {},
+        "ip_address": _ip(),
+    }
+
+
+def _tenant_of(obj: Any) -> dict[str, int | None]:
+    return {
+        "centre_id": getattr(obj, "centre_id", None),
+        "employer_id": getattr(obj, "employer_id", None),
+        "federation_id": getattr(obj, "federation_id", None),
+    }
+
+
+def record(
+    session: Session,
+    action: AuditAction,
+    object_type: str,
+    object_id: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """Record one event (sign-in, sign-out, password change…)."""
+    session.add(AuditEntry(**_row(action, object_type, object_id, **kwargs)))
+
+
+def record_read(session: Session, obj: Any) -> None:
+    """Record that the current person read `obj` (HR data and other sensitive records)."""
+    record(session, AuditAction.READ, type(obj).__tablename__, obj.id, **_tenant_of(obj))
+
+
+def _changed_fields(obj: Any) -> list[str]:
+    state = inspect(obj)
+    return sorted(
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    )
+
+
+def _log_changes(session: Session, flush_context) -> None:  # noqa: ARG001
+    rows = []
+    for action, objects in (
+        (AuditAction.CREATE, session.new),
+        (AuditAction.UPDATE, session.dirty),
+        (AuditAction.DELETE, session.deleted),
+    ):
+        for obj in objects:
+            if not getattr(obj, "__audited__", False):
+                continue
+            details = {}
+            if action is AuditAction.UPDATE:
+                fields = _changed_fields(obj)
+                if not fields:
+                    continue
+                details = {"fields": fields}
+            rows.append(_row(action, obj.__tablename__, obj.id, details=details, **_tenant_of(obj)))
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)
+
+
+def install(session_class: type[Session]) -> None:
+    """Log every insert, update and delete of models marked `__audited__`."""
+    if not event.contains(session_class, "after_flush", _log_changes):
+        event.listen(session_class, "after_flush", _log_changes)

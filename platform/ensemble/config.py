@@ -1,0 +1,79 @@
+"""Configuration read from the environment.
+
+Production fails fast on a missing required key; development and tests get
+safe defaults (the development tooling fills the database and Redis URLs with
+embedded servers when none is configured).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing."""
+
+
+@dataclass(frozen=True)
+class RoleNames:
+    """PostgreSQL roles, fixed because migrations grant to them by name."""
+
+    owner: str = "ensemble_owner"
+    runtime: str = "ensemble_app"
+    reporting: str = "ensemble_reporting"
+    # NOLOGIN, BYPASSRLS: owns only the SECURITY DEFINER helpers that policies call.
+    rls_helper: str = "ensemble_rls"
+
+
+ROLES = RoleNames()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    env = os.environ
+    environment = env.get("ENSEMBLE_ENV", "development")
+    production = environment == "production"
+    if production:
+        missing = [key for key in REQUIRED_IN_PRODUCTION if not env.get(key)]
+        if missing:
+            raise ConfigurationError("Missing required settings: " + ", ".join(missing))
+    database_url = env.get("DATABASE_URL", "")
+    config = {
+        "ENSEMBLE_ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-only-secret-key-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_BINDS": {
+            "reporting": env.get("DATABASE_REPORTING_URL", database_url),
+        },
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DATABASE_OWNER_URL": env.get("DATABASE_OWNER_URL", ""),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "SESSION_COOKIE_NAME": "ensemble_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment not in ("development", "test"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": environment not in ("development", "test"),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "LANGUAGES": ("fr", "en"),
+        "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        "LOGIN_FAILURE_LIMIT_PER_IP": env.get("LOGIN_FAILURE_LIMIT_PER_IP", "50 per hour"),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if env.get("MAIL_SERVER") else "console"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 587)),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Ensemble <ne-pas-repondre@ensemble.local>"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+    }
+    if overrides:
+        config.update(overrides)
+    return config

@@ -1,0 +1,5 @@
+import sys
+
+from ensemble.devstack.runner import main
+
+sys.exit(main())

@@ -1,0 +1,23 @@
+"""Imports every model so metadata is complete (migrations, tests)."""
+
+from ensemble.accounts.models import Credential, Membership, Role, User
+from ensemble.audit.models import AuditAction, AuditEntry
+from ensemble.network.models import Centre, Employer, EmployerKind, Federation
+from ensemble.sharing.models import Agreement, AgreementKind, AgreementParty, PartyStatus
+
+__all__ = [
+    "Agreement",
+    "AgreementKind",
+    "AgreementParty",
+    "AuditAction",
+    "AuditEntry",
+    "Centre",
+    "Credential",
+    "Employer",
+    "EmployerKind",
+    "Federation",
+    "Membership",
+    "PartyStatus",
+    "Role",
+    "User",
+]

@@ -1,0 +1,43 @@
+"""One REDIS_URL, spelled the way each client wants it.
+
+`redis://host:port/db` works everywhere; a Unix socket (the embedded Redis)
+is `unix:///path?db=N` for redis-py, `redis+socket:///path` for Celery and
+`redis+unix:///path` for the rate limiter.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from urllib.parse import parse_qs, urlparse
+
+import redis
+
+
+def _socket(url: str) -> tuple[str, int] | None:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("unix", "redis+socket", "redis+unix"):
+        return None
+    db = int(parse_qs(parsed.query).get("db", ["0"])[0])
+    return parsed.path, db
+
+
+def for_redis_py(url: str) -> str:
+    sock = _socket(url)
+    return f"unix://{sock[0]}?db={sock[1]}" if sock else url
+
+
+def for_celery(url: str) -> str:
+    sock = _socket(url)
+    return f"redis+socket://{sock[0]}?virtual_host={sock[1]}" if sock else url
+
+
+def for_limiter(url: str) -> str:
+    sock = _socket(url)
+    if sock:
+        return f"redis+unix://{sock[0]}?db={sock[1]}"
+    return url or "memory://"
+
+
+@cache
+def client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(for_redis_py(url), decode_responses=True)

@@ -1,0 +1,52 @@
+"""From a person's memberships to the tenant context of their requests."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ensemble.accounts.models import Membership, Role
+from ensemble.network.models import Centre
+from ensemble.tenancy import context
+from ensemble.tenancy.context import TenantContext
+
+
+def context_for_user(session: Session, user_id: int) -> TenantContext:
+    """Two bounded queries whatever the size of the network: memberships, then their centres."""
+    context.activate(TenantContext(user_id=user_id), session)
+    rows = session.execute(
+        select(
+            Membership.role, Membership.centre_id, Membership.employer_id, Membership.federation_id
+        ).where(Membership.user_id == user_id)
+    ).all()
+    centre_ids = {r.centre_id for r in rows if r.centre_id}
+    director_centre_ids = {r.centre_id for r in rows if r.role == Role.DIRECTOR}
+    hr_employer_ids = {r.employer_id for r in rows if r.employer_id}
+    federation_ids = {r.federation_id for r in rows if r.federation_id}
+    is_admin = any(r.role == Role.ADMIN for r in rows)
+
+    partial = TenantContext(
+        user_id=user_id,
+        centre_ids=frozenset(centre_ids),
+        employer_ids=frozenset(hr_employer_ids),
+        federation_ids=frozenset(federation_ids),
+        is_admin=is_admin,
+    )
+    context.activate(partial, session)
+    centres = session.execute(
+        select(Centre.id, Centre.employer_id, Centre.federation_id).where(
+            or_(Centre.id.in_(centre_ids), Centre.employer_id.in_(hr_employer_ids))
+        )
+    ).all()
+    director_employer_ids = {c.employer_id for c in centres if c.id in director_centre_ids}
+    network_ids = {c.federation_id for c in centres} | federation_ids
+    return TenantContext(
+        user_id=user_id,
+        centre_ids=frozenset(centre_ids),
+        director_centre_ids=frozenset(director_centre_ids),
+        employer_ids=frozenset(hr_employer_ids | director_employer_ids),
+        director_employer_ids=frozenset(director_employer_ids),
+        federation_ids=frozenset(federation_ids),
+        network_ids=frozenset(network_ids),
+        is_admin=is_admin,
+    )

@@ -1,0 +1,64 @@
+"""Landing page and centre pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ensemble.accounts.models import Membership, User
+from ensemble.audit.models import AuditEntry
+from ensemble.audit.views import ACTION_LABELS
+from ensemble.extensions import db
+from ensemble.tenancy import context
+from ensemble.tenancy.resolve import centre_or_404, object_or_404
+from ensemble.tenancy.switcher import ROLE_LABELS
+
+bp = Blueprint("tenancy", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render_template("tenancy/home.html")
+
+
+@bp.route("/c/<centre_slug>/")
+@login_required
+def centre_home(centre_slug: str):
+    centre = centre_or_404(centre_slug)
+    team = db.session.execute(
+        select(Membership, User)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.centre_id == centre.id)
+        .order_by(User.full_name)
+    ).all()
+    is_director = centre.id in context.current().director_centre_ids
+    recent = []
+    if is_director:
+        recent = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.centre_id == centre.id)
+            .order_by(AuditEntry.occurred_at.desc())
+            .limit(5)
+        ).all()
+    return render_template(
+        "tenancy/centre_home.html",
+        centre=centre,
+        team=team,
+        role_labels=ROLE_LABELS,
+        is_director=is_director,
+        recent=recent,
+        action_labels=ACTION_LABELS,
+        current_user=current_user,
+    )
+
+
+@bp.route("/c/<centre_slug>/equipe/<int:membership_id>")
+@login_required
+def member(centre_slug: str, membership_id: int):
+    centre = centre_or_404(centre_slug)
+    membership = object_or_404(Membership, membership_id, centre_id=centre.id)
+    return render_template(
+        "tenancy/member.html", centre=centre, membership=membership, role_labels=ROLE_LABELS
+    )

@@ -1,0 +1,73 @@
+"""Error pages in French. No request ends in a bare 500 page or a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ensemble.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title=_("Le formulaire a expiré"),
+            message=_(
+                "Pour votre sécurité, ce formulaire n’est plus valable. "
+                "Revenez en arrière, rechargez la page et recommencez."
+            ),
+        ), 400
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template(
+            "errors/error.html",
+            code=429,
+            title=_("Trop de tentatives"),
+            message=_(
+                "Trop de tentatives de connexion ont échoué. Par sécurité, "
+                "patientez quelques minutes avant de réessayer."
+            ),
+        ), 429
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        titles = {
+            400: _("Requête incorrecte"),
+            404: _("Page introuvable"),
+            405: _("Action non permise"),
+            410: _("Lien expiré"),
+        }
+        messages = {
+            404: _("Cette page n’existe pas, ou vous n’y avez pas accès."),
+        }
+        return render_template(
+            "errors/error.html",
+            code=error.code,
+            title=titles.get(error.code, _("Erreur")),
+            message=messages.get(error.code, _("La demande n’a pas pu aboutir.")),
+        ), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # A bug, not bad input: roll back so nothing is half-written, log it, answer politely.
+        db.session.rollback()
+        log.exception("Unhandled error")
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title=_("Une erreur est survenue"),
+            message=_(
+                "Rien n’a été enregistré. L’équipe technique a été prévenue ; "
+                "réessayez dans un instant."
+            ),
+        ), 500

@@ -1,0 +1,57 @@
+"""The request lifecycle: the tenant context is set before the view runs, and
+the request is the one place that commits (operations only flush)."""
+
+from __future__ import annotations
+
+from flask import Flask, g, session
+from flask_login import current_user
+
+from ensemble.accounts import sessions
+from ensemble.accounts.models import User
+from ensemble.audit import operations as audit
+from ensemble.extensions import db, login_manager
+from ensemble.tenancy import context
+from ensemble.tenancy.scopes import context_for_user
+
+
+def init_app(app: Flask) -> None:
+    session_class = db.session.session_factory.class_
+    context.install(session_class)
+    audit.install(session_class)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit() or not sessions.is_live(session.get("sid"), int(user_id)):
+            return None
+        ctx = context_for_user(db.session, int(user_id))
+        context.activate(ctx, db.session)
+        g.tenant_context = ctx
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.is_active:
+            context.activate(context.ANONYMOUS, db.session)
+            return None
+        return user
+
+    @app.before_request
+    def reset_context() -> None:
+        # A fresh request starts with no tenant visible; loading the user widens it.
+        g.token = context.activate(context.ANONYMOUS)
+        _ = current_user.is_authenticated
+
+    @app.after_request
+    def commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def restore_context(exc):  # noqa: ARG001
+        token = g.pop("token", None)
+        if token is not None:
+            context.restore(token)

@@ -1,0 +1,51 @@
+"""Platform-wide endpoints: health, language choice."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from sqlalchemy import text
+
+from ensemble import redis_urls
+from ensemble.extensions import db
+from ensemble.web.safety import safe_next_url
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/_ping")
+def ping():
+    """Touches nothing: the framework's ceiling for benchmarks, and a liveness probe."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/sante")
+def health():
+    """Readiness: the database and Redis answer, and when the worker last beat."""
+    checks = {}
+    status = 200
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["base_de_donnees"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        checks["base_de_donnees"] = "indisponible"
+        status = 503
+    try:
+        client = redis_urls.client(current_app.config["REDIS_URL"])
+        client.ping()
+        checks["redis"] = "ok"
+        beat = client.get("ensemble:worker:heartbeat")
+        checks["dernier_battement_worker_s"] = round(time.time() - float(beat), 1) if beat else None
+    except Exception:  # noqa: BLE001
+        checks["redis"] = "indisponible"
+        status = 503
+    return jsonify(checks), status
+
+
+@bp.route("/langue", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(safe_next_url(request.form.get("next")) or url_for("tenancy.home"))

@@ -1,0 +1,1 @@
+"""Tenant data: the demo network and its loader."""
