@@ -460,6 +460,14 @@ def _policies():
 
 
 def downgrade():
+    # Policies that read another table go first, or that table cannot be dropped.
+    for policy_name, table in (
+        ("users_read", "users"),
+        ("credentials_read", "credentials"),
+        ("employers_read", "employers"),
+        ("audit_entries_insert", "audit_entries"),
+    ):
+        op.execute(f"DROP POLICY {policy_name} ON {table}")
     for table in (
         "agreement_parties",
         "agreements",

@@ -21,7 +21,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
     extensions.csrf.init_app(app)
     i18n.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    from ensemble import redis_store
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_store.for_limiter(app.config["REDIS_URL"]))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_NAMESPACE"])
     extensions.limiter.init_app(app)
     sessions.init_app(app)
     lifecycle.init_app(app)

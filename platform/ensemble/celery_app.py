@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from celery import Celery, Task
 from flask import Flask
 
-from ensemble import redis_urls
+from ensemble import redis_store
 from ensemble.extensions import db
 from ensemble.tenancy import context
 
@@ -37,7 +37,7 @@ def celery_init_app(app: Flask) -> Celery:
                 finally:
                     context.restore(token)
 
-    broker = redis_urls.for_celery(app.config["REDIS_URL"])
+    broker = redis_store.for_celery(app.config["REDIS_URL"])
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=broker,
@@ -52,6 +52,7 @@ def celery_init_app(app: Flask) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
+        task_default_queue=app.config["CELERY_QUEUE"],
         include=["ensemble.web.tasks"],
     )
     celery.set_default()
@@ -60,9 +61,9 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 @contextlib.contextmanager
-def single_flight(redis_url: str, name: str, timeout: int = 3600) -> Iterator[bool]:
+def single_flight(name: str, timeout: int = 3600) -> Iterator[bool]:
     """Yields True to the one run holding the lock, False to an overlapping run."""
-    lock = redis_urls.client(redis_url).lock(f"ensemble:lock:{name}", timeout=timeout)
+    lock = redis_store.current().lock(redis_store.key("lock", name), timeout=timeout)
     acquired = lock.acquire(blocking=False)
     try:
         yield acquired
@@ -78,9 +79,7 @@ def without_overlap(name: str) -> Callable:
     def wrap(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def inner(*args, **kwargs):
-            from flask import current_app
-
-            with single_flight(current_app.config["REDIS_URL"], name) as acquired:
+            with single_flight(name) as acquired:
                 if not acquired:
                     return None
                 return fn(*args, **kwargs)

@@ -50,6 +50,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "DATABASE_OWNER_URL": env.get("DATABASE_OWNER_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", ""),
+        "REDIS_NAMESPACE": env.get("REDIS_NAMESPACE", "ensemble"),
+        "CELERY_QUEUE": env.get("CELERY_QUEUE", "ensemble"),
         "SESSION_COOKIE_NAME": "ensemble_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

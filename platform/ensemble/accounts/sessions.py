@@ -12,11 +12,12 @@ import secrets
 
 from flask import Flask, current_app, session
 
-from ensemble import redis_urls
+from ensemble import redis_store
+from ensemble.redis_store import key
 
 
 def _redis():
-    return redis_urls.client(current_app.config["REDIS_URL"])
+    return redis_store.current()
 
 
 def _lifetime() -> int:
@@ -33,9 +34,9 @@ def start(user_id: int) -> str:
     session.clear()
     sid = secrets.token_urlsafe(32)
     pipe = _redis().pipeline()
-    pipe.setex(f"ensemble:session:{sid}", _lifetime(), user_id)
-    pipe.sadd(f"ensemble:user-sessions:{user_id}", sid)
-    pipe.expire(f"ensemble:user-sessions:{user_id}", _lifetime())
+    pipe.setex(key("session", sid), _lifetime(), user_id)
+    pipe.sadd(key("user-sessions", user_id), sid)
+    pipe.expire(key("user-sessions", user_id), _lifetime())
     pipe.execute()
     session["sid"] = sid
     session.permanent = True
@@ -45,20 +46,20 @@ def start(user_id: int) -> str:
 def is_live(sid: str | None, user_id: int) -> bool:
     if not sid:
         return False
-    return _redis().get(f"ensemble:session:{sid}") == str(user_id)
+    return _redis().get(key("session", sid)) == str(user_id)
 
 
 def end() -> None:
     sid = session.get("sid")
     if sid:
-        _redis().delete(f"ensemble:session:{sid}")
+        _redis().delete(key("session", sid))
     session.clear()
 
 
 def end_all(user_id: int) -> None:
     """Revoke every session of a person (after a password change)."""
-    key = f"ensemble:user-sessions:{user_id}"
-    sids = _redis().smembers(key)
+    registry = key("user-sessions", user_id)
+    sids = _redis().smembers(registry)
     if sids:
-        _redis().delete(*(f"ensemble:session:{sid}" for sid in sids))
-    _redis().delete(key)
+        _redis().delete(*(key("session", sid) for sid in sids))
+    _redis().delete(registry)

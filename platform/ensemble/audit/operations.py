@@ -42,6 +42,10 @@ def _row(
 
 
 def _tenant_of(obj: Any) -> dict[str, int | None]:
+    """The tenant whose log receives an entry about `obj`. Shared objects decide
+    for themselves (`audit_tenant`), since their parties span several tenants."""
+    if hasattr(obj, "audit_tenant"):
+        return obj.audit_tenant(context.current())
     return {
         "centre_id": getattr(obj, "centre_id", None),
         "employer_id": getattr(obj, "employer_id", None),
@@ -56,8 +60,11 @@ def record(
     object_id: int | None = None,
     **kwargs: Any,
 ) -> None:
-    """Record one event (sign-in, sign-out, password change…)."""
-    session.add(AuditEntry(**_row(action, object_type, object_id, **kwargs)))
+    """Record one event (sign-in, sign-out, password change…).
+
+    A Core insert without RETURNING: the writer of an entry is not always
+    allowed to read it back (only directors and admins read the log)."""
+    session.execute(insert(AuditEntry.__table__), [_row(action, object_type, object_id, **kwargs)])
 
 
 def record_read(session: Session, obj: Any) -> None:
@@ -92,7 +99,7 @@ def _log_changes(session: Session, flush_context) -> None:  # noqa: ARG001
                 details = {"fields": fields}
             rows.append(_row(action, obj.__tablename__, obj.id, details=details, **_tenant_of(obj)))
     if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+        session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
 def install(session_class: type[Session]) -> None:

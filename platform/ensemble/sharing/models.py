@@ -12,10 +12,11 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ensemble.db import Id, Model, created_at_column, id_column, utcnow
 from ensemble.network.models import Centre, Employer
+from ensemble.tenancy.context import TenantContext
 
 
 class AgreementKind(enum.StrEnum):
@@ -61,13 +62,9 @@ class Agreement(Model):
         ),
     )
 
-    @property
-    def centre_id(self) -> int | None:  # lets the audit log file it under its owner
-        return self.owner_centre_id
-
-    @property
-    def employer_id(self) -> int | None:
-        return self.owner_employer_id
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        """Changes to an agreement go to its owner's log."""
+        return {"centre_id": self.owner_centre_id, "employer_id": self.owner_employer_id}
 
 
 class AgreementParty(Model):
@@ -103,6 +100,14 @@ class AgreementParty(Model):
             unique=True,
         ),
     )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
+        """A party answering for itself writes to its own log; the owner side
+        managing the parties writes to the owner's log."""
+        if self.centre_id in ctx.centre_ids or self.employer_id in ctx.employer_ids:
+            return {"centre_id": self.centre_id, "employer_id": self.employer_id}
+        agreement = self.agreement or object_session(self).get(Agreement, self.agreement_id)
+        return agreement.audit_tenant(ctx)
 
     @property
     def label(self) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 
 from celery import shared_task
-from flask import current_app
 
-from ensemble import redis_urls
+from ensemble import redis_store
 from ensemble.celery_app import periodic, without_overlap
 
 
@@ -16,7 +15,7 @@ from ensemble.celery_app import periodic, without_overlap
 def heartbeat() -> float:
     """Lets /sante tell whether worker and beat are alive."""
     now = time.time()
-    redis_urls.client(current_app.config["REDIS_URL"]).set("ensemble:worker:heartbeat", now, ex=600)
+    redis_store.current().set(redis_store.key("worker", "heartbeat"), now, ex=600)
     return now
 
 

@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from sqlalchemy import text
 
-from ensemble import redis_urls
+from ensemble import redis_store
 from ensemble.extensions import db
 from ensemble.web.safety import safe_next_url
 
@@ -32,10 +32,10 @@ def health():
         checks["base_de_donnees"] = "indisponible"
         status = 503
     try:
-        client = redis_urls.client(current_app.config["REDIS_URL"])
+        client = redis_store.current()
         client.ping()
         checks["redis"] = "ok"
-        beat = client.get("ensemble:worker:heartbeat")
+        beat = client.get(redis_store.key("worker", "heartbeat"))
         checks["dernier_battement_worker_s"] = round(time.time() - float(beat), 1) if beat else None
     except Exception:  # noqa: BLE001
         checks["redis"] = "indisponible"

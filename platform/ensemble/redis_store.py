@@ -1,4 +1,6 @@
-"""One REDIS_URL, spelled the way each client wants it.
+"""Redis access: one REDIS_URL, spelled the way each client wants it, and one
+key namespace (REDIS_NAMESPACE) so that several deployments or test runs can
+share a server without touching each other's keys.
 
 `redis://host:port/db` works everywhere; a Unix socket (the embedded Redis)
 is `unix:///path?db=N` for redis-py, `redis+socket:///path` for Celery and
@@ -11,6 +13,7 @@ from functools import cache
 from urllib.parse import parse_qs, urlparse
 
 import redis
+from flask import current_app
 
 
 def _socket(url: str) -> tuple[str, int] | None:
@@ -41,3 +44,12 @@ def for_limiter(url: str) -> str:
 @cache
 def client(url: str) -> redis.Redis:
     return redis.Redis.from_url(for_redis_py(url), decode_responses=True)
+
+
+def current() -> redis.Redis:
+    """The Redis client of the current app."""
+    return client(current_app.config["REDIS_URL"])
+
+
+def key(*parts: object) -> str:
+    return ":".join([current_app.config["REDIS_NAMESPACE"], *(str(p) for p in parts)])
