@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from ensemble.devstack import bootstrap, embedded
+from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 # Unique per run: several runs may share one server without clobbering each other.
@@ -121,11 +122,21 @@ def database(servers, template_database) -> bootstrap.DatabaseUrls:
     return urls
 
 
+class RequestIsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, fresh session), as in
+    production, even though the test itself holds an app context."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database):
     from ensemble import create_app
 
     application = create_app(TEST_CONFIG)
+    application.test_client_class = RequestIsolatedClient
     yield application
 
 
@@ -163,6 +174,16 @@ def db_session(request, app) -> Iterator:
             connection.close()
             engines[None] = engine
             app.extensions.get("ensemble_outbox", []).clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app):
+    """Rate-limit counters live in Redis, outside the rolled-back transaction."""
+    yield
+    from ensemble.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ ROLES = RoleNames()
 
 def load_config(overrides: dict | None = None) -> dict:
     env = os.environ
-    environment = env.get("ENSEMBLE_ENV", "development")
+    environment = (overrides or {}).get("ENSEMBLE_ENV") or env.get("ENSEMBLE_ENV", "development")
     production = environment == "production"
     if production:
         missing = [key for key in REQUIRED_IN_PRODUCTION if not env.get(key)]

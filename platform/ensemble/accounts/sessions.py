@@ -31,7 +31,10 @@ def init_app(app: Flask) -> None:
 
 def start(user_id: int) -> str:
     """Forget everything of the previous session and register a new id."""
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     sid = secrets.token_urlsafe(32)
     pipe = _redis().pipeline()
     pipe.setex(key("session", sid), _lifetime(), user_id)

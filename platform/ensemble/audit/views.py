@@ -12,8 +12,10 @@ from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.extensions import db
 from ensemble.tenancy import context
 from ensemble.tenancy.resolve import centre_or_404, employer_or_404, object_or_404
+from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("audit", __name__, template_folder="templates")
+object_arg("entry_id", AuditEntry)
 
 ACTION_LABELS = {
     AuditAction.CREATE: _l("Création"),

@@ -13,8 +13,10 @@ from ensemble.extensions import db
 from ensemble.tenancy import context
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
 from ensemble.tenancy.switcher import ROLE_LABELS
+from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("tenancy", __name__, template_folder="templates")
+object_arg("membership_id", Membership)
 
 
 @bp.route("/")

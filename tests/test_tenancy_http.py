@@ -1,0 +1,128 @@
+"""Landing page, tenant pages, switching, 404s and bounded queries."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import sign_in
+from ensemble.accounts.models import Membership, Role
+from ensemble.network.models import Centre, Employer, EmployerKind
+from ensemble.tenancy import context
+from sqlalchemy import func, select
+
+OFFICER = "hugo.carpentier@alma.demo"
+HR_MANAGER = "marion.delattre@rh.demo"
+
+
+def test_landing_lists_every_place_of_a_person(client):
+    sign_in(client, OFFICER)
+    html = client.get("/").get_data(as_text=True)
+    for name in (
+        "Centre Social Alma",
+        "Centre Social Fresnoy Mackellerie",
+        "Centre Social Basse Masure",
+    ):
+        assert name in html
+    assert "Centre Social ECHO" not in html
+
+
+def test_header_switcher_links_each_place_and_marks_the_current_one(client):
+    sign_in(client, OFFICER)
+    html = client.get("/c/basse-masure/").get_data(as_text=True)
+    nav = re.search(r'<nav class="switcher".*?</nav>', html, re.S).group(0)
+    assert nav.count("<a ") == 3
+    current = re.search(r'<a href="([^"]+)"[^>]*aria-current="page"', nav)
+    assert current and current.group(1) == "/c/basse-masure/"
+    # One click: every place is a direct link.
+    assert client.get("/c/fresnoy-mackellerie/").status_code == 200
+
+
+def test_hr_manager_sees_both_employers_as_distinct_places(client):
+    sign_in(client, HR_MANAGER)
+    html = client.get("/").get_data(as_text=True)
+    assert "Association Centre Social Alma" in html and "Association Iciela" in html
+    assert client.get("/e/iciela/").status_code == 200
+    assert client.get("/e/association-alma/").status_code == 200
+    assert client.get("/e/association-echo/").status_code == 404
+    # An HR manager is not a member of the centres themselves.
+    assert client.get("/c/alma/").status_code == 404
+
+
+def test_staff_do_not_get_the_employer_pages(client):
+    sign_in(client, "ines.mercier@alma.demo")
+    assert client.get("/e/association-alma/").status_code == 404
+    assert client.get("/c/alma/journal").status_code == 404
+
+
+def test_unknown_slug_gets_the_french_404_page(client):
+    sign_in(client, OFFICER)
+    for url in ("/c/nexiste-pas/", "/e/nexiste-pas/", "/f/nexiste-pas/", "/pas/une/page"):
+        response = client.get(url)
+        assert response.status_code == 404
+        html = response.get_data(as_text=True)
+        assert "Page introuvable" in html and 'lang="fr"' in html
+
+
+def test_member_page_and_other_centre_member_id(client, demo, db_session):
+    sign_in(client, "claire.vasseur@alma.demo")
+    with context.using(context.system_context(is_admin=True), db_session):
+        alma_member = db_session.scalar(
+            select(Membership.id).where(Membership.centre_id == demo.centre("alma").id).limit(1)
+        )
+        echo_member = db_session.scalar(
+            select(Membership.id).where(Membership.centre_id == demo.centre("echo").id).limit(1)
+        )
+    assert client.get(f"/c/alma/equipe/{alma_member}").status_code == 200
+    assert client.get(f"/c/alma/equipe/{echo_member}").status_code == 404
+    assert client.get("/c/alma/equipe/999999999").status_code == 404
+
+
+def _grow_network(db_session, demo, extra: int) -> None:
+    """Adds `extra` centres (each with its employer and a director) to the Nord network."""
+    nord = demo.federation("nord")
+    director = demo.user("claire.vasseur@alma.demo")
+    with context.using(context.system_context(is_admin=True), db_session):
+        start = db_session.scalar(select(func.count(Centre.id)))
+        for i in range(start, start + extra):
+            employer = Employer(
+                slug=f"bench-employer-{i}",
+                name=f"Association {i}",
+                kind=EmployerKind.ASSOCIATION,
+                city="Lille",
+            )
+            db_session.add(employer)
+            db_session.flush()
+            centre = Centre(
+                slug=f"bench-centre-{i}",
+                name=f"Centre {i}",
+                employer_id=employer.id,
+                federation_id=nord.id,
+                postcode="59000",
+                city="Lille",
+            )
+            db_session.add(centre)
+            db_session.flush()
+            if i % 50 == 0:  # the director belongs to a few of them too
+                db_session.add(
+                    Membership(user_id=director.id, role=Role.STAFF, centre_id=centre.id)
+                )
+        db_session.flush()
+
+
+def test_home_and_switcher_queries_do_not_grow_with_the_network(
+    client, demo, db_session, count_queries
+):
+    sign_in(client, "claire.vasseur@alma.demo")
+
+    def measure() -> tuple[int, int]:
+        with count_queries() as home:
+            assert client.get("/").status_code == 200
+        with count_queries() as centre:
+            assert client.get("/c/alma/").status_code == 200
+        return len(home), len(centre)
+
+    small = measure()
+    _grow_network(db_session, demo, 300)
+    large = measure()
+    assert small == large, (small, large)
+    assert small[0] <= 6 and small[1] <= 10
