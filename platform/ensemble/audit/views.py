@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.extensions import db
 from ensemble.tenancy import context
-from ensemble.tenancy.resolve import centre_or_404, employer_or_404, object_or_404
+from ensemble.tenancy.resolve import MAX_ID, centre_or_404, employer_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -43,7 +43,7 @@ def _page(**tenant: int) -> tuple[list[AuditEntry], int | None]:
     for key, value in tenant.items():
         query = query.where(getattr(AuditEntry, key) == value)
     before = request.args.get("avant", type=int)
-    if before:
+    if before and 0 < before <= MAX_ID:
         query = query.where(AuditEntry.id < before)
     entries = db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE + 1)).all()
     next_before = entries[PAGE_SIZE - 1].id if len(entries) > PAGE_SIZE else None

@@ -3,6 +3,7 @@ never a 403: a 403 would confirm that the centre or the object exists."""
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from flask import abort
@@ -14,23 +15,32 @@ from ensemble.tenancy import context
 
 T = TypeVar("T")
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+MAX_ID = 2**63 - 1  # bigint
+
+
+def _by_slug(model: type[T], slug: str) -> T | None:
+    if not SLUG.fullmatch(slug):
+        return None
+    return db.session.scalar(select(model).where(model.slug == slug))
+
 
 def centre_or_404(slug: str) -> Centre:
-    centre = db.session.scalar(select(Centre).where(Centre.slug == slug))
+    centre = _by_slug(Centre, slug)
     if centre is None or centre.id not in context.current().centre_ids:
         abort(404)
     return centre
 
 
 def employer_or_404(slug: str) -> Employer:
-    employer = db.session.scalar(select(Employer).where(Employer.slug == slug))
+    employer = _by_slug(Employer, slug)
     if employer is None or employer.id not in context.current().employer_ids:
         abort(404)
     return employer
 
 
 def federation_or_404(slug: str) -> Federation:
-    federation = db.session.scalar(select(Federation).where(Federation.slug == slug))
+    federation = _by_slug(Federation, slug)
     if federation is None or federation.id not in context.current().federation_ids:
         abort(404)
     return federation
@@ -39,6 +49,8 @@ def federation_or_404(slug: str) -> Federation:
 def object_or_404(model: type[T], object_id: int, **tenant: int) -> T:
     """Load `model` by id under row-level security and check it belongs to `tenant`
     (e.g. centre_id=…): an id from another tenant, visible or not, is a 404."""
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or any(getattr(obj, key) != value for key, value in tenant.items()):
         abort(404)

@@ -3,7 +3,7 @@ the request is the one place that commits (operations only flush)."""
 
 from __future__ import annotations
 
-from flask import Flask, g, session
+from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
 from ensemble.accounts import sessions
@@ -12,6 +12,8 @@ from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
 from ensemble.tenancy import context
 from ensemble.tenancy.scopes import context_for_user
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +37,15 @@ def init_app(app: Flask) -> None:
             context.activate(context.ANONYMOUS, db.session)
             return None
         return user
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        # PostgreSQL text cannot hold NUL: refuse such input at the door, not with a 500.
+        values = [request.path, *request.args.values()]
+        if request.method == "POST" and request.mimetype in FORM_TYPES:
+            values.extend(v for _, v in request.form.items(multi=True))
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.before_request
     def reset_context() -> None:
