@@ -3,6 +3,7 @@
 
     python3 dev.py start   # the platform with the demo network
     python3 dev.py test    # the whole test suite
+    python3 dev.py lint    # ruff: lint and format check (CI runs it)
 
 Each creates .venv/ and installs the project into it the first time (and again
 when pyproject.toml changes), then runs the real command inside it.
@@ -40,13 +41,17 @@ def ensure_environment() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("start", "test"):
+    if not argv or argv[0] not in ("start", "test", "lint"):
         print(__doc__)
         return 2
     ensure_environment()
     command, rest = argv[0], argv[1:]
     if command == "start":
         args = [str(PYTHON), "-m", "ensemble.devstack", "start", *rest]
+    elif command == "lint":
+        ruff = [str(PYTHON), "-m", "ruff"]
+        checks = subprocess.call([*ruff, "check", "."], cwd=ROOT)
+        return checks or subprocess.call([*ruff, "format", "--check", "."], cwd=ROOT)
     else:
         args = [str(PYTHON), "-m", "pytest", *rest]
     child = subprocess.Popen(args, cwd=ROOT)
