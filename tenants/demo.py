@@ -8,20 +8,33 @@ the directory tables accept writes from admins only.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ensemble.accounts.models import Credential, Membership, Role, User
 from ensemble.accounts.operations import hash_password
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, EmployerKind, Federation
 from ensemble.tenancy import context
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 DEMO_FILE = Path(__file__).with_name("demo_network.toml")
 DEMO_PASSWORD = "ensemble-demo"  # noqa: S105 - documented demo credential
+
+
+@dataclass
+class DemoNetwork:
+    """What the directory loader created, by slug and e-mail, for capability loaders."""
+
+    federations: dict[str, Federation] = field(default_factory=dict)
+    employers: dict[str, Employer] = field(default_factory=dict)
+    centres: dict[str, Centre] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,8 @@ def _upsert(session: Session, model, key: dict, values: dict):
     return obj
 
 
-def load_network(session: Session, network: dict) -> Summary:
-    """Flushes, never commits."""
+def load_network(session: Session, network: dict) -> DemoNetwork:
+    """The directory and the people. Flushes, never commits."""
     federations = {
         f["slug"]: _upsert(
             session,
@@ -86,6 +99,7 @@ def load_network(session: Session, network: dict) -> Summary:
         for c in network["centres"]
     }
     password_hash = hash_password(DEMO_PASSWORD)  # one hash: argon2 is slow on purpose
+    users: dict[str, User] = {}
     for person in network["people"]:
         email = person["email"].lower()
         user = session.scalar(select(User).where(func.lower(User.email) == email))
@@ -98,6 +112,7 @@ def load_network(session: Session, network: dict) -> Summary:
             session.add(Credential(user_id=user.id, password_hash=password_hash))
         else:
             user.full_name = person["name"]
+        users[email] = user
         for m in person["memberships"]:
             scope = {
                 "centre_id": centres[m["centre"]].id if "centre" in m else None,
@@ -110,12 +125,26 @@ def load_network(session: Session, network: dict) -> Summary:
                 {"user_id": user.id, "role": Role(m["role"]), **scope},
                 {"job_title": m.get("job", "")},
             )
-    return Summary(len(federations), len(employers), len(centres), len(network["people"]))
+    return DemoNetwork(federations, employers, centres, users)
+
+
+def capability_loaders() -> list:
+    import tenants.demo_data as package
+
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
 
 
 def load(path: Path = DEMO_FILE) -> Summary:
-    """Load and commit (CLI entry point)."""
+    """Load the directory, then each capability's demo data; commit (CLI entry point)."""
     with context.using(context.system_context(is_admin=True), db.session):
-        summary = load_network(db.session, read_network(path))
-        db.session.commit()
-    return summary
+        net = load_network(db.session, read_network(path))
+        db.session.flush()
+    for module in capability_loaders():
+        module.load(db.session, net)
+        db.session.flush()
+    db.session.commit()
+    return Summary(len(net.federations), len(net.employers), len(net.centres), len(net.users))

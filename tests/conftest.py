@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ensemble.devstack import bootstrap, embedded
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
+
+from ensemble.devstack import bootstrap, embedded
 
 # Unique per run: several runs may share one server without clobbering each other.
 RUN_ID = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -51,6 +52,7 @@ def servers(tmp_path_factory) -> Iterator[dict]:
 
 def _drop_run_databases(admin_url: str) -> None:
     import psycopg
+
     from ensemble.devstack.bootstrap import _libpq
 
     with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
@@ -93,10 +95,10 @@ TEST_CONFIG = {
 @pytest.fixture(scope="session")
 def template_database(servers) -> bootstrap.DatabaseUrls:
     """Migrated with Alembic and loaded with the demo network, once per session."""
-    from ensemble import create_app
-    from ensemble.extensions import db
     from flask_migrate import upgrade
 
+    from ensemble import create_app
+    from ensemble.extensions import db
     from tenants.demo import load
 
     urls = bootstrap.bootstrap(servers["admin_url"], TEMPLATE_DB, recreate=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from conftest import csrf_token, sign_in
+from sqlalchemy import select
+
 from ensemble import mail
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.tenancy import context
-from sqlalchemy import select
+
+from conftest import csrf_token, sign_in
 
 DIRECTOR = "claire.vasseur@alma.demo"
 GENERIC = "Adresse e-mail ou mot de passe incorrect."
@@ -107,6 +109,7 @@ def test_session_cookie_flags(app, client, monkeypatch):
 
 def test_production_refuses_to_start_without_its_required_settings(monkeypatch):
     import pytest
+
     from ensemble.config import ConfigurationError, load_config
 
     monkeypatch.delenv("SECRET_KEY", raising=False)

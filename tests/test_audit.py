@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import sign_in
+from sqlalchemy import select
+
 from ensemble.accounts.models import Membership, Role
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.tenancy import context
-from sqlalchemy import select
+
+from conftest import sign_in
 
 
 def _add_staff(demo, db_session, centre_slug: str, email: str) -> Membership:

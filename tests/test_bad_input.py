@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, sign_in
-from ensemble.tenancy.urls import OBJECT_ARGS, TENANT_ARGS
 from test_isolation_http import SIDES, sample
+
+from ensemble.tenancy.urls import OBJECT_ARGS, TENANT_ARGS
+
+from conftest import csrf_token, sign_in
 
 GARBAGE = [
     {},

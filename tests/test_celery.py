@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+
 from ensemble import redis_store
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
 from ensemble.accounts.models import Membership, User
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
-from sqlalchemy import func, select
-
 from tenants.demo import load_network, read_network
 
 
@@ -32,6 +32,18 @@ def test_the_roubaix_and_montreuil_centres_with_their_employers(demo):
     for slug in ("grand-air", "esperanto", "lounes-matoub"):
         assert demo.centre(slug).employer_id == montreuil.id
     assert demo.centre("sfm-montreuil").employer_id != montreuil.id
+
+
+def test_capability_loaders_are_idempotent(db_session):
+    from tenants.demo import capability_loaders
+
+    with context.using(context.system_context(is_admin=True), db_session):
+        net = load_network(db_session, read_network())
+    for module in capability_loaders():
+        module.load(db_session, net)  # already loaded in the template: must change nothing
+        db_session.flush()
+        module.load(db_session, net)
+        db_session.flush()
 
 
 def test_every_role_has_a_demo_person():

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from conftest import csrf_token
-from ensemble.web.formatting import date_fr, datetime_fr, euros, french_typography
 from flask_babel import force_locale
+
+from ensemble.web.formatting import date_fr, datetime_fr, euros, french_typography
+
+from conftest import csrf_token
 
 
 def test_dates_are_french_in_paris_time(app):

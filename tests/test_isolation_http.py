@@ -11,13 +11,11 @@ with an undeclared argument, fails here.
 from __future__ import annotations
 
 import pytest
-from conftest import sign_in
-from ensemble.accounts.models import Membership
-from ensemble.audit.models import AuditAction, AuditEntry
-from ensemble.audit.operations import record
-from ensemble.tenancy import context
+
 from ensemble.tenancy.urls import OBJECT_ARGS, OPAQUE_ARGS, TENANT_ARGS
-from sqlalchemy import select
+
+from conftest import sign_in
+from samples import load_all
 
 # For each tenant kind: the owner side (B), and an outsider (A) with their own tenant.
 SIDES = {
@@ -42,30 +40,12 @@ SIDES = {
 }
 
 
-def _tenant_columns(demo, kind: str, slug: str) -> dict[str, int]:
-    if kind == "centre":
-        return {"centre_id": demo.centre(slug).id}
-    if kind == "employer":
-        return {"employer_id": demo.employer(slug).id}
-    return {"federation_id": demo.federation(slug).id}
-
-
 def sample(demo, session, model: type, kind: str, slug: str) -> int:
-    """The id of a `model` row belonging to the tenant `slug`, created if needed."""
-    columns = _tenant_columns(demo, kind, slug)
+    """The id of a `model` row belonging to the tenant `slug` (see tests/samples/)."""
+    factory = load_all().get(model)
+    assert factory, f"No sample for {model.__name__}: add one under tests/samples/"
     owner_email = SIDES[kind]["owner"] if slug == SIDES[kind]["slug"] else SIDES[kind]["outsider"]
-    if model is Membership:
-        with context.using(context.system_context(is_admin=True), session):
-            return session.scalar(select(Membership.id).filter_by(**columns).limit(1))
-    if model is AuditEntry:
-        with context.using(demo.context_of(owner_email), session):
-            record(session, AuditAction.READ, "test", None, **columns)
-            return session.scalar(
-                select(AuditEntry.id).filter_by(**columns).order_by(AuditEntry.id.desc()).limit(1)
-            )
-    raise AssertionError(
-        f"No sample for {model.__name__}: add one to tests/test_isolation_http.py::sample"
-    )
+    return factory(demo, session, kind, slug, owner_email)
 
 
 def tenant_rules(app):

@@ -3,10 +3,12 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import TEST_CONFIG, TEST_DB
+from sqlalchemy import create_engine
+
 from ensemble.db import Model
 from ensemble.devstack import bootstrap
-from sqlalchemy import create_engine
+
+from conftest import TEST_CONFIG, TEST_DB
 
 
 def _diff(url: str) -> list:
@@ -32,8 +34,9 @@ def test_models_and_migrations_agree(database):
 def test_downgrade_to_base_and_upgrade_again(servers, template_database):
     import os
 
-    from ensemble import create_app
     from flask_migrate import downgrade, upgrade
+
+    from ensemble import create_app
 
     urls = bootstrap.bootstrap(servers["admin_url"], f"{TEST_DB}_migrations", recreate=True)
     saved = {k: os.environ.get(k) for k in urls.as_env()}

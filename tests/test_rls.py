@@ -7,13 +7,14 @@ later without an isolation test fails `test_every_table_has_an_isolation_case`.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from ensemble.accounts.models import Membership, Role
 from ensemble.audit.models import AuditAction
 from ensemble.sharing import operations as sharing
 from ensemble.sharing.models import AgreementKind, PartyStatus
 from ensemble.tenancy import context
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 ALMA_DIRECTOR = "claire.vasseur@alma.demo"
 FRESNOY_DIRECTOR = "thomas.lefebvre@fresnoy.demo"
@@ -95,7 +96,7 @@ def test_runtime_role_owns_nothing_and_cannot_bypass(db_session):
 
 def test_missing_context_sees_no_row_of_any_table(db_session):
     with context.using(context.ANONYMOUS, db_session):
-        for table in ISOLATION_CASES:
+        for table in schema_tables(db_session):
             assert rows(db_session, f"SELECT count(*) FROM {table}")[0][0] == 0, table  # noqa: S608
 
 
@@ -293,6 +294,7 @@ def test_a_party_that_leaves_loses_access(
 
 def test_reporting_role_is_read_only(database):
     import psycopg
+
     from ensemble.devstack.bootstrap import _libpq
 
     with psycopg.connect(_libpq(database.reporting)) as conn:

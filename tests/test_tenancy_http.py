@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-from conftest import sign_in
+from sqlalchemy import func, select
+
 from ensemble.accounts.models import Membership, Role
 from ensemble.network.models import Centre, Employer, EmployerKind
 from ensemble.tenancy import context
-from sqlalchemy import func, select
+
+from conftest import sign_in
 
 OFFICER = "hugo.carpentier@alma.demo"
 HR_MANAGER = "marion.delattre@rh.demo"

@@ -7,6 +7,7 @@ import sys
 
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+
 from conftest import ROOT
 
 CATALOG = ROOT / "platform/ensemble/translations/en/LC_MESSAGES"

@@ -7,9 +7,10 @@ Create Date: 2026-11-21
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
+
 from ensemble.config import ROLES
 from ensemble.tenancy import rls
-from sqlalchemy.dialects import postgresql
 
 revision = "0001_foundation"
 down_revision = None

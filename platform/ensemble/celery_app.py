@@ -11,6 +11,7 @@ from celery import Celery, Task
 from flask import Flask
 
 from ensemble import redis_store
+from ensemble.discovery import capability_modules
 from ensemble.extensions import db
 from ensemble.tenancy import context
 
@@ -53,7 +54,7 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
         task_default_queue=app.config["CELERY_QUEUE"],
-        include=["ensemble.web.tasks"],
+        include=capability_modules("tasks"),
     )
     celery.set_default()
     app.extensions["celery"] = celery

@@ -11,11 +11,14 @@ from sqlalchemy.orm import joinedload
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.extensions import db
 from ensemble.tenancy import context
+from ensemble.tenancy.navigation import is_centre_director, is_employer_director, section
 from ensemble.tenancy.resolve import MAX_ID, centre_or_404, employer_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 object_arg("entry_id", AuditEntry)
+section("centre", _l("Journal"), "audit.centre_log", order=90, visible=is_centre_director)
+section("employer", _l("Journal"), "audit.employer_log", order=90, visible=is_employer_director)
 
 ACTION_LABELS = {
     AuditAction.CREATE: _l("Création"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -10,9 +11,12 @@ from ensemble.accounts.models import Membership, Role, User
 from ensemble.extensions import db
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
+from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import employer_or_404, federation_or_404
 
 bp = Blueprint("network", __name__, template_folder="templates")
+section("employer", _l("Accueil de l’employeur"), "network.employer_home", order=0)
+section("federation", _l("Le réseau"), "network.federation_home", order=0)
 
 
 @bp.route("/e/<employer_slug>/")

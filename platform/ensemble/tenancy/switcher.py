@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from ensemble.accounts.models import Membership, Role
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, Federation
+from ensemble.tenancy import navigation
 
 ROLE_LABELS = {
     Role.DIRECTOR: _l("Direction"),
@@ -30,6 +31,7 @@ class Place:
     name: str
     roles: tuple
     detail: object
+    tenant_id: int | None = None
 
     @property
     def url(self) -> str:
@@ -51,12 +53,15 @@ def places_for(session: Session, user_id: int) -> list[Place]:
     rows = session.execute(
         select(
             Membership.role,
+            Centre.id.label("centre_id"),
             Centre.slug.label("centre_slug"),
             Centre.name.label("centre_name"),
             Centre.city.label("centre_city"),
             centre_employer.name.label("centre_employer"),
+            Employer.id.label("employer_id"),
             Employer.slug.label("employer_slug"),
             Employer.name.label("employer_name"),
+            Federation.id.label("federation_id"),
             Federation.slug.label("federation_slug"),
             Federation.name.label("federation_name"),
         )
@@ -69,21 +74,30 @@ def places_for(session: Session, user_id: int) -> list[Place]:
     grouped: dict[tuple[str, str], dict] = {}
     for row in rows:
         if row.centre_slug:
-            key = ("centre", row.centre_slug)
+            key, tenant_id = ("centre", row.centre_slug), row.centre_id
             name, detail = row.centre_name, f"{row.centre_city} · {row.centre_employer}"
         elif row.employer_slug:
-            key = ("employer", row.employer_slug)
+            key, tenant_id = ("employer", row.employer_slug), row.employer_id
             name, detail = row.employer_name, _l("Employeur")
         elif row.federation_slug:
-            key = ("federation", row.federation_slug)
+            key, tenant_id = ("federation", row.federation_slug), row.federation_id
             name, detail = row.federation_name, _l("Fédération")
         else:
-            key = ("admin", "admin")
+            key, tenant_id = ("admin", "admin"), None
             name, detail = _l("Administration de la plateforme"), ""
-        entry = grouped.setdefault(key, {"name": name, "detail": detail, "roles": []})
+        entry = grouped.setdefault(
+            key, {"name": name, "detail": detail, "roles": [], "tenant_id": tenant_id}
+        )
         entry["roles"].append(ROLE_LABELS[row.role])
     places = [
-        Place(kind=k, slug=s, name=v["name"], roles=tuple(v["roles"]), detail=v["detail"])
+        Place(
+            kind=k,
+            slug=s,
+            name=v["name"],
+            roles=tuple(v["roles"]),
+            detail=v["detail"],
+            tenant_id=v["tenant_id"],
+        )
         for (k, s), v in grouped.items()
     ]
     return sorted(places, key=lambda p: (KIND_ORDER[p.kind], p.name))
@@ -117,4 +131,11 @@ def current_place() -> Place | None:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_places():
-        return {"places": current_places(), "current_place": current_place()}
+        place = current_place()
+        sections = []
+        if place is not None and place.tenant_id is not None:
+            sections = [
+                (s.label, s.url(place.slug), s.endpoint)
+                for s in navigation.sections_for(place.kind, place.tenant_id)
+            ]
+        return {"places": current_places(), "current_place": place, "tenant_sections": sections}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -11,12 +12,14 @@ from ensemble.audit.models import AuditEntry
 from ensemble.audit.views import ACTION_LABELS
 from ensemble.extensions import db
 from ensemble.tenancy import context
+from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
 from ensemble.tenancy.switcher import ROLE_LABELS
 from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("tenancy", __name__, template_folder="templates")
 object_arg("membership_id", Membership)
+section("centre", _l("Accueil du centre"), "tenancy.centre_home", order=0)
 
 
 @bp.route("/")

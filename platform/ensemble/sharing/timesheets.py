@@ -1,0 +1,37 @@
+"""Where the hours a shared person works come from.
+
+The shared-posts capability compares agreed, scheduled and worked time per
+party. Manual entries are one source; the shared calendar is another. Each
+source registers a reader here, so shared posts read every source without
+importing the capabilities that provide them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+# reader(session, user_id, start, end) -> {centre_id: hours} for [start, end)
+HoursReader = Callable[[Session, int, date, date], dict[int, Decimal]]
+
+SOURCES: dict[str, HoursReader] = {}
+
+
+def time_source(name: str) -> Callable[[HoursReader], HoursReader]:
+    """Decorator: register `reader` as the source of hours called `name`."""
+
+    def register(reader: HoursReader) -> HoursReader:
+        SOURCES[name] = reader
+        return reader
+
+    return register
+
+
+def hours_by_source(
+    session: Session, user_id: int, start: date, end: date
+) -> dict[str, dict[int, Decimal]]:
+    """Hours per centre for one person over [start, end), from every registered source."""
+    return {name: reader(session, user_id, start, end) for name, reader in SOURCES.items()}
