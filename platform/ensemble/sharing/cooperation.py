@@ -1,0 +1,42 @@
+"""Network figures about cooperation itself (shared posts, hours per centre,
+joint answers submitted and won), contributed by the capabilities that own
+that data and read by federation reporting.
+
+A provider is called by the consolidation workers with a session on the
+read-only reporting role; it returns aggregates only, never a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class CooperationFigure:
+    code: str  # stable key, e.g. "shared_posts.count"
+    label: str  # French label
+    unit: str  # "count", "hours", "euros", "fte"
+    centre_id: int  # the centre the figure is attributed to
+    value: Decimal
+
+
+# provider(reporting_session, year) -> figures for every centre of the platform
+CooperationProvider = Callable[[Session, int], list[CooperationFigure]]
+
+PROVIDERS: dict[str, CooperationProvider] = {}
+
+
+def cooperation_provider(name: str) -> Callable[[CooperationProvider], CooperationProvider]:
+    def register(provider: CooperationProvider) -> CooperationProvider:
+        PROVIDERS[name] = provider
+        return provider
+
+    return register
+
+
+def figures_for_year(session: Session, year: int) -> list[CooperationFigure]:
+    return [f for provider in PROVIDERS.values() for f in provider(session, year)]
