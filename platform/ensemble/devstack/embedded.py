@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +31,12 @@ class EmbeddedRedis:
     _server: object
 
     def stop(self) -> None:
+        pid = getattr(self._server, "pid", 0)
         with contextlib.suppress(Exception):
-            self._server.shutdown(save=True, now=True)
+            self._server.shutdown(save=True, now=True, force=True)
+        if pid:  # the SHUTDOWN command answers by closing the socket; make sure it is gone
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
 
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:

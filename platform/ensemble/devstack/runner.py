@@ -72,6 +72,16 @@ def print_welcome(url: str) -> None:
 def start(host: str, port: int) -> int:
     started = prepare_environment()
     children: list[subprocess.Popen] = []
+    stopping = False
+
+    def request_stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    # Ctrl-C reaches every process of the terminal at once; we only note it and
+    # stop the children in order below, instead of dying half-way.
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     try:
         migrate_and_load_demo()
         celery = [sys.executable, "-m", "celery", "-A", "workers"]
@@ -111,13 +121,13 @@ def start(host: str, port: int) -> int:
             )
         )
         print_welcome(f"http://{host}:{port}/")
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.3)
+        if stopping:
+            print("\nArrêt en cours…")
+            return 0
         print("Un processus s’est arrêté ; arrêt de la plateforme.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nArrêt en cours…")
-        return 0
     finally:
         for child in children:
             if child.poll() is None:
