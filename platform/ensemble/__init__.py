@@ -48,10 +48,11 @@ def _blueprints():
     from ensemble.accounts.views import bp as accounts
     from ensemble.audit.views import bp as audit
     from ensemble.network.views import bp as network
+    from ensemble.notifications.views import bp as notifications
     from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
-    return [web, accounts, tenancy, network, audit]
+    return [web, accounts, tenancy, network, audit, notifications]
 
 
 def _migrations_dir() -> str:

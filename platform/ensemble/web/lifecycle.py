@@ -10,6 +10,7 @@ from ensemble.accounts import sessions
 from ensemble.accounts.models import User
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
+from ensemble.notifications import operations as notifications
 from ensemble.tenancy import context
 from ensemble.tenancy.scopes import context_for_user
 
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     context.install(session_class)
     audit.install(session_class)
+    notifications.install(session_class)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None

@@ -1,0 +1,40 @@
+"""A person's notifications (not tenant pages: they follow the person)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ensemble.extensions import db
+from ensemble.notifications import operations
+from ensemble.notifications.models import Notification
+from ensemble.web.safety import safe_next_url
+
+bp = Blueprint("notifications", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def unread_notifications():
+    if current_user and current_user.is_authenticated:
+        return {"unread_notifications": operations.unread_count(db.session, current_user.id)}
+    return {"unread_notifications": 0}
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc())
+        .limit(100)
+    ).all()
+    return render_template("notifications/index.html", items=items)
+
+
+@bp.route("/notifications/lues", methods=["POST"])
+@login_required
+def mark_all_read():
+    operations.mark_read(db.session, current_user.id)
+    return redirect(safe_next_url(request.form.get("next")) or url_for("notifications.index"))

@@ -1,0 +1,85 @@
+"""Notifications: isolated per person, deduplicated, mailed only after commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from ensemble import mail
+from ensemble.extensions import db
+from ensemble.notifications.operations import notify, unread_count
+from ensemble.tenancy import context
+
+from conftest import sign_in
+
+ISOLATED_TABLES = {"notifications"}
+
+
+def _recipient(demo, email):
+    user = demo.user(email)
+    return (user.id, user.email)
+
+
+def test_only_the_recipient_reads_a_notification(demo, db_session):
+    with context.using(demo.context_of("claire.vasseur@alma.demo"), db_session):
+        notify(
+            db_session,
+            [_recipient(demo, "thomas.lefebvre@fresnoy.demo")],
+            "Demande d’intervention",
+            email=False,
+        )
+        # The sender cannot read it back, nor anyone else.
+        assert db_session.execute(text("SELECT count(*) FROM notifications")).scalar() == 0
+    with context.using(demo.context_of("thomas.lefebvre@fresnoy.demo"), db_session):
+        assert db_session.execute(text("SELECT count(*) FROM notifications")).scalar() == 1
+        assert unread_count(db_session, demo.user("thomas.lefebvre@fresnoy.demo").id) == 1
+    with context.using(context.ANONYMOUS, db_session):
+        nested = db_session.begin_nested()
+        try:
+            notify(db_session, [_recipient(demo, "thomas.lefebvre@fresnoy.demo")], "x", email=False)
+            raise AssertionError("an anonymous transaction must not notify")
+        except Exception as exc:  # noqa: BLE001
+            assert "row-level security" in str(exc)
+        nested.rollback()
+
+
+def test_a_reminder_is_never_sent_twice(demo, db_session):
+    recipient = [_recipient(demo, "aicha.ouali@bassemasure.demo")]
+    with context.using(context.system_context(is_admin=True), db_session):
+        assert notify(db_session, recipient, "Échéance J-7", dedup_key="aap:1:j7", email=False) == 1
+        assert notify(db_session, recipient, "Échéance J-7", dedup_key="aap:1:j7", email=False) == 0
+
+
+def test_mail_goes_out_after_commit_only(app, demo):
+    with app.app_context():
+        mail.outbox().clear()
+        with context.using(context.system_context(is_admin=True), db.session):
+            notify(db.session, [_recipient(demo, "aicha.ouali@bassemasure.demo")], "Test")
+            db.session.flush()
+            assert mail.outbox() == []
+            db.session.rollback()
+        assert mail.outbox() == []
+        with context.using(context.system_context(is_admin=True), db.session):
+            notify(db.session, [_recipient(demo, "aicha.ouali@bassemasure.demo")], "Test")
+            db.session.commit()
+        assert [m["Subject"] for m in mail.outbox()] == ["Ensemble : Test"]
+
+
+def test_notifications_page_and_badge(client, demo, db_session):
+    with context.using(context.system_context(is_admin=True), db_session):
+        notify(
+            db_session,
+            [_recipient(demo, "hugo.carpentier@alma.demo")],
+            "Nouvelle demande : atelier numérique",
+            link="/",
+            email=False,
+        )
+        db_session.flush()
+    sign_in(client, "hugo.carpentier@alma.demo")
+    home = client.get("/").get_data(as_text=True)
+    assert 'class="badge">1' in home
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Nouvelle demande\u00a0: atelier numérique" in page
+    from conftest import csrf_token
+
+    client.post("/notifications/lues", data={"csrf_token": csrf_token(client, "/notifications")})
+    assert 'class="badge"' not in client.get("/").get_data(as_text=True)
