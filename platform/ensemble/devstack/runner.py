@@ -4,6 +4,10 @@ With no DATABASE_URL it starts an embedded PostgreSQL, with no REDIS_URL an
 embedded Redis, both keeping their data in .ensemble-data/ between runs. Then
 it creates the roles, runs the migrations, loads the demo network, and starts
 a Celery worker, Celery beat and the web server. Ctrl-C stops everything.
+
+`python -m ensemble.devstack bootstrap`: only the roles and the database, as a
+superuser, for deployments (the docker-compose `migrate` service) that run
+`flask --app ensemble db upgrade` themselves afterwards.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from ensemble.config import ROLES
 from ensemble.devstack import bootstrap, embedded
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,15 +147,44 @@ def start(host: str, port: int) -> int:
         print("Plateforme arrêtée.")
 
 
-def main(argv: list[str] | None = None) -> int:
+def bootstrap_database(admin_url: str, database: str) -> int:
+    """Create the roles and the database (idempotent); never prints a URL, they hold passwords."""
+    bootstrap.bootstrap(admin_url, database)
+    print(
+        f"Base « {database} » prête ; rôles {ROLES.owner}, {ROLES.runtime}, "
+        f"{ROLES.reporting}, {ROLES.rls_helper} à jour."
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ensemble.devstack")
     sub = parser.add_subparsers(dest="command", required=True)
     start_cmd = sub.add_parser("start", help="démarre la plateforme avec le réseau de démo")
     start_cmd.add_argument("--host", default="127.0.0.1")
     start_cmd.add_argument("--port", type=int, default=5000)
+    boot_cmd = sub.add_parser(
+        "bootstrap", help="crée les rôles et la base (en superutilisateur), sans migrer"
+    )
+    # From the environment by default: a password on a command line shows up in `ps`.
+    boot_cmd.add_argument(
+        "--admin-url",
+        default=os.environ.get("DATABASE_ADMIN_URL"),
+        help="URL d’un rôle superutilisateur (défaut : $DATABASE_ADMIN_URL)",
+    )
+    boot_cmd.add_argument("--database", default="ensemble", help="nom de la base (ensemble)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "start":
         return start(args.host, args.port)
+    if args.command == "bootstrap":
+        if not args.admin_url:
+            parser.error("--admin-url ou DATABASE_ADMIN_URL est requis")
+        return bootstrap_database(args.admin_url, args.database)
     return 2
 
 
