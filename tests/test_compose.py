@@ -20,10 +20,12 @@ import psycopg
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT, TEST_DB
+from sqlalchemy.engine import make_url
+
 from ensemble.config import REQUIRED_IN_PRODUCTION, ROLES
 from ensemble.devstack import bootstrap, runner
-from sqlalchemy.engine import make_url
+
+from conftest import ROOT, TEST_DB
 
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
