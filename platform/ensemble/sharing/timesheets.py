@@ -35,3 +35,24 @@ def hours_by_source(
 ) -> dict[str, dict[int, Decimal]]:
     """Hours per centre for one person over [start, end), from every registered source."""
     return {name: reader(session, user_id, start, end) for name, reader in SOURCES.items()}
+
+
+# provider(session, user_id, on) -> {centre_id: agreed share of the person's time, 0–1}
+SharesProvider = Callable[[Session, int, date], dict[int, Decimal]]
+
+SHARE_PROVIDERS: list[SharesProvider] = []
+
+
+def shares_provider(provider: SharesProvider) -> SharesProvider:
+    """Decorator: the shared-posts capability registers how a person's time is split."""
+    SHARE_PROVIDERS.append(provider)
+    return provider
+
+
+def agreed_shares(session: Session, user_id: int, on: date) -> dict[int, Decimal]:
+    """The share of a person's time agreed for each centre on a date (empty if none)."""
+    shares: dict[int, Decimal] = {}
+    for provider in SHARE_PROVIDERS:
+        for centre_id, share in provider(session, user_id, on).items():
+            shares[centre_id] = shares.get(centre_id, Decimal(0)) + share
+    return shares
