@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from conftest import NAMESPACE, ROOT, TEST_CONFIG, clone_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -69,9 +70,10 @@ def live_server(servers, template_database, app) -> Iterator[LiveServer]:
     Everything reaches create_app as overrides: the environment (which the unit
     tests' fixtures set) is left untouched.
     """
+    from werkzeug.serving import make_server
+
     from ensemble import create_app
     from ensemble.extensions import db
-    from werkzeug.serving import make_server
 
     urls = clone_database(servers, "browser")
     namespace = f"{NAMESPACE}-browser"
