@@ -10,7 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    ARRAY,
     CheckConstraint,
     Date,
     Enum,
@@ -24,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ensemble.db import Id, Model, created_at_column, id_column

@@ -13,8 +13,9 @@ import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -385,7 +386,7 @@ def toolbox_for_employer(session: Session, employer_id: int) -> list[ToolboxDocu
     return list(
         session.scalars(
             select(ToolboxDocument)
-            .where(ToolboxDocument.employer_ids.any(employer_id))
+            .where(ToolboxDocument.employer_ids.contains([employer_id]))
             .order_by(ToolboxDocument.title)
         )
     )
@@ -409,3 +410,8 @@ def urgency(item: DueItem, today: date) -> str:
     if item.due_on < today:
         return "overdue"
     return "soon" if (item.due_on - today).days <= DUE_SOON_DAYS else "later"
+
+
+def paris_today() -> date:
+    """Due dates are French calendar dates."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
