@@ -53,3 +53,10 @@ def add_person(demo, db_session):
             return member.id
 
     return add
+
+
+@pytest.fixture
+def french(app):
+    """A request context, to read lazily translated messages (French by default)."""
+    with app.test_request_context("/"):
+        yield

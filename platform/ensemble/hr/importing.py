@@ -82,7 +82,8 @@ def parse_fte(value: object) -> Decimal:
         raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text)) from None
     if not number.is_finite():
         raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text))
-    if percent or number > 1:
+    # "80" means 80 %; "1,5" is a mistake, not 1.5 %.
+    if percent or number >= 10:
         number = number / 100
     if not Decimal(0) < number <= Decimal(1):
         raise ValueProblem(_l("temps de travail hors limites « %(v)s » (entre 0 et 1)", v=text))
