@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ensemble.hr import operations
+from ensemble.hr import operations, rules
 from ensemble.hr.models import (
     Category,
     ContractType,
@@ -226,7 +226,7 @@ ICIELA = (
         "Julie",
         "Référente accueil",
         CDI,
-        1400,
+        1500,
         "0,8",
         ("pile-sainte-elisabeth",),
         "Accueillant",
@@ -401,6 +401,11 @@ def _days(today: date, days: int | None) -> date | None:
 
 def _load_person(session: Session, net, employer_id: int, person: Person, today: date) -> None:
     start = today - timedelta(days=person.started_days_ago)
+    # Long-serving people had their état des lieux on time, the last one at the
+    # latest multiple of 8 years of presence.
+    last_career_review, cycle = None, rules.add_years(start, rules.CAREER_REVIEW_YEARS)
+    while cycle <= today:
+        last_career_review, cycle = cycle, rules.add_years(cycle, rules.CAREER_REVIEW_YEARS)
     data = operations.StaffData(
         last_name=person.last,
         first_name=person.first,
@@ -415,6 +420,7 @@ def _load_person(session: Session, net, employer_id: int, person: Person, today:
         health_follow_up=person.follow_up,
         last_health_visit_on=_days(today, person.visit_days_ago),
         last_review_on=_days(today, person.review_days_ago),
+        last_career_review_on=last_career_review,
         centre_ids=[net.centres[slug].id for slug in person.centres],
     )
     existing = session.scalar(

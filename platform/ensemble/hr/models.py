@@ -9,6 +9,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -26,9 +27,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, id_column
 from ensemble.network.models import Centre
 from ensemble.tenancy.context import TenantContext
+
+for _table, _label in (
+    ("hr_staff_members", _l("Fiche du registre du personnel")),
+    ("hr_staff_centres", _l("Centre d’affectation")),
+    ("hr_training_records", _l("Formation suivie")),
+    ("hr_documents", _l("Document RH")),
+    ("hr_toolbox_documents", _l("Outil RH partagé")),
+):
+    object_label(_table, _label)
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -54,6 +54,7 @@ from ensemble.hr.models import (
     StaffMember,
     ToolboxDocument,
 )
+from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import employer_or_404, object_or_404
@@ -104,6 +105,13 @@ def labels():
         "urgency": operations.urgency,
         "today": operations.paris_today(),
     }
+
+
+@bp.app_context_processor
+def hr_overview_link():
+    """The landing page offers the view across employers to whoever reads HR data."""
+    served = bool(context.current().employer_ids)
+    return {"hr_overview_url": url_for("hr.overview") if served else None}
 
 
 def employer_page(view):
