@@ -215,3 +215,21 @@ def test_operations_scope_is_one_employer(demo, db_session, alma, iciela):
     with context.using(demo.context_of(HR_MANAGER), db_session):
         scoped = operations.narrowed(context.current(), alma.id)
     assert scoped.employer_ids == {alma.id} and not scoped.is_admin
+
+
+def test_cross_view_page_sends_the_same_statements_whatever_the_register_size(
+    client, demo, alma, iciela, add_person, count_queries
+):
+    sign_in(client, HR_MANAGER)
+    client.get("/rh/")  # warm-up: sessions, translations
+
+    def statements() -> int:
+        with count_queries() as sent:
+            assert client.get("/rh/?horizon=tout").status_code == 200
+        return len(sent)
+
+    before = statements()
+    for n in range(10):
+        _person(add_person, alma, f"Ajout{n}", centre_ids=[demo.centre("alma").id])
+        _person(add_person, iciela, f"Ajout{n}", centre_ids=[demo.centre("assia-djebar").id])
+    assert statements() == before
