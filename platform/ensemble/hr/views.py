@@ -33,7 +33,7 @@ from wtforms.fields.choices import SelectChoice
 from ensemble import redis_store
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record, record_read
-from ensemble.extensions import csrf, db
+from ensemble.extensions import db
 from ensemble.hr import importing, operations
 from ensemble.hr.forms import (
     CATEGORY_LABELS,
@@ -118,10 +118,8 @@ def employer_page(view):
     """Resolve the employer in the URL (404 unless one reads its HR data) and run
     the whole view, rendering included, scoped to that one employer.
 
-    The global CSRF check would answer a 400 before the employer and the object in
-    the URL are resolved, confirming to an outsider that the page exists. So these
-    views are exempt from it and every POST of them validates a FlaskForm, which
-    checks the CSRF token after the 404s (a failed check re-renders with 422)."""
+    POSTs stay under the global CSRF check: a request without a valid token gets a
+    400 whatever the employer in the URL, which reveals nothing about any tenant."""
 
     @login_required
     @functools.wraps(view)
@@ -130,7 +128,7 @@ def employer_page(view):
         with operations.employer_scope(db.session, employer.id):
             return view(employer, **kwargs)
 
-    return csrf.exempt(wrapper)
+    return wrapper
 
 
 def _horizon() -> tuple[str, int | None]:
