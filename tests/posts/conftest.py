@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-from posts_support import OfficerPost, build_officer_post
 
 from ensemble.tenancy import context
+from posts.posts_support import OfficerPost, build_officer_post
 
 
 @pytest.fixture

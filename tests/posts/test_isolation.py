@@ -8,7 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from posts_support import (
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from test_rls import refused, rows
+
+from ensemble.posts import operations as posts
+from ensemble.posts.models import DocumentKind
+from posts.posts_support import (
     ALMA_DIRECTOR,
     ALMA_STAFF,
     BASSE_MASURE_DIRECTOR,
@@ -20,12 +26,6 @@ from posts_support import (
     build_officer_post,
     load_post,
 )
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from test_rls import refused, rows
-
-from ensemble.posts import operations as posts
-from ensemble.posts.models import DocumentKind
 
 ISOLATED_TABLES = {
     "shared_posts",

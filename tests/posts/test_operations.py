@@ -9,12 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from posts_support import (
-    ALMA_DIRECTOR,
-    FRESNOY_DIRECTOR,
-    OFFICER,
-    load_post,
-)
 from sqlalchemy import func, select
 
 from ensemble.posts import exports
@@ -27,6 +21,12 @@ from ensemble.posts.models import (
     ShareUnit,
 )
 from ensemble.sharing.timesheets import SOURCES, agreed_shares, hours_by_source
+from posts.posts_support import (
+    ALMA_DIRECTOR,
+    FRESNOY_DIRECTOR,
+    OFFICER,
+    load_post,
+)
 
 
 def _allocate(session, post, partner, share, start, end=None, unit=ShareUnit.PERCENT, **kw):

@@ -48,6 +48,7 @@ from ensemble.tenancy.context import TenantContext
 
 Tenant = Centre | Employer
 MANUAL = "manual"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class PostError(ValueError):
