@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ensemble.posts import exports
 from ensemble.posts import operations as posts
@@ -374,3 +374,30 @@ def test_statement_pdf_and_csv_carry_the_amounts(demo, db_session, as_user, offi
     assert "Refacturé à;Centre Social Fresnoy Mackellerie;30,0000;1084,32" in lines
     assert "Coût réel du poste;;;3614,40" in lines
     assert "Total refacturé + reste = coût réel;;;3614,40" in lines
+
+
+def test_cooperation_figures_on_the_reporting_role(database, demo):
+    """Aggregates per centre from the committed demo posts, read by the read-only
+    reporting role (which may not read who holds a post)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from ensemble.sharing.cooperation import PROVIDERS
+
+    alma, fresnoy, echo = (demo.centre(s).id for s in ("alma", "fresnoy-mackellerie", "echo"))
+    engine = create_engine(database.reporting)
+    try:
+        with Session(engine) as session:
+            year = session.execute(
+                text("SELECT extract(year FROM max(work_date))::int FROM post_time_entries")
+            ).scalar()
+            figures = PROVIDERS["shared_posts"](session, year)
+    finally:
+        engine.dispose()
+    by_key = {(f.centre_id, f.code): f.value for f in figures}
+    assert by_key[(alma, "shared_posts.count")] >= 2  # the HR manager and the officer
+    assert by_key[(fresnoy, "shared_posts.count")] >= 1
+    assert by_key[(fresnoy, "shared_posts.hours")] > 0
+    assert Decimal(0) < by_key[(alma, "shared_posts.fte")] <= 1
+    assert (echo, "shared_posts.count") not in by_key
+    assert {f.unit for f in figures} == {"count", "hours", "fte"}
