@@ -180,12 +180,15 @@ def db_session(request, app) -> Iterator:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(app):
-    """Rate-limit counters live in Redis, outside the rolled-back transaction."""
+    """Rate-limit counters live in Redis, outside the rolled-back transaction.
+    Only this run's counters are cleared (limiter.reset() would clear every run's)."""
     yield
-    from ensemble.extensions import limiter
+    from ensemble import redis_store
 
-    with app.app_context():
-        limiter.reset()
+    client = redis_store.client(app.config["REDIS_URL"])
+    keys = list(client.scan_iter(match=f"*{NAMESPACE}*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

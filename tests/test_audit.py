@@ -50,7 +50,7 @@ def test_director_reads_her_centre_log_and_entries(client, demo, db_session):
             select(AuditEntry.id).where(AuditEntry.object_id == membership.id)
         )
     page = client.get(f"/c/alma/journal/{entry_id}")
-    assert page.status_code == 200 and "memberships" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Rattachement à une structure" in page.get_data(as_text=True)
 
 
 def test_staff_and_other_directors_cannot_read_the_log(app, demo, db_session):
@@ -65,7 +65,7 @@ def test_admin_reads_every_entry(client, demo, db_session):
     _add_staff(demo, db_session, "echo", "hugo.carpentier@alma.demo")
     sign_in(client, "admin@ensemble.demo")
     html = client.get("/admin/journal").get_data(as_text=True)
-    assert "Journal des actions" in html and "memberships" in html
+    assert "Journal des actions" in html and "Rattachement à une structure" in html
 
 
 def test_log_pages_are_keyset_paginated(client, demo, db_session):

@@ -6,8 +6,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from ensemble.accounts.operations import MIN_PASSWORD_LENGTH
 
 
-class SignInForm(FlaskForm):
-    email = EmailField(
+def email_field() -> EmailField:
+    return EmailField(
         _l("Adresse e-mail"),
         validators=[
             DataRequired(_l("Indiquez votre adresse e-mail.")),
@@ -15,6 +15,10 @@ class SignInForm(FlaskForm):
             Length(max=254),
         ],
     )
+
+
+class SignInForm(FlaskForm):
+    email = email_field()
     password = PasswordField(
         _l("Mot de passe"),
         validators=[DataRequired(_l("Indiquez votre mot de passe.")), Length(max=512)],
@@ -22,14 +26,7 @@ class SignInForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(
-        _l("Adresse e-mail"),
-        validators=[
-            DataRequired(_l("Indiquez votre adresse e-mail.")),
-            Email(_l("Cette adresse e-mail n’est pas valide."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):

@@ -66,7 +66,8 @@ def sign_in():
             g.tenant_context = ctx
             record(db.session, AuditAction.SIGN_IN, "users", user.id)
             return redirect(safe_next_url(request.args.get("next")) or url_for("tenancy.home"))
-        form.password.errors.append(_("Adresse e-mail ou mot de passe incorrect."))
+        # One message for the whole form: naming a field would hint at which was wrong.
+        form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/sign_in.html", form=form), status
 

@@ -8,6 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ensemble.audit.labels import label_for
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.extensions import db
 from ensemble.tenancy import context
@@ -32,9 +33,9 @@ ACTION_LABELS = {
 }
 
 
-@bp.context_processor
+@bp.app_context_processor
 def labels():
-    return {"action_labels": ACTION_LABELS}
+    return {"action_labels": ACTION_LABELS, "object_label": label_for}
 
 
 PAGE_SIZE = 50

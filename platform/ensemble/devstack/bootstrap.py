@@ -80,6 +80,9 @@ def bootstrap(
 ) -> DatabaseUrls:
     """Create roles and the database (idempotent). `recreate` drops it first."""
     with psycopg.connect(_libpq(admin_url), autocommit=True) as conn, conn.cursor() as cur:
+        # Roles are shared by the whole server: two bootstraps at once (parallel test
+        # runs) would collide on pg_authid ("tuple concurrently updated").
+        cur.execute("SELECT pg_advisory_lock(hashtext('ensemble-bootstrap'))")
         _ensure_role(cur, ROLES.owner, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")
         _ensure_role(cur, ROLES.runtime, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")
         _ensure_role(cur, ROLES.reporting, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")

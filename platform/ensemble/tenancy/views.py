@@ -6,10 +6,10 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ensemble.accounts.models import Membership, User
 from ensemble.audit.models import AuditEntry
-from ensemble.audit.views import ACTION_LABELS
 from ensemble.extensions import db
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section
@@ -43,6 +43,7 @@ def centre_home(centre_slug: str):
     if is_director:
         recent = db.session.scalars(
             select(AuditEntry)
+            .options(joinedload(AuditEntry.user))
             .where(AuditEntry.centre_id == centre.id)
             .order_by(AuditEntry.occurred_at.desc())
             .limit(5)
@@ -54,7 +55,6 @@ def centre_home(centre_slug: str):
         role_labels=ROLE_LABELS,
         is_director=is_director,
         recent=recent,
-        action_labels=ACTION_LABELS,
         current_user=current_user,
     )
 

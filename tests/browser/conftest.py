@@ -1,0 +1,291 @@
+"""Browser harness: a live server on its own database, one Chromium per session,
+and an axe-core accessibility check on every page a test visits.
+
+The live server serves a real app (real commits, real sessions in Redis) from a
+database cloned from the migrated template, so it never sees the unit tests'
+rolled-back transactions and they never see its writes. Chromium is Debian's
+/usr/bin/chromium driven by Playwright; `playwright install` is never needed.
+Without that browser the tests are skipped, except on CI (env CI set) where
+they must run and fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import NAMESPACE, ROOT, TEST_CONFIG, clone_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# What fails a test; "moderate" and "minor" findings are reported in axe-report.json.
+BLOCKING_IMPACTS = ("serious", "critical")
+# The browser's requests reach the app from this address. Flask-Limiter is one global
+# instance whose key prefix is fixed by the first app, so the live server shares rate-limit
+# keys with the unit tests' client (127.0.0.1): a distinct address keeps the browser's
+# failed sign-ins from counting against theirs, and theirs from locking the browser out.
+BROWSER_REMOTE_ADDR = "127.0.0.77"
+
+
+# --- Live server ---------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+def _as_remote(app, address: str):
+    def wsgi(environ, start_response):
+        environ["REMOTE_ADDR"] = address
+        return app(environ, start_response)
+
+    return wsgi
+
+
+@pytest.fixture(scope="session")
+def live_server(servers, template_database, app) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1 and a free port, in a daemon thread, on its own database.
+
+    Everything reaches create_app as overrides: the environment (which the unit
+    tests' fixtures set) is left untouched.
+    """
+    from werkzeug.serving import make_server
+
+    from ensemble import create_app
+    from ensemble.extensions import db
+
+    urls = clone_database(servers, "browser")
+    namespace = f"{NAMESPACE}-browser"
+    live_app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": urls.runtime,
+            "SQLALCHEMY_BINDS": {"reporting": urls.reporting},
+            "DATABASE_OWNER_URL": urls.owner,
+            "REDIS_URL": servers["redis_url"],
+            "REDIS_NAMESPACE": namespace,
+            "CELERY_QUEUE": namespace,
+        }
+    )
+    # create_app makes its Celery app the process default; give it back to the unit tests' app.
+    app.extensions["celery"].set_default()
+    server = make_server("127.0.0.1", 0, _as_remote(live_app, BROWSER_REMOTE_ADDR), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=live_app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with live_app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+# --- Chromium --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    if not Path(CHROMIUM).exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# --- Accessibility -------------------------------------------------------------
+
+
+@dataclass
+class AxeLog:
+    """Every axe finding of the session, written to tests/artifacts/axe-report.json."""
+
+    pages: list[dict] = field(default_factory=list)
+
+    def add(self, test: str, url: str, viewport: dict | None, violations: list[dict]) -> None:
+        self.pages.append(
+            {
+                "test": test,
+                "url": url,
+                "viewport": viewport,
+                "violations": [
+                    {
+                        "id": v["id"],
+                        "impact": v["impact"],
+                        "help": v["help"],
+                        "targets": [", ".join(map(str, n["target"])) for n in v["nodes"]],
+                    }
+                    for v in violations
+                ],
+            }
+        )
+
+
+@pytest.fixture(scope="session")
+def axe_log() -> Iterator[AxeLog]:
+    log = AxeLog()
+    yield log
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe-report.json").write_text(
+        json.dumps(log.pages, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+    return "\n".join(lines)
+
+
+# --- The page a test drives --------------------------------------------------------
+
+
+def _without_fragment(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+class Visitor:
+    """A page plus the discipline of the suite: check accessibility after every
+    navigation. `visit` goes to a path and checks; after an action that loads a
+    page (a click on a link or a submit), the test calls `check_a11y`. At the end
+    of the test, any page loaded but never checked fails the test."""
+
+    def __init__(self, page, server: LiveServer, axe, log: AxeLog, test_name: str):
+        self.page = page
+        self.server = server
+        self._axe = axe
+        self._log = log
+        self._test = test_name
+        self.loaded: list[str] = []
+        self.checked: set[str] = set()
+        page.on("load", lambda p: self.loaded.append(_without_fragment(p.url)))
+
+    def visit(self, path: str):
+        """Go to a path of the live server, check the page, return the response."""
+        response = self.page.goto(self.server(path))
+        self.check_a11y()
+        return response
+
+    def check_a11y(self) -> None:
+        """Run axe-core on the current page; fail on serious or critical violations."""
+        self.page.wait_for_load_state("load")
+        results = self._axe.run(self.page)
+        violations = results.response["violations"]
+        url = self.page.url
+        self._log.add(self._test, url, self.page.viewport_size, violations)
+        self.checked.add(_without_fragment(url))
+        blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            pytest.fail(
+                f"axe-core: serious accessibility violations on {url}\n{_describe(blocking)}",
+                pytrace=False,
+            )
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def sign_in(self, email: str, password: str) -> None:
+        """Fill the sign-in form by its labels and submit it (the page must be showing it)."""
+        self.page.get_by_label("Adresse e-mail").fill(email)
+        self.page.get_by_label("Mot de passe", exact=True).fill(password)
+        self.page.get_by_role("button", name="Se connecter").click()
+        self.page.wait_for_load_state("load")
+
+    def unchecked(self) -> list[str]:
+        return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
+
+
+def _test_slug(request) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")
+
+
+def _open(request, chromium, live_server, axe, axe_log, **options) -> Iterator[Visitor]:
+    context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris", **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    visitor = Visitor(page, live_server, axe, axe_log, request.node.name)
+    try:
+        yield visitor
+        outcome = getattr(request.node, "rep_call", None)
+        if outcome is not None and outcome.failed:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"FAILED-{_test_slug(request)}.png"))
+        elif outcome is not None:
+            missing = visitor.unchecked()
+            assert not missing, f"pages loaded without an accessibility check: {missing}"
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def browser_page(request, chromium, live_server, axe, axe_log) -> Iterator[Visitor]:
+    """A fresh desktop browser context (no cookies) per test."""
+    yield from _open(request, chromium, live_server, axe, axe_log, viewport=DESKTOP)
+
+
+@pytest.fixture
+def phone_page(request, chromium, live_server, axe, axe_log) -> Iterator[Visitor]:
+    """A fresh phone-sized context (390×844, touch, mobile layout) per test."""
+    yield from _open(
+        request,
+        chromium,
+        live_server,
+        axe,
+        axe_log,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
