@@ -15,6 +15,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.accounts.models import User
+from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, id_column, utcnow
 from ensemble.network.models import Centre
 from ensemble.sharing.models import Agreement, AgreementParty
@@ -352,3 +354,14 @@ class PostStatementLine(Model):
     position: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("share >= 0 AND share <= 1", name="share"),)
+
+
+for _table, _label in (
+    ("shared_posts", _l("Poste mutualisé")),
+    ("post_allocations", _l("Part d’un poste mutualisé")),
+    ("post_documents", _l("Document d’un poste mutualisé")),
+    ("post_time_entries", _l("Heures d’un poste mutualisé")),
+    ("post_costs", _l("Coût réel d’un poste mutualisé")),
+    ("post_statements", _l("État de refacturation")),
+):
+    object_label(_table, _label)
