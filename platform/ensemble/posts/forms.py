@@ -37,7 +37,7 @@ ARRANGEMENT_LABELS = {
     Arrangement.EMPLOYERS_GROUP: _l("Groupement d’employeurs"),
 }
 UNIT_LABELS = {
-    ShareUnit.PERCENT: _l("% du temps de travail"),
+    ShareUnit.PERCENT: _l("pour cent du temps de travail"),
     ShareUnit.HOURS_PER_WEEK: _l("heures par semaine"),
 }
 DOCUMENT_LABELS = {
