@@ -14,7 +14,7 @@ import pytest
 
 from ensemble.tenancy.urls import OBJECT_ARGS, OPAQUE_ARGS, TENANT_ARGS
 
-from conftest import sign_in
+from conftest import csrf_token, sign_in
 from samples import load_all
 
 # For each tenant kind: the owner side (B), and an outsider (A) with their own tenant.
@@ -91,12 +91,15 @@ def test_other_tenants_get_404_on_every_route(app, demo, db_session, kind):
     owner, outsider = app.test_client(), app.test_client()
     assert sign_in(owner, side["owner"]).status_code == 302
     assert sign_in(outsider, side["outsider"]).status_code == 302
+    # A valid CSRF token of the outsider's own session: the request must be turned
+    # away by isolation (404), not merely by the CSRF check (400).
+    form = {"csrf_token": csrf_token(outsider, "/")}
 
     for rule, objects in rules:
         methods = rule.methods - {"HEAD", "OPTIONS"}
         theirs = _url(rule, kind, side["slug"], demo, db_session)
         for method in methods:
-            response = outsider.open(theirs, method=method)
+            response = outsider.open(theirs, method=method, data=form)
             assert response.status_code == 404, f"{method} {theirs} as outsider"
             assert "Page introuvable" in response.get_data(as_text=True)
         if "GET" in methods:
@@ -107,7 +110,7 @@ def test_other_tenants_get_404_on_every_route(app, demo, db_session, kind):
                 rule, kind, side["outsider_slug"], demo, db_session, slug_for_objects=side["slug"]
             )
             for method in methods:
-                response = outsider.open(mixed, method=method)
+                response = outsider.open(mixed, method=method, data=form)
                 assert response.status_code == 404, f"{method} {mixed} as outsider"
 
 

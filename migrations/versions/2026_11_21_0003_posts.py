@@ -1,7 +1,7 @@
 """Shared posts: parties' shares, legal documents, time, costs and statements, with RLS.
 
 Revision ID: 0003_posts
-Revises: 0002_notifications
+Revises: 0004_hr (relinked after the HR workspace merged into main)
 Create Date: 2026-11-21
 """
 
@@ -13,7 +13,7 @@ from ensemble.config import ROLES
 from ensemble.tenancy import rls
 
 revision = "0003_posts"
-down_revision = "0002_notifications"
+down_revision = "0004_hr"
 branch_labels = None
 depends_on = None
 

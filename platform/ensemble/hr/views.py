@@ -1,0 +1,490 @@
+"""HR pages: each employer's workspace under /e/<employer_slug>/rh/…, and the HR
+manager's view across the employers she serves under /rh/.
+
+Every employer page runs inside `operations.employer_scope` (see `employer_page`):
+the database sees one employer's HR rows for the whole request, templates included.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import json
+import secrets
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from werkzeug.utils import secure_filename
+from wtforms.fields.choices import SelectChoice
+
+from ensemble import redis_store
+from ensemble.audit.models import AuditAction
+from ensemble.audit.operations import record, record_read
+from ensemble.extensions import csrf, db
+from ensemble.hr import importing, operations
+from ensemble.hr.forms import (
+    CATEGORY_LABELS,
+    CONTRACT_LABELS,
+    DOCUMENT_LABELS,
+    FOLLOW_UP_LABELS,
+    ConfirmImportForm,
+    DocumentForm,
+    ImportForm,
+    StaffMemberForm,
+    ToolboxForm,
+    TrainingForm,
+)
+from ensemble.hr.models import (
+    DocumentKind,
+    DueKind,
+    EmployerDocument,
+    StaffMember,
+    ToolboxDocument,
+)
+from ensemble.tenancy import context
+from ensemble.tenancy.context import TenantContext
+from ensemble.tenancy.navigation import section
+from ensemble.tenancy.resolve import employer_or_404, object_or_404
+from ensemble.tenancy.urls import object_arg
+
+bp = Blueprint("hr", __name__, template_folder="templates")
+object_arg("staff_member_id", StaffMember)
+object_arg("document_id", EmployerDocument)
+object_arg("toolbox_document_id", ToolboxDocument)
+
+
+def serves(ctx: TenantContext, employer_id: int) -> bool:
+    return employer_id in ctx.employer_ids
+
+
+section("employer", _l("À faire RH"), "hr.todo", order=20, visible=serves)
+section("employer", _l("Registre du personnel"), "hr.register", order=21, visible=serves)
+section("employer", _l("Documents RH"), "hr.documents", order=22, visible=serves)
+section("employer", _l("Boîte à outils RH"), "hr.employer_toolbox", order=23, visible=serves)
+
+DUE_LABELS = {
+    DueKind.TRIAL_PERIOD_END: _l("Fin de période d’essai"),
+    DueKind.CONTRACT_END: _l("Fin de contrat"),
+    DueKind.HEALTH_VISIT: _l("Visite de médecine du travail"),
+    DueKind.PROFESSIONAL_REVIEW: _l("Entretien de parcours professionnel"),
+    DueKind.CAREER_REVIEW: _l("État des lieux récapitulatif"),
+    DueKind.TRAINING_RENEWAL: _l("Formation à renouveler"),
+    DueKind.TRAINING_GAP: _l("Formation non obligatoire à proposer avant l’état des lieux"),
+}
+URGENCY_LABELS = {
+    "overdue": _l("En retard"),
+    "soon": _l("Sous 30 jours"),
+    "later": _l("À venir"),
+}
+HORIZONS = {"90": 90, "365": 365, "tout": None}
+IMPORT_TTL = 30 * 60
+
+
+@bp.context_processor
+def labels():
+    return {
+        "due_labels": DUE_LABELS,
+        "urgency_labels": URGENCY_LABELS,
+        "contract_labels": CONTRACT_LABELS,
+        "category_labels": CATEGORY_LABELS,
+        "follow_up_labels": FOLLOW_UP_LABELS,
+        "document_labels": DOCUMENT_LABELS,
+        "urgency": operations.urgency,
+        "today": operations.paris_today(),
+    }
+
+
+@bp.app_context_processor
+def hr_overview_link():
+    """The landing page offers the view across employers to whoever reads HR data."""
+    served = bool(context.current().employer_ids)
+    return {"hr_overview_url": url_for("hr.overview") if served else None}
+
+
+def employer_page(view):
+    """Resolve the employer in the URL (404 unless one reads its HR data) and run
+    the whole view, rendering included, scoped to that one employer.
+
+    The global CSRF check would answer a 400 before the employer and the object in
+    the URL are resolved, confirming to an outsider that the page exists. So these
+    views are exempt from it and every POST of them validates a FlaskForm, which
+    checks the CSRF token after the 404s (a failed check re-renders with 422)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(employer_slug: str, **kwargs):
+        employer = employer_or_404(employer_slug)
+        with operations.employer_scope(db.session, employer.id):
+            return view(employer, **kwargs)
+
+    return csrf.exempt(wrapper)
+
+
+def _horizon() -> tuple[str, int | None]:
+    key = request.args.get("horizon", "90")
+    key = key if key in HORIZONS else "90"
+    return key, HORIZONS[key]
+
+
+def _until(days: int | None):
+    return None if days is None else operations.paris_today() + timedelta(days=days)
+
+
+# --- Across employers ----------------------------------------------------------
+
+
+@bp.route("/rh/")
+@login_required
+def overview():
+    employers = operations.served_employers(db.session)
+    if not employers:
+        abort(404)
+    chosen = request.args.get("employeur", "")
+    shown = [e for e in employers if e.slug == chosen] or employers
+    horizon_key, days = _horizon()
+    today = operations.paris_today()
+    until = _until(days) or today + timedelta(days=365 * 50)
+    parts = operations.overview(db.session, shown, today, until)
+    items = sorted(
+        ((part.employer, item) for part in parts for item in part.due_items),
+        key=lambda pair: (pair[1].due_on, pair[0].name, pair[1].id),
+    )
+    return render_template(
+        "hr/overview.html",
+        employers=employers,
+        chosen=chosen if len(shown) == 1 and len(employers) > 1 else "",
+        parts=parts,
+        items=items,
+        horizon=horizon_key,
+    )
+
+
+@bp.route("/rh/boite-a-outils", methods=["GET", "POST"])
+@login_required
+def toolbox():
+    employers = operations.served_employers(db.session)
+    if not employers:
+        abort(404)
+    form = ToolboxForm()
+    form.employer_ids.choices = [SelectChoice(e.id, e.name) for e in employers]
+    if form.validate_on_submit():
+        upload = form.file.data
+        document = operations.share_toolbox_document(
+            db.session,
+            form.employer_ids.data,
+            title=form.title.data,
+            kind=DocumentKind(form.kind.data),
+            description=form.description.data or "",
+            filename=secure_filename(upload.filename) or "document",
+            content_type=upload.mimetype or "",
+            content=upload.read(),
+        )
+        flash(_("« %(title)s » est partagé.", title=document.title), "success")
+        return redirect(url_for("hr.toolbox"))
+    status = 422 if request.method == "POST" else 200
+    names = {e.id: e for e in employers}
+    mine = operations.toolbox_of_author(db.session, current_user.id)
+    return render_template(
+        "hr/toolbox.html", form=form, documents=mine, employers_by_id=names
+    ), status
+
+
+# --- One employer ---------------------------------------------------------------
+
+
+@bp.route("/e/<employer_slug>/rh/")
+@employer_page
+def todo(employer):
+    horizon_key, days = _horizon()
+    items = operations.todo(db.session, employer.id, until=_until(days))
+    operations.record_staff_reads(db.session, (i.staff_member for i in items))
+    return render_template("hr/todo.html", employer=employer, items=items, horizon=horizon_key)
+
+
+@bp.route("/e/<employer_slug>/rh/personnel")
+@employer_page
+def register(employer):
+    former = request.args.get("anciens") == "1"
+    staff = operations.register(
+        db.session, employer.id, operations.paris_today(), include_former=former
+    )
+    operations.record_staff_reads(db.session, staff)
+    return render_template("hr/register.html", employer=employer, staff=staff, former=former)
+
+
+def _staff_form(employer, member: StaffMember | None = None) -> StaffMemberForm:
+    obj = operations.staff_data(member) if member and request.method == "GET" else None
+    form = StaffMemberForm(obj=obj)
+    centres = operations.employer_centres(db.session, employer.id)
+    form.centre_ids.choices = [SelectChoice(c.id, c.name) for c in centres]
+    if request.method == "GET" and member is None and len(centres) == 1:
+        form.centre_ids.data = [centres[0].id]
+    return form
+
+
+def _form_data(form: StaffMemberForm) -> operations.StaffData:
+    values = {
+        name: form[name].data
+        for name in (
+            "last_name",
+            "first_name",
+            "job_title",
+            "start_date",
+            "fte",
+            "end_date",
+            "trial_renewed",
+            "alisfa_weighting",
+            "last_health_visit_on",
+            "last_review_on",
+            "last_career_review_on",
+        )
+    }
+    return operations.StaffData(
+        **values,
+        email=(form.email.data or "").strip(),
+        alisfa_job=(form.alisfa_job.data or "").strip(),
+        contract_type=operations.ContractType(form.contract_type.data),
+        category=operations.Category(form.category.data),
+        health_follow_up=operations.HealthFollowUp(form.health_follow_up.data),
+        centre_ids=list(form.centre_ids.data or []),
+    )
+
+
+def _save_staff(employer, member: StaffMember | None):
+    form = _staff_form(employer, member)
+    if form.validate_on_submit():
+        data = _form_data(form)
+        today = operations.paris_today()
+        problems = operations.staff_problems(data, today)
+        if not problems:
+            if member is None:
+                member = operations.create_staff_member(db.session, employer.id, data, today)
+                flash(_("%(name)s est ajouté·e au registre.", name=member.full_name), "success")
+            else:
+                operations.update_staff_member(db.session, member, data, today)
+                flash(_("Fiche enregistrée ; les échéances sont à jour."), "success")
+            return redirect(
+                url_for("hr.staff", employer_slug=employer.slug, staff_member_id=member.id)
+            )
+        form.add_rule_errors(problems)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "hr/staff_form.html", employer=employer, form=form, member=member
+    ), status
+
+
+@bp.route("/e/<employer_slug>/rh/personnel/nouveau", methods=["GET", "POST"])
+@employer_page
+def new_staff(employer):
+    return _save_staff(employer, None)
+
+
+def _member(employer, staff_member_id: int) -> StaffMember:
+    return object_or_404(StaffMember, staff_member_id, employer_id=employer.id)
+
+
+@bp.route("/e/<employer_slug>/rh/personnel/<int:staff_member_id>/modifier", methods=["GET", "POST"])
+@employer_page
+def edit_staff(employer, staff_member_id: int):
+    member = operations.open_staff_member(db.session, _member(employer, staff_member_id))
+    return _save_staff(employer, member)
+
+
+def _staff_page(employer, member: StaffMember, training_form: TrainingForm, status: int = 200):
+    documents = [
+        d
+        for d in operations.employer_documents(db.session, employer.id)
+        if d.staff_member_id == member.id
+    ]
+    return render_template(
+        "hr/staff.html",
+        employer=employer,
+        member=member,
+        training_form=training_form,
+        documents=documents,
+    ), status
+
+
+@bp.route("/e/<employer_slug>/rh/personnel/<int:staff_member_id>")
+@employer_page
+def staff(employer, staff_member_id: int):
+    member = operations.open_staff_member(db.session, _member(employer, staff_member_id))
+    return _staff_page(employer, member, TrainingForm(formdata=None))
+
+
+@bp.route("/e/<employer_slug>/rh/personnel/<int:staff_member_id>/formations", methods=["POST"])
+@employer_page
+def add_training(employer, staff_member_id: int):
+    member = operations.open_staff_member(db.session, _member(employer, staff_member_id))
+    form = TrainingForm()
+    if not form.validate_on_submit():
+        return _staff_page(employer, member, form, 422)
+    operations.add_training(
+        db.session,
+        member,
+        title=form.title.data,
+        completed_on=form.completed_on.data,
+        hours=form.hours.data,
+        mandatory=form.mandatory.data,
+        valid_until=form.valid_until.data,
+        today=operations.paris_today(),
+    )
+    flash(_("Formation enregistrée ; les échéances sont à jour."), "success")
+    return redirect(url_for("hr.staff", employer_slug=employer.slug, staff_member_id=member.id))
+
+
+# --- Import ---------------------------------------------------------------------
+
+
+def _import_key(token: str) -> str:
+    return redis_store.key("hr-import", current_user.id, token)
+
+
+@bp.route("/e/<employer_slug>/rh/import", methods=["GET", "POST"])
+@employer_page
+def import_register(employer):
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        filename = upload.filename or ""
+        result = importing.preview(
+            db.session, employer.id, filename, data, operations.paris_today()
+        )
+        token = ""
+        if result.importable:
+            token = secrets.token_urlsafe(16)
+            payload = {
+                "employer_id": employer.id,
+                "filename": filename,
+                "data": base64.b64encode(data).decode(),
+            }
+            redis_store.current().set(_import_key(token), json.dumps(payload), ex=IMPORT_TTL)
+        status = 200 if result.importable else 422
+        return render_template(
+            "hr/import_preview.html", employer=employer, result=result, token=token
+        ), status
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "hr/import.html", employer=employer, form=form, columns=importing.COLUMNS
+    ), status
+
+
+@bp.route("/e/<employer_slug>/rh/import/confirmer", methods=["POST"])
+@employer_page
+def confirm_import(employer):
+    form = ConfirmImportForm()
+    token = form.token.data or "" if form.validate_on_submit() else ""
+    stored = redis_store.current().getdel(_import_key(token)) if token else None
+    payload = json.loads(stored) if stored else None
+    if not payload or payload.get("employer_id") != employer.id:
+        flash(_("Cet aperçu a expiré : déposez le fichier de nouveau."), "info")
+        return redirect(url_for("hr.import_register", employer_slug=employer.slug))
+    today = operations.paris_today()
+    data = base64.b64decode(payload["data"])
+    result = importing.preview(db.session, employer.id, payload["filename"], data, today)
+    if not result.importable:
+        # The register changed since the preview (someone added the same people).
+        return render_template(
+            "hr/import_preview.html", employer=employer, result=result, token=""
+        ), 422
+    count = importing.apply(db.session, employer.id, result, today)
+    flash(_("%(n)d personnes importées dans le registre.", n=count), "success")
+    return redirect(url_for("hr.register", employer_slug=employer.slug))
+
+
+@bp.route("/e/<employer_slug>/rh/import/modele.csv")
+@employer_page
+def import_template(employer):
+    centres = operations.employer_centres(db.session, employer.id)
+    content = importing.template_csv(centres[0].name if centres else "")
+    return send_file(
+        io.BytesIO(content),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name="registre-du-personnel.csv",
+    )
+
+
+# --- Documents ------------------------------------------------------------------
+
+
+def _download(document, filename: str):
+    return send_file(
+        io.BytesIO(document.content),
+        mimetype=document.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=filename,
+        max_age=0,
+    )
+
+
+@bp.route("/e/<employer_slug>/rh/documents", methods=["GET", "POST"])
+@employer_page
+def documents(employer):
+    form = DocumentForm()
+    people = operations.register(db.session, employer.id, operations.paris_today())
+    form.staff_member_id.choices = [SelectChoice(0, _("Aucune (document de l’employeur)"))] + [
+        SelectChoice(p.id, p.full_name) for p in people
+    ]
+    if form.validate_on_submit():
+        upload = form.file.data
+        operations.add_document(
+            db.session,
+            employer.id,
+            title=form.title.data,
+            kind=DocumentKind(form.kind.data),
+            filename=secure_filename(upload.filename) or "document",
+            content_type=upload.mimetype or "",
+            content=upload.read(),
+            staff_member_id=form.staff_member_id.data or None,
+        )
+        flash(_("Document enregistré."), "success")
+        return redirect(url_for("hr.documents", employer_slug=employer.slug))
+    status = 422 if request.method == "POST" else 200
+    people_by_id = {p.id: p for p in people}
+    return render_template(
+        "hr/documents.html",
+        employer=employer,
+        form=form,
+        documents=operations.employer_documents(db.session, employer.id),
+        people_by_id=people_by_id,
+    ), status
+
+
+@bp.route("/e/<employer_slug>/rh/documents/<int:document_id>")
+@employer_page
+def document(employer, document_id: int):
+    found = object_or_404(EmployerDocument, document_id, employer_id=employer.id)
+    record_read(db.session, found)
+    return _download(found, found.filename)
+
+
+@bp.route("/e/<employer_slug>/rh/boite-a-outils")
+@employer_page
+def employer_toolbox(employer):
+    shared = operations.toolbox_for_employer(db.session, employer.id)
+    return render_template("hr/employer_toolbox.html", employer=employer, documents=shared)
+
+
+@bp.route("/e/<employer_slug>/rh/boite-a-outils/<int:toolbox_document_id>")
+@employer_page
+def toolbox_document(employer, toolbox_document_id: int):
+    found = object_or_404(ToolboxDocument, toolbox_document_id)
+    if employer.id not in found.employer_ids:
+        abort(404)
+    record(db.session, AuditAction.READ, found.__tablename__, found.id, employer_id=employer.id)
+    return _download(found, found.filename)
