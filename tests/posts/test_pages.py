@@ -237,3 +237,20 @@ def test_the_carriers_hr_manager_reads_the_salary_figures(app, officer_post, sta
     assert client.get(f"{ALMA_EMPLOYER}/{post}/etats/{statement_id}/pdf").status_code == 200
     # Iciela is not a party: the same post through Iciela's pages does not exist.
     assert client.get(f"/e/iciela/postes/{post}/").status_code == 404
+
+
+def test_the_list_of_posts_costs_the_same_queries_for_one_post_or_many(
+    app, demo, db_session, count_queries
+):
+    from posts.posts_support import build_officer_post
+
+    client = _signed_in(app, ALMA_DIRECTOR)
+    build_officer_post(demo, db_session, title="Poste A")
+    with count_queries() as few:
+        assert client.get(f"{ALMA_EMPLOYER}/").status_code == 200
+    for title in ("Poste B", "Poste C", "Poste D"):
+        build_officer_post(demo, db_session, title=title)
+    with count_queries() as many:
+        page = client.get(f"{ALMA_EMPLOYER}/").get_data(as_text=True)
+    assert "Poste D" in page
+    assert len(many) == len(few)

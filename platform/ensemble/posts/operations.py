@@ -64,6 +64,7 @@ class PostError(ValueError):
 
 
 def visible_parties(post: SharedPost) -> list[AgreementParty]:
+    """The parties that still take part (invited or active)."""
     return [p for p in post.agreement.parties if p.status in VISIBLE_STATUSES]
 
 
@@ -101,6 +102,8 @@ def posts_of(session: Session, tenant: Tenant) -> list[SharedPost]:
             .where(SharedPost.agreement_id.in_(parties))
             .options(
                 selectinload(SharedPost.agreement).selectinload(Agreement.parties),
+                selectinload(SharedPost.agreement).selectinload(Agreement.owner_employer),
+                selectinload(SharedPost.agreement).selectinload(Agreement.owner_centre),
                 selectinload(SharedPost.holder),
             )
             .order_by(Agreement.title, SharedPost.id)
@@ -119,6 +122,7 @@ def _party_clause(tenant: Tenant):
 
 
 def takes_part(session: Session, post: SharedPost, tenant: Tenant) -> bool:
+    """Whether the place named in a URL is a party to the post (see posts_of)."""
     if isinstance(tenant, Centre):
         return any(
             p.centre_id == tenant.id or p.employer_id == tenant.employer_id
@@ -131,6 +135,7 @@ def takes_part(session: Session, post: SharedPost, tenant: Tenant) -> bool:
 
 
 def carrier_of(post: SharedPost) -> Employer | Centre:
+    """The owner of the post's agreement: the employer that carries the post."""
     return post.agreement.owner_employer or post.agreement.owner_centre
 
 
@@ -227,6 +232,7 @@ def resolve_partner(session: Session, carrier: Tenant, key: str) -> Tenant:
 
 
 def sites_of(session: Session, tenant: Tenant) -> list[Centre]:
+    """The centres a party's share can be worked at: itself, or its employer's centres."""
     if isinstance(tenant, Centre):
         return [tenant]
     return list(
@@ -359,6 +365,7 @@ def _hours(value: Decimal) -> str:
 
 
 def allocations_with_parties(session: Session, post: SharedPost) -> list[PostAllocation]:
+    """The post's shares in date order, with their parties and centres loaded."""
     return list(
         session.scalars(
             select(PostAllocation)
@@ -472,6 +479,7 @@ class Gauge:
 
 
 def working_days(first: date, last: date) -> list[date]:
+    """Monday to Friday between two dates, both included (public holidays not removed)."""
     days = (last - first).days + 1
     return [d for d in (first + timedelta(n) for n in range(days)) if d.weekday() < 5]
 
@@ -540,6 +548,7 @@ def _sum_sources(by_source: dict[str, dict[int, Decimal]]) -> dict[int, Decimal]
 
 
 def time_entries(session: Session, post: SharedPost, month: date) -> list[TimeEntry]:
+    """The post's time entries of a month, by day."""
     first, last = costing.month_bounds(month)
     return list(
         session.scalars(
@@ -612,6 +621,7 @@ def add_document(
 
 
 def documents_of(session: Session, post: SharedPost) -> list[PostDocument]:
+    """The post's documents (their files stay unloaded until downloaded)."""
     return list(
         session.scalars(
             select(PostDocument)
@@ -721,6 +731,7 @@ def set_cost(
 
 
 def costs_of(session: Session, post: SharedPost) -> list[PostCost]:
+    """The post's cost figures, latest first (empty for who may not read them)."""
     return list(
         session.scalars(
             select(PostCost).where(PostCost.post_id == post.id).order_by(PostCost.valid_from.desc())
@@ -739,6 +750,7 @@ def cost_for_month(session: Session, post: SharedPost, month: date) -> PostCost 
 
 
 def statements_of(session: Session, post: SharedPost) -> list[PostStatement]:
+    """The post's statements, latest month and version first."""
     return list(
         session.scalars(
             select(PostStatement)
@@ -901,6 +913,7 @@ def statement_figures(session: Session, statement: PostStatement) -> StatementFi
 
 
 def current_version(statements: list[PostStatement], statement: PostStatement) -> bool:
+    """Whether no later version of the same month exists among `statements`."""
     return all(
         not (s.month == statement.month and s.version > statement.version) for s in statements
     )

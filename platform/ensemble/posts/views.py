@@ -42,8 +42,8 @@ from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("posts", __name__, template_folder="templates")
 object_arg("post_id", SharedPost)
-object_arg("document_id", PostDocument)
-object_arg("statement_id", PostStatement)
+object_arg("post_document_id", PostDocument)
+object_arg("post_statement_id", PostStatement)
 section("centre", _l("Postes mutualisés"), "posts.centre_index", order=30)
 section("employer", _l("Postes mutualisés"), "posts.employer_index", order=30)
 
@@ -369,10 +369,10 @@ def documents(place: Place, post_id: int):
     ), status
 
 
-@route("/<int:post_id>/documents/<int:document_id>", "document")
-def document(place: Place, post_id: int, document_id: int):
+@route("/<int:post_id>/documents/<int:post_document_id>", "document")
+def document(place: Place, post_id: int, post_document_id: int):
     post = _post_or_404(place, post_id)
-    item = object_or_404(PostDocument, document_id, post_id=post.id)
+    item = object_or_404(PostDocument, post_document_id, post_id=post.id)
     return send_file(
         io.BytesIO(item.content),
         mimetype=item.content_type,
@@ -510,7 +510,9 @@ def statements(place: Place, post_id: int):
                 _refuse(form, error)
             else:
                 flash(_("L’état de refacturation est émis."), "success")
-                return redirect(place.url("statement", post_id=post.id, statement_id=statement.id))
+                return redirect(
+                    place.url("statement", post_id=post.id, post_statement_id=statement.id)
+                )
     elif not form.month.data:
         form.month.data = costing.month_bounds(_today().replace(day=1) - timedelta(days=1))[0]
     status = 422 if request.method == "POST" else 200
@@ -526,15 +528,15 @@ def statements(place: Place, post_id: int):
     ), status
 
 
-def _statement_or_404(place: Place, post_id: int, statement_id: int):
+def _statement_or_404(place: Place, post_id: int, post_statement_id: int):
     post = _post_or_404(place, post_id)
-    statement = object_or_404(PostStatement, statement_id, post_id=post.id)
+    statement = object_or_404(PostStatement, post_statement_id, post_id=post.id)
     return post, statement
 
 
-@route("/<int:post_id>/etats/<int:statement_id>", "statement")
-def statement(place: Place, post_id: int, statement_id: int):
-    post, item = _statement_or_404(place, post_id, statement_id)
+@route("/<int:post_id>/etats/<int:post_statement_id>", "statement")
+def statement(place: Place, post_id: int, post_statement_id: int):
+    post, item = _statement_or_404(place, post_id, post_statement_id)
     figures = posts.statement_figures(db.session, item)
     if figures is not None:
         record_read(db.session, item)
@@ -551,8 +553,8 @@ def statement(place: Place, post_id: int, statement_id: int):
     )
 
 
-def _statement_document(place: Place, post_id: int, statement_id: int):
-    post, item = _statement_or_404(place, post_id, statement_id)
+def _statement_document(place: Place, post_id: int, post_statement_id: int):
+    post, item = _statement_or_404(place, post_id, post_statement_id)
     figures = posts.statement_figures(db.session, item)
     _allowed_or_404(figures is not None)
     record_read(db.session, item)
@@ -560,9 +562,9 @@ def _statement_document(place: Place, post_id: int, statement_id: int):
     return exports.StatementDocument(post.title, posts.carrier_of(post).name, figures), filename
 
 
-@route("/<int:post_id>/etats/<int:statement_id>/pdf", "statement_pdf")
-def statement_pdf(place: Place, post_id: int, statement_id: int):
-    doc, filename = _statement_document(place, post_id, statement_id)
+@route("/<int:post_id>/etats/<int:post_statement_id>/pdf", "statement_pdf")
+def statement_pdf(place: Place, post_id: int, post_statement_id: int):
+    doc, filename = _statement_document(place, post_id, post_statement_id)
     return send_file(
         io.BytesIO(exports.statement_pdf(doc)),
         mimetype="application/pdf",
@@ -571,9 +573,9 @@ def statement_pdf(place: Place, post_id: int, statement_id: int):
     )
 
 
-@route("/<int:post_id>/etats/<int:statement_id>/csv", "statement_csv")
-def statement_csv(place: Place, post_id: int, statement_id: int):
-    doc, filename = _statement_document(place, post_id, statement_id)
+@route("/<int:post_id>/etats/<int:post_statement_id>/csv", "statement_csv")
+def statement_csv(place: Place, post_id: int, post_statement_id: int):
+    doc, filename = _statement_document(place, post_id, post_statement_id)
     return send_file(
         io.BytesIO(exports.statement_csv(doc)),
         mimetype="text/csv; charset=utf-8",
