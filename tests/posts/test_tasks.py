@@ -8,10 +8,16 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select, text
 
+import ensemble.posts.tasks  # noqa: F401  (registers the tasks, as the worker's `include` does)
 from ensemble.posts.models import PostStatement, SharedPost
-from ensemble.posts.tasks import issue_monthly_statements, warn_agreement_ends
 from ensemble.tenancy import context
 from posts.posts_support import ALMA_DIRECTOR, BASSE_MASURE_DIRECTOR, FRESNOY_DIRECTOR, OFFICER
+
+
+def _task(app, name):
+    """The task bound to this test app (another app created later by some test may
+    have become Celery's default), run in-process."""
+    return app.extensions["celery"].tasks[f"ensemble.posts.{name}"]
 
 
 def _statements(db_session, demo, post_id, month):
@@ -23,7 +29,8 @@ def _statements(db_session, demo, post_id, month):
         )
 
 
-def test_running_the_monthly_task_twice_yields_one_statement(db_session, demo, officer_post):
+def test_running_the_monthly_task_twice_yields_one_statement(app, db_session, demo, officer_post):
+    issue_monthly_statements = _task(app, "issue_monthly_statements")
     first = issue_monthly_statements("2026-03")
     second = issue_monthly_statements("2026-03")
     assert first >= 1 and second == 0
@@ -36,7 +43,8 @@ def test_the_monthly_task_is_scheduled_at_the_start_of_each_month(app):
     assert entry["schedule"].day_of_month == {1}
 
 
-def test_the_parties_are_warned_once_ahead_of_the_end(db_session, demo, officer_post):
+def test_the_parties_are_warned_once_ahead_of_the_end(app, db_session, demo, officer_post):
+    warn_agreement_ends = _task(app, "warn_agreement_ends")
     # The test post ends on 31/12/2026: 45 days before, the 60-day warning goes out.
     assert warn_agreement_ends("2026-11-16") >= 3
     assert warn_agreement_ends("2026-11-17") == 0

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ensemble.accounts.models import User
-from ensemble.audit.operations import record_read
+from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import csrf, db
 from ensemble.network.models import Centre, Employer
 from ensemble.posts import costing, exports, forms
@@ -482,8 +482,7 @@ def costs(place: Place, post_id: int):
         form.travel_expenses.data = latest.travel_expenses
         form.employment_aid.data = latest.employment_aid
         form.valid_from.data = _today().replace(day=1)
-    for item in items:
-        record_read(db.session, item)
+    record_reads(db.session, items)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "posts/costs.html", place=place, post=post, form=form, costs=items, **rights
