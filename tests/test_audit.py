@@ -47,7 +47,9 @@ def test_director_reads_her_centre_log_and_entries(client, demo, db_session):
     assert "Création" in html and f"nº {membership.id}" in html
     with context.using(demo.context_of("claire.vasseur@alma.demo"), db_session):
         entry_id = db_session.scalar(
-            select(AuditEntry.id).where(AuditEntry.object_id == membership.id)
+            select(AuditEntry.id).where(
+                AuditEntry.object_type == "memberships", AuditEntry.object_id == membership.id
+            )
         )
     page = client.get(f"/c/alma/journal/{entry_id}")
     assert page.status_code == 200 and "Rattachement à une structure" in page.get_data(as_text=True)

@@ -50,10 +50,11 @@ def _blueprints():
     from ensemble.hr.views import bp as hr
     from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
+    from ensemble.posts.views import bp as posts
     from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
-    return [web, accounts, tenancy, network, audit, notifications, hr]
+    return [web, accounts, tenancy, network, audit, notifications, hr, posts]
 
 
 def _migrations_dir() -> str:

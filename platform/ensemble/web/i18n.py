@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -12,6 +12,8 @@ from ensemble.extensions import babel
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "fr"  # tasks and scripts: French, the source language
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -1,0 +1,108 @@
+"""What shared posts contribute to the extension points of the foundation:
+the manual source of hours, the agreed shares the calendar reads, and the
+cooperation figures of federation reporting."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ensemble.posts import costing
+from ensemble.posts.models import PostAllocation, SharedPost, ShareUnit, TimeEntry
+from ensemble.posts.operations import MANUAL, manual_hours, shares_on
+from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider
+from ensemble.sharing.timesheets import shares_provider, time_source
+
+time_source(MANUAL)(manual_hours)
+
+
+@shares_provider
+def agreed_shares(session: Session, user_id: int, on: date) -> dict[int, Decimal]:
+    """The share of a person's time agreed for each centre on a date, over the
+    posts they hold (under the caller's row-level security)."""
+    posts = session.scalars(
+        select(SharedPost).where(
+            SharedPost.holder_user_id == user_id,
+            SharedPost.starts_on <= on,
+            (SharedPost.ends_on.is_(None)) | (SharedPost.ends_on >= on),
+        )
+    ).all()
+    shares: dict[int, Decimal] = defaultdict(Decimal)
+    for post in posts:
+        for centre_id, share in shares_on(post, post.allocations, on).items():
+            shares[centre_id] += share
+    return dict(shares)
+
+
+@cooperation_provider("shared_posts")
+def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
+    """Per centre and year: posts it takes part in, hours worked for it, agreed FTE.
+
+    Runs on the reporting role, which reads only the share and hour columns."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    days_in_year = (last - first).days + 1
+    allocations = session.execute(
+        select(
+            PostAllocation.post_id,
+            PostAllocation.site_centre_id,
+            PostAllocation.unit,
+            PostAllocation.share,
+            PostAllocation.starts_on,
+            PostAllocation.ends_on,
+            SharedPost.weekly_hours,
+        )
+        .join(SharedPost, SharedPost.id == PostAllocation.post_id)
+        .where(
+            PostAllocation.starts_on <= last,
+            (PostAllocation.ends_on.is_(None)) | (PostAllocation.ends_on >= first),
+        )
+    ).all()
+    posts: dict[int, set[int]] = defaultdict(set)
+    fte: dict[int, Fraction] = defaultdict(Fraction)
+    for row in allocations:
+        posts[row.site_centre_id].add(row.post_id)
+        share = Fraction(row.share) / (
+            100 if row.unit == ShareUnit.PERCENT else Fraction(row.weekly_hours)
+        )
+        days = costing.overlap_days(row.starts_on, row.ends_on, first, last)
+        fte[row.site_centre_id] += share * Fraction(days, days_in_year)
+    hours = dict(
+        session.execute(
+            select(TimeEntry.centre_id, func.sum(TimeEntry.hours))
+            .where(TimeEntry.work_date >= first, TimeEntry.work_date <= last)
+            .group_by(TimeEntry.centre_id)
+        ).all()
+    )
+    figures = []
+    for centre_id in sorted(set(posts) | set(hours)):
+        figures += [
+            CooperationFigure(
+                "shared_posts.count",
+                "Postes mutualisés auxquels le centre participe",
+                "count",
+                centre_id,
+                Decimal(len(posts.get(centre_id, ()))),
+            ),
+            CooperationFigure(
+                "shared_posts.hours",
+                "Heures travaillées pour le centre sur des postes mutualisés",
+                "hours",
+                centre_id,
+                Decimal(hours.get(centre_id, 0)),
+            ),
+            CooperationFigure(
+                "shared_posts.fte",
+                "Part convenue des postes mutualisés (ETP)",
+                "fte",
+                centre_id,
+                (Decimal(fte[centre_id].numerator) / fte[centre_id].denominator).quantize(
+                    Decimal("0.001")
+                ),
+            ),
+        ]
+    return figures

@@ -1,0 +1,583 @@
+"""Pages of the shared posts, under /c/<centre>/postes/… and /e/<employer>/postes/….
+
+Every page exists for both kinds of place: the centre or employer named in the
+URL must take part in the post (or it is a 404), and what the person may see
+or do follows from their context (see operations.can_*)."""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from ensemble.accounts.models import User
+from ensemble.audit.operations import record_read, record_reads
+from ensemble.extensions import csrf, db
+from ensemble.network.models import Centre, Employer
+from ensemble.posts import costing, exports, forms
+from ensemble.posts import operations as posts
+from ensemble.posts.models import (
+    Arrangement,
+    DocumentKind,
+    PostDocument,
+    PostStatement,
+    SharedPost,
+    ShareUnit,
+)
+from ensemble.tenancy import context
+from ensemble.tenancy.navigation import section
+from ensemble.tenancy.resolve import centre_or_404, employer_or_404, object_or_404
+from ensemble.tenancy.urls import object_arg
+
+bp = Blueprint("posts", __name__, template_folder="templates")
+object_arg("post_id", SharedPost)
+object_arg("post_document_id", PostDocument)
+object_arg("post_statement_id", PostStatement)
+section("centre", _l("Postes mutualisés"), "posts.centre_index", order=30)
+section("employer", _l("Postes mutualisés"), "posts.employer_index", order=30)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Place:
+    """The centre or employer named in the URL."""
+
+    kind: str  # "centre" or "employer"
+    tenant: Centre | Employer
+
+    def url(self, name: str, **values) -> str:
+        return url_for(
+            f"posts.{self.kind}_{name}", **{f"{self.kind}_slug": self.tenant.slug}, **values
+        )
+
+    @property
+    def carrier(self) -> Employer | None:
+        """The employer that would carry a new post, if this person acts for it."""
+        employer = self.tenant if isinstance(self.tenant, Employer) else self.tenant.employer
+        return employer if employer.id in context.current().employer_ids else None
+
+
+def route(rule: str, name: str, methods: tuple[str, ...] = ("GET",)):
+    """Register `view(place, …)` under /c/<centre_slug>/postes and /e/<employer_slug>/postes."""
+
+    def register(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(centre_slug: str | None = None, employer_slug: str | None = None, **kwargs):
+            if centre_slug is not None:
+                place = Place("centre", centre_or_404(centre_slug))
+            else:
+                place = Place("employer", employer_or_404(employer_slug))
+            return view(place, **kwargs)
+
+        if "POST" in methods:
+            # The place and the post are checked before the CSRF token, so an outsider
+            # gets the same 404 as for a page that does not exist; every POST still
+            # goes through a FlaskForm, which refuses a missing or wrong token.
+            csrf.exempt(wrapped)
+        for kind in ("centre", "employer"):
+            bp.add_url_rule(
+                f"/{kind[0]}/<{kind}_slug>/postes{rule}", f"{kind}_{name}", wrapped, methods=methods
+            )
+        return wrapped
+
+    return register
+
+
+def _number(value: Decimal, pattern: str = "#,##0.##") -> str:
+    return format_decimal(value, pattern)
+
+
+def _share(allocation) -> str:
+    return (
+        _("%(value)s\u00a0%%", value=_number(allocation.share))
+        if allocation.unit is ShareUnit.PERCENT
+        else _("%(value)s\u00a0h par semaine", value=_number(allocation.share))
+    )
+
+
+@bp.context_processor
+def helpers():
+    """Labels and French number formats for the posts' templates."""
+    return {
+        "arrangement_labels": forms.ARRANGEMENT_LABELS,
+        "unit_labels": forms.UNIT_LABELS,
+        "document_labels": forms.DOCUMENT_LABELS,
+        "hours": lambda value: _("%(value)s\u00a0h", value=_number(value)),
+        "percent": lambda value: _("%(value)s\u00a0%%", value=_number(value)),
+        "signed_percent": lambda value: _(
+            "%(value)s %%", value=_number(value, "+#,##0.#;-#,##0.#")
+        ),
+        "fraction_percent": lambda value: _(
+            "%(value)s\u00a0%%", value=_number(value * 100, "0.00")
+        ),
+        "share": _share,
+        "month_label": lambda month: format_date(month, "MMMM y"),
+        "kilobytes": lambda size: _(
+            "%(value)s\u00a0ko", value=_number(Decimal(size) / 1024, "#,##0")
+        ),
+    }
+
+
+def _today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def _month_arg() -> date:
+    """?mois=AAAA-MM, else the current month."""
+    raw = request.args.get("mois", "")
+    try:
+        month = datetime.strptime(raw, "%Y-%m").date() if raw else _today().replace(day=1)
+    except ValueError:
+        month = _today().replace(day=1)
+    return month if date(2000, 1, 1) <= month <= date(2100, 1, 1) else _today().replace(day=1)
+
+
+def _post_or_404(place: Place, post_id: int) -> SharedPost:
+    post = object_or_404(SharedPost, post_id)
+    if not posts.takes_part(db.session, post, place.tenant):
+        abort(404)
+    return post
+
+
+def _allowed_or_404(allowed: bool) -> None:
+    # Not a 403: a page one may not use is a page that does not exist for them.
+    if not allowed:
+        abort(404)
+
+
+def _refuse(form, error: posts.PostError):
+    field = getattr(form, error.field or "", None)
+    if field is None:
+        field = next(f for f in form if f.name != "csrf_token")
+    field.errors.append(error.message)
+
+
+def _rights(post: SharedPost) -> dict[str, bool]:
+    ctx = context.current()
+    return {
+        "can_manage": posts.can_manage(post, ctx),
+        "can_see_costs": posts.can_see_costs(post, ctx),
+        "can_record_time": posts.can_record_time(post, ctx),
+    }
+
+
+def _months_around(month: date) -> tuple[date, date]:
+    previous = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return previous, costing.next_month(month)
+
+
+# --- List and creation ------------------------------------------------------------------
+
+
+@route("/", "index")
+def index(place: Place):
+    return render_template(
+        "posts/index.html",
+        place=place,
+        posts=posts.posts_of(db.session, place.tenant),
+        can_create=place.carrier is not None,
+    )
+
+
+@route("/nouveau", "new", methods=("GET", "POST"))
+def new(place: Place):
+    carrier = place.carrier
+    _allowed_or_404(carrier is not None)
+    form = forms.PostForm()
+    if form.validate_on_submit():
+        holder = db.session.scalar(
+            select(User).where(func.lower(User.email) == form.holder_email.data.strip().lower())
+        )
+        if holder is None:
+            form.holder_email.errors.append(
+                _("Aucune personne de votre réseau n’a cette adresse sur la plateforme.")
+            )
+        else:
+            try:
+                post = posts.create_post(
+                    db.session,
+                    carrier,
+                    title=form.title.data,
+                    arrangement=Arrangement(form.arrangement.data),
+                    holder=holder,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    weekly_hours=form.weekly_hours.data,
+                    tasks=form.tasks.data or "",
+                    insurance=form.insurance.data or "",
+                    drift_threshold_percent=form.drift_threshold_percent.data,
+                )
+            except posts.PostError as error:
+                _refuse(form, error)
+            else:
+                flash(
+                    _("Le poste est créé. Indiquez maintenant la part de chaque structure."),
+                    "success",
+                )
+                return redirect(place.url("allocation", post_id=post.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("posts/new.html", place=place, form=form, carrier=carrier), status
+
+
+# --- A post ------------------------------------------------------------------------------
+
+
+@route("/<int:post_id>/", "detail")
+def detail(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    month = _month_arg()
+    gauges, _sources = posts.gauges(db.session, post, month, _today())
+    allocations = posts.allocations_with_parties(db.session, post)
+    documents = posts.documents_of(db.session, post)
+    rights = _rights(post)
+    checklist = (
+        posts.secondment_checklist(
+            db.session, post, documents, allocations, show_costs=rights["can_see_costs"]
+        )
+        if post.arrangement is Arrangement.SECONDMENT
+        else []
+    )
+    statements = posts.statements_of(db.session, post)
+    previous, following = _months_around(month)
+    return render_template(
+        "posts/detail.html",
+        place=place,
+        post=post,
+        carrier=posts.carrier_of(post),
+        month=month,
+        previous_month=previous,
+        next_month=following,
+        month_is_past=costing.month_bounds(month)[1] < _today(),
+        gauges=gauges,
+        allocations=allocations,
+        checklist=checklist,
+        missing=sum(1 for item in checklist if item.done is False),
+        statements=statements[:6],
+        **rights,
+    )
+
+
+def _partner_choices(carrier) -> tuple[list[SelectChoice], list[SelectChoice]]:
+    employers, centres = posts.partner_choices(db.session, carrier)
+    employers_group, centres_group = _("Employeurs"), _("Centres")
+    parties = [SelectChoice("", _("— Choisir —"))]
+    parties += [SelectChoice(f"e:{e.id}", e.name, optgroup=employers_group) for e in employers]
+    parties += [SelectChoice(f"c:{c.id}", c.name, optgroup=centres_group) for c in centres]
+    sites = [SelectChoice("", _("Le seul centre de la structure"))]
+    sites += [SelectChoice(str(c.id), c.name) for c in centres]
+    return parties, sites
+
+
+@route("/<int:post_id>/repartition", "allocation", methods=("GET", "POST"))
+def allocation(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    _allowed_or_404(posts.can_manage(post, context.current()))
+    carrier = posts.carrier_of(post)
+    form = forms.AllocationForm()
+    form.party.choices, form.site_centre_id.choices = _partner_choices(carrier)
+    if form.validate_on_submit():
+        site = form.site_centre_id.data or ""
+        try:
+            partner = posts.resolve_partner(db.session, carrier, form.party.data)
+            posts.add_allocation(
+                db.session,
+                post,
+                partner,
+                unit=ShareUnit(form.unit.data),
+                share=form.share.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+                site_centre_id=int(site) if site.isdigit() and len(site) < 19 else None,
+            )
+        except posts.PostError as error:
+            _refuse(form, error)
+        else:
+            flash(_("La part de %(name)s est enregistrée.", name=partner.name), "success")
+            return redirect(place.url("allocation", post_id=post.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "posts/allocation.html",
+        place=place,
+        post=post,
+        form=form,
+        allocations=posts.allocations_with_parties(db.session, post),
+        **_rights(post),
+    ), status
+
+
+# --- Documents ---------------------------------------------------------------------------
+
+
+@route("/<int:post_id>/documents", "documents", methods=("GET", "POST"))
+def documents(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    rights = _rights(post)
+    form = forms.DocumentForm()
+    if request.method == "POST":
+        _allowed_or_404(rights["can_manage"])
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                posts.add_document(
+                    db.session,
+                    post,
+                    kind=DocumentKind(form.kind.data),
+                    signed_on=form.signed_on.data,
+                    filename=upload.filename or "",
+                    data=upload.read(posts.MAX_DOCUMENT_BYTES + 1),
+                    uploaded_by=current_user.id,
+                )
+            except posts.PostError as error:
+                _refuse(form, error)
+            else:
+                flash(_("Le document est enregistré."), "success")
+                return redirect(place.url("documents", post_id=post.id))
+    items = posts.documents_of(db.session, post)
+    checklist = (
+        posts.secondment_checklist(
+            db.session,
+            post,
+            items,
+            posts.allocations_with_parties(db.session, post),
+            show_costs=rights["can_see_costs"],
+        )
+        if post.arrangement is Arrangement.SECONDMENT
+        else []
+    )
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "posts/documents.html",
+        place=place,
+        post=post,
+        form=form,
+        documents=items,
+        checklist=checklist,
+        **rights,
+    ), status
+
+
+@route("/<int:post_id>/documents/<int:post_document_id>", "document")
+def document(place: Place, post_id: int, post_document_id: int):
+    post = _post_or_404(place, post_id)
+    item = object_or_404(PostDocument, post_document_id, post_id=post.id)
+    return send_file(
+        io.BytesIO(item.content),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.filename,
+    )
+
+
+@route("/<int:post_id>/convention.docx", "agreement")
+def agreement(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    _allowed_or_404(post.arrangement is Arrangement.SECONDMENT)
+    return send_file(
+        io.BytesIO(exports.agreement_for(db.session, post)),
+        mimetype=posts.DOCX,
+        as_attachment=True,
+        download_name=f"convention-mise-a-disposition-{post.id}.docx",
+    )
+
+
+# --- Time ----------------------------------------------------------------------------------
+
+
+@route("/<int:post_id>/temps", "time", methods=("GET", "POST"))
+def time(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    rights = _rights(post)
+    month = _month_arg()
+    form = forms.TimeEntryForm()
+    sites = posts.post_sites(db.session, post)
+    form.centre_id.choices = [SelectChoice("", _("— Choisir —"))]
+    form.centre_id.choices += [SelectChoice(str(c.id), c.name) for c in sites]
+    if request.method == "POST":
+        _allowed_or_404(rights["can_record_time"])
+        if form.validate_on_submit():
+            raw = form.centre_id.data or ""
+            try:
+                entry = posts.add_time_entry(
+                    db.session,
+                    post,
+                    centre_id=int(raw) if raw.isdigit() and len(raw) < 19 else 0,
+                    work_date=form.work_date.data,
+                    hours=form.hours.data,
+                    note=form.note.data or "",
+                    entered_by=current_user.id,
+                )
+            except posts.PostError as error:
+                _refuse(form, error)
+            else:
+                flash(_("Les heures sont enregistrées."), "success")
+                return redirect(
+                    place.url("time", post_id=post.id, mois=entry.work_date.strftime("%Y-%m"))
+                )
+    elif not form.work_date.data:
+        form.work_date.data = _today()
+    gauges, by_source = posts.gauges(db.session, post, month, _today())
+    previous, following = _months_around(month)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "posts/time.html",
+        place=place,
+        post=post,
+        form=form,
+        month=month,
+        previous_month=previous,
+        next_month=following,
+        entries=posts.time_entries(db.session, post, month),
+        gauges=gauges,
+        month_is_past=costing.month_bounds(month)[1] < _today(),
+        **rights,
+    ), status
+
+
+# --- Costs and statements ---------------------------------------------------------------------
+
+
+@route("/<int:post_id>/couts", "costs", methods=("GET", "POST"))
+def costs(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    rights = _rights(post)
+    _allowed_or_404(rights["can_see_costs"])
+    items = posts.costs_of(db.session, post)
+    form = forms.CostForm()
+    if request.method == "POST":
+        _allowed_or_404(rights["can_manage"])
+        if form.validate_on_submit():
+            try:
+                posts.set_cost(
+                    db.session,
+                    post,
+                    valid_from=form.valid_from.data,
+                    gross_salary=form.gross_salary.data,
+                    employer_charges=form.employer_charges.data,
+                    travel_expenses=form.travel_expenses.data,
+                    employment_aid=form.employment_aid.data,
+                    entered_by=current_user.id,
+                )
+            except posts.PostError as error:
+                _refuse(form, error)
+            else:
+                flash(_("Le coût réel est enregistré."), "success")
+                return redirect(place.url("costs", post_id=post.id))
+    elif items:
+        latest = items[0]
+        form.gross_salary.data = latest.gross_salary
+        form.employer_charges.data = latest.employer_charges
+        form.travel_expenses.data = latest.travel_expenses
+        form.employment_aid.data = latest.employment_aid
+        form.valid_from.data = _today().replace(day=1)
+    record_reads(db.session, items)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "posts/costs.html", place=place, post=post, form=form, costs=items, **rights
+    ), status
+
+
+@route("/<int:post_id>/etats", "statements", methods=("GET", "POST"))
+def statements(place: Place, post_id: int):
+    post = _post_or_404(place, post_id)
+    rights = _rights(post)
+    form = forms.StatementForm()
+    if request.method == "POST":
+        _allowed_or_404(rights["can_manage"])
+        if form.validate_on_submit():
+            try:
+                statement = posts.issue_statement(
+                    db.session,
+                    post,
+                    form.month.data,
+                    issued_by=current_user.id,
+                    correction_note=form.correction_note.data or "",
+                )
+            except posts.PostError as error:
+                _refuse(form, error)
+            else:
+                flash(_("L’état de refacturation est émis."), "success")
+                return redirect(
+                    place.url("statement", post_id=post.id, post_statement_id=statement.id)
+                )
+    elif not form.month.data:
+        form.month.data = costing.month_bounds(_today().replace(day=1) - timedelta(days=1))[0]
+    status = 422 if request.method == "POST" else 200
+    items = posts.statements_of(db.session, post)
+    return render_template(
+        "posts/statements.html",
+        place=place,
+        post=post,
+        form=form,
+        statements=items,
+        current={s.id for s in items if posts.current_version(items, s)},
+        **rights,
+    ), status
+
+
+def _statement_or_404(place: Place, post_id: int, post_statement_id: int):
+    post = _post_or_404(place, post_id)
+    statement = object_or_404(PostStatement, post_statement_id, post_id=post.id)
+    return post, statement
+
+
+@route("/<int:post_id>/etats/<int:post_statement_id>", "statement")
+def statement(place: Place, post_id: int, post_statement_id: int):
+    post, item = _statement_or_404(place, post_id, post_statement_id)
+    figures = posts.statement_figures(db.session, item)
+    if figures is not None:
+        record_read(db.session, item)
+    items = posts.statements_of(db.session, post)
+    return render_template(
+        "posts/statement.html",
+        place=place,
+        post=post,
+        statement=item,
+        figures=figures,
+        is_current=posts.current_version(items, item),
+        carrier=posts.carrier_of(post),
+        **_rights(post),
+    )
+
+
+def _statement_document(place: Place, post_id: int, post_statement_id: int):
+    post, item = _statement_or_404(place, post_id, post_statement_id)
+    figures = posts.statement_figures(db.session, item)
+    _allowed_or_404(figures is not None)
+    record_read(db.session, item)
+    filename = f"etat-refacturation-{post.id}-{item.month:%Y-%m}-v{item.version}"
+    return exports.StatementDocument(post.title, posts.carrier_of(post).name, figures), filename
+
+
+@route("/<int:post_id>/etats/<int:post_statement_id>/pdf", "statement_pdf")
+def statement_pdf(place: Place, post_id: int, post_statement_id: int):
+    doc, filename = _statement_document(place, post_id, post_statement_id)
+    return send_file(
+        io.BytesIO(exports.statement_pdf(doc)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{filename}.pdf",
+    )
+
+
+@route("/<int:post_id>/etats/<int:post_statement_id>/csv", "statement_csv")
+def statement_csv(place: Place, post_id: int, post_statement_id: int):
+    doc, filename = _statement_document(place, post_id, post_statement_id)
+    return send_file(
+        io.BytesIO(exports.statement_csv(doc)),
+        mimetype="text/csv; charset=utf-8",
+        as_attachment=True,
+        download_name=f"{filename}.csv",
+    )
