@@ -106,7 +106,8 @@ def test_staff_of_a_party_sees_the_post_but_never_a_salary_figure(app, officer_p
     ).get_data(as_text=True)
     for path in ("/couts", f"/etats/{statement_id}/pdf", f"/etats/{statement_id}/csv"):
         assert client.get(f"{FRESNOY}/{post}{path}").status_code == 404, path
-    assert client.post(f"{FRESNOY}/{post}/couts", data={}).status_code == 404
+    token = csrf_token(client, f"{FRESNOY}/{post}/")
+    assert client.post(f"{FRESNOY}/{post}/couts", data={"csrf_token": token}).status_code == 404
 
 
 def test_refusals_are_explained_in_the_form(app, officer_post):
@@ -146,9 +147,10 @@ def test_refusals_are_explained_in_the_form(app, officer_post):
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Indiquez un nombre, par exemple 1 234,56." in html
-    # Without a token the form refuses too (the CSRF check is the form's).
+    # Without a token the global CSRF check refuses it, with the French page.
     response = client.post(url, data={"party": echo, "share": "5", "starts_on": "2026-02-01"})
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert "formulaire a expiré" in response.get_data(as_text=True)
 
 
 def test_only_the_carrier_manages_the_post(app, officer_post):

@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ensemble.accounts.models import User
 from ensemble.audit.operations import record_read, record_reads
-from ensemble.extensions import csrf, db
+from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer
 from ensemble.posts import costing, exports, forms
 from ensemble.posts import operations as posts
@@ -82,11 +82,6 @@ def route(rule: str, name: str, methods: tuple[str, ...] = ("GET",)):
                 place = Place("employer", employer_or_404(employer_slug))
             return view(place, **kwargs)
 
-        if "POST" in methods:
-            # The place and the post are checked before the CSRF token, so an outsider
-            # gets the same 404 as for a page that does not exist; every POST still
-            # goes through a FlaskForm, which refuses a missing or wrong token.
-            csrf.exempt(wrapped)
         for kind in ("centre", "employer"):
             bp.add_url_rule(
                 f"/{kind[0]}/<{kind}_slug>/postes{rule}", f"{kind}_{name}", wrapped, methods=methods
