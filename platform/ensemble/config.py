@@ -47,7 +47,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_BINDS": {
             "reporting": env.get("DATABASE_REPORTING_URL", database_url),
         },
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (a round trip per request): after a server restart the pool is
+        # invalidated on the first failed statement; recycling bounds idle connections.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "DATABASE_OWNER_URL": env.get("DATABASE_OWNER_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "REDIS_NAMESPACE": env.get("REDIS_NAMESPACE", "ensemble"),
@@ -60,6 +62,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": environment not in ("development", "test"),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        # The server-side session id expires 12 h after sign-in whatever the cookie
+        # says, so re-signing the cookie on every response would buy nothing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
