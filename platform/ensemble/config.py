@@ -65,6 +65,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # The server-side session id expires 12 h after sign-in whatever the cookie
         # says, so re-signing the cookie on every response would buy nothing.
         "SESSION_REFRESH_EACH_REQUEST": False,
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", 120)),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

@@ -46,21 +46,8 @@ def start(user_id: int) -> str:
     return sid
 
 
-def is_live(sid: str | None, user_id: int) -> bool:
-    if not sid:
-        return False
-    return _redis().get(key("session", sid)) == str(user_id)
-
-
-def is_live_with_generation(sid: str | None, user_id: int) -> tuple[bool, str | None]:
-    """Whether the session is live, and the directory generation that keys the
-    cached identity (ensemble.tenancy.identity), in one round trip."""
-    from ensemble.tenancy.identity import generation_key
-
-    if not sid:
-        return False, None
-    registered, generation = _redis().mget(key("session", sid), generation_key())
-    return registered == str(user_id), generation
+def session_key(sid: str) -> str:
+    return key("session", sid)
 
 
 def end() -> None:

@@ -61,7 +61,7 @@ def sign_in():
             sessions.start(user.id)
             login_user(user)
             # Computed now and cached, so the first page after sign-in is served from the cache.
-            person = identity.load(db.session, user.id, identity.current_generation())
+            person = identity.load(db.session, user.id)
             context.activate(person.context, db.session)
             g.tenant_context = person.context
             record(db.session, AuditAction.SIGN_IN, "users", user.id)

@@ -3,9 +3,10 @@ cached in Redis between requests.
 
 Every signed-in request needs all three, and computing them costs four
 queries, while they change only when people, memberships or the network
-change. The cache key carries a *directory generation*: a committed change to
-any of those tables bumps it, so the very next request of anyone recomputes
-from the database (a removed membership takes effect at once). A change made
+change. Each cached entry records the *directory generation* it was computed
+at: a committed change to any of those tables bumps the generation, so the
+very next request of anyone recomputes from the database (a removed
+membership takes effect at once). A change made
 outside the application (raw SQL) is picked up when the entry expires.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ensemble import redis_store
 from ensemble.accounts.models import Membership, User
+from ensemble.accounts.sessions import session_key
 from ensemble.network.models import Centre, Employer, Federation
 from ensemble.redis_store import key
 from ensemble.tenancy import context
@@ -47,6 +49,7 @@ class Identity:
     user_fields: dict
     context: TenantContext
     places: list[Place]
+    generation: str  # of the directory, when this identity was read
 
     @property
     def is_active(self) -> bool:
@@ -68,31 +71,45 @@ def generation_key() -> str:
     return key("directory-generation")
 
 
-def current_generation() -> str | None:
-    return redis_store.current().get(generation_key())
+def _entry_key(user_id: int) -> str:
+    return key("identity", user_id)
 
 
-def _entry_key(user_id: int, generation: str | None) -> str:
-    return key("identity", user_id, generation or "0")
+def for_session(session: Session, sid: str | None, user_id: int) -> Identity | None:
+    """The person signed in with session id `sid`, or None if that session is not
+    live or the account is gone. One Redis round trip when the cache is current."""
+    if not sid:
+        return None
+    registered, generation, raw = redis_store.current().mget(
+        session_key(sid), generation_key(), _entry_key(user_id)
+    )
+    if registered != str(user_id):
+        return None
+    return _identity(session, user_id, generation, raw)
 
 
-def load(session: Session, user_id: int, generation: str | None) -> Identity | None:
-    """The signed-in person, from the cache when it is current, else from the
-    database (and then cached). None if the account is gone."""
-    client = redis_store.current()
-    entry_key = _entry_key(user_id, generation)
-    raw = client.get(entry_key)
-    if raw is None:
+def load(session: Session, user_id: int) -> Identity | None:
+    """The person, from the cache when it is current (at sign-in)."""
+    generation, raw = redis_store.current().mget(generation_key(), _entry_key(user_id))
+    return _identity(session, user_id, generation, raw)
+
+
+def _identity(
+    session: Session, user_id: int, generation: str | None, raw: str | None
+) -> Identity | None:
+    generation = generation or "0"
+    entry = json.loads(raw) if raw else None
+    if entry is None or entry["generation"] != generation:
         entry = _compute(session, user_id)
         if entry is None:
             return None
-        client.setex(entry_key, TTL_SECONDS, json.dumps(entry))
-    else:
-        entry = json.loads(raw)
+        entry["generation"] = generation
+        redis_store.current().setex(_entry_key(user_id), TTL_SECONDS, json.dumps(entry))
     return Identity(
         user_fields=entry["user"],
         context=_context(entry["context"]),
         places=places_from_rows(entry["places"]),
+        generation=generation,
     )
 
 

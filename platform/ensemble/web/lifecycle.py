@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
-from ensemble.accounts import sessions
 from ensemble.accounts.models import User
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
 from ensemble.notifications import operations as notifications
 from ensemble.tenancy import context, identity
+from ensemble.web import page_cache
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     audit.install(session_class)
     notifications.install(session_class)
     identity.install(session_class)
+    page_cache.install(session_class)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
@@ -31,16 +32,14 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        live, generation = sessions.is_live_with_generation(session.get("sid"), int(user_id))
-        if not live:
-            return None
-        person = identity.load(db.session, int(user_id), generation)
+        person = identity.for_session(db.session, session.get("sid"), int(user_id))
         if person is None or not person.is_active:
             context.activate(context.ANONYMOUS, db.session)
             return None
         context.activate(person.context, db.session)
         g.tenant_context = person.context
         g.places = person.places
+        g.directory_generation = person.generation
         return person.user(db.session)
 
     @app.before_request
