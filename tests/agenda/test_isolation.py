@@ -68,29 +68,38 @@ def booked(demo, db_session, setup, as_user):
     return setup
 
 
-def _titles(session):
-    return sorted(r[0] for r in rows(session, "SELECT title FROM agenda_events"))
+def _titles(session, b):
+    return sorted(
+        r[0]
+        for r in rows(
+            session, "SELECT title FROM agenda_events WHERE calendar_id = :c", c=b.calendar_id
+        )
+    )
+
+
+def _ids(session, table, b):
+    return rows(session, f"SELECT id FROM {table} WHERE calendar_id = :c", c=b.calendar_id)
 
 
 def test_the_officer_sees_everything_in_their_calendar(db_session, booked, as_user):
     with as_user(OFFICER):
-        assert _titles(db_session) == ["Atelier tablettes", "Entretien RH confidentiel"]
-        assert len(rows(db_session, "SELECT id FROM agenda_requests")) == 1
+        assert _titles(db_session, booked) == ["Atelier tablettes", "Entretien RH confidentiel"]
+        assert len(_ids(db_session, "agenda_requests", booked)) == 1
 
 
 def test_a_party_centre_sees_its_events_and_only_busy_time_elsewhere(db_session, booked, as_user):
     with as_user(FRESNOY_DIRECTOR):
-        assert _titles(db_session) == ["Atelier tablettes"]
-        assert len(rows(db_session, "SELECT id FROM agenda_busy")) == 2
-        assert rows(db_session, "SELECT id FROM agenda_requests") == []
+        assert _titles(db_session, booked) == ["Atelier tablettes"]
+        assert len(_ids(db_session, "agenda_busy", booked)) == 2
+        assert _ids(db_session, "agenda_requests", booked) == []
         assert rows(db_session, "SELECT id FROM agenda_feeds") == []
     with as_user(BASSE_MASURE_DIRECTOR):
-        assert _titles(db_session) == []
-        assert len(rows(db_session, "SELECT id FROM agenda_busy")) == 2
-        assert len(rows(db_session, "SELECT id FROM agenda_requests")) == 1
+        assert _titles(db_session, booked) == []
+        assert len(_ids(db_session, "agenda_busy", booked)) == 2
+        assert len(_ids(db_session, "agenda_requests", booked)) == 1
         assert len(rows(db_session, "SELECT id FROM agenda_feeds")) == 1
     with as_user(ALMA_DIRECTOR):
-        assert _titles(db_session) == ["Entretien RH confidentiel"]
+        assert _titles(db_session, booked) == ["Entretien RH confidentiel"]
 
 
 @pytest.mark.parametrize("outsider", [ECHO_DIRECTOR, MONTREUIL_DIRECTOR])
@@ -102,7 +111,7 @@ def test_outsiders_see_no_row(db_session, booked, as_user, outsider):
 
 def test_staff_of_the_carrier_centre_see_alma_events_but_no_feed(db_session, booked, as_user):
     with as_user(ALMA_STAFF):
-        assert _titles(db_session) == ["Entretien RH confidentiel"]
+        assert _titles(db_session, booked) == ["Entretien RH confidentiel"]
         assert rows(db_session, "SELECT id FROM agenda_feeds") == []
 
 
