@@ -81,6 +81,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": env.get("MAIL_SENDER", "Ensemble <ne-pas-repondre@ensemble.local>"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Shared calendars: travel time between two different centres (counts as busy),
+        # what a booking past a centre's agreed share does ("warn" or "refuse"), how far
+        # open-ended series are expanded, and the weekly hours agreed shares apply to.
+        "AGENDA_TRAVEL_MINUTES": int(env.get("AGENDA_TRAVEL_MINUTES", 20)),
+        "AGENDA_SHARE_POLICY": env.get("AGENDA_SHARE_POLICY", "warn"),
+        "AGENDA_HORIZON_DAYS": int(env.get("AGENDA_HORIZON_DAYS", 731)),
+        "AGENDA_WEEKLY_HOURS": int(env.get("AGENDA_WEEKLY_HOURS", 35)),
     }
     if overrides:
         config.update(overrides)
