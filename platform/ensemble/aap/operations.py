@@ -682,7 +682,7 @@ def assign_writer(session: Session, section: AapSection, user_id: int | None) ->
             [(user.id, user.email)],
             f"Rubrique à rédiger : « {section.title} »",
             body=f"Vous rédigez cette rubrique de la réponse « {section.answer.title} ».",
-            link=_section_link(section.owner_party.centre, section),
+            link=section_link(section.owner_party.centre, section),
             centre_id=section.owner_party.centre_id,
         )
 
@@ -855,7 +855,7 @@ def add_comment(
                 select(AapComment.author_user_id).where(AapComment.parent_id == parent.id)
             )
         )
-    people = _people(session, [section.owner_party.centre_id], directors_only=True)
+    people = people_of(session, [section.owner_party.centre_id], directors_only=True)
     people += _people_by_id(session, section, concerned)
     seen: set[int] = set()
     recipients = []
@@ -870,7 +870,7 @@ def add_comment(
             [(user_id, email)],
             f"Commentaire sur « {section.title} »",
             body=f"{author.full_name} : {body[:300]}",
-            link=_section_link(centre, section),
+            link=section_link(centre, section),
             centre_id=centre.id,
         )
     return comment
@@ -887,7 +887,7 @@ def resolve_comment(session: Session, comment: AapComment, user_id: int) -> None
 # --- People to notify --------------------------------------------------------
 
 
-def _people(
+def people_of(
     session: Session, centre_ids: Iterable[int], *, directors_only: bool
 ) -> list[tuple[int, str, Centre]]:
     """(user id, e-mail, centre) of the people of the given centres. Trusted code:
@@ -921,14 +921,14 @@ def _people_by_id(
     if not user_ids:
         return []
     party_centres = [p.centre_id for p in visible_parties(section.answer)]
-    return [p for p in _people(session, party_centres, directors_only=False) if p[0] in user_ids]
+    return [p for p in people_of(session, party_centres, directors_only=False) if p[0] in user_ids]
 
 
 def _notify_directors(
     session: Session, centres: list[Centre], title: str, *, body: str, answer: AapAnswer
 ) -> int:
     sent = 0
-    for user_id, email, centre in _people(session, [c.id for c in centres], directors_only=True):
+    for user_id, email, centre in people_of(session, [c.id for c in centres], directors_only=True):
         sent += notify(
             session,
             [(user_id, email)],
@@ -944,7 +944,7 @@ def answer_link(centre: Centre, answer: AapAnswer) -> str:
     return f"/c/{centre.slug}/aap/reponses/{answer.id}"
 
 
-def _section_link(centre: Centre, section: AapSection) -> str:
+def section_link(centre: Centre, section: AapSection) -> str:
     return f"/c/{centre.slug}/aap/reponses/{section.answer_id}/rubriques/{section.id}"
 
 
