@@ -294,9 +294,15 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         )
     }
     styles["quote"].leftIndent = 10 * mm
+    styles["h1"].fontSize, styles["h1"].leading, styles["h1"].spaceBefore = 15, 19, 10
+    styles["h2"].fontSize, styles["h2"].leading = 12.5, 16
+    styles["h3"].fontSize, styles["h3"].leading = 11, 14
     styles["small"] = ParagraphStyle("small", parent=styles["body"], fontName=italic, fontSize=9)
     cell = ParagraphStyle("cell", parent=styles["body"], fontSize=8, leading=10)
     cell_bold = ParagraphStyle("cellb", parent=cell, fontName=bold)
+    # Amounts right-aligned, as in any French budget table.
+    cell_num = ParagraphStyle("celln", parent=cell, alignment=2)
+    cell_num_bold = ParagraphStyle("cellnb", parent=cell_bold, alignment=2)
 
     def para(text: str, style: str = "body") -> Paragraph:
         return Paragraph(escape(clean(text)), styles[style])
@@ -316,8 +322,13 @@ def dossier_pdf(dossier: Dossier) -> bytes:
         return "".join(out)
 
     def table(rows: list[list[str]], widths, bold_rows: set[int]) -> Table:
+        def style(i: int, j: int) -> ParagraphStyle:
+            if j == 0 or i == 0:
+                return cell_bold if i in bold_rows else cell
+            return cell_num_bold if i in bold_rows else cell_num
+
         data = [
-            [Paragraph(escape(clean(c)), cell_bold if i in bold_rows else cell) for c in row]
+            [Paragraph(escape(clean(c)), style(i, j)) for j, c in enumerate(row)]
             for i, row in enumerate(rows)
         ]
         t = Table(data, colWidths=widths, repeatRows=1)
@@ -377,6 +388,7 @@ def dossier_pdf(dossier: Dossier) -> bytes:
                     index += 1
                 bullet = "1" if block.kind == "ol" else "bullet"
                 story.append(ListFlowable(items, bulletType=bullet, leftIndent=12))
+                story.append(Spacer(1, 2 * mm))
                 continue
             style = block.kind if block.kind in styles else "body"
             story.append(Paragraph(markup(block), styles[style]))
