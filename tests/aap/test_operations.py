@@ -96,7 +96,8 @@ def test_a_removed_partner_loses_access_and_its_sections_go_back_to_the_lead(
         assert _section(load(db_session, joint_answer.answer_id), "actions").owner_party.is_owner
     with as_user(FRESNOY_DIRECTOR):
         assert load(db_session, joint_answer.answer_id) is None
-        assert aap.answers_of(db_session, demo.centre("fresnoy-mackellerie")) == []
+        remaining = aap.answers_of(db_session, demo.centre("fresnoy-mackellerie"))
+        assert joint_answer.answer_id not in {a.id for a in remaining}
 
 
 def test_a_partner_may_leave_but_the_lead_may_not(demo, db_session, joint_answer, as_user):
