@@ -45,6 +45,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _blueprints():
     """Every blueprint, in one visible list."""
+    from ensemble.aap.views import bp as aap
     from ensemble.accounts.views import bp as accounts
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
@@ -55,7 +56,7 @@ def _blueprints():
     from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
-    return [web, accounts, tenancy, network, audit, notifications, hr, posts, agenda]
+    return [web, accounts, tenancy, network, audit, notifications, hr, posts, agenda, aap]
 
 
 def _migrations_dir() -> str:

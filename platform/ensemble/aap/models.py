@@ -1,0 +1,361 @@
+"""Calls for projects and the joint answers centres write together.
+
+A call (`AapCall`) is published to a network (a federation's centres) and seen
+by all of them. An answer (`AapAnswer`) is an `Agreement` of kind
+"joint_answer" owned by the lead centre (chef de file), with one party per
+partner centre; every table of the dossier carries `agreement_id` so its
+policies reuse the agreement's: a centre that declined, left or was removed
+sees nothing of it any more.
+
+The network list says who leads an answer to which call without opening the
+dossier: `AapCallLead` holds just that (call, lead centre) and is readable by
+the whole network.
+
+Sections keep their current text in `AapSection.body` and every saved text in
+`AapSectionVersion`; `current_version` is the optimistic-concurrency token
+(a save names the version it started from). Budget lines carry their own
+`version` for the same reason.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+
+from ensemble.accounts.models import User
+from ensemble.audit.labels import object_label
+from ensemble.db import Id, Model, created_at_column, id_column, utcnow
+from ensemble.network.models import Centre
+from ensemble.sharing.models import Agreement, AgreementParty
+from ensemble.tenancy.context import TenantContext
+
+Money = Numeric(12, 2)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class Funder(enum.StrEnum):
+    CAF = "caf"
+    DEPARTEMENT = "departement"
+    REGION = "region"
+    CARSAT = "carsat"
+    ETAT = "etat"
+    EUROPE = "europe"
+    COMMUNE = "commune"
+    FONDATION = "fondation"
+    OTHER = "autre"
+
+
+class AnswerStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class SectionStatus(enum.StrEnum):
+    TO_WRITE = "to_write"
+    IN_PROGRESS = "in_progress"
+    TO_REVIEW = "to_review"
+    APPROVED = "approved"
+
+
+class _AnswerAudit:
+    """Changes to a dossier go to the log of the party centre the person acts
+    for (the lead's log when they act for the lead)."""
+
+    agreement_id: Mapped[int]
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
+        session = object_session(self)
+        agreement = session.get(Agreement, self.agreement_id)
+        if agreement.owner_centre_id in ctx.centre_ids:
+            return {"centre_id": agreement.owner_centre_id, "employer_id": None}
+        with session.no_autoflush:
+            centres = session.scalars(
+                select(AgreementParty.centre_id).where(
+                    AgreementParty.agreement_id == self.agreement_id
+                )
+            ).all()
+        for centre_id in centres:
+            if centre_id in ctx.centre_ids:
+                return {"centre_id": centre_id, "employer_id": None}
+        return {"centre_id": agreement.owner_centre_id, "employer_id": None}
+
+
+class AapCall(Model):
+    """A call for projects, published to a network by one of its centres."""
+
+    __tablename__ = "aap_calls"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
+    funder: Mapped[Funder] = mapped_column(_enum(Funder, "aap_funder"))
+    title: Mapped[str] = mapped_column(String(300))
+    link: Mapped[str] = mapped_column(String(500), default="")
+    theme: Mapped[str] = mapped_column(String(200), default="")
+    deadline: Mapped[date] = mapped_column(Date)
+    envelope: Mapped[Decimal | None] = mapped_column(Money)
+    eligibility: Mapped[str] = mapped_column(Text, default="")
+    created_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint("envelope IS NULL OR envelope >= 0", name="envelope"),
+        CheckConstraint("link = '' OR link ~ '^https?://'", name="link"),
+    )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        """The publishing centre's log."""
+        return {"centre_id": self.centre_id, "employer_id": None}
+
+
+class AapAnswer(_AnswerAudit, Model):
+    """A joint answer: the agreement owned by the lead centre, and its lifecycle."""
+
+    __tablename__ = "aap_answers"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    agreement_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreements.id", ondelete="CASCADE"), unique=True
+    )
+    call_id: Mapped[int] = mapped_column(Id, ForeignKey("aap_calls.id"), index=True)
+    lead_centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
+    status: Mapped[AnswerStatus] = mapped_column(
+        _enum(AnswerStatus, "aap_answer_status"), default=AnswerStatus.DRAFT
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    # The party centres when it was submitted: the network figures count them.
+    submitted_centre_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
+    granted_amount: Mapped[Decimal | None] = mapped_column(Money)
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_at_column()
+
+    agreement: Mapped[Agreement] = relationship()
+    call: Mapped[AapCall] = relationship()
+    lead_centre: Mapped[Centre] = relationship()
+    sections: Mapped[list[AapSection]] = relationship(
+        back_populates="answer", order_by="AapSection.position, AapSection.id"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("id", "agreement_id", name="uq_aap_answers_id_agreement"),
+        CheckConstraint(
+            "(status = 'granted') = (granted_amount IS NOT NULL)", name="granted_amount"
+        ),
+        CheckConstraint("granted_amount IS NULL OR granted_amount > 0", name="positive_grant"),
+        CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted"),
+    )
+
+    @property
+    def title(self) -> str:
+        return self.agreement.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is AnswerStatus.DRAFT
+
+
+class AapCallLead(Model):
+    """Who leads an answer to a call: all the network may know it, and no more."""
+
+    __tablename__ = "aap_call_leads"
+
+    id: Mapped[int] = id_column()
+    call_id: Mapped[int] = mapped_column(Id, ForeignKey("aap_calls.id"), index=True)
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    agreement_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreements.id", ondelete="CASCADE"), unique=True
+    )
+
+    centre: Mapped[Centre] = relationship()
+
+
+def _answer_fk() -> ForeignKeyConstraint:
+    """(answer_id, agreement_id) must name a real answer and its own agreement."""
+    return ForeignKeyConstraint(
+        ["answer_id", "agreement_id"],
+        ["aap_answers.id", "aap_answers.agreement_id"],
+        ondelete="CASCADE",
+    )
+
+
+class AapSection(_AnswerAudit, Model):
+    __tablename__ = "aap_sections"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    answer_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    owner_party_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreement_parties.id", ondelete="CASCADE"), index=True
+    )
+    writer_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    status: Mapped[SectionStatus] = mapped_column(
+        _enum(SectionStatus, "aap_section_status"), default=SectionStatus.TO_WRITE
+    )
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    answer: Mapped[AapAnswer] = relationship(back_populates="sections")
+    owner_party: Mapped[AgreementParty] = relationship()
+    writer: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        _answer_fk(),
+        UniqueConstraint("id", "agreement_id", name="uq_aap_sections_id_agreement"),
+        CheckConstraint("current_version >= 0", name="version"),
+    )
+
+
+def _section_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["section_id", "agreement_id"],
+        ["aap_sections.id", "aap_sections.agreement_id"],
+        ondelete="CASCADE",
+    )
+
+
+class AapSectionVersion(Model):
+    """One saved text of a section, never changed (insert-only)."""
+
+    __tablename__ = "aap_section_versions"
+
+    id: Mapped[int] = id_column()
+    section_id: Mapped[int] = mapped_column(Id)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text, deferred=True)
+    author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    restored_from: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = created_at_column()
+
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        _section_fk(),
+        UniqueConstraint("section_id", "number", name="uq_aap_section_versions_number"),
+        CheckConstraint("number >= 1", name="number"),
+    )
+
+
+class AapComment(_AnswerAudit, Model):
+    """A comment on a section; a reply names its thread's first comment."""
+
+    __tablename__ = "aap_comments"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    section_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("aap_comments.id", ondelete="CASCADE")
+    )
+    author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_user_id])
+
+    __table_args__ = (_section_fk(), CheckConstraint("length(body) > 0", name="body"))
+
+
+class AapBudgetLine(_AnswerAudit, Model):
+    """One party's line of the project budget, in the association chart of
+    accounts (`account`: 60–68, 86 charges; 70–75, 87 income; 74 names its funder)."""
+
+    __tablename__ = "aap_budget_lines"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    answer_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    party_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreement_parties.id", ondelete="CASCADE"), index=True
+    )
+    # The party's centre, copied so the write policy needs no lookup.
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    account: Mapped[str] = mapped_column(String(6))
+    label: Mapped[str] = mapped_column(String(200))
+    funder: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    party: Mapped[AgreementParty] = relationship()
+
+    __table_args__ = (
+        _answer_fk(),
+        CheckConstraint("account ~ '^(6[0-8]|7[0-5]|8[67])[0-9]{0,4}$'", name="chart_of_accounts"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("account NOT LIKE '74%' OR funder <> ''", name="subsidy_funder"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+
+class AapNote(_AnswerAudit, Model):
+    """A party's private notes on the answer: its own centre only reads them."""
+
+    __tablename__ = "aap_notes"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    answer_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        _answer_fk(),
+        UniqueConstraint("answer_id", "centre_id", name="uq_aap_notes_answer_centre"),
+    )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        return {"centre_id": self.centre_id, "employer_id": None}
+
+
+for _table, _label in (
+    ("aap_calls", _l("Appel à projets")),
+    ("aap_answers", _l("Réponse commune à un appel à projets")),
+    ("aap_sections", _l("Rubrique d’une réponse commune")),
+    ("aap_comments", _l("Commentaire sur une rubrique")),
+    ("aap_budget_lines", _l("Ligne de budget d’une réponse commune")),
+    ("aap_notes", _l("Notes privées sur une réponse commune")),
+):
+    object_label(_table, _label)

@@ -1,0 +1,65 @@
+"""Network figures of joint answers: per centre and year, the answers it took
+part in that were submitted, and those that were granted (won).
+
+Runs on the reporting role, which reads only the answers' lifecycle columns
+(never a dossier)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ensemble.aap.models import AapAnswer, AnswerStatus
+from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider
+
+
+@cooperation_provider("joint_answers")
+def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
+    first = datetime(year, 1, 1, tzinfo=UTC)
+    last = datetime(year + 1, 1, 1, tzinfo=UTC)
+    rows = session.execute(
+        select(
+            AapAnswer.status,
+            AapAnswer.submitted_centre_ids,
+            AapAnswer.granted_amount,
+        ).where(AapAnswer.submitted_at >= first, AapAnswer.submitted_at < last)
+    ).all()
+    submitted: dict[int, int] = defaultdict(int)
+    won: dict[int, int] = defaultdict(int)
+    granted: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        for centre_id in row.submitted_centre_ids:
+            submitted[centre_id] += 1
+            if row.status == AnswerStatus.GRANTED:
+                won[centre_id] += 1
+                granted[centre_id] += row.granted_amount
+    figures = []
+    for centre_id in sorted(submitted):
+        figures += [
+            CooperationFigure(
+                "joint_answers.submitted",
+                "Réponses communes à des appels à projets déposées",
+                "count",
+                centre_id,
+                Decimal(submitted[centre_id]),
+            ),
+            CooperationFigure(
+                "joint_answers.won",
+                "Réponses communes à des appels à projets retenues",
+                "count",
+                centre_id,
+                Decimal(won[centre_id]),
+            ),
+            CooperationFigure(
+                "joint_answers.granted",
+                "Montant accordé aux réponses communes retenues (total du projet)",
+                "euros",
+                centre_id,
+                granted[centre_id],
+            ),
+        ]
+    return figures

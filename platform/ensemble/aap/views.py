@@ -1,0 +1,725 @@
+"""Pages of the calls for projects and joint answers, under /c/<centre>/aap/….
+
+The centre named in the URL must take part in the answer (lead, partner or
+invited), or the page is a 404; what the person may do follows from their
+context (see operations.can_* and is_lead_director)."""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
+
+from ensemble.aap import exports, forms
+from ensemble.aap import operations as aap
+from ensemble.aap.models import (
+    AapAnswer,
+    AapCall,
+    AapComment,
+    AapSection,
+    AnswerStatus,
+    SectionStatus,
+)
+from ensemble.extensions import db
+from ensemble.network.models import Centre
+from ensemble.sharing.models import PartyStatus
+from ensemble.tenancy import context
+from ensemble.tenancy.navigation import section as nav_section
+from ensemble.tenancy.resolve import centre_or_404
+from ensemble.tenancy.urls import object_arg
+
+bp = Blueprint("aap", __name__, template_folder="templates")
+object_arg("answer_id", AapAnswer)
+object_arg("section_id", AapSection)
+nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
+
+PARIS = ZoneInfo("Europe/Paris")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def route(rule: str, methods: tuple[str, ...] = ("GET",)):
+    """Register `view(centre, …)` under /c/<centre_slug>/aap."""
+
+    def register(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(centre_slug: str, **kwargs):
+            return view(centre_or_404(centre_slug), **kwargs)
+
+        bp.add_url_rule(f"/c/<centre_slug>/aap{rule}", view.__name__, wrapped, methods=methods)
+        return wrapped
+
+    return register
+
+
+def _today() -> date:
+    return datetime.now(PARIS).date()
+
+
+def _url(name: str, centre: Centre, **values) -> str:
+    return url_for(f"aap.{name}", centre_slug=centre.slug, **values)
+
+
+def _allowed_or_404(allowed: bool) -> None:
+    # Not a 403: a page one may not use is a page that does not exist for them.
+    if not allowed:
+        abort(404)
+
+
+def _answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
+    if not 0 < answer_id <= 2**63 - 1:
+        abort(404)
+    answer = aap.load_answer(db.session, answer_id)
+    if answer is None or not aap.takes_part(answer, centre):
+        abort(404)
+    return answer
+
+
+def _section_or_404(answer: AapAnswer, section_id: int) -> AapSection:
+    section = next((s for s in answer.sections if s.id == section_id), None)
+    if section is None:
+        abort(404)
+    return section
+
+
+def _refuse(form, error: aap.AapError) -> None:
+    field = getattr(form, error.field or "", None)
+    if field is None or field.name == "csrf_token":
+        form.form_errors.append(error.message)
+    else:
+        field.errors.append(error.message)
+
+
+def _user_id() -> int:
+    return context.current().user_id
+
+
+@bp.context_processor
+def helpers():
+    return {
+        "status_labels": forms.STATUS_LABELS,
+        "funder_labels": aap.FUNDER_LABELS,
+        "answer_status_labels": {
+            AnswerStatus.DRAFT: _("En cours de rédaction"),
+            AnswerStatus.SUBMITTED: _("Déposée"),
+            AnswerStatus.GRANTED: _("Accordée"),
+            AnswerStatus.REFUSED: _("Refusée"),
+        },
+        "party_status_labels": {
+            PartyStatus.INVITED: _("invité"),
+            PartyStatus.ACTIVE: _("partenaire"),
+            PartyStatus.DECLINED: _("a décliné"),
+            PartyStatus.LEFT: _("ne participe plus"),
+        },
+        # Stored section bodies are sanitised (nh3) before storage: safe to render.
+        "rich": lambda body: Markup(body or ""),  # noqa: S704
+    }
+
+
+def _common(centre: Centre, answer: AapAnswer) -> dict:
+    ctx = context.current()
+    party = aap.party_for(answer, centre)
+    return {
+        "centre": centre,
+        "answer": answer,
+        "party": party,
+        "is_lead": aap.is_lead_director(answer, ctx),
+        "is_director": centre.id in ctx.director_centre_ids,
+        "days_left": (answer.call.deadline - _today()).days,
+    }
+
+
+# --- Calls ------------------------------------------------------------------------
+
+
+@route("/")
+def index(centre: Centre):
+    return render_template(
+        "aap/index.html",
+        centre=centre,
+        calls=aap.network_calls(db.session, centre, _today()),
+        answers=aap.answers_of(db.session, centre),
+        is_director=centre.id in context.current().director_centre_ids,
+        start_form=forms.StartAnswerForm(),
+    )
+
+
+@route("/appels/nouveau", methods=("GET", "POST"))
+def new_call(centre: Centre):
+    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    form = forms.CallForm()
+    if form.validate_on_submit():
+        try:
+            aap.create_call(
+                db.session,
+                centre,
+                funder=form.funder_value(),
+                title=form.title.data,
+                deadline=form.deadline.data,
+                link=form.link.data or "",
+                theme=form.theme.data or "",
+                envelope=form.envelope.data,
+                eligibility=form.eligibility.data or "",
+                created_by=_user_id(),
+            )
+        except aap.AapError as error:
+            _refuse(form, error)
+        else:
+            flash(_("L’appel est publié dans le réseau."), "success")
+            return redirect(_url("index", centre))
+    status = 422 if request.method == "POST" else 200
+    return render_template("aap/call_new.html", centre=centre, form=form), status
+
+
+@route("/reponses/nouvelle", methods=("POST",))
+def start_answer(centre: Centre):
+    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    form = forms.StartAnswerForm()
+    if not form.validate_on_submit():
+        flash(_("Choisissez un appel de la liste."), "error")
+        return redirect(_url("index", centre))
+    call = db.session.get(AapCall, form.call_id.data)
+    if call is None or call.federation_id != centre.federation_id:
+        flash(_("Choisissez un appel de la liste."), "error")
+        return redirect(_url("index", centre))
+    answer = aap.create_answer(db.session, call, centre)
+    flash(_("Votre centre est chef de file : invitez vos partenaires."), "success")
+    return redirect(_url("answer", centre, answer_id=answer.id))
+
+
+# --- An answer ----------------------------------------------------------------------
+
+
+@route("/reponses/<int:answer_id>/")
+def answer(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    invite_form = forms.InviteForm()
+    invite_form.centre_id.choices = [SelectChoice("", _("— Choisir —"))] + [
+        SelectChoice(str(c.id), c.name) for c in aap.partner_choices(db.session, item)
+    ]
+    budget = aap.budget_of(db.session, item)
+    return render_template(
+        "aap/answer.html",
+        invite_form=invite_form,
+        section_form=forms.NewSectionForm(),
+        outcome_form=forms.OutcomeForm(),
+        budget=budget,
+        pending=[s for s in item.sections if s.status is not SectionStatus.APPROVED],
+        **_common(centre, item),
+    )
+
+
+@route("/reponses/<int:answer_id>/partenaires/inviter", methods=("POST",))
+def invite(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.InviteForm()
+    choices = aap.partner_choices(db.session, item)
+    form.centre_id.choices = [SelectChoice(str(c.id), c.name) for c in choices]
+    if form.validate_on_submit():
+        partner = next(c for c in choices if str(c.id) == form.centre_id.data)
+        try:
+            aap.invite_partner(db.session, item, partner)
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s est invité.", name=partner.name), "success")
+    else:
+        flash(_("Choisissez un centre de votre réseau."), "error")
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+@route("/reponses/<int:answer_id>/partenaires/retirer", methods=("POST",))
+def remove(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.PartyForm()
+    if form.validate_on_submit():
+        try:
+            party = aap.remove_partner(db.session, item, form.party_id.data)
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s ne participe plus à la réponse.", name=party.label), "success")
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+@route("/reponses/<int:answer_id>/participation", methods=("POST",))
+def respond(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    form = forms.RespondForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "leave":
+                aap.leave(db.session, item, centre)
+            else:
+                aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            if form.decision.data == "accept":
+                flash(_("Votre centre participe à la réponse."), "success")
+                return redirect(_url("answer", centre, answer_id=item.id))
+            flash(_("Votre centre ne participe plus à cette réponse."), "success")
+            return redirect(_url("index", centre))
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+@route("/reponses/<int:answer_id>/rubriques/nouvelle", methods=("POST",))
+def new_section(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.NewSectionForm()
+    if form.validate_on_submit():
+        try:
+            added = aap.add_section(db.session, item, form.title.data)
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            return redirect(_url("section", centre, answer_id=item.id, section_id=added.id))
+    else:
+        flash(_("Indiquez l’intitulé de la rubrique."), "error")
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/deplacer", methods=("POST",))
+def move(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.MoveForm()
+    if form.validate_on_submit():
+        try:
+            aap.move_section(db.session, target, -1 if form.direction.data == "up" else 1)
+        except aap.AapError as error:
+            flash(error.message, "error")
+    return redirect(_url("answer", centre, answer_id=item.id) + "#rubriques")
+
+
+@route("/reponses/<int:answer_id>/deposer", methods=("POST",))
+def submit(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    if forms.SubmitForm().validate_on_submit():
+        try:
+            aap.submit(db.session, item, _user_id())
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("La réponse est déposée : le dossier est figé."), "success")
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+@route("/reponses/<int:answer_id>/resultat", methods=("POST",))
+def outcome(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            aap.record_outcome(
+                db.session,
+                item,
+                granted=form.outcome.data == "granted",
+                amount=form.amount.data,
+                on=form.decided_on.data,
+            )
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("La décision du financeur est enregistrée."), "success")
+    else:
+        flash(_("Indiquez la décision et sa date."), "error")
+    return redirect(_url("answer", centre, answer_id=item.id))
+
+
+# --- Sections -------------------------------------------------------------------------
+
+
+def _section_page(centre, item, target, form, status=200, **extra):
+    ctx = context.current()
+    settings_form = forms.SectionSettingsForm(status=target.status.value)
+    writer_form = forms.WriterForm()
+    writer_form.writer_user_id.choices = [SelectChoice("", _("— Personne —"))]
+    if aap.can_assign_writer(target, ctx):
+        writer_form.writer_user_id.choices += [
+            SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
+        ]
+    writer_form.writer_user_id.data = str(target.writer_user_id or "")
+    owner_form = forms.OwnerForm()
+    owner_form.owner_party_id.choices = [
+        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+    ]
+    owner_form.owner_party_id.data = str(target.owner_party_id)
+    return render_template(
+        "aap/section.html",
+        section=target,
+        form=form,
+        settings_form=settings_form,
+        writer_form=writer_form,
+        owner_form=owner_form,
+        comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
+        threads=aap.comments(db.session, target),
+        can_write=aap.can_write_section(target, ctx),
+        can_approve=aap.can_approve_section(target, ctx),
+        can_assign=aap.can_assign_writer(target, ctx),
+        **extra,
+        **_common(centre, item),
+    ), status
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/", methods=("GET", "POST"))
+def section(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    form = forms.SectionForm()
+    if request.method == "GET":
+        form.base_version.data = target.current_version
+        form.body.data = target.body
+        return _section_page(centre, item, target, form)
+    _allowed_or_404(aap.can_write_section(target, context.current()))
+    if form.validate_on_submit():
+        try:
+            number = aap.save_section(
+                db.session,
+                target,
+                base_version=form.base_version.data,
+                body=form.body.data or "",
+                author_id=_user_id(),
+            )
+        except aap.SectionConflict as conflict:
+            return _conflict_page(centre, item, target, conflict)
+        except aap.AapError as error:
+            _refuse(form, error)
+        else:
+            flash(_("Version %(number)d enregistrée.", number=number), "success")
+            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return _section_page(centre, item, target, form, status=422)
+
+
+def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
+    """Theirs, mine and the common ancestor; the form starts from their version,
+    so sending it (mine, theirs or a merge) is a normal save."""
+    form = forms.SectionForm(formdata=None)
+    form.base_version.data = conflict.theirs_version
+    form.body.data = conflict.mine
+    return render_template(
+        "aap/conflict.html",
+        section=target,
+        conflict=conflict,
+        form=form,
+        theirs_diff=aap.diff(conflict.ancestor, conflict.theirs),
+        mine_diff=aap.diff(conflict.ancestor, conflict.mine),
+        **_common(centre, item),
+    ), 409
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/etat", methods=("POST",))
+def section_status(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(aap.can_write_section(target, context.current()))
+    form = forms.SectionSettingsForm()
+    if form.validate_on_submit():
+        try:
+            aap.set_section_status(db.session, target, SectionStatus(form.status.data))
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("État de la rubrique enregistré."), "success")
+    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/redacteur", methods=("POST",))
+def writer(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(aap.can_assign_writer(target, context.current()))
+    form = forms.WriterForm()
+    form.writer_user_id.choices = [SelectChoice("", "")] + [
+        SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
+    ]
+    if form.validate_on_submit():
+        raw = form.writer_user_id.data
+        try:
+            aap.assign_writer(db.session, target, int(raw) if raw else None)
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Rédaction attribuée."), "success")
+    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/responsable", methods=("POST",))
+def owner(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    form = forms.OwnerForm()
+    form.owner_party_id.choices = [
+        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+    ]
+    if form.validate_on_submit():
+        try:
+            aap.set_section_owner(db.session, target, int(form.owner_party_id.data))
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Centre responsable enregistré."), "success")
+    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/commentaires", methods=("POST",))
+def comment(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(item.is_open)
+    form = forms.CommentForm()
+    if form.validate_on_submit():
+        try:
+            aap.add_comment(
+                db.session,
+                target,
+                author=current_user,
+                body=form.body.data,
+                parent_id=form.parent_id.data,
+            )
+        except aap.AapError as error:
+            _refuse(form, error)
+        else:
+            flash(_("Commentaire publié."), "success")
+            return redirect(
+                _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+            )
+    page_form = forms.SectionForm(formdata=None)
+    page_form.base_version.data = target.current_version
+    page_form.body.data = target.body
+    return _section_page(centre, item, target, page_form, status=422, comment_form=form)
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/resoudre", methods=("POST",))
+def resolve(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(item.is_open)
+    form = forms.ResolveForm()
+    if form.validate_on_submit():
+        found = db.session.get(AapComment, form.comment_id.data)
+        if found is None or found.section_id != target.id:
+            flash(_("Ce commentaire n’existe pas."), "error")
+        else:
+            try:
+                aap.resolve_comment(db.session, found, _user_id())
+            except aap.AapError as error:
+                flash(error.message, "error")
+    return redirect(
+        _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+    )
+
+
+def _version_arg(name: str, latest: int) -> int | None:
+    raw = request.args.get(name, "")
+    if raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
+        return int(raw)
+    return None
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/historique")
+def history(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    versions = aap.versions(db.session, target)
+    latest = target.current_version
+    old, new = _version_arg("de", latest), _version_arg("a", latest)
+    lines = None
+    if old is not None and new is not None:
+        lines = aap.diff(
+            aap.version_body(db.session, target.id, old),
+            aap.version_body(db.session, target.id, new),
+        )
+    return render_template(
+        "aap/history.html",
+        section=target,
+        versions=versions,
+        old=old,
+        new=new,
+        lines=lines,
+        restore_form=forms.RestoreForm(),
+        can_write=aap.can_write_section(target, context.current()),
+        **_common(centre, item),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/restaurer", methods=("POST",))
+def restore(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _allowed_or_404(aap.can_write_section(target, context.current()))
+    form = forms.RestoreForm()
+    if form.validate_on_submit() and 1 <= form.version.data <= target.current_version:
+        try:
+            number = aap.restore(db.session, target, form.version.data, _user_id())
+        except aap.SectionConflict:
+            flash(_("La rubrique vient d’être modifiée : recommencez."), "error")
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(
+                _(
+                    "Version %(old)d restaurée comme version %(number)d.",
+                    old=form.version.data,
+                    number=number,
+                ),
+                "success",
+            )
+            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    else:
+        flash(_("Choisissez une version de la liste."), "error")
+    return redirect(_url("history", centre, answer_id=item.id, section_id=target.id))
+
+
+# --- Budget ---------------------------------------------------------------------------
+
+
+def _own_lines(item: AapAnswer, centre: Centre, lines):
+    party = aap.party_for(item, centre)
+    return [line for line in lines if party is not None and line.party_id == party.id]
+
+
+@route("/reponses/<int:answer_id>/budget", methods=("GET", "POST"))
+def budget(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    party = aap.party_for(item, centre)
+    can_edit = (
+        item.is_open
+        and party is not None
+        and party.status is PartyStatus.ACTIVE
+        and centre.id in context.current().centre_ids
+    )
+    lines = aap.budget_lines(db.session, item)
+    own = _own_lines(item, centre, lines)
+    form = forms.BudgetLineForm()
+    status, conflict = 200, None
+    if request.method == "GET":
+        raw = request.args.get("ligne", "")
+        editing = next((line for line in own if raw.isdigit() and line.id == int(raw)), None)
+        if editing is not None:
+            form = forms.BudgetLineForm(obj=editing)
+            form.line_id.data = editing.id
+            form.version.data = str(editing.version)
+    else:
+        _allowed_or_404(can_edit)
+        if form.validate_on_submit():
+            fields = {
+                "account": form.account.data,
+                "label": form.label.data,
+                "funder": form.funder.data or "",
+                "amount": form.amount.data,
+                "user_id": _user_id(),
+            }
+            try:
+                if form.line_id.data is None:
+                    aap.add_budget_line(db.session, item, centre, **fields)
+                else:
+                    if form.line_id.data not in {line.id for line in own}:
+                        raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
+                    base = form.base_version()
+                    if base is None:
+                        raise aap.AapError(_l("Version invalide : rechargez la page."), "amount")
+                    aap.update_budget_line(
+                        db.session, item, form.line_id.data, base_version=base, **fields
+                    )
+            except aap.BudgetConflict as error:
+                conflict, status = error, 409
+            except aap.AapError as error:
+                _refuse(form, error)
+            else:
+                flash(_("Ligne de budget enregistrée."), "success")
+                return redirect(_url("budget", centre, answer_id=item.id))
+        if status == 200:
+            status = 422
+        lines = aap.budget_lines(db.session, item)
+        own = _own_lines(item, centre, lines)
+    return render_template(
+        "aap/budget.html",
+        form=form,
+        budget=aap.budget_of(db.session, item),
+        own_lines=own,
+        conflict=conflict,
+        can_edit=can_edit,
+        **_common(centre, item),
+    ), status
+
+
+@route("/reponses/<int:answer_id>/budget/supprimer", methods=("POST",))
+def delete_line(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    _allowed_or_404(item.is_open and centre.id in context.current().centre_ids)
+    form = forms.DeleteLineForm()
+    if form.validate_on_submit():
+        own = {line.id for line in _own_lines(item, centre, aap.budget_lines(db.session, item))}
+        try:
+            if form.line_id.data not in own:
+                raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
+            aap.delete_budget_line(db.session, item, form.line_id.data, form.version.data)
+        except aap.BudgetConflict:
+            flash(
+                _("La ligne a été modifiée entre-temps : vérifiez-la avant de la supprimer."),
+                "error",
+            )
+        except aap.AapError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Ligne supprimée."), "success")
+    return redirect(_url("budget", centre, answer_id=item.id))
+
+
+# --- Notes and exports ------------------------------------------------------------------
+
+
+@route("/reponses/<int:answer_id>/notes", methods=("GET", "POST"))
+def notes(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    note = aap.note_of(db.session, item, centre)
+    form = forms.NoteForm(obj=note)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            aap.save_note(db.session, item, centre, form.body.data or "")
+            flash(_("Notes enregistrées."), "success")
+            return redirect(_url("notes", centre, answer_id=item.id))
+        return render_template("aap/notes.html", form=form, **_common(centre, item)), 422
+    return render_template("aap/notes.html", form=form, **_common(centre, item))
+
+
+def _dossier(item: AapAnswer) -> exports.Dossier:
+    return exports.dossier_of(item, aap.budget_of(db.session, item))
+
+
+@route("/reponses/<int:answer_id>/dossier.docx")
+def export_docx(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    return send_file(
+        io.BytesIO(exports.dossier_docx(_dossier(item))),
+        mimetype=DOCX,
+        as_attachment=True,
+        download_name=f"reponse-{item.id}.docx",
+    )
+
+
+@route("/reponses/<int:answer_id>/dossier.pdf")
+def export_pdf(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    return send_file(
+        io.BytesIO(exports.dossier_pdf(_dossier(item))),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"reponse-{item.id}.pdf",
+    )

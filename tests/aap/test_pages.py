@@ -1,0 +1,337 @@
+"""Joint answers over HTTP: the network list, leading an answer, inviting and
+accepting, writing with the conflict page, the budget, submission, exports."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from decimal import Decimal
+
+from docx import Document
+
+from aap.aap_support import (
+    ALMA_DIRECTOR,
+    BASSE_MASURE_DIRECTOR,
+    ECHO_DIRECTOR,
+    ECHO_STAFF,
+    FRESNOY_DIRECTOR,
+    load,
+)
+from ensemble.aap import operations as aap
+from ensemble.aap.exports import typo
+from ensemble.tenancy import context
+
+from conftest import csrf_token, sign_in
+
+ECHO = "/c/echo/aap"
+FRESNOY = "/c/fresnoy-mackellerie/aap"
+ALMA = "/c/alma/aap"
+
+
+def _signed_in(app, email):
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+def _token(client, path="/"):
+    return csrf_token(client, path)
+
+
+def test_a_director_publishes_a_call_and_positions_as_lead(app):
+    echo = _signed_in(app, ECHO_DIRECTOR)
+    token = _token(echo, f"{ECHO}/appels/nouveau")
+    refused = echo.post(
+        f"{ECHO}/appels/nouveau",
+        data={"csrf_token": token, "title": "", "funder": "caf", "deadline": "demain"},
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "Indiquez l’intitulé." in page and "Indiquez une date valide" in page
+    created = echo.post(
+        f"{ECHO}/appels/nouveau",
+        data={
+            "csrf_token": token,
+            "title": "Bien vieillir à Roubaix",
+            "funder": "departement",
+            "deadline": "2099-03-31",
+            "envelope": "150 000,00",
+            "link": "https://lenord.fr/aap",
+        },
+    )
+    assert created.status_code == 302
+    listing = echo.get(f"{ECHO}/").get_data(as_text=True)
+    assert "Bien vieillir à Roubaix" in listing and "150\u202f000,00" in listing
+    call_id = re.search(r'name="call_id" value="(\d+)"', listing).group(1)
+    started = echo.post(f"{ECHO}/reponses/nouvelle", data={"csrf_token": token, "call_id": call_id})
+    assert started.status_code == 302 and "/reponses/" in started.headers["Location"]
+    answer_page = echo.get(started.headers["Location"]).get_data(as_text=True)
+    assert "Relations avec l’administration" in answer_page
+    # The network sees the lead, but not the dossier.
+    alma = _signed_in(app, ALMA_DIRECTOR)
+    alma_list = alma.get(f"{ALMA}/").get_data(as_text=True)
+    assert "Centre Social ECHO" in alma_list
+    answer_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert alma.get(f"{ALMA}/reponses/{answer_id}/").status_code == 404
+
+
+def test_staff_cannot_publish_or_lead(app):
+    staff = _signed_in(app, ECHO_STAFF)
+    assert staff.get(f"{ECHO}/appels/nouveau").status_code == 404
+    token = _token(staff, f"{ECHO}/")
+    assert (
+        staff.post(
+            f"{ECHO}/reponses/nouvelle", data={"csrf_token": token, "call_id": "1"}
+        ).status_code
+        == 404
+    )
+
+
+def test_invitation_accepted_over_http_then_removed_partner_gets_404(
+    app, demo, db_session, as_user
+):
+    from aap.aap_support import build_answer
+
+    built = build_answer(demo, db_session, accept=False)
+    fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
+    page = fresnoy.get(f"{FRESNOY}/reponses/{built.answer_id}/").get_data(as_text=True)
+    assert "Accepter l’invitation" in page
+    token = _token(fresnoy, f"{FRESNOY}/reponses/{built.answer_id}/")
+    accepted = fresnoy.post(
+        f"{FRESNOY}/reponses/{built.answer_id}/participation",
+        data={"csrf_token": token, "decision": "accept"},
+    )
+    assert accepted.status_code == 302
+    echo = _signed_in(app, ECHO_DIRECTOR)
+    token = _token(echo, f"{ECHO}/reponses/{built.answer_id}/")
+    echo.post(
+        f"{ECHO}/reponses/{built.answer_id}/partenaires/retirer",
+        data={"csrf_token": token, "party_id": str(built.fresnoy_party_id)},
+    )
+    for path in ("/", "/budget", "/notes", "/dossier.pdf"):
+        assert fresnoy.get(f"{FRESNOY}/reponses/{built.answer_id}{path}").status_code == 404
+
+
+def _section_id(db_session, demo, answer_id, code="besoins"):
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session):
+        return next(s.id for s in load(db_session, answer_id).sections if s.code == code)
+
+
+def test_two_saves_from_one_version_the_second_gets_the_conflict_page(
+    app, demo, db_session, joint_answer
+):
+    section_id = _section_id(db_session, demo, joint_answer.answer_id)
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
+    lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
+    lead_token, staff_token = _token(lead, url), _token(staff, url)
+    first = lead.post(
+        url,
+        data={"csrf_token": lead_token, "base_version": "0", "body": "<p>Texte de Karim</p>"},
+    )
+    assert first.status_code == 302
+    second = staff.post(
+        url,
+        data={
+            "csrf_token": staff_token,
+            "base_version": "0",
+            "body": "<p>Texte de Léa</p><script>x()</script>",
+        },
+    )
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert "Texte de Karim" in page and "Texte de Léa" in page
+    assert "<script>x()" not in page
+    assert 'name="base_version" type="hidden" value="1"' in page
+    merged = staff.post(
+        url,
+        data={
+            "csrf_token": staff_token,
+            "base_version": "1",
+            "body": "<p>Texte de Karim</p><p>Texte de Léa</p>",
+        },
+    )
+    assert merged.status_code == 302
+    history = lead.get(url + "historique?de=1&a=2").get_data(as_text=True)
+    assert "Texte de Léa" in history and "diff-added" in history
+
+
+def test_a_garbage_version_is_a_form_error_not_a_crash(app, demo, db_session, joint_answer):
+    section_id = _section_id(db_session, demo, joint_answer.answer_id)
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
+    lead = _signed_in(app, ECHO_DIRECTOR)
+    response = lead.post(
+        url, data={"csrf_token": _token(lead, url), "base_version": "x", "body": "<p>a</p>"}
+    )
+    assert response.status_code == 422
+    assert "Version invalide" in response.get_data(as_text=True)
+
+
+def test_budget_lines_over_http_and_stale_edits(app, demo, db_session, joint_answer):
+    url = f"{FRESNOY}/reponses/{joint_answer.answer_id}/budget"
+    fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
+    token = _token(fresnoy, url)
+    bad = fresnoy.post(
+        url, data={"csrf_token": token, "account": "512", "label": "Banque", "amount": "10"}
+    )
+    assert bad.status_code == 422 and "plan comptable associatif" in bad.get_data(as_text=True)
+    added = fresnoy.post(
+        url,
+        data={
+            "csrf_token": token,
+            "account": "74",
+            "label": "Subvention",
+            "funder": "CAF du Nord",
+            "amount": "6 000,50",
+        },
+    )
+    assert added.status_code == 302
+    page = fresnoy.get(url).get_data(as_text=True)
+    assert "6\u202f000,50" in page and "CAF du Nord" in page
+    with context.using(demo.context_of(FRESNOY_DIRECTOR), db_session):
+        line = aap.budget_lines(db_session, load(db_session, joint_answer.answer_id))[0]
+        line_id = line.id
+    edit = {
+        "csrf_token": token,
+        "line_id": str(line_id),
+        "version": "1",
+        "account": "74",
+        "label": "Subvention",
+        "funder": "CAF du Nord",
+    }
+    assert fresnoy.post(url, data={**edit, "amount": "7000"}).status_code == 302
+    stale = fresnoy.post(url, data={**edit, "amount": "8000"})
+    assert stale.status_code == 409
+    assert "modifiée entre-temps" in stale.get_data(as_text=True)
+    # The lead cannot edit a partner's line.
+    echo = _signed_in(app, ECHO_DIRECTOR)
+    echo_url = f"{ECHO}/reponses/{joint_answer.answer_id}/budget"
+    hijack = echo.post(
+        echo_url, data={**edit, "version": "2", "amount": "1", "csrf_token": _token(echo, echo_url)}
+    )
+    assert hijack.status_code == 422
+    assert "pas celle de votre centre" in hijack.get_data(as_text=True)
+    with context.using(demo.context_of(FRESNOY_DIRECTOR), db_session):
+        db_session.expire_all()
+        line = aap.budget_lines(db_session, load(db_session, joint_answer.answer_id))[0]
+        assert line.amount == Decimal("7000.00") and line.version == 2
+
+
+def _fill(demo, db_session, joint_answer):
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session) as ctx:
+        answer = load(db_session, joint_answer.answer_id)
+        for section in answer.sections:
+            aap.save_section(
+                db_session,
+                section,
+                base_version=0,
+                body=f"<h2>{section.title}</h2><p>Contenu : « {section.code} » ; prêt !</p>"
+                "<ul><li>Premier point</li><li>Second point</li></ul>",
+                author_id=ctx.user_id,
+            )
+        echo = demo.centre("echo")
+        aap.add_budget_line(
+            db_session, answer, echo, account="641", label="Salaires", amount=Decimal("20000")
+        )
+        aap.add_budget_line(
+            db_session,
+            answer,
+            echo,
+            account="74",
+            label="Subvention",
+            funder="Département du Nord",
+            amount=Decimal("14000"),
+        )
+    with context.using(demo.context_of(BASSE_MASURE_DIRECTOR), db_session):
+        answer = load(db_session, joint_answer.answer_id)
+        aap.add_budget_line(
+            db_session,
+            answer,
+            demo.centre("basse-masure"),
+            account="74",
+            label="Subvention",
+            funder="CARSAT Nord-Picardie",
+            amount=Decimal("5000"),
+        )
+
+
+def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_session, joint_answer):
+    _fill(demo, db_session, joint_answer)
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/"
+    echo = _signed_in(app, ECHO_DIRECTOR)
+    token = _token(echo, url)
+    refused = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    assert "Le budget n’est pas équilibré" in refused.get_data(as_text=True)
+    assert "1\u202f000,00" in refused.get_data(as_text=True)
+    fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
+    assert (
+        fresnoy.post(
+            f"{FRESNOY}/reponses/{joint_answer.answer_id}/deposer",
+            data={"csrf_token": _token(fresnoy, f"{FRESNOY}/")},
+        ).status_code
+        == 404
+    )
+    with context.using(demo.context_of(FRESNOY_DIRECTOR), db_session):
+        aap.add_budget_line(
+            db_session,
+            load(db_session, joint_answer.answer_id),
+            demo.centre("fresnoy-mackellerie"),
+            account="70",
+            label="Participation des familles",
+            amount=Decimal("1000"),
+        )
+    done = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    assert "le dossier est figé" in done.get_data(as_text=True)
+    section_id = _section_id(db_session, demo, joint_answer.answer_id)
+    frozen = echo.post(
+        f"{url}rubriques/{section_id}/",
+        data={"csrf_token": token, "base_version": "1", "body": "x"},
+    )
+    assert frozen.status_code == 404
+    outcome = echo.post(
+        url + "resultat",
+        data={
+            "csrf_token": token,
+            "outcome": "granted",
+            "amount": "19 000",
+            "decided_on": "2027-06-01",
+        },
+        follow_redirects=True,
+    )
+    assert "19\u202f000,00" in outcome.get_data(as_text=True)
+
+
+def test_the_exports_contain_every_section_and_the_budget(
+    app, demo, db_session, joint_answer, tmp_path
+):
+    _fill(demo, db_session, joint_answer)
+    fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
+    base = f"{FRESNOY}/reponses/{joint_answer.answer_id}"
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session):
+        titles = [s.title for s in load(db_session, joint_answer.answer_id).sections]
+    docx = fresnoy.get(f"{base}/dossier.docx")
+    assert docx.status_code == 200 and "attachment" in docx.headers["Content-Disposition"]
+    document = Document(io.BytesIO(docx.data))
+    text = "\n".join(p.text for p in document.paragraphs)
+    for number, title in enumerate(titles, start=1):
+        assert typo(f"{number}. {title}") in text
+    assert "Chef de file\u202f: Centre Social ECHO" in text
+    assert "Centre Social Fresnoy Mackellerie" in text and "Premier point" in text
+    assert "«\u202fbesoins\u202f»\u202f; prêt\u202f!" in text
+    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
+    assert "64 – Charges de personnel" in cells and "Département du Nord" in cells
+    assert "20\u202f000,00\u00a0€" in cells
+
+    pdf = fresnoy.get(f"{base}/dossier.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(pdf.data)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
+    pdf_text = out.stdout.decode()
+    pages = pdf_text.count("\f")
+    assert 3 <= pages <= 20, pages
+    flat = re.sub(r"[\s\u202f\u00a0]+", " ", pdf_text)
+    for title in titles:
+        assert re.sub(r"[\s\u202f\u00a0]+", " ", title) in flat, title
+    assert "Budget consolidé du projet" in flat and "CARSAT Nord-Picardie" in flat
+    assert "Plan de cofinancement" in flat and "Centre Social Basse Masure" in flat

@@ -1,0 +1,53 @@
+"""Samples for the route walk: a joint answer led by the tenant's centre (its
+director as lead), with one saved section, so its owner can open every page
+and an outsider none."""
+
+from datetime import date
+
+from ensemble.aap import operations as aap
+from ensemble.aap.models import AapAnswer, AapSection, Funder
+from ensemble.tenancy import context
+
+from samples import sample
+
+
+def _answer(demo, session, slug, owner_email) -> AapAnswer:
+    """One answer per centre and test, so that a route naming an answer and one of
+    its sections gets ids that belong together. Call it under the owner's context."""
+    cache = session.info.setdefault("sample_aap_answers", {})
+    if slug not in cache:
+        centre = demo.centre(slug)
+        call = aap.create_call(
+            session,
+            centre,
+            funder=Funder.CAF,
+            title="Appel d’exemple",
+            deadline=date(2027, 6, 30),
+        )
+        answer = aap.create_answer(session, call, centre)
+        session.flush()
+        session.expire_all()
+        answer = aap.load_answer(session, answer.id)
+        section = answer.sections[0]
+        aap.save_section(
+            session,
+            section,
+            base_version=0,
+            body="<p>Texte d’exemple</p>",
+            author_id=demo.user(owner_email).id,
+        )
+        session.flush()
+        cache[slug] = answer.id
+    return aap.load_answer(session, cache[slug])
+
+
+@sample(AapAnswer)
+def aap_answer(demo, session, kind, slug, owner_email):
+    with context.using(demo.context_of(owner_email), session):
+        return _answer(demo, session, slug, owner_email).id
+
+
+@sample(AapSection)
+def aap_section(demo, session, kind, slug, owner_email):
+    with context.using(demo.context_of(owner_email), session):
+        return _answer(demo, session, slug, owner_email).sections[0].id
