@@ -75,6 +75,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": env.get("MAIL_SENDER", "Ensemble <ne-pas-repondre@ensemble.local>"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Federation reporting: statistical confidentiality and the workers' pacing.
+        "REPORTING_SUPPRESSION_THRESHOLD": int(env.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
+        "REPORTING_DOMINANCE": env.get("REPORTING_DOMINANCE", "0.85"),
+        "REPORTING_RETRY_DELAY": float(env.get("REPORTING_RETRY_DELAY", 30)),
+        "REPORTING_PAUSE_BEFORE_COMMIT": float(env.get("REPORTING_PAUSE_BEFORE_COMMIT", 0)),
     }
     if overrides:
         config.update(overrides)
