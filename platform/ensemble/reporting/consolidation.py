@@ -89,12 +89,16 @@ removed AS (
 SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
 """
 
-SCOPE_TABLE = "reporting_scope"
+# The keys of an incremental run, as two parallel arrays bound to the statement.
+SCOPE = (
+    "(SELECT * FROM unnest(CAST(:scope_f AS bigint[]), CAST(:scope_y AS smallint[]))"
+    " AS s(federation_id, year))"
+)
 
 
 def _scoped(sql: str, full: bool) -> str:
-    """Fill the scope clauses: everything, or the (federation, year) keys in the
-    temporary table `reporting_scope`."""
+    """Fill the scope clauses: everything, or the (federation, year) keys bound as
+    :scope_f and :scope_y."""
     if full:
         return sql.format(
             values_scope="",
@@ -102,7 +106,7 @@ def _scoped(sql: str, full: bool) -> str:
             cooperation_scope="",
             aggregates_scope="true",
         )
-    keys = f"(SELECT federation_id, year FROM {SCOPE_TABLE})"
+    keys = SCOPE
     return sql.format(
         values_scope=f"WHERE (v.federation_id, v.year) IN {keys}",
         declarations_scope=f"AND (d.federation_id, d.year) IN {keys}",
@@ -113,11 +117,11 @@ def _scoped(sql: str, full: bool) -> str:
 
 def grouped_sql(full: bool = True) -> str:
     """The bare GROUP BY (what the benchmark compares a full run with)."""
-    return _scoped(GROUPED.format(base=BASE), full)
+    return _scoped(GROUPED.replace("{base}", BASE), full)
 
 
 def upsert_sql(full: bool) -> str:
-    return _scoped(UPSERT.format(grouped=GROUPED.format(base=BASE)), full)
+    return _scoped(UPSERT.replace("{grouped}", GROUPED.replace("{base}", BASE)), full)
 
 
 @dataclass(frozen=True)
@@ -175,22 +179,11 @@ def consolidate(
         try:
             if failure_hook is not None:
                 failure_hook()
-            if full:
-                refresh_cooperation(main)
+            refresh_cooperation(main, None if full else keys)
             _progress(side, run_id, 1)
-            if not full:
-                main.execute(
-                    text(
-                        f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (federation_id bigint,"
-                        " year smallint, PRIMARY KEY (federation_id, year)) ON COMMIT DROP"
-                    )
-                )
-                main.execute(
-                    text(f"INSERT INTO {SCOPE_TABLE} VALUES (:f, :y)"),
-                    [{"f": f, "y": y} for f, y in sorted(keys)],
-                )
-                main.execute(text(f"ANALYZE {SCOPE_TABLE}"))
-            written, removed = main.execute(text(upsert_sql(full))).one()
+            scope = sorted(keys)
+            params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
+            written, removed = main.execute(text(upsert_sql(full)), {} if full else params).one()
             _progress(side, run_id, 2)
             main.execute(
                 text("DELETE FROM reporting_dirty WHERE id <= :max AND failed_at IS NULL"),
@@ -262,13 +255,29 @@ def _record_failure(side: Connection, run_id: int, error: str) -> bool:
     return pending == 0
 
 
+def close_interrupted_runs(engine: Engine) -> int:
+    """Runs still "running" while nobody holds the lock died with their worker:
+    mark them failed (their work is still pending and will be redone)."""
+    with engine.connect() as conn, conn.begin():
+        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
+            return 0
+        return conn.execute(
+            text(
+                "UPDATE reporting_runs SET status = 'failed', finished_at = now(),"
+                " error = 'Interrompu : le worker s’est arrêté en cours de calcul.'"
+                " WHERE status = 'running'"
+            )
+        ).rowcount
+
+
 def pending_keys(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.scalar(text("SELECT count(*) FROM reporting_dirty WHERE failed_at IS NULL"))
 
 
-def refresh_cooperation(conn: Connection) -> int:
-    """Stage every year's cooperation figures from the providers (shared posts…).
+def refresh_cooperation(conn: Connection, keys: set[tuple[int, int]] | None = None) -> int:
+    """Stage the cooperation figures of the (federation, year) `keys` (all with
+    None) from the providers (shared posts…).
 
     Providers return one figure per centre and year; a shared post's FTE comes
     as each centre's agreed share, so the network sum counts the post once."""
@@ -276,20 +285,22 @@ def refresh_cooperation(conn: Connection) -> int:
 
     from ensemble.sharing.cooperation import figures_for_year
 
-    years = sorted(
-        {y for (y,) in conn.execute(text("SELECT DISTINCT year FROM reporting_declarations"))}
-        | {date.today().year}
-    )
+    # Campaign years: those with a declaration, and the current one.
+    eligible = {
+        y for (y,) in conn.execute(text("SELECT DISTINCT year FROM reporting_declarations"))
+    } | {date.today().year}
+    years = sorted(eligible if keys is None else eligible & {y for _, y in keys})
     session = Session(bind=conn)
     rows = []
     federation_of = dict(conn.execute(text("SELECT id, federation_id FROM centres")).all())
     for year in years:
         for figure in figures_for_year(session, year):
-            if figure.centre_id in federation_of:
+            federation_id = federation_of.get(figure.centre_id)
+            if federation_id is not None and (keys is None or (federation_id, year) in keys):
                 rows.append(
                     {
                         "c": figure.centre_id,
-                        "f": federation_of[figure.centre_id],
+                        "f": federation_id,
                         "y": year,
                         "code": figure.code,
                         "label": figure.label[:200],
@@ -297,7 +308,13 @@ def refresh_cooperation(conn: Connection) -> int:
                         "v": Decimal(figure.value),
                     }
                 )
-    conn.execute(text("DELETE FROM reporting_cooperation"))
+    if keys is None:
+        conn.execute(text("DELETE FROM reporting_cooperation"))
+    else:
+        conn.execute(
+            text(f"DELETE FROM reporting_cooperation WHERE (federation_id, year) IN {SCOPE}"),
+            {"scope_f": [f for f, _ in sorted(keys)], "scope_y": [y for _, y in sorted(keys)]},
+        )
     if rows:
         conn.execute(
             text(

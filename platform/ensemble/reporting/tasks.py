@@ -55,6 +55,7 @@ def consolidate(self, full: bool = False) -> dict:
 @shared_task(name=SWEEP)
 def sweep() -> int:
     """Re-enqueue pending work that no message may be carrying any more."""
+    consolidation.close_interrupted_runs(reporting_engine())
     pending = consolidation.pending_keys(reporting_engine())
     if pending:
         consolidate.delay()
