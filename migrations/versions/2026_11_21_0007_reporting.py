@@ -688,10 +688,18 @@ def upgrade():
 def _policies():
     reporting = ROLES.reporting
 
-    # Catalogue: public reference data, read by all; changed by migrations only.
+    # Catalogue: changed by migrations only.
     rls.enable("reporting_indicators")
     op.execute(f"GRANT SELECT ON reporting_indicators TO {ROLES.runtime}")
-    rls.policy("reporting_indicators", "reporting_indicators_read", "SELECT", using="true")
+    # Reference data, read by anyone signed in (any context); nothing without a context.
+    rls.policy(
+        "reporting_indicators",
+        "reporting_indicators_read",
+        "SELECT",
+        using="app_user_id() IS NOT NULL OR app_is_admin()"
+        " OR cardinality(app_ids('app.centre_ids')) > 0"
+        " OR cardinality(app_ids('app.federation_ids')) > 0",
+    )
     rls.grant_reporting("reporting_indicators")
 
     centre = _any("centre_ids", "centre_id")
@@ -795,6 +803,9 @@ def _policies():
         using=f"{ADMIN} OR {_any('network_ids', 'federation_id')}",
     )
     rls.enable("reporting_cooperation")
+    # Per-centre staging: granted so that a query is answered, but no runtime policy
+    # lets a row through (the federation reads the consolidated cells only).
+    op.execute(f"GRANT SELECT ON reporting_cooperation TO {ROLES.runtime}")
 
     # The workers' writes, through the reporting role (see the module docstring).
     for table, privileges in (

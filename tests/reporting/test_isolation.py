@@ -143,6 +143,11 @@ def test_consolidation_tables_are_read_only_at_runtime(demo, db_session, as_user
                 assert refused(db_session, f"DELETE FROM {table}"), table
             assert refused(
                 db_session,
+                "INSERT INTO reporting_cooperation (centre_id, federation_id, year, code, label,"
+                " unit, value) VALUES (1, 1, 2021, 'x', 'x', 'count', 1)",
+            )
+            assert refused(
+                db_session,
                 "INSERT INTO reporting_aggregates (federation_id, year, indicator_code,"
                 " breakdown_key, departement, city, total, centres, max_centre, computed_at)"
                 " VALUES (:f, 2021, 'x', '', '*', '*', 1, 1, 1, now())",
@@ -151,7 +156,7 @@ def test_consolidation_tables_are_read_only_at_runtime(demo, db_session, as_user
             assert refused(db_session, "UPDATE reporting_indicators SET label = 'x'")
     # Staging of per-centre cooperation figures: nobody reads it at runtime.
     with as_user(NORD_ANALYST):
-        assert refused(db_session, "SELECT * FROM reporting_cooperation")
+        assert rows(db_session, "SELECT * FROM reporting_cooperation") == []
     # Runs are shown to federation analysts, not to centres.
     with as_user(ALMA_DIRECTOR):
         assert rows(db_session, "SELECT * FROM reporting_runs") == []
