@@ -2,7 +2,7 @@
 versions, comments, budget lines, private notes, with RLS.
 
 Revision ID: 0006_aap
-Revises: 0003_posts
+Revises: 0005_agenda
 Create Date: 2026-11-21
 """
 

@@ -53,10 +53,23 @@ def _blueprints():
     from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
     from ensemble.posts.views import bp as posts
+    from ensemble.reporting.views import bp as reporting
     from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
-    return [web, accounts, tenancy, network, audit, notifications, hr, posts, agenda, aap]
+    return [
+        web,
+        accounts,
+        tenancy,
+        network,
+        audit,
+        notifications,
+        hr,
+        posts,
+        agenda,
+        aap,
+        reporting,
+    ]
 
 
 def _migrations_dir() -> str:
