@@ -45,14 +45,15 @@ INSERT INTO employers (slug, name, kind, city)
 SELECT 'bench-employer-' || e, 'Association ' || e, 'association', 'Ville'
 FROM generate_series(1, {CENTRES}) e;
 
--- Each federation covers a few départements; centres spread over {CITIES} cities.
+-- Each federation covers two départements; its centres spread over its cities
+-- (about two centres per city, {CITIES} cities in all), as in the real network.
 INSERT INTO centres (slug, name, employer_id, federation_id, address, postcode, city)
 SELECT 'bench-centre-' || c, 'Centre social ' || c,
        (SELECT id FROM employers WHERE slug = 'bench-employer-' || c),
        (SELECT id FROM federations WHERE slug = 'bench-' || (1 + (c % {FEDERATIONS}))),
        '', lpad((1 + ((c % {FEDERATIONS}) * 2 + (c / {FEDERATIONS}) % 2) % 95)::text, 2, '0')
            || '100',
-       'Ville ' || (c % {CITIES})
+       'Ville ' || (c % {FEDERATIONS}) || '-' || ((c / {FEDERATIONS}) % ({CITIES} / {FEDERATIONS}))
 FROM generate_series(1, {CENTRES}) c;
 
 INSERT INTO reporting_declarations
@@ -127,6 +128,8 @@ def main() -> int:
 
         bare_sql = text(f"SELECT count(*) FROM ({consolidation.grouped_sql(full=True)}) g")
         with engine.connect() as conn:
+            # The same memory for sorting and hashing as the consolidation gives itself.
+            conn.execute(text(f"SET work_mem = '{consolidation.WORK_MEM}'"))
             conn.execute(bare_sql)  # warm the cache, as a nightly run would find it
             bare = timed(lambda: conn.execute(bare_sql).scalar())
         first = timed(lambda: consolidation.consolidate(engine, full=True))

@@ -26,6 +26,11 @@ from sqlalchemy import Connection, Engine, text
 
 from ensemble.reporting.models import RunStatus
 
+# Memory for the aggregation's hash tables (a million groups at national scale would
+# otherwise spill to disk), and commits that need not wait for the disk: a lost
+# commit loses the results and the outbox deletion together, so the work is redone.
+WORK_MEM = "256MB"
+
 # Only one consolidation at a time (transaction-scoped advisory lock).
 LOCK_KEY = 746_174_001
 MAX_ATTEMPTS = 3
@@ -159,6 +164,8 @@ def consolidate(
         engine.connect().execution_options(isolation_level="AUTOCOMMIT") as side,
     ):
         main.begin()
+        main.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        main.execute(text("SET LOCAL synchronous_commit = off"))
         if not main.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
             main.rollback()
             return Outcome(None, "busy")

@@ -67,7 +67,9 @@ class Network:
 
     @property
     def years(self) -> list[int]:
-        return sorted({y for y, _ in self.cubes})
+        """Campaign years: those with validated declarations (cooperation figures
+        alone, staged for the current year, do not make a campaign)."""
+        return sorted({y for y, code in self.cubes if code == COMPLETENESS})
 
     def cell(
         self, year: int, code: str, departement: str = STAR, city: str = STAR, key: str = ""
