@@ -2,10 +2,12 @@
 
 One statement per run aggregates every validated figure of the keys to
 recompute — (federation, year) pairs — with GROUPING SETS for the three
-territorial levels (federation, département, city), upserts one row per cell
-(INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping unchanged rows)
-and deletes cells of those keys that no longer exist. Nothing is aggregated in
-Python, so a full run costs about what the bare GROUP BY costs.
+territorial levels (federation, département, city). An incremental run upserts
+one row per cell (INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping
+unchanged rows) and deletes the cells of its keys that no longer exist, in the
+same statement; a full run replaces every cell (DELETE, then INSERT … SELECT …
+GROUP BY) in one transaction. Nothing is aggregated in Python: the cost is the
+GROUP BY plus writing its result.
 
 It runs on the reporting role (reads every tenant; writes only the
 consolidation tables). The run's bookkeeping (attempt counters, progress) is
@@ -125,6 +127,15 @@ def grouped_sql(full: bool = True) -> str:
     return _scoped(GROUPED.replace("{base}", BASE), full)
 
 
+def insert_sql() -> str:
+    """The full run's insert of every cell (the table was emptied in the same transaction)."""
+    return (
+        "INSERT INTO reporting_aggregates (federation_id, year, indicator_code, breakdown_key,"
+        " departement, city, total, centres, max_centre, computed_at)"
+        f" SELECT g.*, now() FROM ({grouped_sql(full=True)}) g"
+    )
+
+
 def upsert_sql(full: bool) -> str:
     return _scoped(UPSERT.replace("{grouped}", GROUPED.replace("{base}", BASE)), full)
 
@@ -190,7 +201,14 @@ def consolidate(
             _progress(side, run_id, 1)
             scope = sorted(keys)
             params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
-            written, removed = main.execute(text(upsert_sql(full)), {} if full else params).one()
+            if full:
+                # Everything is recomputed: replace the cells in this transaction
+                # (readers keep the previous ones until it commits), without the
+                # per-row conflict check an upsert pays.
+                removed = main.execute(text("DELETE FROM reporting_aggregates")).rowcount
+                written = main.execute(text(insert_sql())).rowcount
+            else:
+                written, removed = main.execute(text(upsert_sql(False)), params).one()
             _progress(side, run_id, 2)
             main.execute(
                 text("DELETE FROM reporting_dirty WHERE id <= :max AND failed_at IS NULL"),

@@ -459,7 +459,7 @@ def _dashboard_view(federation):
     sector = request.args.get("secteur") or None
     if sector not in reporting.SECTORS:
         sector = None
-    codes = dashboard.sector_codes(net, sector)
+    codes = dashboard.sector_codes(net, sector, year)
     code = request.args.get("indicateur") or ""
     if code not in codes:
         code = next((c for c in dashboard.KEY_FIGURES if c in codes), codes[0] if codes else "")
