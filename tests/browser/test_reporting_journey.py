@@ -130,6 +130,11 @@ def test_declaration_from_import_to_dashboard(browser_page, live_server, tmp_pat
     ui.check_a11y()
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(YEAR))
     expect(page.locator("svg.chart").first).to_be_visible()
+    # Alma alone validated 2022: every sum would be Alma's own figure, so none is published.
+    trend_rows = page.locator("section[aria-labelledby=tendance] tbody tr")
+    expect(trend_rows.filter(has_text=str(YEAR))).to_contain_text("secret")
+    expect(page.locator("main")).not_to_contain_text("150")
+    expect(page.locator(".key-figures")).to_contain_text("1 déclarations validées sur 6 centres")
     ui.screenshot("reporting-04-dashboard")
     ui.visit("/f/nord/tableau-de-bord?annee=2021&indicateur=asf.personnes")
     ui.check_a11y()

@@ -2,10 +2,12 @@
 
 One statement per run aggregates every validated figure of the keys to
 recompute — (federation, year) pairs — with GROUPING SETS for the three
-territorial levels (federation, département, city), upserts one row per cell
-(INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping unchanged rows)
-and deletes cells of those keys that no longer exist. Nothing is aggregated in
-Python, so a full run costs about what the bare GROUP BY costs.
+territorial levels (federation, département, city). An incremental run upserts
+one row per cell (INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping
+unchanged rows) and deletes the cells of its keys that no longer exist, in the
+same statement; a full run replaces every cell (DELETE, then INSERT … SELECT …
+GROUP BY) in one transaction. Nothing is aggregated in Python: the cost is the
+GROUP BY plus writing its result.
 
 It runs on the reporting role (reads every tenant; writes only the
 consolidation tables). The run's bookkeeping (attempt counters, progress) is
@@ -25,6 +27,11 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine, text
 
 from ensemble.reporting.models import RunStatus
+
+# Memory for the aggregation's hash tables (a million groups at national scale would
+# otherwise spill to disk), and commits that need not wait for the disk: a lost
+# commit loses the results and the outbox deletion together, so the work is redone.
+WORK_MEM = "256MB"
 
 # Only one consolidation at a time (transaction-scoped advisory lock).
 LOCK_KEY = 746_174_001
@@ -120,6 +127,15 @@ def grouped_sql(full: bool = True) -> str:
     return _scoped(GROUPED.replace("{base}", BASE), full)
 
 
+def insert_sql() -> str:
+    """The full run's insert of every cell (the table was emptied in the same transaction)."""
+    return (
+        "INSERT INTO reporting_aggregates (federation_id, year, indicator_code, breakdown_key,"
+        " departement, city, total, centres, max_centre, computed_at)"
+        f" SELECT g.*, now() FROM ({grouped_sql(full=True)}) g"
+    )
+
+
 def upsert_sql(full: bool) -> str:
     return _scoped(UPSERT.replace("{grouped}", GROUPED.replace("{base}", BASE)), full)
 
@@ -159,6 +175,8 @@ def consolidate(
         engine.connect().execution_options(isolation_level="AUTOCOMMIT") as side,
     ):
         main.begin()
+        main.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        main.execute(text("SET LOCAL synchronous_commit = off"))
         if not main.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
             main.rollback()
             return Outcome(None, "busy")
@@ -183,7 +201,14 @@ def consolidate(
             _progress(side, run_id, 1)
             scope = sorted(keys)
             params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
-            written, removed = main.execute(text(upsert_sql(full)), {} if full else params).one()
+            if full:
+                # Everything is recomputed: replace the cells in this transaction
+                # (readers keep the previous ones until it commits), without the
+                # per-row conflict check an upsert pays.
+                removed = main.execute(text("DELETE FROM reporting_aggregates")).rowcount
+                written = main.execute(text(insert_sql())).rowcount
+            else:
+                written, removed = main.execute(text(upsert_sql(False)), params).one()
             _progress(side, run_id, 2)
             main.execute(
                 text("DELETE FROM reporting_dirty WHERE id <= :max AND failed_at IS NULL"),

@@ -52,6 +52,11 @@ class Measure:
     unit: str
     aggregation: str
     counts_people: bool
+    first_year: int = 0
+    last_year: int | None = None
+
+    def asked_in(self, year: int) -> bool:
+        return self.first_year <= year and (self.last_year is None or self.last_year >= year)
 
 
 @dataclass
@@ -67,7 +72,9 @@ class Network:
 
     @property
     def years(self) -> list[int]:
-        return sorted({y for y, _ in self.cubes})
+        """Campaign years: those with validated declarations (cooperation figures
+        alone, staged for the current year, do not make a campaign)."""
+        return sorted({y for y, code in self.cubes if code == COMPLETENESS})
 
     def cell(
         self, year: int, code: str, departement: str = STAR, city: str = STAR, key: str = ""
@@ -125,6 +132,8 @@ def measures(session: Session) -> dict[str, Measure]:
                 indicator.unit,
                 indicator.aggregation,
                 indicator.counts_people,
+                indicator.first_year,
+                indicator.last_year,
             ),
         )
     return out
@@ -222,11 +231,12 @@ def last_run(session: Session) -> Run | None:
     return session.scalar(select(Run).order_by(Run.id.desc()).limit(1))
 
 
-def sector_codes(net: Network, sector: str | None) -> list[str]:
+def sector_codes(net: Network, sector: str | None, year: int) -> list[str]:
+    """The indicators of the campaign of `year` (a past theme is not listed), by sector."""
     return [
         code
         for code, m in net.measures.items()
-        if code != COMPLETENESS and (sector is None or m.sector == sector)
+        if code != COMPLETENESS and m.asked_in(year) and (sector is None or m.sector == sector)
     ]
 
 

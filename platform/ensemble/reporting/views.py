@@ -58,6 +58,16 @@ def figure(value: Decimal | None) -> str:
     return text.removesuffix(",00")
 
 
+@bp.app_template_filter("change")
+def change_filter(value: Decimal | None) -> str:
+    """A year-on-year change: « +23,8 % », « −4 % », « — »."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
+    text = f"{abs(value):.1f}".replace(".", ",").removesuffix(",0")
+    return f"{sign}{text}\u00a0%"
+
+
 @bp.context_processor
 def helpers():
     return {
@@ -449,7 +459,7 @@ def _dashboard_view(federation):
     sector = request.args.get("secteur") or None
     if sector not in reporting.SECTORS:
         sector = None
-    codes = dashboard.sector_codes(net, sector)
+    codes = dashboard.sector_codes(net, sector, year)
     code = request.args.get("indicateur") or ""
     if code not in codes:
         code = next((c for c in dashboard.KEY_FIGURES if c in codes), codes[0] if codes else "")
