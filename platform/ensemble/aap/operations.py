@@ -40,7 +40,7 @@ from ensemble.aap.models import (
 from ensemble.accounts.models import Membership, Role, User
 from ensemble.db import utcnow
 from ensemble.network.models import Centre
-from ensemble.notifications.operations import notify
+from ensemble.notifications import operations as notifications
 from ensemble.sharing import operations as sharing
 from ensemble.sharing.models import (
     VISIBLE_STATUSES,
@@ -54,6 +54,19 @@ from ensemble.tenancy.context import TenantContext
 
 MAX_BODY = 200_000  # characters of sanitised HTML per section
 MAX_AMOUNT = Decimal("9999999999.99")
+
+
+# Set in `session.info` by loaders replaying past events (the demo network): the
+# invitations and comments they recreate were answered long ago, so nobody is
+# notified or mailed about them.
+SILENT = "aap.silent"
+
+
+def notify(session: Session, recipients, title: str, **kwargs) -> int:
+    """`notifications.notify`, unless the session replays history (SILENT)."""
+    if session.info.get(SILENT):
+        return 0
+    return notifications.notify(session, recipients, title, **kwargs)
 
 
 class AapError(ValueError):
