@@ -180,6 +180,7 @@ def test_every_save_is_a_version_with_its_author_and_a_readable_diff(
         history = aap.versions(db_session, section)
         assert [v.number for v in history] == [3, 2, 1]
         assert {v.author_user_id for v in history} == {ctx.user_id}
+        assert {v.author_name for v in history} == {"Léa Dumont"}
         assert section.status is SectionStatus.IN_PROGRESS
         lines = aap.diff(
             aap.version_body(db_session, section.id, 1), aap.version_body(db_session, section.id, 3)

@@ -763,6 +763,7 @@ def _write_version(
             number=new_version,
             body=clean,
             author_user_id=author_id,
+            author_name=_name_of(session, author_id),
             restored_from=restored_from,
         )
     )
@@ -771,6 +772,11 @@ def _write_version(
     session.flush()
     session.expire(section, ["current_version", "body", "updated_at"])
     return new_version
+
+
+def _name_of(session: Session, user_id: int) -> str:
+    name = session.scalar(select(User.full_name).where(User.id == user_id))
+    return name or ""
 
 
 def version_body(session: Session, section_id: int, number: int) -> str:
@@ -793,7 +799,6 @@ def versions(session: Session, section: AapSection) -> list[AapSectionVersion]:
         session.scalars(
             select(AapSectionVersion)
             .where(AapSectionVersion.section_id == section.id)
-            .options(selectinload(AapSectionVersion.author))
             .order_by(AapSectionVersion.number.desc())
         )
     )
@@ -816,10 +821,7 @@ def comments(session: Session, section: AapSection) -> list[tuple[AapComment, li
     """Threads: each first comment with its replies, oldest first."""
     rows = list(
         session.scalars(
-            select(AapComment)
-            .where(AapComment.section_id == section.id)
-            .options(selectinload(AapComment.author))
-            .order_by(AapComment.id)
+            select(AapComment).where(AapComment.section_id == section.id).order_by(AapComment.id)
         )
     )
     replies: dict[int, list[AapComment]] = {}
@@ -853,6 +855,7 @@ def add_comment(
         agreement_id=section.agreement_id,
         parent_id=parent.id if parent else None,
         author_user_id=author.id,
+        author_name=author.full_name,
         body=body[:5000],
     )
     session.add(comment)

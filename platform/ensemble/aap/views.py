@@ -119,6 +119,12 @@ def helpers():
             PartyStatus.DECLINED: _("a décliné"),
             PartyStatus.LEFT: _("ne participe plus"),
         },
+        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
+        "body_hint": lambda: _(
+            "Titres <h2>, <h3>, paragraphes <p>, listes <ul>/<ol> et <li>, gras <strong>, "
+            'italique <em>, liens <a href="https://…">. Tout autre balisage est retiré '
+            "à l’enregistrement."
+        ),
         # Stored section bodies are sanitised (nh3) before storage: safe to render.
         "rich": lambda body: Markup(body or ""),  # noqa: S704
     }
