@@ -337,3 +337,28 @@ def test_the_exports_contain_every_section_and_the_budget(
         assert re.sub(r"[\s\u202f\u00a0]+", " ", title) in flat, title
     assert "Budget consolidé du projet" in flat and "CARSAT Nord-Picardie" in flat
     assert "Plan de cofinancement" in flat and "Centre Social Basse Masure" in flat
+
+
+def test_changes_to_different_paragraphs_are_merged_on_the_conflict_page(
+    app, demo, db_session, joint_answer
+):
+    section_id = _section_id(db_session, demo, joint_answer.answer_id, code="calendrier")
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
+    lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
+    lead_token, staff_token = _token(lead, url), _token(staff, url)
+    start = "<p>Janvier : lancement.</p><p>Juin : bilan.</p>"
+    assert lead.post(url, data={"csrf_token": lead_token, "base_version": "0", "body": start})
+    theirs = "<p>Janvier : lancement à ECHO.</p><p>Juin : bilan.</p>"
+    mine = "<p>Janvier : lancement.</p><p>Juin : bilan avec les familles.</p>"
+    assert (
+        lead.post(
+            url, data={"csrf_token": lead_token, "base_version": "1", "body": theirs}
+        ).status_code
+        == 302
+    )
+    conflict = staff.post(url, data={"csrf_token": staff_token, "base_version": "1", "body": mine})
+    assert conflict.status_code == 409
+    page = conflict.get_data(as_text=True)
+    assert "portent sur des passages différents" in page
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    assert "lancement à ECHO" in textarea and "bilan avec les familles" in textarea

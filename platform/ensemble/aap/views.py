@@ -414,13 +414,15 @@ def section(centre: Centre, answer_id: int, section_id: int):
 def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
     """Theirs, mine and the common ancestor; the form starts from their version,
     so sending it (mine, theirs or a merge) is a normal save."""
+    merged = aap.merge3(conflict.ancestor, conflict.theirs, conflict.mine)
     form = forms.SectionForm(formdata=None)
     form.base_version.data = conflict.theirs_version
-    form.body.data = conflict.mine
+    form.body.data = merged if merged is not None else conflict.mine
     return render_template(
         "aap/conflict.html",
         section=target,
         conflict=conflict,
+        merged=merged,
         form=form,
         theirs_diff=aap.diff(conflict.ancestor, conflict.theirs),
         mine_diff=aap.diff(conflict.ancestor, conflict.mine),
