@@ -362,3 +362,29 @@ def test_changes_to_different_paragraphs_are_merged_on_the_conflict_page(
     assert "portent sur des passages différents" in page
     textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
     assert "lancement à ECHO" in textarea and "bilan avec les familles" in textarea
+
+
+def test_the_history_is_paged_and_any_two_versions_compare(app, demo, db_session, joint_answer):
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session) as ctx:
+        section = next(
+            s for s in load(db_session, joint_answer.answer_id).sections if s.code == "public"
+        )
+        for number in range(60):
+            aap.save_section(
+                db_session,
+                section,
+                base_version=number,
+                body=f"<p>Public, rédaction {number + 1}</p>",
+                author_id=ctx.user_id,
+            )
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section.id}/historique"
+    lead = _signed_in(app, ECHO_DIRECTOR)
+    first = lead.get(url).get_data(as_text=True)
+    assert 'name="version" value="59"' in first and 'name="version" value="1"' not in first
+    assert "Versions plus anciennes" in first
+    second = lead.get(url + "?page=2").get_data(as_text=True)
+    assert 'name="version" value="1"' in second and "Karim Haddou" in second
+    compared = lead.get(url + "?de=1&a=60").get_data(as_text=True)
+    assert "Public, rédaction 60" in compared and "diff-removed" in compared
+    for garbage in ("?de=-1&a=2", "?de=1&a=99999", "?page=abc", "?page=0"):
+        assert lead.get(url + garbage).status_code == 200

@@ -834,15 +834,17 @@ def version_body(session: Session, section_id: int, number: int) -> str:
     return body
 
 
-def versions(session: Session, section: AapSection) -> list[AapSectionVersion]:
+def versions(
+    session: Session, section: AapSection, *, limit: int | None = None, offset: int = 0
+) -> list[AapSectionVersion]:
     """The history, newest first, without the texts (they stay unloaded)."""
-    return list(
-        session.scalars(
-            select(AapSectionVersion)
-            .where(AapSectionVersion.section_id == section.id)
-            .order_by(AapSectionVersion.number.desc())
-        )
+    query = (
+        select(AapSectionVersion)
+        .where(AapSectionVersion.section_id == section.id)
+        .order_by(AapSectionVersion.number.desc())
+        .offset(offset)
     )
+    return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 def restore(session: Session, section: AapSection, number: int, author_id: int) -> int:

@@ -42,6 +42,7 @@ object_arg("section_id", AapSection)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
 PARIS = ZoneInfo("Europe/Paris")
+HISTORY_PAGE = 50  # versions per page of a section's history
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -544,21 +545,30 @@ def _version_arg(name: str, latest: int) -> int | None:
 def history(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    versions = aap.versions(db.session, target)
     latest = target.current_version
     old, new = _version_arg("de", latest), _version_arg("a", latest)
-    lines = None
+    lines, versions, page = None, [], 1
     if old is not None and new is not None:
+        # The comparison alone: the list of versions is one click away.
         lines = aap.diff(
             aap.version_body(db.session, target.id, old),
             aap.version_body(db.session, target.id, new),
+        )
+    else:
+        raw = request.args.get("page", "1")
+        page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+        versions = aap.versions(
+            db.session, target, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
         )
     return render_template(
         "aap/history.html",
         section=target,
         versions=versions,
-        old=old,
-        new=new,
+        page=page,
+        more=latest > page * HISTORY_PAGE,
+        latest=latest,
+        old=old if old is not None else max(latest - 1, 0),
+        new=new if new is not None else latest,
         lines=lines,
         restore_form=forms.RestoreForm(),
         can_write=aap.can_write_section(target, context.current()),
