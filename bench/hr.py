@@ -24,26 +24,23 @@ import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
 from sqlalchemy import event
 
-from ensemble.devstack import bootstrap
-from ensemble.devstack.bootstrap import _libpq
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from network import CENTRES, add_centres, copy_rows  # noqa: E402
+
+from ensemble.devstack import bootstrap  # noqa: E402
+from ensemble.devstack.bootstrap import _libpq  # noqa: E402
 
 DATABASE = "ensemble_bench_hr"
-CENTRES = 2300
 STAFF = 50_000
 RUNS = 15
 HR_MANAGER = "marion.delattre@rh.demo"
 CONTRACTS = ["cdi"] * 6 + ["cdd", "cdd", "cddi", "apprenticeship", "assisted"]
-
-
-def _copy(conn, table: str, columns: list[str], rows) -> None:
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def generate(admin_url: str) -> None:
@@ -54,42 +51,7 @@ def generate(admin_url: str) -> None:
     rng = random.Random(2026)
     today = date.today()
     with psycopg.connect(_libpq(admin_url)) as conn:
-        federation = conn.execute(
-            "INSERT INTO federations (slug, name, territory) VALUES"
-            " ('bench', 'Fédération du banc d’essai', 'France') RETURNING id"
-        ).fetchone()[0]
-        existing = conn.execute("SELECT count(*) FROM centres").fetchone()[0]
-        employers_needed = (CENTRES - existing) * 2 // 3
-        _copy(
-            conn,
-            "employers",
-            ["slug", "name", "kind", "city"],
-            (
-                (f"bench-employer-{i}", f"Association {i}", "association", "Ville")
-                for i in range(employers_needed)
-            ),
-        )
-        employer_ids = [
-            r[0]
-            for r in conn.execute("SELECT id FROM employers WHERE slug LIKE 'bench-employer-%'")
-        ]
-        _copy(
-            conn,
-            "centres",
-            ["slug", "name", "employer_id", "federation_id", "address", "postcode", "city"],
-            (
-                (
-                    f"bench-centre-{i}",
-                    f"Centre social {i}",
-                    employer_ids[i % len(employer_ids)],
-                    federation,
-                    "",
-                    "59000",
-                    "Ville",
-                )
-                for i in range(CENTRES - existing)
-            ),
-        )
+        add_centres(conn, CENTRES)
         centres = conn.execute("SELECT id, employer_id FROM centres").fetchall()
         demo_staff = conn.execute("SELECT count(*) FROM hr_staff_members").fetchone()[0]
         people = []
@@ -118,7 +80,7 @@ def generate(admin_url: str) -> None:
                 last_career_review_on=None,
             )
             people.append(person)
-        _copy(
+        copy_rows(
             conn,
             "hr_staff_members",
             [
@@ -164,13 +126,13 @@ def generate(admin_url: str) -> None:
         ).fetchall()
         for person, (person_id,) in zip(people, ids, strict=True):
             person.id = person_id
-        _copy(
+        copy_rows(
             conn,
             "hr_staff_centres",
             ["employer_id", "staff_member_id", "centre_id"],
             ((p.employer_id, p.id, p.centre_id) for p in people),
         )
-        _copy(
+        copy_rows(
             conn,
             "hr_due_items",
             ["employer_id", "staff_member_id", "kind", "reference", "due_on"],

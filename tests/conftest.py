@@ -155,8 +155,9 @@ def db_session(request, app) -> Iterator:
     if "no_db_rollback" in request.keywords:
         yield None
         return
+    from ensemble import redis_store
     from ensemble.extensions import db
-    from ensemble.tenancy import context
+    from ensemble.tenancy import context, identity
 
     with app.app_context():
         engines = db.engines
@@ -175,6 +176,8 @@ def db_session(request, app) -> Iterator:
             outer.rollback()
             connection.close()
             engines[None] = engine
+            # What the test committed is rolled back: identities cached from it must go too.
+            redis_store.current().incr(identity.generation_key())
             app.extensions.get("ensemble_outbox", []).clear()
 
 

@@ -112,8 +112,9 @@ def _grow_network(db_session, demo, extra: int) -> None:
 
 
 def test_home_and_switcher_queries_do_not_grow_with_the_network(
-    client, demo, db_session, count_queries
+    app, client, demo, db_session, count_queries, monkeypatch
 ):
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)  # count what rendering costs
     sign_in(client, "claire.vasseur@alma.demo")
 
     def measure() -> tuple[int, int]:
@@ -127,4 +128,35 @@ def test_home_and_switcher_queries_do_not_grow_with_the_network(
     _grow_network(db_session, demo, 300)
     large = measure()
     assert small == large, (small, large)
-    assert small[0] <= 8 and small[1] <= 12
+    assert small[0] <= 3 and small[1] <= 6
+
+
+def test_a_signed_in_request_reads_the_person_from_the_cache(client, count_queries):
+    sign_in(client, "claire.vasseur@alma.demo")
+    assert client.get("/c/alma/").status_code == 200  # fills the cache
+    with count_queries() as statements:
+        assert client.get("/_ping").status_code == 200
+    assert statements == []
+
+
+def test_a_removed_membership_takes_effect_on_the_next_request(client, demo, db_session):
+    sign_in(client, "ines.mercier@alma.demo")
+    assert client.get("/c/alma/").status_code == 200  # cached with the membership
+    person = demo.user("ines.mercier@alma.demo")
+    with context.using(context.system_context(is_admin=True), db_session):
+        for membership in db_session.scalars(
+            select(Membership).where(
+                Membership.user_id == person.id, Membership.centre_id == demo.centre("alma").id
+            )
+        ):
+            db_session.delete(membership)
+        db_session.commit()
+    assert client.get("/c/alma/").status_code == 404
+
+
+def test_an_analyst_finds_her_federation_on_the_landing_page(client):
+    # Her places are computed (and cached) under her full context, federation included.
+    sign_in(client, "paul.verhaeghe@federation-nord.demo")
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/f/nord/"' in page
+    assert client.get("/f/nord/").status_code == 200

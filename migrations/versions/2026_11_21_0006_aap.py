@@ -2,7 +2,7 @@
 versions, comments, budget lines, private notes, with RLS.
 
 Revision ID: 0006_aap
-Revises: 0003_posts
+Revises: 0005_agenda
 Create Date: 2026-11-21
 """
 
@@ -14,7 +14,7 @@ from ensemble.config import ROLES
 from ensemble.tenancy import rls
 
 revision = "0006_aap"
-down_revision = "0003_posts"
+down_revision = "0005_agenda"
 branch_labels = None
 depends_on = None
 

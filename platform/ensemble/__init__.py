@@ -47,15 +47,29 @@ def _blueprints():
     """Every blueprint, in one visible list."""
     from ensemble.aap.views import bp as aap
     from ensemble.accounts.views import bp as accounts
+    from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
     from ensemble.hr.views import bp as hr
     from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
     from ensemble.posts.views import bp as posts
+    from ensemble.reporting.views import bp as reporting
     from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
-    return [web, accounts, tenancy, network, audit, notifications, hr, posts, aap]
+    return [
+        web,
+        accounts,
+        tenancy,
+        network,
+        audit,
+        notifications,
+        hr,
+        posts,
+        agenda,
+        aap,
+        reporting,
+    ]
 
 
 def _migrations_dir() -> str:

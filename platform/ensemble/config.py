@@ -47,7 +47,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_BINDS": {
             "reporting": env.get("DATABASE_REPORTING_URL", database_url),
         },
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pre-ping (a round trip per request): after a server restart the pool is
+        # invalidated on the first failed statement; recycling bounds idle connections.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "DATABASE_OWNER_URL": env.get("DATABASE_OWNER_URL", ""),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "REDIS_NAMESPACE": env.get("REDIS_NAMESPACE", "ensemble"),
@@ -60,6 +62,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": environment not in ("development", "test"),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        # The server-side session id expires 12 h after sign-in whatever the cookie
+        # says, so re-signing the cookie on every response would buy nothing.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", 120)),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
@@ -75,6 +81,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": env.get("MAIL_SENDER", "Ensemble <ne-pas-repondre@ensemble.local>"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Shared calendars: travel time between two different centres (counts as busy),
+        # what a booking past a centre's agreed share does ("warn" or "refuse"), how far
+        # open-ended series are expanded, and the weekly hours agreed shares apply to.
+        "AGENDA_TRAVEL_MINUTES": int(env.get("AGENDA_TRAVEL_MINUTES", 20)),
+        "AGENDA_SHARE_POLICY": env.get("AGENDA_SHARE_POLICY", "warn"),
+        "AGENDA_HORIZON_DAYS": int(env.get("AGENDA_HORIZON_DAYS", 731)),
+        "AGENDA_WEEKLY_HOURS": int(env.get("AGENDA_WEEKLY_HOURS", 35)),
+        # Federation reporting: statistical confidentiality and the workers' pacing.
+        "REPORTING_SUPPRESSION_THRESHOLD": int(env.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
+        "REPORTING_DOMINANCE": env.get("REPORTING_DOMINANCE", "0.85"),
+        "REPORTING_RETRY_DELAY": float(env.get("REPORTING_RETRY_DELAY", 30)),
+        "REPORTING_PAUSE_BEFORE_COMMIT": float(env.get("REPORTING_PAUSE_BEFORE_COMMIT", 0)),
     }
     if overrides:
         config.update(overrides)

@@ -46,10 +46,8 @@ def start(user_id: int) -> str:
     return sid
 
 
-def is_live(sid: str | None, user_id: int) -> bool:
-    if not sid:
-        return False
-    return _redis().get(key("session", sid)) == str(user_id)
+def session_key(sid: str) -> str:
+    return key("session", sid)
 
 
 def end() -> None:

@@ -21,8 +21,7 @@ from ensemble.accounts.forms import ForgotPasswordForm, ResetPasswordForm, SignI
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record
 from ensemble.extensions import db, limiter
-from ensemble.tenancy import context
-from ensemble.tenancy.scopes import context_for_user
+from ensemble.tenancy import context, identity
 from ensemble.web.safety import safe_next_url
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -61,9 +60,10 @@ def sign_in():
         if user is not None:
             sessions.start(user.id)
             login_user(user)
-            ctx = context_for_user(db.session, user.id)
-            context.activate(ctx, db.session)
-            g.tenant_context = ctx
+            # Computed now and cached, so the first page after sign-in is served from the cache.
+            person = identity.load(db.session, user.id)
+            context.activate(person.context, db.session)
+            g.tenant_context = person.context
             record(db.session, AuditAction.SIGN_IN, "users", user.id)
             return redirect(safe_next_url(request.args.get("next")) or url_for("tenancy.home"))
         # One message for the whole form: naming a field would hint at which was wrong.

@@ -12,6 +12,14 @@ from sqlalchemy.orm import Session
 
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.tenancy import context
+from ensemble.web import page_cache
+
+
+def _note_activity(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Pages showing a centre's recent activity are cached under its version."""
+    page_cache.bump_after_commit(
+        session, {f"centre-activity:{r['centre_id']}" for r in rows if r["centre_id"]}
+    )
 
 
 def _ip() -> str:
@@ -65,7 +73,9 @@ def record(
 
     A Core insert without RETURNING: the writer of an entry is not always
     allowed to read it back (only directors and admins read the log)."""
-    session.execute(insert(AuditEntry.__table__), [_row(action, object_type, object_id, **kwargs)])
+    row = _row(action, object_type, object_id, **kwargs)
+    session.execute(insert(AuditEntry.__table__), [row])
+    _note_activity(session, [row])
 
 
 def record_read(session: Session, obj: Any) -> None:
@@ -101,6 +111,7 @@ def _log_changes(session: Session, flush_context) -> None:  # noqa: ARG001
             rows.append(_row(action, obj.__tablename__, obj.id, details=details, **_tenant_of(obj)))
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
+        _note_activity(session, rows)
 
 
 def install(session_class: type[Session]) -> None:
@@ -115,3 +126,4 @@ def record_reads(session: Session, objects: Iterable[Any]) -> None:
     rows = [_row(AuditAction.READ, type(o).__tablename__, o.id, **_tenant_of(o)) for o in objects]
     if rows:
         session.execute(insert(AuditEntry.__table__), rows)
+        _note_activity(session, rows)

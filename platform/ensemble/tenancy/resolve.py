@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, Federation
@@ -26,7 +27,12 @@ def _by_slug(model: type[T], slug: str) -> T | None:
 
 
 def centre_or_404(slug: str) -> Centre:
-    centre = _by_slug(Centre, slug)
+    centre = None
+    if SLUG.fullmatch(slug):
+        # Centre pages show their employer: one query for both.
+        centre = db.session.scalar(
+            select(Centre).options(joinedload(Centre.employer)).where(Centre.slug == slug)
+        )
     if centre is None or centre.id not in context.current().centre_ids:
         abort(404)
     return centre

@@ -49,6 +49,12 @@ KIND_ORDER = {"centre": 0, "employer": 1, "federation": 2, "admin": 3}
 
 def places_for(session: Session, user_id: int) -> list[Place]:
     """One query, whatever the size of the network."""
+    return places_from_rows(place_rows(session, user_id))
+
+
+def place_rows(session: Session, user_id: int) -> list[dict]:
+    """The person's memberships with the names of their places, as plain data
+    (the signed-in identity is cached in Redis as JSON)."""
     centre_employer = aliased(Employer)
     rows = session.execute(
         select(
@@ -71,24 +77,29 @@ def places_for(session: Session, user_id: int) -> list[Place]:
         .outerjoin(Federation, Membership.federation_id == Federation.id)
         .where(Membership.user_id == user_id)
     ).all()
+    return [{**row._asdict(), "role": Role(row.role).value} for row in rows]
+
+
+def places_from_rows(rows: list[dict]) -> list[Place]:
     grouped: dict[tuple[str, str], dict] = {}
     for row in rows:
-        if row.centre_slug:
-            key, tenant_id = ("centre", row.centre_slug), row.centre_id
-            name, detail = row.centre_name, f"{row.centre_city} · {row.centre_employer}"
-        elif row.employer_slug:
-            key, tenant_id = ("employer", row.employer_slug), row.employer_id
-            name, detail = row.employer_name, _l("Employeur")
-        elif row.federation_slug:
-            key, tenant_id = ("federation", row.federation_slug), row.federation_id
-            name, detail = row.federation_name, _l("Fédération")
+        if row["centre_slug"]:
+            key, tenant_id = ("centre", row["centre_slug"]), row["centre_id"]
+            name = row["centre_name"]
+            detail = f"{row['centre_city']} · {row['centre_employer']}"
+        elif row["employer_slug"]:
+            key, tenant_id = ("employer", row["employer_slug"]), row["employer_id"]
+            name, detail = row["employer_name"], _l("Employeur")
+        elif row["federation_slug"]:
+            key, tenant_id = ("federation", row["federation_slug"]), row["federation_id"]
+            name, detail = row["federation_name"], _l("Fédération")
         else:
             key, tenant_id = ("admin", "admin"), None
             name, detail = _l("Administration de la plateforme"), ""
         entry = grouped.setdefault(
             key, {"name": name, "detail": detail, "roles": [], "tenant_id": tenant_id}
         )
-        entry["roles"].append(ROLE_LABELS[row.role])
+        entry["roles"].append(ROLE_LABELS[Role(row["role"])])
     places = [
         Place(
             kind=k,

@@ -14,8 +14,9 @@ from ensemble.extensions import db
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
-from ensemble.tenancy.switcher import ROLE_LABELS
+from ensemble.tenancy.switcher import ROLE_LABELS, current_places
 from ensemble.tenancy.urls import object_arg
+from ensemble.web import page_cache
 
 bp = Blueprint("tenancy", __name__, template_folder="templates")
 object_arg("membership_id", Membership)
@@ -28,8 +29,20 @@ def home():
     return render_template("tenancy/home.html")
 
 
+def _home_versions(centre_slug: str) -> list[str] | None:
+    """A member's centre home shows the directory, the centre's recent activity and
+    the person's notifications; anyone else's view is not cached."""
+    place = next(
+        (p for p in current_places() if p.kind == "centre" and p.slug == centre_slug), None
+    )
+    if place is None:
+        return None
+    return [f"centre-activity:{place.tenant_id}", f"notifications:{current_user.id}"]
+
+
 @bp.route("/c/<centre_slug>/")
 @login_required
+@page_cache.cached(_home_versions)
 def centre_home(centre_slug: str):
     centre = centre_or_404(centre_slug)
     team = db.session.execute(

@@ -6,13 +6,12 @@ from __future__ import annotations
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
-from ensemble.accounts import sessions
 from ensemble.accounts.models import User
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
 from ensemble.notifications import operations as notifications
-from ensemble.tenancy import context
-from ensemble.tenancy.scopes import context_for_user
+from ensemble.tenancy import context, identity
+from ensemble.web import page_cache
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -22,6 +21,8 @@ def init_app(app: Flask) -> None:
     context.install(session_class)
     audit.install(session_class)
     notifications.install(session_class)
+    identity.install(session_class)
+    page_cache.install(session_class)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
@@ -29,16 +30,17 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit() or not sessions.is_live(session.get("sid"), int(user_id)):
+        if not user_id.isdigit():
             return None
-        ctx = context_for_user(db.session, int(user_id))
-        context.activate(ctx, db.session)
-        g.tenant_context = ctx
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.is_active:
+        person = identity.for_session(db.session, session.get("sid"), int(user_id))
+        if person is None or not person.is_active:
             context.activate(context.ANONYMOUS, db.session)
             return None
-        return user
+        context.activate(person.context, db.session)
+        g.tenant_context = person.context
+        g.places = person.places
+        g.directory_generation = person.generation
+        return person.user(db.session)
 
     @app.before_request
     def refuse_nul_bytes() -> None:

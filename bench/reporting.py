@@ -1,0 +1,200 @@
+"""Benchmark: consolidation of federation reporting at national scale —
+2,300 centres × 10 campaign years × the full catalogue (about a million
+declared cells), generated in SQL with generate_series.
+
+Prints, measured in one run:
+- full consolidation ÷ the bare GROUP BY it is built on (same data, same role,
+  result discarded), for a first run into empty tables and for a steady-state
+  re-run (goal ≤ 1.5);
+- incremental consolidation after one centre's change ÷ the full run (goal ≤ 0.02);
+- peak memory of a worker process running the full consolidation (goal < 1 GiB).
+
+    DATABASE_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
+    REDIS_URL=redis://127.0.0.1:6379/0 python bench/reporting.py
+
+The database `ensemble_bench_reporting` is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import create_engine, text
+
+from ensemble.devstack import bootstrap
+from ensemble.devstack.bootstrap import _libpq
+
+DATABASE = "ensemble_bench_reporting"
+CENTRES = 2300
+FEDERATIONS = 40
+CITIES = 1100
+YEARS = range(2016, 2026)
+ROOT = Path(__file__).resolve().parents[1]
+
+GENERATE = f"""
+INSERT INTO federations (slug, name, territory)
+SELECT 'bench-' || f, 'Fédération ' || f, 'France' FROM generate_series(1, {FEDERATIONS}) f;
+
+INSERT INTO employers (slug, name, kind, city)
+SELECT 'bench-employer-' || e, 'Association ' || e, 'association', 'Ville'
+FROM generate_series(1, {CENTRES}) e;
+
+-- Each federation covers a few départements; centres spread over {CITIES} cities.
+INSERT INTO centres (slug, name, employer_id, federation_id, address, postcode, city)
+SELECT 'bench-centre-' || c, 'Centre social ' || c,
+       (SELECT id FROM employers WHERE slug = 'bench-employer-' || c),
+       (SELECT id FROM federations WHERE slug = 'bench-' || (1 + (c % {FEDERATIONS}))),
+       '', lpad((1 + ((c % {FEDERATIONS}) * 2 + (c / {FEDERATIONS}) % 2) % 95)::text, 2, '0')
+           || '100',
+       'Ville ' || (c % {CITIES})
+FROM generate_series(1, {CENTRES}) c;
+
+INSERT INTO reporting_declarations
+    (centre_id, federation_id, year, status, share_centre_figures, submitted_at, validated_at)
+SELECT c.id, c.federation_id, y, 'validated', false, now(), now()
+FROM centres c, generate_series({YEARS.start}, {YEARS.stop - 1}) y;
+
+-- Every cell of the catalogue valid that year; breakdowns add up to their total.
+INSERT INTO reporting_values
+    (declaration_id, centre_id, federation_id, year, indicator_code, breakdown_key, value, comment)
+SELECT d.id, d.centre_id, d.federation_id, d.year, i.code, k.key,
+       CASE k.key WHEN '' THEN t.total
+                  WHEN 'femmes' THEN floor(t.total * 0.55)
+                  ELSE t.total - floor(t.total * 0.55) END,
+       ''
+FROM reporting_declarations d
+JOIN reporting_indicators i
+  ON i.first_year <= d.year AND (i.last_year IS NULL OR i.last_year >= d.year)
+CROSS JOIN LATERAL (SELECT floor(random() * coalesce(least(i.max_value, 2000), 100))::numeric
+                    AS total) t
+CROSS JOIN LATERAL (
+    SELECT '' AS key
+    UNION ALL SELECT 'femmes' WHERE i.breakdown = 'sex'
+    UNION ALL SELECT 'hommes' WHERE i.breakdown = 'sex') k;
+"""
+
+WORKER = """
+import resource, sys
+from sqlalchemy import create_engine
+from ensemble.reporting import consolidation
+outcome = consolidation.consolidate(create_engine(sys.argv[1]), full=True)
+print(outcome.status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    admin_url = os.environ.get("DATABASE_ADMIN_URL")
+    if not admin_url or not os.environ.get("REDIS_URL"):
+        print("Set DATABASE_ADMIN_URL and REDIS_URL.", file=sys.stderr)
+        return 2
+    from flask_migrate import upgrade
+
+    from ensemble import create_app
+    from ensemble.reporting import consolidation
+
+    started = time.perf_counter()
+    urls = bootstrap.bootstrap(admin_url, DATABASE, recreate=True)
+    os.environ.update(urls.as_env())
+    os.environ.setdefault("REDIS_NAMESPACE", "ensemble-bench-reporting")
+    app = create_app({"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory"})
+    engine = create_engine(urls.reporting)
+    try:
+        with app.app_context():
+            upgrade()
+        with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
+            conn.execute(GENERATE)
+            conn.execute("VACUUM ANALYZE")
+            centres, declarations, cells = conn.execute(
+                "SELECT (SELECT count(*) FROM centres), (SELECT count(*) FROM"
+                " reporting_declarations), (SELECT count(*) FROM reporting_values)"
+            ).fetchone()
+        print(
+            f"network: {centres} centres, {declarations} validated declarations,"
+            f" {cells} declared cells; set-up {time.perf_counter() - started:.1f} s"
+        )
+
+        bare_sql = text(f"SELECT count(*) FROM ({consolidation.grouped_sql(full=True)}) g")
+        with engine.connect() as conn:
+            conn.execute(bare_sql)  # warm the cache, as a nightly run would find it
+            bare = timed(lambda: conn.execute(bare_sql).scalar())
+        first = timed(lambda: consolidation.consolidate(engine, full=True))
+        steady = timed(lambda: consolidation.consolidate(engine, full=True))
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(*) FROM reporting_aggregates")).scalar()
+        print(f"bare GROUP BY: {bare:.2f} s; consolidated cells: {rows}")
+        print(
+            f"full consolidation, first run: {first:.2f} s → full / GROUP BY = {first / bare:.2f}"
+            f" (goal ≤ 1.5): {'OK' if first / bare <= 1.5 else 'ABOVE GOAL'}"
+        )
+        print(
+            f"full consolidation, steady state: {steady:.2f} s → full / GROUP BY ="
+            f" {steady / bare:.2f} (goal ≤ 1.5): {'OK' if steady / bare <= 1.5 else 'ABOVE GOAL'}"
+        )
+
+        # One centre corrects one figure of one year: what its validation records.
+        with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
+            centre_id, federation_id = conn.execute(
+                "SELECT id, federation_id FROM centres WHERE slug = 'bench-centre-7'"
+            ).fetchone()
+            conn.execute(
+                "UPDATE reporting_values SET value = value + 5 WHERE centre_id = %s"
+                " AND year = 2024 AND indicator_code = 'pe.enfants' AND breakdown_key = ''",
+                (centre_id,),
+            )
+            conn.execute(
+                "INSERT INTO reporting_dirty (federation_id, year, attempts, last_error)"
+                " VALUES (%s, 2024, 0, '')",
+                (federation_id,),
+            )
+        outcome = None
+
+        def incremental_run():
+            nonlocal outcome
+            outcome = consolidation.consolidate(engine)
+
+        incremental = timed(incremental_run)
+        base = min(first, steady)
+        print(
+            f"incremental after one centre's change: {incremental:.3f} s"
+            f" ({outcome.rows_written} cells rewritten) → incremental / full ="
+            f" {incremental / base:.4f} (goal ≤ 0.02):"
+            f" {'OK' if incremental / base <= 0.02 else 'ABOVE GOAL'}"
+        )
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
+        out = subprocess.run(  # noqa: S603 - our interpreter, our code
+            [sys.executable, "-c", WORKER, urls.reporting],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        peak_mib = int(out[-1]) / 1024
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(
+            f"worker peak memory (full consolidation in its own process): {peak_mib:.0f} MiB"
+            f" (children max {children:.0f} MiB; goal < 1024 MiB):"
+            f" {'OK' if peak_mib < 1024 else 'ABOVE GOAL'}"
+        )
+        print(f"total bench time: {time.perf_counter() - started:.1f} s")
+        return 0
+    finally:
+        engine.dispose()
+        with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    sys.exit(main())

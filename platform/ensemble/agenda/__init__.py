@@ -1,0 +1,23 @@
+"""Shared calendars (agendas partagés): scheduling a shared person across the
+centres of their post — events and recurring series in Europe/Paris, no double
+booking (travel time between centres included), agreed shares kept visible,
+requests from the centres, private iCalendar feeds and .ics import.
+
+Recurrence and clock changes (the documented policy):
+
+- a series is stored as local wall time with its time zone (TZID
+  Europe/Paris) and expanded with recurring-ical-events, so a weekly 10:00
+  workshop stays at 10:00 across the March and October changes;
+- an occurrence whose local start falls in the spring-forward gap (02:00–03:00
+  on the last Sunday of March) is read with the offset in force before the gap,
+  as RFC 5545 §3.3.5 prescribes: 02:30 becomes 03:30 (CEST); the occurrence
+  keeps its duration (elapsed time);
+- an occurrence in the repeated autumn hour (02:00–03:00 on the last Sunday of
+  October) happens once, at the first of the two (CEST);
+- exceptions (EXDATE) and single-occurrence changes (RECURRENCE-ID) name the
+  occurrence by its original local start, so they survive a clock change;
+- a monthly rule on the 31st skips the months without one (RFC 5545).
+"""
+
+# Registers the calendar as a source of hours for shared posts.
+from ensemble.agenda import providers  # noqa: E402, F401

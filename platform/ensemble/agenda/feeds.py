@@ -1,0 +1,169 @@
+"""Private iCalendar feeds (RFC 5545) that phone and desktop calendar apps
+subscribe to.
+
+The URL carries `<feed id>-<HMAC(secret key, id, nonce)>`: nothing secret is
+stored, the URL can be shown again, a new nonce regenerates it and
+`revoked_at` revokes it. The feed is built under the row-level security of
+its owner (the person, or the centre), so it follows the same visibility rules
+as the pages: another centre's time comes out as « Occupé — autre structure »,
+without title, place or participants.
+
+Conditional requests: the ETag is computed from one aggregate query (counts
+and last changes of what the feed would contain), so an unchanged feed is
+answered 304 without being built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ensemble.agenda import recurrence
+from ensemble.agenda.forms import CATEGORY_LABELS
+from ensemble.agenda.models import Busy, Event
+from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
+from ensemble.network.models import Centre
+from ensemble.tenancy.context import TenantContext
+
+# Busy time of others is listed from this long ago.
+PAST_DAYS = 92
+
+
+def token(secret_key: str, feed_id: int, nonce: str) -> str:
+    mac = hmac.new(
+        secret_key.encode(), f"agenda-feed:{feed_id}:{nonce}".encode(), hashlib.sha256
+    ).hexdigest()[:40]
+    return f"{feed_id}-{mac}"
+
+
+def parse_token(value: str) -> tuple[int, str] | None:
+    head, _, mac = value.partition("-")
+    if not head.isdigit() or len(head) > 18 or len(mac) != 40:
+        return None
+    return int(head), mac
+
+
+def verify(secret_key: str, value: str, nonce: str) -> bool:
+    parsed = parse_token(value)
+    return parsed is not None and hmac.compare_digest(token(secret_key, parsed[0], nonce), value)
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    centre_id: int | None
+
+    def context(self) -> TenantContext:
+        """What the feed may see: the person's own view, or a centre member's."""
+        if self.user_id is not None:
+            return TenantContext(user_id=self.user_id)
+        return TenantContext(centre_ids=frozenset({self.centre_id}))
+
+
+def _events_query(scope: Scope):
+    if scope.user_id is not None:
+        return select(Event).where(Event.user_id == scope.user_id)
+    return select(Event).where(Event.centre_id == scope.centre_id)
+
+
+def _busy_elsewhere_query(scope: Scope, today: date):
+    """Others' time a centre feed shows as busy (none for a person's own feed)."""
+    return select(Busy).where(
+        Busy.centre_id != scope.centre_id,
+        func.lower(Busy.during) >= day_start(today - timedelta(days=PAST_DAYS)),
+    )
+
+
+def etag(session: Session, scope: Scope, nonce: str, today: date) -> str:
+    """Changes whenever the feed's content would (one aggregate query)."""
+    events = _events_query(scope).subquery()
+    row = session.execute(
+        select(func.count(events.c.id), func.max(events.c.updated_at), func.max(events.c.id))
+    ).one()
+    parts = [str(v) for v in row]
+    if scope.centre_id is not None:
+        busy = _busy_elsewhere_query(scope, today).subquery()
+        parts += [
+            str(v)
+            for v in session.execute(select(func.count(busy.c.id), func.max(busy.c.id))).one()
+        ]
+    digest = hashlib.sha256(f"{nonce}|{today}|{'|'.join(parts)}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
+    """The feed as iCalendar bytes."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Ensemble//Agendas partagés//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", recurrence.PARIS)
+    events = session.scalars(_events_query(scope).order_by(Event.id)).all()
+    centres = (
+        {
+            c.id: c
+            for c in session.scalars(
+                select(Centre).where(Centre.id.in_({e.centre_id for e in events}))
+            )
+        }
+        if events
+        else {}
+    )
+    stamp = datetime.now(UTC).replace(microsecond=0)
+    for event in events:
+        component = recurrence.vevent(event)
+        del component[recurrence.EVENT_ID]
+        component.add("dtstamp", stamp)
+        component.add("summary", event.title)
+        component.add("sequence", event.sequence)
+        component.add("last-modified", event.updated_at.astimezone(UTC).replace(microsecond=0))
+        component.add("categories", [str(CATEGORY_LABELS[event.category])])
+        centre = centres.get(event.centre_id)
+        if centre is not None:
+            component.add("location", _address(centre))
+        text = event.description
+        if event.participants:
+            text = (text + "\n\n" if text else "") + "Participants : " + event.participants
+        if text:
+            component.add("description", text)
+        calendar.add_component(component)
+    if scope.centre_id is not None:
+        for busy in session.scalars(
+            _busy_elsewhere_query(scope, today).order_by(func.lower(Busy.during), Busy.id)
+        ):
+            component = icalendar.Event()
+            component.add("uid", f"occupe-{busy.id}@ensemble")
+            component.add("dtstamp", stamp)
+            component.add("dtstart", busy.during.lower.astimezone(UTC))
+            component.add("dtend", busy.during.upper.astimezone(UTC))
+            component.add("summary", BUSY_ELSEWHERE)
+            component.add("class", "CONFIDENTIAL")
+            component.add("transp", "OPAQUE")
+            calendar.add_component(component)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _address(centre: Centre) -> str:
+    parts = [
+        centre.name,
+        getattr(centre, "address", "") or "",
+        " ".join(p for p in (getattr(centre, "postcode", ""), getattr(centre, "city", "")) if p),
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def matches(header: str | None, value: str) -> bool:
+    """If-None-Match: a list of ETags, or « * »."""
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or value in tags

@@ -1,0 +1,327 @@
+"""Consolidation: network aggregates computed in PostgreSQL, set-based.
+
+One statement per run aggregates every validated figure of the keys to
+recompute — (federation, year) pairs — with GROUPING SETS for the three
+territorial levels (federation, département, city), upserts one row per cell
+(INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping unchanged rows)
+and deletes cells of those keys that no longer exist. Nothing is aggregated in
+Python, so a full run costs about what the bare GROUP BY costs.
+
+It runs on the reporting role (reads every tenant; writes only the
+consolidation tables). The run's bookkeeping (attempt counters, progress) is
+written on a separate autocommit connection so that it survives a crash of the
+main transaction, while the results, the deletion of the consumed outbox rows
+and the run's "done" are committed together: a worker killed at any point
+leaves either everything or nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, text
+
+from ensemble.reporting.models import RunStatus
+
+# Only one consolidation at a time (transaction-scoped advisory lock).
+LOCK_KEY = 746_174_001
+MAX_ATTEMPTS = 3
+
+# The rows a consolidation reads: validated figures, one row per centre and cell,
+# the completeness marker (one '_declarations' row per validated declaration) and
+# the staged cooperation figures. `scope` is a set of (federation_id, year).
+BASE = """
+    SELECT v.federation_id, v.year, v.indicator_code, v.breakdown_key,
+           left(c.postcode, 2) AS departement, c.city, v.value
+    FROM reporting_values v
+    JOIN reporting_declarations d ON d.id = v.declaration_id AND d.status = 'validated'
+    JOIN centres c ON c.id = v.centre_id
+    {values_scope}
+    UNION ALL
+    SELECT d.federation_id, d.year, '_declarations', '', left(c.postcode, 2), c.city, 1
+    FROM reporting_declarations d
+    JOIN centres c ON c.id = d.centre_id
+    WHERE d.status = 'validated' {declarations_scope}
+    UNION ALL
+    SELECT k.federation_id, k.year, k.code, '', left(c.postcode, 2), c.city, k.value
+    FROM reporting_cooperation k
+    JOIN centres c ON c.id = k.centre_id
+    {cooperation_scope}
+"""
+
+GROUPED = """
+    SELECT federation_id, year, indicator_code, breakdown_key,
+           CASE WHEN GROUPING(departement) = 1 THEN '*' ELSE departement END AS departement,
+           CASE WHEN GROUPING(city) = 1 THEN '*' ELSE city END AS city,
+           sum(value) AS total, count(*) AS centres, max(value) AS max_centre
+    FROM ({base}) base
+    GROUP BY federation_id, year, indicator_code, breakdown_key,
+             GROUPING SETS ((), (departement), (departement, city))
+"""
+
+UPSERT = """
+WITH result AS ({grouped}),
+upserted AS (
+    INSERT INTO reporting_aggregates AS a
+        (federation_id, year, indicator_code, breakdown_key, departement, city,
+         total, centres, max_centre, computed_at)
+    SELECT r.*, now() FROM result r
+    ON CONFLICT (federation_id, year, indicator_code, breakdown_key, departement, city)
+    DO UPDATE SET total = excluded.total, centres = excluded.centres,
+                  max_centre = excluded.max_centre, computed_at = excluded.computed_at
+    WHERE (a.total, a.centres, a.max_centre)
+          IS DISTINCT FROM (excluded.total, excluded.centres, excluded.max_centre)
+    RETURNING 1
+),
+removed AS (
+    DELETE FROM reporting_aggregates a
+    WHERE {aggregates_scope}
+      AND NOT EXISTS (
+        SELECT 1 FROM result r
+        WHERE r.federation_id = a.federation_id AND r.year = a.year
+          AND r.indicator_code = a.indicator_code AND r.breakdown_key = a.breakdown_key
+          AND r.departement = a.departement AND r.city = a.city)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
+"""
+
+# The keys of an incremental run, as two parallel arrays bound to the statement.
+SCOPE = (
+    "(SELECT * FROM unnest(CAST(:scope_f AS bigint[]), CAST(:scope_y AS smallint[]))"
+    " AS s(federation_id, year))"
+)
+
+
+def _scoped(sql: str, full: bool) -> str:
+    """Fill the scope clauses: everything, or the (federation, year) keys bound as
+    :scope_f and :scope_y."""
+    if full:
+        return sql.format(
+            values_scope="",
+            declarations_scope="",
+            cooperation_scope="",
+            aggregates_scope="true",
+        )
+    keys = SCOPE
+    return sql.format(
+        values_scope=f"WHERE (v.federation_id, v.year) IN {keys}",
+        declarations_scope=f"AND (d.federation_id, d.year) IN {keys}",
+        cooperation_scope=f"WHERE (k.federation_id, k.year) IN {keys}",
+        aggregates_scope=f"(a.federation_id, a.year) IN {keys}",
+    )
+
+
+def grouped_sql(full: bool = True) -> str:
+    """The bare GROUP BY (what the benchmark compares a full run with)."""
+    return _scoped(GROUPED.replace("{base}", BASE), full)
+
+
+def upsert_sql(full: bool) -> str:
+    return _scoped(UPSERT.replace("{grouped}", GROUPED.replace("{base}", BASE)), full)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run_id: int | None
+    status: str  # "done", "idle" (nothing to do), "busy" (another run holds the lock), "failed"
+    keys: int = 0
+    rows_written: int = 0
+    rows_removed: int = 0
+
+
+class ConsolidationFailed(RuntimeError):
+    """Raised after recording the failure, so that Celery may retry."""
+
+    def __init__(self, message: str, final: bool):
+        super().__init__(message)
+        self.final = final
+
+
+# Seconds to wait inside the main transaction just before it commits; 0 in
+# production. The fault tests set it to kill a worker mid-transaction.
+PAUSE_SETTING = "REPORTING_PAUSE_BEFORE_COMMIT"
+
+
+def consolidate(
+    engine: Engine,
+    *,
+    full: bool = False,
+    pause: float = 0.0,
+    failure_hook=None,
+) -> Outcome:
+    """Consolidate the pending keys (or everything with `full`). Idempotent."""
+    with (
+        engine.connect() as main,
+        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as side,
+    ):
+        main.begin()
+        if not main.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
+            main.rollback()
+            return Outcome(None, "busy")
+        claimed = _claim(side)
+        if not claimed and not full:
+            main.rollback()
+            return Outcome(None, "idle")
+        max_id = max((c[0] for c in claimed), default=0)
+        keys = {(c[1], c[2]) for c in claimed}
+        run_id = side.scalar(
+            text(
+                "INSERT INTO reporting_runs (kind, status, keys, steps_done, steps_total,"
+                " rows_written, error) VALUES (:kind, 'running', :keys, 0, 3, 0, '')"
+                " RETURNING id"
+            ),
+            {"kind": "full" if full else "incremental", "keys": len(keys)},
+        )
+        try:
+            if failure_hook is not None:
+                failure_hook()
+            refresh_cooperation(main, None if full else keys)
+            _progress(side, run_id, 1)
+            scope = sorted(keys)
+            params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
+            written, removed = main.execute(text(upsert_sql(full)), {} if full else params).one()
+            _progress(side, run_id, 2)
+            main.execute(
+                text("DELETE FROM reporting_dirty WHERE id <= :max AND failed_at IS NULL"),
+                {"max": max_id},
+            )
+            main.execute(
+                text(
+                    "UPDATE reporting_runs SET status = 'done', steps_done = 3,"
+                    " rows_written = :rows, finished_at = now() WHERE id = :id"
+                ),
+                {"rows": written + removed, "id": run_id},
+            )
+            if pause:
+                time.sleep(pause)
+            main.commit()
+        except Exception as exc:
+            main.rollback()
+            final = _record_failure(side, run_id, str(exc))
+            raise ConsolidationFailed(str(exc), final) from exc
+        return Outcome(run_id, RunStatus.DONE.value, len(keys), written, removed)
+
+
+def _claim(side: Connection) -> list[tuple[int, int, int]]:
+    """Count one more attempt on every pending key (committed at once: a crash
+    still counts), and give up on keys that used all their attempts."""
+    side.execute(
+        text(
+            "UPDATE reporting_dirty SET failed_at = now(),"
+            " last_error = CASE WHEN last_error = '' THEN 'tentatives épuisées'"
+            " ELSE last_error END"
+            " WHERE failed_at IS NULL AND attempts >= :max"
+        ),
+        {"max": MAX_ATTEMPTS},
+    )
+    rows = side.execute(
+        text(
+            "UPDATE reporting_dirty SET attempts = attempts + 1 WHERE failed_at IS NULL"
+            " RETURNING id, federation_id, year"
+        )
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def _progress(side: Connection, run_id: int, step: int) -> None:
+    side.execute(
+        text("UPDATE reporting_runs SET steps_done = :s WHERE id = :id"), {"s": step, "id": run_id}
+    )
+
+
+def _record_failure(side: Connection, run_id: int, error: str) -> bool:
+    """Mark the run failed; keys out of attempts are marked failed too. Returns
+    True when no pending key is left to retry."""
+    side.execute(
+        text(
+            "UPDATE reporting_runs SET status = 'failed', error = :e, finished_at = now()"
+            " WHERE id = :id"
+        ),
+        {"e": error[:2000], "id": run_id},
+    )
+    side.execute(
+        text(
+            "UPDATE reporting_dirty SET last_error = :e,"
+            " failed_at = CASE WHEN attempts >= :max THEN now() END"
+            " WHERE failed_at IS NULL"
+        ),
+        {"e": error[:2000], "max": MAX_ATTEMPTS},
+    )
+    pending = side.scalar(text("SELECT count(*) FROM reporting_dirty WHERE failed_at IS NULL"))
+    return pending == 0
+
+
+def close_interrupted_runs(engine: Engine) -> int:
+    """Runs still "running" while nobody holds the lock died with their worker:
+    mark them failed (their work is still pending and will be redone)."""
+    with engine.connect() as conn, conn.begin():
+        if not conn.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": LOCK_KEY}):
+            return 0
+        return conn.execute(
+            text(
+                "UPDATE reporting_runs SET status = 'failed', finished_at = now(),"
+                " error = 'Interrompu : le worker s’est arrêté en cours de calcul.'"
+                " WHERE status = 'running'"
+            )
+        ).rowcount
+
+
+def pending_keys(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT count(*) FROM reporting_dirty WHERE failed_at IS NULL"))
+
+
+def refresh_cooperation(conn: Connection, keys: set[tuple[int, int]] | None = None) -> int:
+    """Stage the cooperation figures of the (federation, year) `keys` (all with
+    None) from the providers (shared posts…).
+
+    Providers return one figure per centre and year; a shared post's FTE comes
+    as each centre's agreed share, so the network sum counts the post once."""
+    from sqlalchemy.orm import Session
+
+    from ensemble.sharing.cooperation import figures_for_year
+
+    # Campaign years: those with a declaration, and the current one.
+    eligible = {
+        y for (y,) in conn.execute(text("SELECT DISTINCT year FROM reporting_declarations"))
+    } | {date.today().year}
+    years = sorted(eligible if keys is None else eligible & {y for _, y in keys})
+    session = Session(bind=conn)
+    rows = []
+    federation_of = dict(conn.execute(text("SELECT id, federation_id FROM centres")).all())
+    for year in years:
+        for figure in figures_for_year(session, year):
+            federation_id = federation_of.get(figure.centre_id)
+            if federation_id is not None and (keys is None or (federation_id, year) in keys):
+                rows.append(
+                    {
+                        "c": figure.centre_id,
+                        "f": federation_id,
+                        "y": year,
+                        "code": figure.code,
+                        "label": figure.label[:200],
+                        "unit": figure.unit,
+                        "v": Decimal(figure.value),
+                    }
+                )
+    if keys is None:
+        conn.execute(text("DELETE FROM reporting_cooperation"))
+    else:
+        conn.execute(
+            text(f"DELETE FROM reporting_cooperation WHERE (federation_id, year) IN {SCOPE}"),
+            {"scope_f": [f for f, _ in sorted(keys)], "scope_y": [y for _, y in sorted(keys)]},
+        )
+    if rows:
+        conn.execute(
+            text(
+                "INSERT INTO reporting_cooperation"
+                " (centre_id, federation_id, year, code, label, unit, value)"
+                " VALUES (:c, :f, :y, :code, :label, :unit, :v)"
+            ),
+            rows,
+        )
+    return len(rows)

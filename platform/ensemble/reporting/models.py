@@ -1,0 +1,271 @@
+"""Federation reporting tables.
+
+Tenant data (declarations, their values and their question threads) carries
+both `centre_id` and `federation_id`, so that policies read a column instead of
+joining: the centre sees its own, the federation sees what was submitted to it.
+
+The consolidation side (`reporting_dirty`, `reporting_runs`,
+`reporting_aggregates`, `reporting_cooperation`) is written by the workers
+through the reporting role, which reads across tenants; see the migration for
+why that role may write these four tables and no other.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ensemble.db import Id, Model, created_at_column, id_column
+from ensemble.tenancy.context import TenantContext
+
+Figure = Numeric(14, 2)
+Total = Numeric(18, 2)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VALIDATED = "validated"
+
+
+class Side(enum.StrEnum):
+    CENTRE = "centre"
+    FEDERATION = "federation"
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Indicator(Model):
+    """One line of the catalogue, valid from `first_year` to `last_year` (inclusive,
+    open-ended when null): a yearly theme is a row valid for one campaign only,
+    so adding it never changes what past campaigns asked."""
+
+    __tablename__ = "reporting_indicators"
+    __table_args__ = (
+        UniqueConstraint("code", "first_year", name="uq_reporting_indicators_code_first_year"),
+        CheckConstraint(
+            "unit IN ('count', 'hours', 'euros', 'percent', 'fte')",
+            name="unit",
+        ),
+        CheckConstraint("breakdown IN ('', 'sex', 'age')", name="breakdown"),
+        CheckConstraint("aggregation IN ('sum', 'mean')", name="aggregation"),
+        CheckConstraint("last_year IS NULL OR last_year >= first_year", name="years"),
+    )
+
+    id: Mapped[int] = id_column()
+    code: Mapped[str] = mapped_column(String(60))
+    sector: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(10))
+    breakdown: Mapped[str] = mapped_column(String(10), default="")
+    aggregation: Mapped[str] = mapped_column(String(10), default="sum")
+    counts_people: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_value: Mapped[Decimal | None] = mapped_column(Figure, nullable=True)
+    max_value: Mapped[Decimal | None] = mapped_column(Figure, nullable=True)
+    first_year: Mapped[int] = mapped_column(SmallInteger)
+    last_year: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Declaration(Model):
+    """A centre's yearly declaration."""
+
+    __tablename__ = "reporting_declarations"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "year", name="uq_reporting_declarations_centre_year"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year"),
+        Index("ix_reporting_declarations_federation_year", "federation_id", "year"),
+    )
+
+    id: Mapped[int] = id_column()
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[Status] = mapped_column(_enum(Status, "reporting_status"), default=Status.DRAFT)
+    # The centre agrees that the federation may show its own figures by name.
+    share_centre_figures: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    validated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+    centre = relationship("Centre")
+    values: Mapped[list[DeclaredValue]] = relationship(
+        back_populates="declaration", order_by="DeclaredValue.id", cascade="all, delete-orphan"
+    )
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="declaration", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
+        """The centre's log when the centre acts, the federation's when it reviews."""
+        if self.centre_id in ctx.centre_ids:
+            return {"centre_id": self.centre_id, "employer_id": None, "federation_id": None}
+        return {"centre_id": None, "employer_id": None, "federation_id": self.federation_id}
+
+
+class DeclaredValue(Model):
+    """One figure: an indicator's total (breakdown_key '') or one of its breakdown cells."""
+
+    __tablename__ = "reporting_values"
+    __table_args__ = (
+        UniqueConstraint(
+            "declaration_id",
+            "indicator_code",
+            "breakdown_key",
+            name="uq_reporting_values_cell",
+        ),
+        CheckConstraint("value >= 0", name="non_negative"),
+        Index("ix_reporting_values_federation_year", "federation_id", "year"),
+    )
+
+    id: Mapped[int] = id_column()
+    declaration_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("reporting_declarations.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    indicator_code: Mapped[str] = mapped_column(String(60))
+    breakdown_key: Mapped[str] = mapped_column(String(20), default="")
+    value: Mapped[Decimal] = mapped_column(Figure)
+    comment: Mapped[str] = mapped_column(String(1000), default="")
+
+    declaration: Mapped[Declaration] = relationship(back_populates="values")
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
+        if self.centre_id in ctx.centre_ids:
+            return {"centre_id": self.centre_id, "employer_id": None, "federation_id": None}
+        return {"centre_id": None, "employer_id": None, "federation_id": self.federation_id}
+
+
+class Message(Model):
+    """The thread of a declaration: the federation's questions, the centre's answers."""
+
+    __tablename__ = "reporting_messages"
+
+    id: Mapped[int] = id_column()
+    declaration_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("reporting_declarations.id", ondelete="CASCADE"), index=True
+    )
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"), nullable=True)
+    side: Mapped[Side] = mapped_column(_enum(Side, "reporting_side"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_at_column()
+
+    declaration: Mapped[Declaration] = relationship(back_populates="messages")
+    author = relationship("User")
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
+        if self.centre_id in ctx.centre_ids:
+            return {"centre_id": self.centre_id, "employer_id": None, "federation_id": None}
+        return {"centre_id": None, "employer_id": None, "federation_id": self.federation_id}
+
+
+class DirtyKey(Model):
+    """The outbox of consolidation: (federation, year) pairs to recompute, written in
+    the same transaction as the validation. PostgreSQL, not Redis, is the record
+    of pending work: a lost message is re-enqueued by the sweeper."""
+
+    __tablename__ = "reporting_dirty"
+
+    id: Mapped[int] = id_column()
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Run(Model):
+    """One consolidation run: what the consolidation page shows."""
+
+    __tablename__ = "reporting_runs"
+
+    id: Mapped[int] = id_column()
+    kind: Mapped[str] = mapped_column(String(20))  # "incremental" or "full"
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "reporting_run_status"))
+    keys: Mapped[int] = mapped_column(Integer, default=0)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_written: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = created_at_column()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Aggregate(Model):
+    """One consolidated cell. `departement` and `city` hold '*' at the levels above
+    them: ('*', '*') is the federation, ('59', '*') a département, ('59', 'Roubaix')
+    a city. Unsuppressed: suppression is applied when cells are published."""
+
+    __tablename__ = "reporting_aggregates"
+    __table_args__ = (
+        PrimaryKeyConstraint(
+            "federation_id",
+            "year",
+            "indicator_code",
+            "breakdown_key",
+            "departement",
+            "city",
+            name="pk_reporting_aggregates",
+        ),
+    )
+
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    indicator_code: Mapped[str] = mapped_column(String(60))
+    breakdown_key: Mapped[str] = mapped_column(String(20))
+    departement: Mapped[str] = mapped_column(String(3))
+    city: Mapped[str] = mapped_column(String(120))
+    total: Mapped[Decimal] = mapped_column(Total)
+    centres: Mapped[int] = mapped_column(Integer)
+    max_centre: Mapped[Decimal] = mapped_column(Total)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CooperationFigure(Model):
+    """Per-centre cooperation figures read from the cooperation providers
+    (shared posts…), staged so that they consolidate in the same SQL."""
+
+    __tablename__ = "reporting_cooperation"
+    __table_args__ = (
+        PrimaryKeyConstraint("centre_id", "year", "code", name="pk_reporting_cooperation"),
+    )
+
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    code: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(10))
+    value: Mapped[Decimal] = mapped_column(Total)

@@ -1,0 +1,628 @@
+"""Pages of federation reporting.
+
+Centres: /c/<centre>/declarations/… (fill, import, submit, answer, export,
+compare with the network). Federations: /f/<federation>/declarations/…
+(review, return with a question, validate), /f/<federation>/tableau-de-bord
+(published aggregates, exports) and /f/<federation>/consolidation (runs)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ensemble.extensions import db
+from ensemble.reporting import charts, dashboard, forms, imports
+from ensemble.reporting import operations as reporting
+from ensemble.reporting.models import Declaration, Side, Status
+from ensemble.reporting.suppression import STAR
+from ensemble.tenancy import context
+from ensemble.tenancy.navigation import is_centre_director, section
+from ensemble.tenancy.resolve import centre_or_404, federation_or_404, object_or_404
+from ensemble.tenancy.urls import object_arg
+
+bp = Blueprint("reporting", __name__, template_folder="templates")
+object_arg("declaration_id", Declaration)
+section("centre", _l("Déclarations annuelles"), "reporting.centre_index", order=60)
+section("federation", _l("Déclarations des centres"), "reporting.federation_index", order=20)
+section("federation", _l("Tableau de bord"), "reporting.dashboard", order=21)
+section("federation", _l("Consolidation"), "reporting.runs", order=22)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _year_arg(default: int) -> int:
+    value = request.args.get("annee", "")
+    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+
+
+def _campaign_year() -> int:
+    """The campaign running now declares last year's activity."""
+    return date.today().year - 1
+
+
+@bp.app_template_filter("figure")
+def figure(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return text.removesuffix(",00")
+
+
+@bp.context_processor
+def helpers():
+    return {
+        "status_labels": reporting.STATUS_LABELS,
+        "sector_labels": reporting.SECTORS,
+        "unit_labels": reporting.UNITS,
+        "breakdown_labels": reporting.BREAKDOWN_LABELS,
+        "Status": Status,
+    }
+
+
+# --- Centre side ------------------------------------------------------------------
+
+
+def _centre_declaration(centre_slug: str, declaration_id: int):
+    centre = centre_or_404(centre_slug)
+    declaration = object_or_404(Declaration, declaration_id, centre_id=centre.id)
+    return centre, declaration
+
+
+def _is_director(centre) -> bool:
+    return is_centre_director(context.current(), centre.id)
+
+
+@bp.route("/c/<centre_slug>/declarations", methods=["GET", "POST"])
+@login_required
+def centre_index(centre_slug: str):
+    centre = centre_or_404(centre_slug)
+    form = forms.YearForm(year=_campaign_year())
+    if form.validate_on_submit():
+        if not _is_director(centre):
+            abort(404)
+        declaration = reporting.declaration_for(db.session, centre, form.year.data)
+        return redirect(
+            url_for(
+                "reporting.centre_declaration",
+                centre_slug=centre.slug,
+                declaration_id=declaration.id,
+            )
+        )
+    declarations = db.session.scalars(
+        select(Declaration)
+        .where(Declaration.centre_id == centre.id)
+        .order_by(Declaration.year.desc())
+    ).all()
+    return render_template(
+        "reporting/centre_index.html",
+        centre=centre,
+        declarations=declarations,
+        form=form,
+        can_edit=_is_director(centre),
+    )
+
+
+def _form_figures(indicators, data) -> tuple[dict, dict, dict]:
+    """Figures typed in the form: (figures, comments, errors by field name)."""
+    figures: dict = {}
+    comments: dict = {}
+    errors: dict = {}
+    for indicator, key in reporting.cells(indicators):
+        name = f"v__{indicator.code}__{key}"
+        raw = str(data.get(name, "")).strip()
+        if not raw:
+            figures[(indicator.code, key)] = None
+            continue
+        try:
+            value = imports.parse_number(raw)
+        except ValueError:
+            errors[name] = _("« %(value)s » n’est pas un nombre.", value=raw[:40])
+            continue
+        if value < 0:
+            errors[name] = _("Une valeur négative est impossible.")
+            continue
+        if value >= Decimal("1e12"):
+            errors[name] = _("Valeur impossible : au-delà du maximum admis.")
+            continue
+        figures[(indicator.code, key)] = value
+    for indicator in indicators:
+        comment = str(data.get(f"c__{indicator.code}", "")).strip()[:1000]
+        if comment:
+            comments[indicator.code] = comment
+    return figures, comments, errors
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>", methods=["GET", "POST"])
+@login_required
+def centre_declaration(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    indicators = reporting.catalogue(db.session, declaration.year)
+    editable = _is_director(centre) and declaration.status in reporting.EDITABLE
+    form = forms.ActionForm()
+    errors: dict = {}
+    typed: dict = {}
+    if request.method == "POST":
+        if not editable:
+            abort(404)
+        if form.validate_on_submit():
+            figures, comments, errors = _form_figures(indicators, request.form)
+            if not errors:
+                reporting.set_values(db.session, declaration, figures, comments)
+                flash(_("Déclaration enregistrée."), "success")
+                return redirect(request.path)
+            typed = {k: str(v)[:40] for k, v in request.form.items()}
+            flash(_("Certaines valeurs sont à corriger."), "error")
+    values = reporting.values_of(declaration)
+    problems = reporting.coherence_problems(db.session, declaration)
+    return render_template(
+        "reporting/centre_declaration.html",
+        centre=centre,
+        declaration=declaration,
+        indicators=indicators,
+        values=values,
+        typed=typed,
+        errors=errors,
+        problems=problems,
+        editable=editable,
+        is_director=_is_director(centre),
+        form=form,
+        message_form=forms.MessageForm(),
+        consent_form=forms.ConsentForm(share=declaration.share_centre_figures),
+        breakdowns=reporting.BREAKDOWNS,
+    )
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/transmettre", methods=["POST"])
+@login_required
+def centre_submit(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    if not _is_director(centre):
+        abort(404)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            problems = reporting.submit(db.session, declaration)
+        except reporting.WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            if problems:
+                flash(
+                    _(
+                        "La déclaration n’a pas été transmise : %(n)d point(s) à corriger.",
+                        n=len(problems),
+                    ),
+                    "error",
+                )
+            else:
+                flash(_("Déclaration transmise à la fédération."), "success")
+    return redirect(
+        url_for(
+            "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
+        )
+    )
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/accord", methods=["POST"])
+@login_required
+def centre_consent(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    if not _is_director(centre) or declaration.status not in reporting.EDITABLE:
+        abort(404)
+    form = forms.ConsentForm()
+    if form.validate_on_submit():
+        declaration.share_centre_figures = bool(form.share.data)
+        db.session.flush()
+        flash(_("Votre choix est enregistré."), "success")
+    return redirect(
+        url_for(
+            "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
+        )
+    )
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/message", methods=["POST"])
+@login_required
+def centre_message(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    if not _is_director(centre):
+        abort(404)
+    form = forms.MessageForm()
+    if form.validate_on_submit():
+        reporting.post_message(
+            db.session, declaration, current_user.id, Side.CENTRE, form.body.data
+        )
+        flash(_("Réponse envoyée à la fédération."), "success")
+    else:
+        flash(_("Écrivez votre message."), "error")
+    return redirect(
+        url_for(
+            "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
+        )
+        + "#echanges"
+    )
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/import", methods=["GET", "POST"])
+@login_required
+def centre_import(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    if not _is_director(centre) or declaration.status not in reporting.EDITABLE:
+        abort(404)
+    indicators = reporting.catalogue(db.session, declaration.year)
+    form = forms.ImportForm()
+    confirm = forms.ConfirmImportForm()
+    preview = None
+    if request.method == "POST" and "payload" in request.form:
+        if confirm.validate_on_submit():
+            try:
+                data = base64.b64decode(confirm.payload.data, validate=True)
+            except (binascii.Error, ValueError):
+                data = b""
+            preview = imports.preview(data, indicators)
+            if preview.ok:
+                reporting.set_values(db.session, declaration, preview.figures(), preview.comments())
+                flash(_("%(n)d valeurs importées.", n=len(preview.rows)), "success")
+                return redirect(
+                    url_for(
+                        "reporting.centre_declaration",
+                        centre_slug=centre.slug,
+                        declaration_id=declaration.id,
+                    )
+                )
+        flash(_("Rien n’a été importé : le fichier contient des erreurs."), "error")
+    elif form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_BYTES + 1)
+        preview = imports.preview(data, indicators)
+        confirm.payload.data = base64.b64encode(data).decode() if preview.ok else ""
+    return render_template(
+        "reporting/import.html",
+        centre=centre,
+        declaration=declaration,
+        form=form,
+        confirm=confirm,
+        preview=preview,
+    )
+
+
+def _export(declaration: Declaration, centre, fmt: str):
+    indicators = reporting.catalogue(db.session, declaration.year)
+    values = reporting.values_of(declaration)
+    name = f"declaration-{centre.slug}-{declaration.year}"
+    if fmt == "xlsx":
+        rows = imports.export_rows(indicators, values, numeric=True)
+        data = imports.to_xlsx(rows, f"Déclaration {declaration.year}")
+        return send_file(
+            io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx"
+        )
+    data = imports.to_csv(imports.export_rows(indicators, values))
+    return send_file(
+        io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=f"{name}.csv"
+    )
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/export.csv")
+@login_required
+def centre_export_csv(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    return _export(declaration, centre, "csv")
+
+
+@bp.route("/c/<centre_slug>/declarations/<int:declaration_id>/export.xlsx")
+@login_required
+def centre_export_xlsx(centre_slug: str, declaration_id: int):
+    centre, declaration = _centre_declaration(centre_slug, declaration_id)
+    return _export(declaration, centre, "xlsx")
+
+
+@bp.route("/c/<centre_slug>/declarations/comparaison")
+@login_required
+def centre_comparison(centre_slug: str):
+    """The centre's own figures against its network's published aggregates."""
+    centre = centre_or_404(centre_slug)
+    net = dashboard.network(db.session, centre.federation_id)
+    years = net.years or [_campaign_year()]
+    year = _year_arg(max(years))
+    declaration = db.session.scalar(
+        select(Declaration).where(Declaration.centre_id == centre.id, Declaration.year == year)
+    )
+    own = reporting.values_of(declaration) if declaration else {}
+    rows = []
+    for indicator in reporting.catalogue(db.session, year):
+        cell = net.cell(year, indicator.code)
+        network_value = net.display(year, indicator.code)
+        mean = None
+        if cell.value is not None and cell.centres and indicator.aggregation == "sum":
+            mean = (cell.value / cell.centres).quantize(Decimal("0.1"))
+        mine = own.get((indicator.code, ""))
+        rows.append((indicator, mine.value if mine else None, network_value, mean, cell.centres))
+    return render_template(
+        "reporting/comparison.html", centre=centre, year=year, years=years, rows=rows
+    )
+
+
+# --- Federation side --------------------------------------------------------------
+
+
+def _federation_declaration(federation_slug: str, declaration_id: int):
+    federation = federation_or_404(federation_slug)
+    declaration = object_or_404(Declaration, declaration_id, federation_id=federation.id)
+    if declaration.status is Status.DRAFT:
+        abort(404)
+    return federation, declaration
+
+
+@bp.route("/f/<federation_slug>/declarations")
+@login_required
+def federation_index(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    year = _year_arg(_campaign_year())
+    declarations = reporting.federation_declarations(db.session, federation.id, year)
+    return render_template(
+        "reporting/federation_index.html",
+        federation=federation,
+        year=year,
+        declarations=declarations,
+        completeness=dashboard.completeness(db.session, federation.id, year),
+    )
+
+
+@bp.route("/f/<federation_slug>/declarations/<int:declaration_id>")
+@login_required
+def federation_declaration(federation_slug: str, declaration_id: int):
+    federation, declaration = _federation_declaration(federation_slug, declaration_id)
+    indicators = reporting.catalogue(db.session, declaration.year)
+    return render_template(
+        "reporting/federation_declaration.html",
+        federation=federation,
+        declaration=declaration,
+        indicators=indicators,
+        values=reporting.values_of(declaration),
+        previous=reporting.previous_figures(db.session, declaration),
+        problems=reporting.coherence_problems(db.session, declaration),
+        message_form=forms.MessageForm(),
+        form=forms.ActionForm(),
+        breakdowns=reporting.BREAKDOWNS,
+    )
+
+
+@bp.route("/f/<federation_slug>/declarations/<int:declaration_id>/renvoyer", methods=["POST"])
+@login_required
+def federation_return(federation_slug: str, declaration_id: int):
+    federation, declaration = _federation_declaration(federation_slug, declaration_id)
+    form = forms.MessageForm()
+    if form.validate_on_submit():
+        try:
+            reporting.return_with_question(db.session, declaration, current_user.id, form.body.data)
+        except reporting.WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Déclaration renvoyée au centre avec votre question."), "success")
+    else:
+        flash(_("Écrivez la question posée au centre."), "error")
+    return redirect(
+        url_for(
+            "reporting.federation_declaration",
+            federation_slug=federation.slug,
+            declaration_id=declaration.id,
+        )
+    )
+
+
+@bp.route("/f/<federation_slug>/declarations/<int:declaration_id>/valider", methods=["POST"])
+@login_required
+def federation_validate(federation_slug: str, declaration_id: int):
+    from ensemble.reporting.tasks import enqueue_after_commit
+
+    federation, declaration = _federation_declaration(federation_slug, declaration_id)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            reporting.validate(db.session, declaration)
+        except reporting.WorkflowError as exc:
+            flash(str(exc), "error")
+        else:
+            enqueue_after_commit(db.session)
+            flash(_("Déclaration validée : la consolidation est lancée."), "success")
+    return redirect(
+        url_for(
+            "reporting.federation_declaration",
+            federation_slug=federation.slug,
+            declaration_id=declaration.id,
+        )
+    )
+
+
+def _dashboard_view(federation):
+    net = dashboard.network(db.session, federation.id)
+    years = net.years or [_campaign_year()]
+    year = _year_arg(max(years))
+    sector = request.args.get("secteur") or None
+    if sector not in reporting.SECTORS:
+        sector = None
+    codes = dashboard.sector_codes(net, sector)
+    code = request.args.get("indicateur") or ""
+    if code not in codes:
+        code = next((c for c in dashboard.KEY_FIGURES if c in codes), codes[0] if codes else "")
+    departement = request.args.get("departement") or None
+    departements = sorted({d for d, _c in net.territories(year, code, None)})
+    if departement not in departements:
+        departement = None
+    measure = net.measures.get(code)
+    label = measure.label if measure else code
+    trend = [(str(y), net.display(y, code)) for y in years]
+    territories = net.territories(year, code, departement)
+    bars = [
+        (
+            (c if c != STAR else _("Département %(d)s", d=d)),
+            net.display(year, code, departement=d, city=c),
+        )
+        for d, c in territories
+    ]
+    table = [
+        (net.measures[c], net.display(year, c), net.change(year, c), net.cell(year, c).hidden)
+        for c in codes
+    ]
+    key_figures = [
+        (net.measures[c], net.display(year, c), net.change(year, c))
+        for c in dashboard.KEY_FIGURES
+        if c in net.measures
+    ]
+    cooperation = [
+        (net.measures[c], net.display(year, c))
+        for c in dashboard.COOPERATION_LABELS
+        if c in net.measures
+    ]
+    return {
+        "federation": federation,
+        "net": net,
+        "years": years,
+        "year": year,
+        "sector": sector,
+        "code": code,
+        "label": label,
+        "departement": departement,
+        "departements": departements,
+        "codes": codes,
+        "trend": trend,
+        "bars": bars,
+        "table": table,
+        "key_figures": key_figures,
+        "cooperation": cooperation,
+        "completeness": dashboard.completeness(db.session, federation.id, year),
+        "trend_chart": charts.line_chart(_("%(label)s, par année", label=label), trend),
+        "bar_chart": charts.bar_chart(
+            _("%(label)s en %(year)d, par territoire", label=label, year=year), bars
+        ),
+    }
+
+
+def _dashboard_rows(view) -> list[list]:
+    """The view as rows: what the CSV, XLSX and PDF exports contain (published cells only)."""
+    rows: list[list] = [[_("Tableau de bord"), view["federation"].name, str(view["year"])]]
+    rows.append([])
+    rows.append([_("Indicateur"), _("Valeur"), _("Évolution sur un an (%)")])
+    for measure, value, change, _hidden in view["table"]:
+        rows.append([measure.label, _cell(value), _cell(change)])
+    rows.append([])
+    rows.append([_("Évolution : %(label)s", label=view["label"]), _("Valeur")])
+    rows += [[year, _cell(value)] for year, value in view["trend"]]
+    rows.append([])
+    rows.append([_("Territoire"), _("Valeur")])
+    rows += [[name, _cell(value)] for name, value in view["bars"]]
+    rows.append([])
+    c = view["completeness"]
+    rows.append([_("Centres"), _("Validées"), _("Transmises"), _("Renvoyées"), _("Non reçues")])
+    rows.append([c.centres, c.validated, c.submitted, c.returned, c.drafts])
+    return rows
+
+
+def _cell(value):
+    return "secret" if value is None else float(value)
+
+
+def _filters() -> dict:
+    return {
+        k: v
+        for k, v in request.args.items()
+        if k in ("annee", "secteur", "indicateur", "departement")
+    }
+
+
+@bp.route("/f/<federation_slug>/tableau-de-bord", endpoint="dashboard")
+@login_required
+def dashboard_page(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    view = _dashboard_view(federation)
+    return render_template("reporting/dashboard.html", filters=_filters(), **view)
+
+
+@bp.route("/f/<federation_slug>/tableau-de-bord.csv")
+@login_required
+def dashboard_csv(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    rows = _dashboard_rows(_dashboard_view(federation))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
+        [[str(v).replace(".", ",") if isinstance(v, float) else v for v in r] for r in rows]
+    )
+    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"tableau-de-bord-{federation.slug}.csv",
+    )
+
+
+@bp.route("/f/<federation_slug>/tableau-de-bord.xlsx")
+@login_required
+def dashboard_xlsx(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    rows = _dashboard_rows(_dashboard_view(federation))
+    data = imports.to_xlsx(rows, "Tableau de bord")
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"tableau-de-bord-{federation.slug}.xlsx",
+    )
+
+
+@bp.route("/f/<federation_slug>/tableau-de-bord.pdf")
+@login_required
+def dashboard_pdf(federation_slug: str):
+    from ensemble.reporting.report import dashboard_pdf as render
+
+    federation = federation_or_404(federation_slug)
+    data = render(_dashboard_view(federation))
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=False,
+        download_name=f"rapport-{federation.slug}.pdf",
+    )
+
+
+@bp.route("/f/<federation_slug>/consolidation", methods=["GET", "POST"])
+@login_required
+def runs(federation_slug: str):
+    from ensemble.reporting.tasks import consolidate
+
+    federation = federation_or_404(federation_slug)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            consolidate.delay(full=True)
+        except Exception:  # noqa: BLE001 - Redis down: say so, the nightly run will do it
+            flash(
+                _("La file de calcul est indisponible ; la consolidation de nuit s’en chargera."),
+                "error",
+            )
+        else:
+            flash(_("Consolidation complète demandée."), "success")
+        return redirect(url_for("reporting.runs", federation_slug=federation.slug))
+    from ensemble.reporting.models import DirtyKey, Run
+
+    recent = db.session.scalars(select(Run).order_by(Run.id.desc()).limit(10)).all()
+    pending = db.session.scalars(
+        select(DirtyKey).where(DirtyKey.federation_id == federation.id).order_by(DirtyKey.id)
+    ).all()
+    running = any(r.status.value == "running" for r in recent)
+    return render_template(
+        "reporting/runs.html",
+        federation=federation,
+        runs=recent,
+        pending=pending,
+        running=running,
+        form=form,
+    )

@@ -1,0 +1,100 @@
+"""Whole pages kept in Redis for the session that saw them, under versioned keys.
+
+A busy page (a centre's home) is read far more often than what it shows
+changes. A cached copy is served only:
+
+- to the same session (the page holds that session's CSRF token and was
+  rendered under that person's row-level security), in the same language,
+  for the same URL;
+- while the directory generation (people, memberships, the network: see
+  ensemble.tenancy.identity) and every version the view depends on are
+  unchanged. Code that changes what a page shows bumps the matching version
+  after commit with `bump_after_commit` (the audit log bumps a centre's
+  activity, notifications bump their recipient's);
+- when no flash message is waiting, and only for a 200 answer to a GET.
+
+PAGE_CACHE_SECONDS bounds the life of a copy (0 turns the cache off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from flask import Response, current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ensemble import redis_store
+from ensemble.redis_store import key
+
+PENDING = "ensemble_versions_to_bump"
+
+
+def bump_after_commit(session: Session, names: Iterable[str]) -> None:
+    """Change the versions `names` once the current transaction commits."""
+    session.info.setdefault(PENDING, set()).update(names)
+
+
+def _bump(session: Session) -> None:
+    names = session.info.pop(PENDING, None)
+    if not names or not has_app_context():
+        return
+    client = redis_store.client(current_app.config["REDIS_URL"])
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.incr(key("version", name))
+    pipe.execute()
+
+
+def _forget(session: Session, previous_transaction=None) -> None:  # noqa: ARG001
+    session.info.pop(PENDING, None)
+
+
+def install(session_class: type[Session]) -> None:
+    if not event.contains(session_class, "after_commit", _bump):
+        event.listen(session_class, "after_commit", _bump)
+        event.listen(session_class, "after_soft_rollback", _forget)
+
+
+def cached(versions: Callable[..., list[str] | None]) -> Callable:
+    """Serve a GET view from the cache. `versions(**view_args)` names what the page
+    depends on beyond the directory, or None when this request must not be cached."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(**view_args):
+            seconds = current_app.config["PAGE_CACHE_SECONDS"]
+            sid = session.get("sid")
+            if not seconds or not sid or request.method != "GET" or session.get("_flashes"):
+                return view(**view_args)
+            names = versions(**view_args)
+            if names is None:
+                return view(**view_args)
+            page_key = key(
+                "page",
+                current_user.get_id(),
+                hashlib.sha256(sid.encode()).hexdigest()[:24],
+                get_locale(),
+                request.full_path,
+            )
+            # One round trip: the versions the page depends on, and the copy, which
+            # starts with the versions it was rendered at.
+            client = redis_store.current()
+            *values, cached_copy = client.mget([*(key("version", n) for n in names), page_key])
+            stamp = "|".join([g.get("directory_generation") or "0", *(v or "0" for v in values)])
+            if cached_copy is not None:
+                cached_stamp, _, html = cached_copy.partition("\n")
+                if cached_stamp == stamp:
+                    return Response(html, mimetype="text/html")
+            response = current_app.make_response(view(**view_args))
+            if response.status_code == 200 and response.mimetype == "text/html":
+                client.setex(page_key, seconds, stamp + "\n" + response.get_data(as_text=True))
+            return response
+
+        return wrapper
+
+    return decorator

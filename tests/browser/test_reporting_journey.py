@@ -1,0 +1,153 @@
+"""Federation reporting in a real browser: Alma's director imports and submits
+the 2022 declaration; the Nord analyst returns it with a question; the director
+answers, corrects and submits again; the analyst validates; after the workers'
+consolidation the dashboard shows 2022, and the analyst exports it as XLSX.
+Then the dashboard on a phone. Screenshots in tests/artifacts/."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_rollback]
+
+PASSWORD = "ensemble-demo"
+ALMA_DIRECTOR = "claire.vasseur@alma.demo"
+NORD_ANALYST = "paul.verhaeghe@federation-nord.demo"
+YEAR = 2022
+
+CSV = (
+    "Code;Indicateur;Ventilation;Valeur;Commentaire\r\n"
+    "pe.enfants;Enfants accueillis;;162;\r\n"
+    "pe.familles;Familles accueillies;;130;\r\n"
+    "asf.passages;Passages;;1\u00a0502;\r\n"
+    "asf.personnes;Personnes reçues;;680;\r\n"
+    "asf.personnes;Personnes reçues;femmes;390;\r\n"
+    "asf.personnes;Personnes reçues;hommes;290;\r\n"
+    "pe.participation_horaire;Participation;;0,41;\r\n"
+    "je.jeunes;Jeunes;;cent vingt;\r\n"
+)
+
+
+def _consolidate(live_server) -> None:
+    """What a worker does when it picks the validation up (same function, same role)."""
+    from ensemble.extensions import db
+    from ensemble.reporting import consolidation
+
+    with live_server.app.app_context():
+        consolidation.consolidate(db.engines["reporting"], full=True)
+
+
+def _sign_in(ui, email):
+    ui.visit("/connexion")
+    ui.sign_in(email, PASSWORD)
+    ui.check_a11y()
+
+
+def test_declaration_from_import_to_dashboard(browser_page, live_server, tmp_path):
+    ui, page = browser_page, browser_page.page
+    _sign_in(ui, ALMA_DIRECTOR)
+    ui.visit("/c/alma/declarations")
+    ui.check_a11y()
+    page.get_by_label("Année de la déclaration").fill(str(YEAR))
+    page.get_by_role("button", name="Ouvrir la déclaration").click()
+    ui.check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Déclaration {YEAR}")
+    page.get_by_role("link", name="Importer un fichier CSV ou XLSX").click()
+    ui.check_a11y()
+
+    # A French Excel CSV (Windows-1252) with one bad row: explained, nothing imported.
+    bad = tmp_path / "declaration.csv"
+    bad.write_bytes(CSV.encode("cp1252"))
+    page.get_by_label("Fichier CSV ou XLSX").set_input_files(str(bad))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    ui.check_a11y()
+    expect(page.locator("main")).to_contain_text("« cent vingt » n’est pas un nombre")
+    expect(page.get_by_role("button", name="Importer ces")).to_have_count(0)
+    ui.screenshot("reporting-01-import-errors")
+
+    fixed = tmp_path / "declaration-corrigee.csv"
+    fixed.write_bytes(CSV.replace("cent vingt", "124").encode("cp1252"))
+    page.get_by_label("Fichier CSV ou XLSX").set_input_files(str(fixed))
+    page.get_by_role("button", name="Vérifier le fichier").click()
+    ui.check_a11y()
+    page.get_by_role("button", name="Importer ces 8 valeurs").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("8 valeurs importées")
+    ui.screenshot("reporting-02-declaration-imported")
+    page.get_by_role("button", name="Transmettre à la fédération").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Déclaration transmise")
+
+    # The analyst returns it with a question (same browser, signed in anew).
+    page.context.clear_cookies()
+    _sign_in(ui, NORD_ANALYST)
+    ui.visit(f"/f/nord/declarations?annee={YEAR}")
+    ui.check_a11y()
+    page.get_by_role("link", name="Centre Social Alma").click()
+    ui.check_a11y()
+    page.get_by_label("Votre question au centre").fill(
+        "Les 162 enfants incluent-ils l’accueil d’été ?"
+    )
+    page.get_by_role("button", name="Renvoyer au centre").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("renvoyée au centre")
+    review_url = page.url
+
+    # The director answers, corrects, submits again.
+    page.context.clear_cookies()
+    _sign_in(ui, ALMA_DIRECTOR)
+    ui.visit("/c/alma/declarations")
+    page.get_by_role("link", name=f"Déclaration {YEAR}").click()
+    ui.check_a11y()
+    expect(page.locator("#echanges")).to_contain_text("accueil d’été")
+    page.get_by_label("Votre réponse à la fédération").fill("Oui : 150 hors été.")
+    page.get_by_role("button", name="Répondre").click()
+    ui.check_a11y()
+    page.locator("#v__pe\\.enfants__").fill("150")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    ui.check_a11y()
+    page.get_by_role("button", name="Transmettre à la fédération").click()
+    ui.check_a11y()
+    ui.screenshot("reporting-03-thread")
+
+    # The analyst validates; the workers consolidate; the dashboard shows 2022.
+    page.context.clear_cookies()
+    _sign_in(ui, NORD_ANALYST)
+    page.goto(review_url)
+    ui.check_a11y()
+    page.get_by_role("button", name="Valider la déclaration").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Déclaration validée")
+    _consolidate(live_server)
+    ui.visit("/f/nord/consolidation")
+    ui.check_a11y()
+    expect(page.locator("main")).to_contain_text("terminée")
+    ui.visit(f"/f/nord/tableau-de-bord?annee={YEAR}&indicateur=pe.enfants")
+    ui.check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(str(YEAR))
+    expect(page.locator("svg.chart").first).to_be_visible()
+    ui.screenshot("reporting-04-dashboard")
+    ui.visit("/f/nord/tableau-de-bord?annee=2021&indicateur=asf.personnes")
+    ui.check_a11y()
+    ui.screenshot("reporting-05-dashboard-2021")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Exporter en XLSX").click()
+    data = download_info.value.path().read_bytes()
+    workbook = load_workbook(io.BytesIO(data))
+    cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
+    assert "Personnes reçues par les écrivains publics" in cells
+
+
+def test_the_dashboard_on_a_phone(phone_page, live_server):
+    ui, page = phone_page, phone_page.page
+    _consolidate(live_server)
+    _sign_in(ui, NORD_ANALYST)
+    ui.visit("/f/nord/tableau-de-bord?annee=2021")
+    ui.check_a11y()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400
+    ui.screenshot("reporting-06-phone-dashboard")
