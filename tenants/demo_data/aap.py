@@ -52,6 +52,15 @@ def _existing(session: Session, net: DemoNetwork, title: str) -> AapCall | None:
 
 
 def load(session: Session, net: DemoNetwork) -> None:
+    # Past events replayed: no one is notified or mailed about them.
+    session.info[aap.SILENT] = True
+    try:
+        _load(session, net)
+    finally:
+        session.info.pop(aap.SILENT, None)
+
+
+def _load(session: Session, net: DemoNetwork) -> None:
     today = date.today()
     if _existing(session, net, DIGITAL) is None:
         with _as(session, net, ALMA):

@@ -17,7 +17,15 @@ from ensemble.aap import operations as aap
 from ensemble.aap.models import AapSection
 from ensemble.tenancy import context
 
-from conftest import Demo, clone_database
+from conftest import (
+    NAMESPACE,
+    TEST_CONFIG,
+    Demo,
+    RequestIsolatedClient,
+    clone_database,
+    csrf_token,
+    sign_in,
+)
 
 pytestmark = pytest.mark.no_db_rollback
 WRITERS = 8
@@ -31,11 +39,43 @@ context.install(RaceSession)
 
 
 @pytest.fixture(scope="module")
-def race_engine(servers, template_database):
-    urls = clone_database(servers, "aap_race")
-    engine = create_engine(urls.runtime, pool_size=WRITERS + 2, max_overflow=0)
+def race_urls(servers, template_database):
+    return clone_database(servers, "aap_race")
+
+
+@pytest.fixture(scope="module")
+def race_engine(race_urls):
+    engine = create_engine(race_urls.runtime, pool_size=WRITERS + 2, max_overflow=0)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def race_app(app, servers, race_urls):
+    """The whole web app on the race database: requests on their own connections."""
+    from ensemble import create_app
+    from ensemble.extensions import db
+
+    namespace = f"{NAMESPACE}-aap-race"
+    web = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": race_urls.runtime,
+            "SQLALCHEMY_BINDS": {"reporting": race_urls.reporting},
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": WRITERS + 2, "max_overflow": 0},
+            "DATABASE_OWNER_URL": race_urls.owner,
+            "REDIS_URL": servers["redis_url"],
+            "REDIS_NAMESPACE": namespace,
+            "CELERY_QUEUE": namespace,
+        }
+    )
+    web.test_client_class = RequestIsolatedClient
+    # create_app makes its Celery app the process default; give it back to the tests' app.
+    app.extensions["celery"].set_default()
+    yield web
+    with web.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture
@@ -150,3 +190,58 @@ def test_concurrent_budget_edits_from_one_version_exactly_one_applies(
     results = _race(app, race_engine, [lead, staff], work)
     assert results.count(2) == 1, results
     assert sum(isinstance(r, aap.BudgetConflict) for r in results) == WRITERS - 1, results
+
+
+def test_concurrent_http_saves_exactly_one_applies_the_others_get_the_conflict_page(
+    race_app, race_engine, race_answer
+):
+    built, lead, _staff = race_answer
+    with race_app.app_context(), RaceSession(race_engine) as session, context.using(lead):
+        answer = load(session, built.answer_id)
+        section_id = next(s.id for s in answer.sections if s.code == "objectifs")
+    url = f"/c/echo/aap/reponses/{built.answer_id}/rubriques/{section_id}/"
+    clients = []
+    for index in range(WRITERS):
+        client = race_app.test_client()
+        assert sign_in(client, (ECHO_DIRECTOR, ECHO_STAFF)[index % 2]).status_code == 302
+        clients.append((client, csrf_token(client, url)))
+    barrier = threading.Barrier(WRITERS)
+    statuses: list[object] = [None] * WRITERS
+
+    def post(index: int) -> None:
+        client, token = clients[index]
+        barrier.wait(timeout=30)
+        try:
+            response = client.post(
+                url,
+                data={
+                    "csrf_token": token,
+                    "base_version": "0",
+                    "body": f"<p>Objectif rédigé par la requête {index}</p>",
+                },
+            )
+            statuses[index] = (response.status_code, response.get_data(as_text=True))
+        except Exception as exc:  # reported below
+            statuses[index] = exc
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    codes = [s[0] if isinstance(s, tuple) else s for s in statuses]
+    assert codes.count(302) == 1 and codes.count(409) == WRITERS - 1, codes
+    winner = codes.index(302)
+    for index, (code, page) in enumerate(s for s in statuses):
+        if code == 409:
+            # The conflict page holds the winner's text and the loser's own.
+            assert f"Objectif rédigé par la requête {winner}" in page
+            assert f"Objectif rédigé par la requête {index}" in page
+    with race_app.app_context(), RaceSession(race_engine) as session, context.using(lead):
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM aap_section_versions WHERE section_id = :s"),
+                {"s": section_id},
+            ).scalar()
+            == 1
+        )

@@ -180,6 +180,7 @@ def test_every_save_is_a_version_with_its_author_and_a_readable_diff(
         history = aap.versions(db_session, section)
         assert [v.number for v in history] == [3, 2, 1]
         assert {v.author_user_id for v in history} == {ctx.user_id}
+        assert {v.author_name for v in history} == {"Léa Dumont"}
         assert section.status is SectionStatus.IN_PROGRESS
         lines = aap.diff(
             aap.version_body(db_session, section.id, 1), aap.version_body(db_session, section.id, 3)
@@ -552,3 +553,37 @@ def test_system_context_is_not_leaked_by_notifications(demo, db_session, joint_a
         section = _section(load(db_session, joint_answer.answer_id), "besoins")
         aap.add_comment(db_session, section, author=demo.user(FRESNOY_DIRECTOR), body="Merci")
         assert context.current() == ctx
+
+
+def test_three_way_merge_by_blocks():
+    ancestor = aap.sanitize("<h2>Actions</h2><p>Ateliers le mardi.</p><p>Visites.</p>")
+    theirs = aap.sanitize("<h2>Actions</h2><p>Ateliers le mardi et le jeudi.</p><p>Visites.</p>")
+    mine = aap.sanitize("<h2>Actions</h2><p>Ateliers le mardi.</p><p>Visites à domicile.</p>")
+    merged = aap.merge3(ancestor, theirs, mine)
+    assert aap.text_lines(merged) == [
+        "Actions",
+        "Ateliers le mardi et le jeudi.",
+        "Visites à domicile.",
+    ]
+    # The same block changed on both sides: the person decides.
+    other = aap.sanitize("<h2>Actions</h2><p>Ateliers le lundi.</p><p>Visites.</p>")
+    assert aap.merge3(ancestor, theirs, other) is None
+    # Identical changes on both sides merge to that change.
+    assert aap.merge3(ancestor, theirs, theirs) == theirs
+    # An addition at the end by one side, a change at the top by the other.
+    added = aap.sanitize(ancestor + "<ul><li>Repas partagés</li></ul>")
+    merged = aap.merge3(ancestor, theirs, added)
+    assert aap.text_lines(merged)[-2:] == ["Visites.", "Repas partagés"]
+    assert "Ateliers le mardi et le jeudi." in aap.text_lines(merged)
+
+
+def test_sanitised_text_has_one_block_per_line():
+    body = aap.sanitize("<h2>Titre</h2><p>Un</p><ul><li>a</li><li>b</li></ul>")
+    assert body.split("\n") == [
+        "<h2>Titre</h2>",
+        "<p>Un</p>",
+        "<ul>",
+        "<li>a</li>",
+        "<li>b</li>",
+        "</ul>",
+    ]

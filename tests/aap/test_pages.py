@@ -124,6 +124,8 @@ def test_two_saves_from_one_version_the_second_gets_the_conflict_page(
     section_id = _section_id(db_session, demo, joint_answer.answer_id)
     url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
     lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
+    # The editor's hint names the allowed tags: shown escaped, never as markup.
+    assert "&lt;h2&gt;" in lead.get(url).get_data(as_text=True)
     lead_token, staff_token = _token(lead, url), _token(staff, url)
     first = lead.post(
         url,
@@ -335,3 +337,54 @@ def test_the_exports_contain_every_section_and_the_budget(
         assert re.sub(r"[\s\u202f\u00a0]+", " ", title) in flat, title
     assert "Budget consolidé du projet" in flat and "CARSAT Nord-Picardie" in flat
     assert "Plan de cofinancement" in flat and "Centre Social Basse Masure" in flat
+
+
+def test_changes_to_different_paragraphs_are_merged_on_the_conflict_page(
+    app, demo, db_session, joint_answer
+):
+    section_id = _section_id(db_session, demo, joint_answer.answer_id, code="calendrier")
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
+    lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
+    lead_token, staff_token = _token(lead, url), _token(staff, url)
+    start = "<p>Janvier : lancement.</p><p>Juin : bilan.</p>"
+    assert lead.post(url, data={"csrf_token": lead_token, "base_version": "0", "body": start})
+    theirs = "<p>Janvier : lancement à ECHO.</p><p>Juin : bilan.</p>"
+    mine = "<p>Janvier : lancement.</p><p>Juin : bilan avec les familles.</p>"
+    assert (
+        lead.post(
+            url, data={"csrf_token": lead_token, "base_version": "1", "body": theirs}
+        ).status_code
+        == 302
+    )
+    conflict = staff.post(url, data={"csrf_token": staff_token, "base_version": "1", "body": mine})
+    assert conflict.status_code == 409
+    page = conflict.get_data(as_text=True)
+    assert "portent sur des passages différents" in page
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    assert "lancement à ECHO" in textarea and "bilan avec les familles" in textarea
+
+
+def test_the_history_is_paged_and_any_two_versions_compare(app, demo, db_session, joint_answer):
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session) as ctx:
+        section = next(
+            s for s in load(db_session, joint_answer.answer_id).sections if s.code == "public"
+        )
+        for number in range(60):
+            aap.save_section(
+                db_session,
+                section,
+                base_version=number,
+                body=f"<p>Public, rédaction {number + 1}</p>",
+                author_id=ctx.user_id,
+            )
+    url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section.id}/historique"
+    lead = _signed_in(app, ECHO_DIRECTOR)
+    first = lead.get(url).get_data(as_text=True)
+    assert 'name="version" value="59"' in first and 'name="version" value="1"' not in first
+    assert "Versions plus anciennes" in first
+    second = lead.get(url + "?page=2").get_data(as_text=True)
+    assert 'name="version" value="1"' in second and "Karim Haddou" in second
+    compared = lead.get(url + "?de=1&a=60").get_data(as_text=True)
+    assert "Public, rédaction 60" in compared and "diff-removed" in compared
+    for garbage in ("?de=-1&a=2", "?de=1&a=99999", "?page=abc", "?page=0"):
+        assert lead.get(url + garbage).status_code == 200

@@ -259,6 +259,8 @@ class AapSectionVersion(Model):
     number: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, deferred=True)
     author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    # The name as it was: partners cannot read each other's accounts.
+    author_name: Mapped[str] = mapped_column(String(200), default="")
     restored_from: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = created_at_column()
 
@@ -284,6 +286,8 @@ class AapComment(_AnswerAudit, Model):
         Id, ForeignKey("aap_comments.id", ondelete="CASCADE")
     )
     author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    # The name as it was: partners cannot read each other's accounts.
+    author_name: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))

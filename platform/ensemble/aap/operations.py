@@ -40,7 +40,7 @@ from ensemble.aap.models import (
 from ensemble.accounts.models import Membership, Role, User
 from ensemble.db import utcnow
 from ensemble.network.models import Centre
-from ensemble.notifications.operations import notify
+from ensemble.notifications import operations as notifications
 from ensemble.sharing import operations as sharing
 from ensemble.sharing.models import (
     VISIBLE_STATUSES,
@@ -54,6 +54,19 @@ from ensemble.tenancy.context import TenantContext
 
 MAX_BODY = 200_000  # characters of sanitised HTML per section
 MAX_AMOUNT = Decimal("9999999999.99")
+
+
+# Set in `session.info` by loaders replaying past events (the demo network): the
+# invitations and comments they recreate were answered long ago, so nobody is
+# notified or mailed about them.
+SILENT = "aap.silent"
+
+
+def notify(session: Session, recipients, title: str, **kwargs) -> int:
+    """`notifications.notify`, unless the session replays history (SILENT)."""
+    if session.info.get(SILENT):
+        return 0
+    return notifications.notify(session, recipients, title, **kwargs)
 
 
 class AapError(ValueError):
@@ -167,7 +180,14 @@ def sanitize(raw: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # One block per line: readable in the editor, and the unit of the three-way merge.
+    cleaned = _BLOCK_END.sub(r"\1\n", cleaned)
     return cleaned.strip()
+
+
+_BLOCK_END = re.compile(
+    r"(</(?:h2|h3|h4|p|li|ul|ol|blockquote)>|<(?:ul|ol|blockquote)>|<br>)[ \t]*\n?"
+)
 
 
 _BLOCK = re.compile(r"</?(?:h[1-6]|p|li|ul|ol|blockquote)\b[^>]*>|<br\s*/?>", re.I)
@@ -197,6 +217,40 @@ def diff(old: str, new: str) -> list[DiffLine]:
         lines += [DiffLine("removed", t) for t in a[i1:i2]]
         lines += [DiffLine("added", t) for t in b[j1:j2]]
     return lines
+
+
+def block_lines(body: str) -> list[str]:
+    """A sanitised text cut into its blocks, one per line (see `sanitize`)."""
+    return [line for line in (body or "").split("\n") if line.strip()]
+
+
+def merge3(ancestor: str, theirs: str, mine: str) -> str | None:
+    """A three-way merge by blocks (paragraphs, headings, list items): both sides'
+    changes applied when they touch different blocks of the common ancestor;
+    None when they touch the same one (the person merges by hand)."""
+    base = block_lines(ancestor)
+
+    def changes(other: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        matcher = difflib.SequenceMatcher(a=base, b=other, autojunk=False)
+        return [
+            (i1, i2, tuple(other[j1:j2]))
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+            if tag != "equal"
+        ]
+
+    ours, others = changes(block_lines(mine)), changes(block_lines(theirs))
+    merged = list(dict.fromkeys(ours + others))  # the same change on both sides counts once
+    merged.sort(key=lambda c: (c[0], c[1]))
+    end, start = -1, -1
+    for i1, i2, _ in merged:
+        # Overlapping ranges, or two changes starting at one place: a real conflict.
+        if i1 < end or i1 == start:
+            return None
+        end, start = max(end, i2), i1
+    result = list(base)
+    for i1, i2, replacement in reversed(merged):
+        result[i1:i2] = replacement
+    return "\n".join(result)
 
 
 @dataclass(frozen=True)
@@ -750,6 +804,7 @@ def _write_version(
             number=new_version,
             body=clean,
             author_user_id=author_id,
+            author_name=_name_of(session, author_id),
             restored_from=restored_from,
         )
     )
@@ -758,6 +813,11 @@ def _write_version(
     session.flush()
     session.expire(section, ["current_version", "body", "updated_at"])
     return new_version
+
+
+def _name_of(session: Session, user_id: int) -> str:
+    name = session.scalar(select(User.full_name).where(User.id == user_id))
+    return name or ""
 
 
 def version_body(session: Session, section_id: int, number: int) -> str:
@@ -774,16 +834,17 @@ def version_body(session: Session, section_id: int, number: int) -> str:
     return body
 
 
-def versions(session: Session, section: AapSection) -> list[AapSectionVersion]:
+def versions(
+    session: Session, section: AapSection, *, limit: int | None = None, offset: int = 0
+) -> list[AapSectionVersion]:
     """The history, newest first, without the texts (they stay unloaded)."""
-    return list(
-        session.scalars(
-            select(AapSectionVersion)
-            .where(AapSectionVersion.section_id == section.id)
-            .options(selectinload(AapSectionVersion.author))
-            .order_by(AapSectionVersion.number.desc())
-        )
+    query = (
+        select(AapSectionVersion)
+        .where(AapSectionVersion.section_id == section.id)
+        .order_by(AapSectionVersion.number.desc())
+        .offset(offset)
     )
+    return list(session.scalars(query if limit is None else query.limit(limit)))
 
 
 def restore(session: Session, section: AapSection, number: int, author_id: int) -> int:
@@ -803,10 +864,7 @@ def comments(session: Session, section: AapSection) -> list[tuple[AapComment, li
     """Threads: each first comment with its replies, oldest first."""
     rows = list(
         session.scalars(
-            select(AapComment)
-            .where(AapComment.section_id == section.id)
-            .options(selectinload(AapComment.author))
-            .order_by(AapComment.id)
+            select(AapComment).where(AapComment.section_id == section.id).order_by(AapComment.id)
         )
     )
     replies: dict[int, list[AapComment]] = {}
@@ -840,6 +898,7 @@ def add_comment(
         agreement_id=section.agreement_id,
         parent_id=parent.id if parent else None,
         author_user_id=author.id,
+        author_name=author.full_name,
         body=body[:5000],
     )
     session.add(comment)

@@ -42,6 +42,7 @@ object_arg("section_id", AapSection)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
 PARIS = ZoneInfo("Europe/Paris")
+HISTORY_PAGE = 50  # versions per page of a section's history
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -119,6 +120,12 @@ def helpers():
             PartyStatus.DECLINED: _("a décliné"),
             PartyStatus.LEFT: _("ne participe plus"),
         },
+        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
+        "body_hint": lambda: _(
+            "Titres <h2>, <h3>, paragraphes <p>, listes <ul>/<ol> et <li>, gras <strong>, "
+            'italique <em>, liens <a href="https://…">. Tout autre balisage est retiré '
+            "à l’enregistrement."
+        ),
         # Stored section bodies are sanitised (nh3) before storage: safe to render.
         "rich": lambda body: Markup(body or ""),  # noqa: S704
     }
@@ -408,13 +415,15 @@ def section(centre: Centre, answer_id: int, section_id: int):
 def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
     """Theirs, mine and the common ancestor; the form starts from their version,
     so sending it (mine, theirs or a merge) is a normal save."""
+    merged = aap.merge3(conflict.ancestor, conflict.theirs, conflict.mine)
     form = forms.SectionForm(formdata=None)
     form.base_version.data = conflict.theirs_version
-    form.body.data = conflict.mine
+    form.body.data = merged if merged is not None else conflict.mine
     return render_template(
         "aap/conflict.html",
         section=target,
         conflict=conflict,
+        merged=merged,
         form=form,
         theirs_diff=aap.diff(conflict.ancestor, conflict.theirs),
         mine_diff=aap.diff(conflict.ancestor, conflict.mine),
@@ -536,21 +545,30 @@ def _version_arg(name: str, latest: int) -> int | None:
 def history(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    versions = aap.versions(db.session, target)
     latest = target.current_version
     old, new = _version_arg("de", latest), _version_arg("a", latest)
-    lines = None
+    lines, versions, page = None, [], 1
     if old is not None and new is not None:
+        # The comparison alone: the list of versions is one click away.
         lines = aap.diff(
             aap.version_body(db.session, target.id, old),
             aap.version_body(db.session, target.id, new),
+        )
+    else:
+        raw = request.args.get("page", "1")
+        page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+        versions = aap.versions(
+            db.session, target, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
         )
     return render_template(
         "aap/history.html",
         section=target,
         versions=versions,
-        old=old,
-        new=new,
+        page=page,
+        more=latest > page * HISTORY_PAGE,
+        latest=latest,
+        old=old if old is not None else max(latest - 1, 0),
+        new=new if new is not None else latest,
         lines=lines,
         restore_form=forms.RestoreForm(),
         can_write=aap.can_write_section(target, context.current()),

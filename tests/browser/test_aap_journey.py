@@ -1,0 +1,191 @@
+"""A joint answer in a real browser, two people at once: ECHO's director (desktop)
+publishes a call, leads the answer and invites two partners; Basse Masure's
+director (phone) accepts, enters her budget lines and writes the section her
+centre was given; both edit that section from the same version, the second
+save lands on the conflict page and is merged; the lead submits and downloads
+the PDF, which is read back (pdftotext) and rendered to PNG (pdftoppm)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from browser.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.no_db_rollback]
+
+PASSWORD = "ensemble-demo"
+ECHO_DIRECTOR = "karim.haddou@echo.demo"
+BASSE_MASURE_DIRECTOR = "aicha.ouali@bassemasure.demo"
+CALL = "Seniors connectés (parcours)"
+
+
+def _sign_in(ui, email):
+    ui.visit("/connexion")
+    ui.sign_in(email, PASSWORD)
+    ui.check_a11y()
+
+
+def _submit(ui, page, name):
+    page.get_by_role("button", name=name).click()
+    ui.check_a11y()
+
+
+def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
+    browser_page, phone_page, tmp_path
+):
+    lead, lead_page = browser_page, browser_page.page
+    partner, partner_page = phone_page, phone_page.page
+
+    # The lead publishes a call and positions ECHO as chef de file.
+    _sign_in(lead, ECHO_DIRECTOR)
+    lead.visit("/c/echo/")
+    lead_page.get_by_role("navigation", name=re.compile("Rubriques")).get_by_role(
+        "link", name="Appels à projets"
+    ).click()
+    lead.check_a11y()
+    expect(lead_page.get_by_role("heading", level=1)).to_have_text("Appels à projets")
+    lead_page.get_by_role("link", name="Signaler un appel à projets").click()
+    lead.check_a11y()
+    lead_page.get_by_label("Intitulé de l’appel").fill(CALL)
+    lead_page.get_by_label("Financeur").select_option("carsat")
+    deadline = date.today() + timedelta(days=30)
+    lead_page.get_by_label("Date limite de dépôt").fill(deadline.isoformat())
+    lead_page.get_by_label("Enveloppe en euros (facultatif)").fill("40 000")
+    _submit(lead, lead_page, "Publier dans le réseau")
+    expect(lead_page.locator("main")).to_contain_text(CALL)
+    lead.screenshot("aap-01-calls")
+    lead_page.get_by_role("button", name=f"Être chef de file — {CALL}").click()
+    lead.check_a11y()
+    expect(lead_page.get_by_role("heading", level=1)).to_have_text(CALL)
+    answer_url = lead_page.url
+    answer_id = re.search(r"/reponses/(\d+)/", answer_url).group(1)
+    for centre in ("Centre Social Fresnoy Mackellerie", "Centre Social Basse Masure"):
+        lead_page.get_by_label("Centre partenaire").select_option(label=centre)
+        _submit(lead, lead_page, "Inviter")
+        expect(lead_page.locator(".flash")).to_contain_text(f"{centre} est invité")
+    lead.screenshot("aap-02-answer-lead")
+
+    # The partner, on her phone, accepts and enters her budget lines.
+    _sign_in(partner, BASSE_MASURE_DIRECTOR)
+    partner.visit("/c/basse-masure/aap/")
+    partner_page.get_by_role("link", name=CALL).click()
+    partner.check_a11y()
+    expect(partner_page.locator("main")).to_contain_text("Invitation de Centre Social ECHO")
+    partner.screenshot("aap-03-phone-invitation")
+    _submit(partner, partner_page, "Accepter l’invitation")
+    partner_page.get_by_role("navigation", name="Rubriques de la réponse").get_by_role(
+        "link", name="Budget"
+    ).click()
+    partner.check_a11y()
+    for account, label, funder, amount in (
+        ("641", "Animatrice seniors", "", "12 000"),
+        ("74", "Subvention", "CARSAT Nord-Picardie", "9 000,00"),
+    ):
+        partner_page.get_by_label("Compte", exact=True).fill(account)
+        partner_page.get_by_label("Intitulé", exact=True).fill(label)
+        partner_page.get_by_label("Financeur (compte 74)").fill(funder)
+        partner_page.get_by_label("Montant en euros").fill(amount)
+        _submit(partner, partner_page, "Enregistrer la ligne")
+        expect(partner_page.locator(".flash")).to_contain_text("Ligne de budget enregistrée")
+    expect(partner_page.locator("main")).to_contain_text("Budget non équilibré")
+    width = partner_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    partner.screenshot("aap-04-phone-budget")
+
+    # The lead gives the « actions » section to Basse Masure.
+    lead.visit(answer_url.replace(lead.server(""), ""))
+    lead_page.get_by_role("link", name="Projet : actions").click()
+    lead.check_a11y()
+    section_url = lead_page.url
+    lead_page.get_by_label("Centre responsable").select_option(label="Centre Social Basse Masure")
+    _submit(lead, lead_page, "Confier à ce centre")
+
+    # The partner writes it.
+    partner.visit(section_url.replace(lead.server(""), "").replace("/c/echo/", "/c/basse-masure/"))
+    partner_page.get_by_label("Texte de la rubrique").fill(
+        "<h3>Ateliers tablette</h3><p>Chaque mardi à Basse Masure : prise en main, "
+        "démarches en ligne.</p>"
+    )
+    _submit(partner, partner_page, "Enregistrer une nouvelle version")
+    expect(partner_page.locator(".flash")).to_contain_text("Version 1 enregistrée")
+    partner.screenshot("aap-05-phone-section")
+
+    # Both start from version 1; she saves first, his save meets the conflict page.
+    lead.visit(section_url.replace(lead.server(""), ""))
+    lead_page.get_by_label("Texte de la rubrique").fill(
+        "<h3>Ateliers tablette</h3><p>Chaque mardi à Basse Masure.</p>"
+        "<p>Transport solidaire assuré par ECHO.</p>"
+    )
+    partner_page.get_by_label("Texte de la rubrique").fill(
+        "<h3>Ateliers tablette</h3><p>Chaque mardi et jeudi à Basse Masure.</p>"
+    )
+    _submit(partner, partner_page, "Enregistrer une nouvelle version")
+    expect(partner_page.locator(".flash")).to_contain_text("Version 2 enregistrée")
+    _submit(lead, lead_page, "Enregistrer une nouvelle version")
+    expect(lead_page.get_by_role("alert")).to_contain_text("pendant que vous écriviez")
+    main = lead_page.locator("main")
+    expect(main).to_contain_text("Chaque mardi et jeudi à Basse Masure.")  # theirs
+    expect(main).to_contain_text("Transport solidaire assuré par ECHO.")  # mine
+    expect(main).to_contain_text("Version de départ (1)")
+    lead.screenshot("aap-06-conflict")
+    lead_page.get_by_label("Texte de la rubrique").fill(
+        "<h3>Ateliers tablette</h3><p>Chaque mardi et jeudi à Basse Masure.</p>"
+        "<p>Transport solidaire assuré par ECHO.</p>"
+    )
+    _submit(lead, lead_page, "Enregistrer ce texte")
+    expect(lead_page.locator(".flash")).to_contain_text("Version 3 enregistrée")
+    lead_page.get_by_role("link", name=re.compile("Historique des versions")).click()
+    lead.check_a11y()
+    expect(lead_page.locator("main")).to_contain_text("Aïcha Ouali")
+    lead.screenshot("aap-07-history")
+
+    # The lead's own budget lines balance the budget; then the lead submits.
+    lead_page.get_by_role("navigation", name="Rubriques de la réponse").get_by_role(
+        "link", name="Budget"
+    ).click()
+    lead.check_a11y()
+    for account, label, funder, amount in (
+        ("606", "Tablettes", "", "3 000"),
+        ("74", "Subvention", "Département du Nord", "6 000"),
+    ):
+        lead_page.get_by_label("Compte", exact=True).fill(account)
+        lead_page.get_by_label("Intitulé", exact=True).fill(label)
+        lead_page.get_by_label("Financeur (compte 74)").fill(funder)
+        lead_page.get_by_label("Montant en euros").fill(amount)
+        _submit(lead, lead_page, "Enregistrer la ligne")
+    expect(lead_page.locator("main")).to_contain_text("Budget équilibré")
+    lead.screenshot("aap-08-budget")
+    lead_page.get_by_role("navigation", name="Rubriques de la réponse").get_by_role(
+        "link", name="Dossier"
+    ).click()
+    lead.check_a11y()
+    _submit(lead, lead_page, "Déposer la réponse")
+    expect(lead_page.locator(".flash")).to_contain_text("le dossier est figé")
+    lead.screenshot("aap-09-submitted")
+
+    with lead_page.expect_download() as download_info:
+        lead_page.get_by_role("link", name="Télécharger (PDF)").click()
+    pdf = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    flat = re.sub(r"[\s\u202f\u00a0]+", " ", text)
+    assert CALL in flat and "Centre Social Basse Masure" in flat
+    assert "Transport solidaire assuré par ECHO." in flat
+    assert "CARSAT Nord-Picardie" in flat
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", str(pdf), str(ARTIFACTS / "aap-10-pdf")], check=True
+    )
+
+    # Frozen: the partner's editor is gone, her page says so.
+    partner.visit(section_url.replace(lead.server(""), "").replace("/c/echo/", "/c/basse-masure/"))
+    expect(partner_page.get_by_label("Texte de la rubrique")).to_have_count(0)
+    expect(partner_page.locator("main")).to_contain_text("Déposée")
+    assert answer_id
