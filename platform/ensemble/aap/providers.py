@@ -10,11 +10,18 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ensemble.aap.models import AapAnswer, AnswerStatus
-from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider
+from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
+
+network_label("joint_answers.submitted", _l("Réponses communes déposées (participations)"), "count")
+network_label("joint_answers.won", _l("Réponses communes retenues (participations)"), "count")
+network_label(
+    "joint_answers.granted", _l("Montants accordés aux réponses communes retenues"), "euros"
+)
 
 
 @cooperation_provider("joint_answers")

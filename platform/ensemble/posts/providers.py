@@ -9,16 +9,22 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ensemble.posts import costing
 from ensemble.posts.models import PostAllocation, SharedPost, ShareUnit, TimeEntry
 from ensemble.posts.operations import MANUAL, manual_hours, shares_on
-from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider
+from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
 from ensemble.sharing.timesheets import shares_provider, time_source
 
 time_source(MANUAL)(manual_hours)
+network_label("shared_posts.count", _l("Postes mutualisés (participations des centres)"), "count")
+network_label("shared_posts.hours", _l("Heures travaillées sur des postes mutualisés"), "hours")
+network_label(
+    "shared_posts.fte", _l("Postes mutualisés (ETP, chaque poste compté une fois)"), "fte"
+)
 
 
 @shares_provider

@@ -21,6 +21,7 @@ from ensemble.network.models import Centre
 from ensemble.reporting.models import Aggregate, Declaration, Indicator, Run, Status
 from ensemble.reporting.operations import SECTORS
 from ensemble.reporting.suppression import STAR, Cell, suppress
+from ensemble.sharing.cooperation import NETWORK_LABELS
 
 KEY_FIGURES = (
     "_declarations",
@@ -139,11 +140,9 @@ def measures(session: Session) -> dict[str, Measure]:
     return out
 
 
-COOPERATION_LABELS = {
-    "shared_posts.count": ("Postes mutualisés (participations des centres)", "count"),
-    "shared_posts.hours": ("Heures travaillées sur des postes mutualisés", "hours"),
-    "shared_posts.fte": ("Postes mutualisés (ETP, chaque poste compté une fois)", "fte"),
-}
+def cooperation_codes() -> list[str]:
+    """The cooperation figures the capabilities declare (shared posts, joint answers…)."""
+    return list(NETWORK_LABELS)
 
 
 def network(session: Session, federation_id: int) -> Network:
@@ -170,7 +169,7 @@ def network(session: Session, federation_id: int) -> Network:
     for (year, code), cells in raw.items():
         measure = known.get(code)
         if measure is None:
-            label, unit = COOPERATION_LABELS.get(code, (code, "count"))
+            label, unit = NETWORK_LABELS.get(code, (code, "count"))
             measure = Measure(code, label, "cooperation", unit, "sum", False)
             known[code] = measure
         if code == COMPLETENESS:

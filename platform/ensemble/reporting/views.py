@@ -489,7 +489,7 @@ def _dashboard_view(federation):
     ]
     cooperation = [
         (net.measures[c], net.display(year, c))
-        for c in dashboard.COOPERATION_LABELS
+        for c in dashboard.cooperation_codes()
         if c in net.measures
     ]
     return {

@@ -38,5 +38,14 @@ def cooperation_provider(name: str) -> Callable[[CooperationProvider], Cooperati
     return register
 
 
+# code -> (label of the network total, unit), declared by the capability that
+# provides the figure, so that reports name it without knowing that capability.
+NETWORK_LABELS: dict[str, tuple[object, str]] = {}
+
+
+def network_label(code: str, label: object, unit: str) -> None:
+    NETWORK_LABELS[code] = (label, unit)
+
+
 def figures_for_year(session: Session, year: int) -> list[CooperationFigure]:
     return [f for provider in PROVIDERS.values() for f in provider(session, year)]
