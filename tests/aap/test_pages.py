@@ -125,7 +125,7 @@ def test_two_saves_from_one_version_the_second_gets_the_conflict_page(
     url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
     lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
     # The editor's hint names the allowed tags: shown escaped, never as markup.
-    assert "&lt;h2&gt;" in lead.get(url).get_data(as_text=True)
+    assert "&lt;h3&gt;" in lead.get(url).get_data(as_text=True)
     lead_token, staff_token = _token(lead, url), _token(staff, url)
     first = lead.post(
         url,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -120,15 +121,38 @@ def helpers():
             PartyStatus.DECLINED: _("a décliné"),
             PartyStatus.LEFT: _("ne participe plus"),
         },
-        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
         "body_hint": lambda: _(
-            "Titres <h2>, <h3>, paragraphes <p>, listes <ul>/<ol> et <li>, gras <strong>, "
-            'italique <em>, liens <a href="https://…">. Tout autre balisage est retiré '
-            "à l’enregistrement."
+            "Titres, paragraphes, listes, gras, italique et liens. Toute autre mise en forme "
+            "est retirée à l’enregistrement."
         ),
+        # Without JavaScript there is no toolbar: the textarea takes these few tags.
+        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
+        "body_tags_hint": lambda: _(
+            'Balises acceptées : <h3>, <p>, <ul>, <ol>, <li>, <strong>, <em>, <a href="https://…">.'
+        ),
+        "rich_editor": _rich_editor_attributes,
         # Stored section bodies are sanitised (nh3) before storage: safe to render.
         "rich": lambda body: Markup(body or ""),  # noqa: S704
     }
+
+
+def _rich_editor_attributes() -> dict[str, str]:
+    """The textarea attribute that turns on the formatting toolbar (rich-editor.js),
+    carrying its button labels in the page's language."""
+    labels = {
+        "toolbar": _("Mise en forme"),
+        "paragraph": _("Paragraphe"),
+        "heading": _("Titre"),
+        "subheading": _("Sous-titre"),
+        "bold": _("Gras"),
+        "italic": _("Italique"),
+        "bullets": _("Liste à puces"),
+        "numbers": _("Liste numérotée"),
+        "link": _("Lien"),
+        "unlink": _("Retirer le lien"),
+        "link_prompt": _("Adresse du lien (https://…)"),
+    }
+    return {"data-rich-editor": json.dumps(labels, ensure_ascii=False)}
 
 
 def _common(centre: Centre, answer: AapAnswer) -> dict:
