@@ -80,16 +80,17 @@ WEEK = [
 
 
 def load(session: Session, net: DemoNetwork) -> None:
-    agreement = session.scalar(
-        select(Agreement).where(
-            Agreement.owner_employer_id == net.employers["association-alma"].id,
-            Agreement.title == OFFICER_POST,
-        )
-    )
-    if agreement is None:
-        return
     officer = net.users[OFFICER]
+    # Everything is read and booked as the officer would (row-level security applies).
     with context.using(context_for_user(session, officer.id), session):
+        agreement = session.scalar(
+            select(Agreement).where(
+                Agreement.owner_employer_id == net.employers["association-alma"].id,
+                Agreement.title == OFFICER_POST,
+            )
+        )
+        if agreement is None:
+            raise RuntimeError(f"demo: the post « {OFFICER_POST} » must be loaded first")
         calendar = agenda.open_calendar(session, agreement.id, officer.id)
         if session.scalar(select(func.count(Event.id)).where(Event.calendar_id == calendar.id)):
             return

@@ -127,7 +127,7 @@ class EventForm(SlotMixin, FlaskForm):
     participants = TextAreaField(
         _l("Participants"), [Optional(), Length(max=2000, message=_l("2 000 caractères au plus."))]
     )
-    repeat = SelectField(_l("Répétition"), choices=REPEAT_CHOICES)
+    repeat = SelectField(_l("Fréquence"), choices=REPEAT_CHOICES)
     until = DayField(_l("Jusqu’au (inclus)"), [Optional()])
     count = IntegerField(
         _l("Nombre de fois"),

@@ -641,8 +641,12 @@ def subscription(centre_slug: str):
         _allowed_or_404(has_calendar if scope == "person" else is_director)
         target = {"user_id": ctx.user_id} if scope == "person" else {"centre_id": centre.id}
         if form.action.data == "regenerate":
+            had_one = agenda.active_feed(db.session, **target) is not None
             agenda.regenerate_feed(db.session, **target)
-            flash(_("Nouvelle adresse créée : l’ancienne ne fonctionne plus."), "success")
+            if had_one:
+                flash(_("Nouvelle adresse créée : l’ancienne ne fonctionne plus."), "success")
+            else:
+                flash(_("Adresse créée : copiez-la dans l’application d’agenda."), "success")
         else:
             agenda.revoke_feed(db.session, **target)
             flash(_("Adresse révoquée."), "success")
