@@ -409,47 +409,25 @@ def _require_lead(answer: AapAnswer) -> None:
 
 
 def create_call(
-    session: Session,
-    centre: Centre,
-    *,
-    funder: Funder,
-    title: str,
-    deadline: date,
-    link: str = "",
-    theme: str = "",
-    envelope: Decimal | None = None,
-    eligibility: str = "",
-    created_by: int | None = None,
+    session: Session, centre: Centre, *, created_by: int | None = None, **details: object
 ) -> AapCall:
-    """Publish a call to the network of `centre` (its federation)."""
-    fields = _call_fields(funder, title, deadline, link, theme, envelope, eligibility)
+    """Publish a call to the network of `centre` (its federation); `details` are
+    those of `call_details`."""
     call = AapCall(
         federation_id=centre.federation_id,
         centre_id=centre.id,
         created_by_user_id=created_by,
-        **fields,
+        **call_details(**details),
     )
     session.add(call)
     session.flush()
     return call
 
 
-def update_call(
-    session: Session,
-    call: AapCall,
-    *,
-    funder: Funder,
-    title: str,
-    deadline: date,
-    link: str = "",
-    theme: str = "",
-    envelope: Decimal | None = None,
-    eligibility: str = "",
-) -> AapCall:
+def update_call(session: Session, call: AapCall, **details: object) -> AapCall:
     """Correct a call its centre published (a moved deadline, a new link…).
     The answers already started follow it: they read the call, not a copy."""
-    fields = _call_fields(funder, title, deadline, link, theme, envelope, eligibility)
-    for name, value in fields.items():
+    for name, value in call_details(**details).items():
         setattr(call, name, value)
     session.flush()
     return call
@@ -466,15 +444,17 @@ def withdraw_call(session: Session, call: AapCall) -> None:
     session.flush()
 
 
-def _call_fields(
+def call_details(
+    *,
     funder: Funder,
     title: str,
     deadline: date,
-    link: str,
-    theme: str,
-    envelope: Decimal | None,
-    eligibility: str,
-) -> dict:
+    link: str = "",
+    theme: str = "",
+    envelope: Decimal | None = None,
+    eligibility: str = "",
+) -> dict[str, object]:
+    """The columns of a call, checked and trimmed."""
     link = (link or "").strip()
     if link and not re.match(r"^https?://", link):
         raise AapError(_l("Le lien doit commencer par http:// ou https://."), "link")

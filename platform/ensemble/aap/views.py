@@ -199,17 +199,7 @@ def _call_fields(form: forms.CallForm) -> dict:
 @route("/appels/nouveau", methods=("GET", "POST"))
 def new_call(centre: Centre):
     _allowed_or_404(centre.id in context.current().director_centre_ids)
-    form = forms.CallForm()
-    if form.validate_on_submit():
-        try:
-            aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(_("L’appel est publié dans le réseau."), "success")
-            return redirect(_url("index", centre))
-    status = 422 if request.method == "POST" else 200
-    return render_template("aap/call_new.html", centre=centre, form=form, call=None), status
+    return _call_page(centre, None)
 
 
 def _own_call_or_404(centre: Centre, call_id: int) -> AapCall:
@@ -225,22 +215,37 @@ def _own_call_or_404(centre: Centre, call_id: int) -> AapCall:
 
 @route("/appels/<int:call_id>/modifier", methods=("GET", "POST"))
 def edit_call(centre: Centre, call_id: int):
-    call = _own_call_or_404(centre, call_id)
-    form = forms.CallForm(obj=call if request.method == "GET" else None)
-    if request.method == "GET":
+    return _call_page(centre, _own_call_or_404(centre, call_id))
+
+
+def _call_page(centre: Centre, call: AapCall | None):
+    """Publishing a call (`call` None) or correcting one: the same form."""
+    form = forms.CallForm(obj=call if call is not None and request.method == "GET" else None)
+    if call is not None and request.method == "GET":
         form.funder.data = call.funder.value
     if form.validate_on_submit():
         try:
-            aap.update_call(db.session, call, **_call_fields(form))
+            if call is None:
+                aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
+            else:
+                aap.update_call(db.session, call, **_call_fields(form))
         except aap.AapError as error:
             _refuse(form, error)
         else:
-            flash(_("L’appel est modifié."), "success")
+            flash(
+                _("L’appel est publié dans le réseau.")
+                if call is None
+                else _("L’appel est modifié."),
+                "success",
+            )
             return redirect(_url("index", centre))
     status = 422 if request.method == "POST" else 200
-    withdraw_form = forms.WithdrawCallForm()
     return render_template(
-        "aap/call_new.html", centre=centre, form=form, call=call, withdraw_form=withdraw_form
+        "aap/call_new.html",
+        centre=centre,
+        form=form,
+        call=call,
+        withdraw_form=forms.WithdrawCallForm(),
     ), status
 
 
