@@ -76,6 +76,66 @@ def test_a_director_publishes_a_call_and_positions_as_lead(app):
     assert alma.get(f"{ALMA}/reponses/{answer_id}/").status_code == 404
 
 
+def _publish(client, token, title, deadline="2099-01-31"):
+    response = client.post(
+        f"{ECHO}/appels/nouveau",
+        data={"csrf_token": token, "title": title, "funder": "caf", "deadline": deadline},
+    )
+    assert response.status_code == 302
+    listing = client.get(f"{ECHO}/").get_data(as_text=True)
+    return re.search(
+        rf'appels/(\d+)/modifier">Modifier<span class="visually-hidden"> — {title}<', listing
+    ).group(1)
+
+
+def test_the_publishing_centre_corrects_or_withdraws_its_call(app):
+    echo = _signed_in(app, ECHO_DIRECTOR)
+    token = _token(echo, f"{ECHO}/appels/nouveau")
+    call_id = _publish(echo, token, "Appel à corriger")
+    edit = f"{ECHO}/appels/{call_id}/modifier"
+    assert 'value="Appel à corriger"' in echo.get(edit).get_data(as_text=True)
+
+    bad = echo.post(
+        edit,
+        data={"csrf_token": token, "title": "Appel corrigé", "funder": "caf",
+              "deadline": "2099-02-28", "link": "ftp://exemple.fr"},
+    )  # fmt: skip
+    assert bad.status_code == 422
+    assert "Le lien doit commencer par http:// ou https://." in bad.get_data(as_text=True)
+    fixed = echo.post(
+        edit,
+        data={"csrf_token": token, "title": "Appel corrigé", "funder": "region",
+              "deadline": "2099-02-28", "link": "https://exemple.fr/aap"},
+    )  # fmt: skip
+    assert fixed.status_code == 302
+    listing = echo.get(f"{ECHO}/").get_data(as_text=True)
+    assert "Appel corrigé" in listing and "28 février 2099" in listing
+    assert "Appel à corriger" not in listing
+
+    # Only the publishing centre's directors: its staff and the other centres get 404.
+    assert _signed_in(app, ECHO_STAFF).get(edit).status_code == 404
+    alma = _signed_in(app, ALMA_DIRECTOR)
+    assert alma.get(f"{ALMA}/appels/{call_id}/modifier").status_code == 404
+    alma_token = _token(alma, f"{ALMA}/")
+    withdraw = f"{ALMA}/appels/{call_id}/retirer"
+    assert alma.post(withdraw, data={"csrf_token": alma_token}).status_code == 404
+
+    # Withdrawn while nobody answers it; kept once a centre does.
+    gone = echo.post(f"{ECHO}/appels/{call_id}/retirer", data={"csrf_token": token})
+    assert gone.status_code == 302
+    assert "Appel corrigé" not in echo.get(f"{ECHO}/").get_data(as_text=True)
+    answered = _publish(echo, token, "Appel avec réponse")
+    started = echo.post(
+        f"{ECHO}/reponses/nouvelle", data={"csrf_token": token, "call_id": answered}
+    )
+    assert started.status_code == 302
+    kept = echo.post(
+        f"{ECHO}/appels/{answered}/retirer", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "ne peut plus être retiré" in kept.get_data(as_text=True)
+    assert "Appel avec réponse" in echo.get(f"{ECHO}/").get_data(as_text=True)
+
+
 def test_staff_cannot_publish_or_lead(app):
     staff = _signed_in(app, ECHO_STAFF)
     assert staff.get(f"{ECHO}/appels/nouveau").status_code == 404
@@ -125,7 +185,7 @@ def test_two_saves_from_one_version_the_second_gets_the_conflict_page(
     url = f"{ECHO}/reponses/{joint_answer.answer_id}/rubriques/{section_id}/"
     lead, staff = _signed_in(app, ECHO_DIRECTOR), _signed_in(app, ECHO_STAFF)
     # The editor's hint names the allowed tags: shown escaped, never as markup.
-    assert "&lt;h2&gt;" in lead.get(url).get_data(as_text=True)
+    assert "&lt;h3&gt;" in lead.get(url).get_data(as_text=True)
     lead_token, staff_token = _token(lead, url), _token(staff, url)
     first = lead.post(
         url,

@@ -30,6 +30,21 @@ def _sign_in(ui, email):
     ui.check_a11y()
 
 
+def _editor(page):
+    """The formatting editor that replaces the section's textarea."""
+    return page.get_by_role("textbox", name="Texte de la rubrique")
+
+
+def _write(page, html):
+    """Replaces the editor's content (as a paste of formatted text would)."""
+    editor = _editor(page)
+    editor.evaluate(
+        "(area, html) => { area.innerHTML = html;"
+        " area.dispatchEvent(new Event('input', {bubbles: true})); }",
+        html,
+    )
+
+
 def _submit(ui, page, name):
     page.get_by_role("button", name=name).click()
     ui.check_a11y()
@@ -107,23 +122,36 @@ def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
 
     # The partner writes it.
     partner.visit(section_url.replace(lead.server(""), "").replace("/c/echo/", "/c/basse-masure/"))
-    partner_page.get_by_label("Texte de la rubrique").fill(
-        "<h3>Ateliers tablette</h3><p>Chaque mardi à Basse Masure : prise en main, "
-        "démarches en ligne.</p>"
-    )
+    # With the toolbar, not HTML: a heading, then a paragraph with a bold passage.
+    editor = _editor(partner_page)
+    editor.click()
+    partner_page.keyboard.type("Ateliers tablette")
+    partner_page.get_by_role("toolbar", name="Mise en forme").get_by_role(
+        "button", name="Titre", exact=True
+    ).click()
+    partner_page.keyboard.press("End")
+    partner_page.keyboard.press("Enter")
+    partner_page.get_by_role("button", name="Paragraphe").click()
+    partner_page.keyboard.type("Chaque mardi à Basse Masure : ")
+    partner_page.get_by_role("button", name="Gras").click()
+    partner_page.keyboard.type("prise en main")
+    partner_page.get_by_role("button", name="Gras").click()
+    partner_page.keyboard.type(", démarches en ligne.")
     _submit(partner, partner_page, "Enregistrer une nouvelle version")
     expect(partner_page.locator(".flash")).to_contain_text("Version 1 enregistrée")
+    preview = partner_page.locator("#apercu + .rich")
+    expect(preview.get_by_role("heading", name="Ateliers tablette")).to_be_visible()
+    expect(preview.locator("strong")).to_have_text("prise en main")
     partner.screenshot("aap-05-phone-section")
 
     # Both start from version 1; she saves first, his save meets the conflict page.
     lead.visit(section_url.replace(lead.server(""), ""))
-    lead_page.get_by_label("Texte de la rubrique").fill(
+    _write(
+        lead_page,
         "<h3>Ateliers tablette</h3><p>Chaque mardi à Basse Masure.</p>"
-        "<p>Transport solidaire assuré par ECHO.</p>"
+        "<p>Transport solidaire assuré par ECHO.</p>",
     )
-    partner_page.get_by_label("Texte de la rubrique").fill(
-        "<h3>Ateliers tablette</h3><p>Chaque mardi et jeudi à Basse Masure.</p>"
-    )
+    _write(partner_page, "<h3>Ateliers tablette</h3><p>Chaque mardi et jeudi à Basse Masure.</p>")
     _submit(partner, partner_page, "Enregistrer une nouvelle version")
     expect(partner_page.locator(".flash")).to_contain_text("Version 2 enregistrée")
     _submit(lead, lead_page, "Enregistrer une nouvelle version")
@@ -133,9 +161,10 @@ def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
     expect(main).to_contain_text("Transport solidaire assuré par ECHO.")  # mine
     expect(main).to_contain_text("Version de départ (1)")
     lead.screenshot("aap-06-conflict")
-    lead_page.get_by_label("Texte de la rubrique").fill(
+    _write(
+        lead_page,
         "<h3>Ateliers tablette</h3><p>Chaque mardi et jeudi à Basse Masure.</p>"
-        "<p>Transport solidaire assuré par ECHO.</p>"
+        "<p>Transport solidaire assuré par ECHO.</p>",
     )
     _submit(lead, lead_page, "Enregistrer ce texte")
     expect(lead_page.locator(".flash")).to_contain_text("Version 3 enregistrée")

@@ -5,7 +5,7 @@ and an outsider none."""
 from datetime import date
 
 from ensemble.aap import operations as aap
-from ensemble.aap.models import AapAnswer, AapSection, Funder
+from ensemble.aap.models import AapAnswer, AapCall, AapSection, Funder
 from ensemble.tenancy import context
 
 from samples import sample
@@ -51,3 +51,10 @@ def aap_answer(demo, session, kind, slug, owner_email):
 def aap_section(demo, session, kind, slug, owner_email):
     with context.using(demo.context_of(owner_email), session):
         return _answer(demo, session, slug, owner_email).sections[0].id
+
+
+@sample(AapCall)
+def aap_call(demo, session, kind, slug, owner_email):
+    """The call the tenant's centre published (its directors may correct it)."""
+    with context.using(demo.context_of(owner_email), session):
+        return _answer(demo, session, slug, owner_email).call_id

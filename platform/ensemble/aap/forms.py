@@ -117,6 +117,10 @@ class CallForm(FlaskForm):
         return Funder(self.funder.data)
 
 
+class WithdrawCallForm(FlaskForm):
+    """Only the CSRF token: withdrawing names its call in the URL."""
+
+
 class StartAnswerForm(FlaskForm):
     call_id = IdField(validators=[_require_id])
 

@@ -422,26 +422,73 @@ def create_call(
     created_by: int | None = None,
 ) -> AapCall:
     """Publish a call to the network of `centre` (its federation)."""
+    fields = _call_fields(funder, title, deadline, link, theme, envelope, eligibility)
+    call = AapCall(
+        federation_id=centre.federation_id,
+        centre_id=centre.id,
+        created_by_user_id=created_by,
+        **fields,
+    )
+    session.add(call)
+    session.flush()
+    return call
+
+
+def update_call(
+    session: Session,
+    call: AapCall,
+    *,
+    funder: Funder,
+    title: str,
+    deadline: date,
+    link: str = "",
+    theme: str = "",
+    envelope: Decimal | None = None,
+    eligibility: str = "",
+) -> AapCall:
+    """Correct a call its centre published (a moved deadline, a new link…).
+    The answers already started follow it: they read the call, not a copy."""
+    fields = _call_fields(funder, title, deadline, link, theme, envelope, eligibility)
+    for name, value in fields.items():
+        setattr(call, name, value)
+    session.flush()
+    return call
+
+
+def withdraw_call(session: Session, call: AapCall) -> None:
+    """Remove a call published by mistake; once centres answer it, it stays."""
+    answered = session.scalar(select(func.count()).where(AapAnswer.call_id == call.id))
+    if answered:
+        raise AapError(
+            _l("Des centres y répondent déjà : l’appel ne peut plus être retiré, modifiez-le.")
+        )
+    session.delete(call)
+    session.flush()
+
+
+def _call_fields(
+    funder: Funder,
+    title: str,
+    deadline: date,
+    link: str,
+    theme: str,
+    envelope: Decimal | None,
+    eligibility: str,
+) -> dict:
     link = (link or "").strip()
     if link and not re.match(r"^https?://", link):
         raise AapError(_l("Le lien doit commencer par http:// ou https://."), "link")
     if envelope is not None and not Decimal(0) <= envelope <= MAX_AMOUNT:
         raise AapError(_l("L’enveloppe doit être un montant positif."), "envelope")
-    call = AapCall(
-        federation_id=centre.federation_id,
-        centre_id=centre.id,
-        funder=funder,
-        title=title.strip(),
-        link=link,
-        theme=(theme or "").strip(),
-        deadline=deadline,
-        envelope=envelope,
-        eligibility=(eligibility or "").strip(),
-        created_by_user_id=created_by,
-    )
-    session.add(call)
-    session.flush()
-    return call
+    return {
+        "funder": funder,
+        "title": title.strip(),
+        "link": link,
+        "theme": (theme or "").strip(),
+        "deadline": deadline,
+        "envelope": envelope,
+        "eligibility": (eligibility or "").strip(),
+    }
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,7 @@ from ensemble.tenancy.resolve import centre_or_404
 from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("aap", __name__, template_folder="templates")
+object_arg("call_id", AapCall)
 object_arg("answer_id", AapAnswer)
 object_arg("section_id", AapSection)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
@@ -120,15 +122,38 @@ def helpers():
             PartyStatus.DECLINED: _("a décliné"),
             PartyStatus.LEFT: _("ne participe plus"),
         },
-        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
         "body_hint": lambda: _(
-            "Titres <h2>, <h3>, paragraphes <p>, listes <ul>/<ol> et <li>, gras <strong>, "
-            'italique <em>, liens <a href="https://…">. Tout autre balisage est retiré '
-            "à l’enregistrement."
+            "Titres, paragraphes, listes, gras, italique et liens. Toute autre mise en forme "
+            "est retirée à l’enregistrement."
         ),
+        # Without JavaScript there is no toolbar: the textarea takes these few tags.
+        # A plain string (Python's gettext), so the tags it names are escaped, not rendered.
+        "body_tags_hint": lambda: _(
+            'Balises acceptées : <h3>, <p>, <ul>, <ol>, <li>, <strong>, <em>, <a href="https://…">.'
+        ),
+        "rich_editor": _rich_editor_attributes,
         # Stored section bodies are sanitised (nh3) before storage: safe to render.
         "rich": lambda body: Markup(body or ""),  # noqa: S704
     }
+
+
+def _rich_editor_attributes() -> dict[str, str]:
+    """The textarea attribute that turns on the formatting toolbar (rich-editor.js),
+    carrying its button labels in the page's language."""
+    labels = {
+        "toolbar": _("Mise en forme"),
+        "paragraph": _("Paragraphe"),
+        "heading": _("Titre"),
+        "subheading": _("Sous-titre"),
+        "bold": _("Gras"),
+        "italic": _("Italique"),
+        "bullets": _("Liste à puces"),
+        "numbers": _("Liste numérotée"),
+        "link": _("Lien"),
+        "unlink": _("Retirer le lien"),
+        "link_prompt": _("Adresse du lien (https://…)"),
+    }
+    return {"data-rich-editor": json.dumps(labels, ensure_ascii=False)}
 
 
 def _common(centre: Centre, answer: AapAnswer) -> dict:
@@ -159,31 +184,79 @@ def index(centre: Centre):
     )
 
 
+def _call_fields(form: forms.CallForm) -> dict:
+    return {
+        "funder": form.funder_value(),
+        "title": form.title.data,
+        "deadline": form.deadline.data,
+        "link": form.link.data or "",
+        "theme": form.theme.data or "",
+        "envelope": form.envelope.data,
+        "eligibility": form.eligibility.data or "",
+    }
+
+
 @route("/appels/nouveau", methods=("GET", "POST"))
 def new_call(centre: Centre):
     _allowed_or_404(centre.id in context.current().director_centre_ids)
     form = forms.CallForm()
     if form.validate_on_submit():
         try:
-            aap.create_call(
-                db.session,
-                centre,
-                funder=form.funder_value(),
-                title=form.title.data,
-                deadline=form.deadline.data,
-                link=form.link.data or "",
-                theme=form.theme.data or "",
-                envelope=form.envelope.data,
-                eligibility=form.eligibility.data or "",
-                created_by=_user_id(),
-            )
+            aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
         except aap.AapError as error:
             _refuse(form, error)
         else:
             flash(_("L’appel est publié dans le réseau."), "success")
             return redirect(_url("index", centre))
     status = 422 if request.method == "POST" else 200
-    return render_template("aap/call_new.html", centre=centre, form=form), status
+    return render_template("aap/call_new.html", centre=centre, form=form, call=None), status
+
+
+def _own_call_or_404(centre: Centre, call_id: int) -> AapCall:
+    """A call this centre published, for its directors; anyone else gets 404."""
+    call = db.session.get(AapCall, call_id)
+    _allowed_or_404(
+        call is not None
+        and call.centre_id == centre.id
+        and centre.id in context.current().director_centre_ids
+    )
+    return call
+
+
+@route("/appels/<int:call_id>/modifier", methods=("GET", "POST"))
+def edit_call(centre: Centre, call_id: int):
+    call = _own_call_or_404(centre, call_id)
+    form = forms.CallForm(obj=call if request.method == "GET" else None)
+    if request.method == "GET":
+        form.funder.data = call.funder.value
+    if form.validate_on_submit():
+        try:
+            aap.update_call(db.session, call, **_call_fields(form))
+        except aap.AapError as error:
+            _refuse(form, error)
+        else:
+            flash(_("L’appel est modifié."), "success")
+            return redirect(_url("index", centre))
+    status = 422 if request.method == "POST" else 200
+    withdraw_form = forms.WithdrawCallForm()
+    return render_template(
+        "aap/call_new.html", centre=centre, form=form, call=call, withdraw_form=withdraw_form
+    ), status
+
+
+@route("/appels/<int:call_id>/retirer", methods=("POST",))
+def withdraw_call(centre: Centre, call_id: int):
+    call = _own_call_or_404(centre, call_id)
+    if not forms.WithdrawCallForm().validate_on_submit():
+        flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
+        return redirect(_url("edit_call", centre, call_id=call.id))
+    try:
+        aap.withdraw_call(db.session, call)
+    except aap.AapError as error:
+        flash(str(error.message), "error")
+        return redirect(_url("edit_call", centre, call_id=call.id))
+    flash(_("L’appel est retiré du réseau."), "success")
+    return redirect(_url("index", centre))
 
 
 @route("/reponses/nouvelle", methods=("POST",))
