@@ -63,7 +63,8 @@ def test_overlap_is_refused_with_a_message_naming_the_clash(db_session, setup, a
             .order_by(Busy.id.desc())
             .limit(1)
         )
-        assert len(db_session.scalars(select(Event)).all()) == 1
+        mine = select(Event).where(Event.calendar_id == setup.calendar_id)
+        assert [e.title for e in db_session.scalars(mine)] == ["Atelier tablettes"]
 
 
 def test_travel_time_between_two_centres_counts_as_busy(db_session, setup, as_user):

@@ -17,6 +17,13 @@ Recurrence and clock changes (the documented policy):
 - exceptions (EXDATE) and single-occurrence changes (RECURRENCE-ID) name the
   occurrence by its original local start, so they survive a clock change;
 - a monthly rule on the 31st skips the months without one (RFC 5545).
+
+How far ahead a series blocks: its occurrences are materialised as busy
+intervals up to AGENDA_HORIZON_DAYS (default 731) after the later of its start
+and today; on the 1st of each month the task ensemble.agenda.extend_series
+(tasks.py) moves that horizon on for every series that goes on. If new
+occurrences clash with what was booked in the meantime, the series is left as
+it was and its person is notified.
 """
 
 # Registers the calendar as a source of hours for shared posts.

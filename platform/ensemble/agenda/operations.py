@@ -353,10 +353,16 @@ def overrides_of(session: Session, series: Event) -> list[Event]:
     )
 
 
-def _expand(session: Session, series: Event, config: Settings) -> list[recurrence.Occurrence]:
+def paris_today() -> date:
+    return recurrence.to_local(now()).date()
+
+
+def _expand(
+    session: Session, series: Event, config: Settings, today: date | None = None
+) -> list[recurrence.Occurrence]:
     start = series.starts_local.date()
     end = (
-        recurrence.horizon_end(series, config.horizon_days)
+        recurrence.horizon_end(series, config.horizon_days, today or paris_today())
         if series.rrule
         else (series.ends_local.date() + timedelta(days=1))
     )
@@ -367,12 +373,13 @@ def _expand(session: Session, series: Event, config: Settings) -> list[recurrenc
 
 
 def materialise(
-    session: Session, series: Event, config: Settings | None = None
+    session: Session, series: Event, config: Settings | None = None, today: date | None = None
 ) -> list[recurrence.Occurrence]:
-    """Rewrite the busy intervals of a series (and its changed occurrences).
+    """Rewrite the busy intervals of a series (and its changed occurrences), up
+    to the horizon counted from `today` (default: today in Paris).
     The trigger refuses a clash; it is turned into a `Clash` naming it."""
     config = config or settings()
-    occurrences = _expand(session, series, config)
+    occurrences = _expand(session, series, config, today)
     event_ids = [series.id, *(o.id for o in overrides_of(session, series))]
     session.execute(delete(Busy).where(Busy.event_id.in_(event_ids)))
     rows = [
@@ -394,6 +401,41 @@ def materialise(
         except IntegrityError as error:
             raise _clash(session, error) from None
     return occurrences
+
+
+def materialised_until(session: Session, series: Event) -> datetime | None:
+    """The start of the last busy interval of a series (changed occurrences included)."""
+    ids = [series.id, *(o.id for o in overrides_of(session, series))]
+    return session.scalar(select(func.max(func.lower(Busy.during))).where(Busy.event_id.in_(ids)))
+
+
+def extend(session: Session, series: Event, today: date, config: Settings | None = None) -> int:
+    """Materialise a recurring series up to the horizon counted from `today` when
+    its rule has occurrences beyond its last busy interval. Returns the number of
+    occurrences added (0: nothing to do). A clash with what was booked since
+    raises `Clash` and leaves the series as it was."""
+    config = config or settings()
+    if not series.rrule or series.series_id is not None:
+        return 0
+    last = materialised_until(session, series)
+    start = (
+        recurrence.to_local(last).date() + timedelta(days=1)
+        if last is not None
+        else series.starts_local.date()
+    )
+    end = recurrence.horizon_end(series, config.horizon_days, today)
+    if start >= end:
+        return 0
+    beyond = [
+        o
+        for o in recurrence.expand(series, overrides_of(session, series), start, end)
+        if last is None or o.starts_at > last
+    ]
+    if not beyond:
+        return 0
+    with session.begin_nested():
+        materialise(session, series, config, today)
+    return len(beyond)
 
 
 def _centre_of(session: Session, series: Event, event_id: int) -> int:

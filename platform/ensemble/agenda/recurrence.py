@@ -116,6 +116,9 @@ def expand(
     return occurrences
 
 
-def horizon_end(series: SeriesSource, horizon_days: int) -> date:
-    """Where materialisation of a series stops: its last occurrence, or the horizon."""
-    return (series.starts_local + timedelta(days=horizon_days)).date()
+def horizon_end(series: SeriesSource, horizon_days: int, today: date) -> date:
+    """Where materialisation of a series stops (its occurrences end earlier if
+    its rule does): `horizon_days` after its start or after today, whichever is
+    later. An open-ended series thus always blocks the coming `horizon_days`;
+    the monthly task ensemble.agenda.extend_series moves the horizon on."""
+    return max(series.starts_local.date(), today) + timedelta(days=horizon_days)
