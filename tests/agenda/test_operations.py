@@ -14,7 +14,7 @@ from posts.posts_support import (
     FRESNOY_DIRECTOR,
     OFFICER,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ensemble import mail
 from ensemble.agenda import operations as agenda
@@ -368,9 +368,33 @@ def test_a_request_for_a_busy_slot_cannot_be_accepted(db_session, setup, as_user
         ).id
     with as_user(OFFICER):
         request = db_session.get(Request, request_id)
+        events_before = db_session.scalar(select(func.count(Event.id)))
+        busy_before = db_session.scalar(select(func.count(Busy.id)))
+        # Said before she tries, by a trial booking that leaves nothing behind.
+        refusal = agenda.accept_refusal(db_session, request, config=CFG)
+        assert refusal and "vendredi 6 mars 2026" in refusal
+        assert db_session.scalar(select(func.count(Event.id))) == events_before
+        assert db_session.scalar(select(func.count(Busy.id))) == busy_before
         with pytest.raises(agenda.Clash):
             agenda.accept(db_session, request, config=CFG)
         assert request.status is RequestStatus.PENDING
+        # Once the other event is moved away, the same request is free.
+        other = db_session.scalars(
+            select(Event).where(
+                Event.user_id == setup.officer_id, Event.starts_local == datetime(2026, 3, 6, 9)
+            )
+        ).one()
+        agenda.move(
+            db_session,
+            other,
+            starts_local=datetime(2026, 3, 6, 14),
+            ends_local=datetime(2026, 3, 6, 15),
+            config=CFG,
+        )
+        assert agenda.accept_refusal(db_session, request, config=CFG) is None
+        agenda.accept(db_session, request, config=CFG)
+        assert request.status is RequestStatus.ACCEPTED
+        assert agenda.accept_refusal(db_session, request, config=CFG) is None
 
 
 def test_feeds_regenerate_and_revoke(db_session, setup, as_user):

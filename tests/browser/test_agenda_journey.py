@@ -103,10 +103,10 @@ def test_the_officer_plans_a_workshop_answers_a_request_and_subscribes(browser_p
     expect(page.get_by_role("heading", level=1)).to_have_text(NEW_WORKSHOP)
     upcoming = page.locator(".agenda-occurrences li")
     expect(upcoming).to_have_count(10)
-    expect(upcoming.first).to_contain_text("de 10h00–12:00")
+    expect(upcoming.first).to_contain_text(", 10:00–12:00")
     # Every occurrence stays at 10:00 local time, across a clock change if there is one.
     for text in upcoming.all_inner_texts():
-        assert "de 10h00–12:00" in text, text
+        assert ", 10:00–12:00" in text, text
 
     # --- The request from Basse Masure: accepting would clash, she proposes another slot.
     ui.visit("/c/basse-masure/agenda/")
@@ -116,6 +116,9 @@ def test_the_officer_plans_a_workshop_answers_a_request_and_subscribes(browser_p
     ui.check_a11y()
     expect(page.get_by_role("heading", level=1)).to_have_text(REQUEST)
     expect(page.locator(".facts")).to_contain_text("En attente")
+    # Told before she clicks: the slot clashes as it stands.
+    expect(page.locator(".warning")).to_contain_text("ne peut pas être accepté tel quel")
+    expect(page.locator(".warning")).to_contain_text(TABLET_WORKSHOP)
     ui.screenshot("agenda-04-request")
     page.get_by_role("button", name="Accepter la demande").click()
     ui.check_a11y()

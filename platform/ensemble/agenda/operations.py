@@ -804,6 +804,35 @@ def accept(
     return booking
 
 
+def accept_refusal(
+    session: Session, request: Request, *, config: Settings | None = None
+) -> str | None:
+    """Why accepting `request` would be refused right now (a clash, a share
+    refused), or None. The booking is tried in a savepoint that is always rolled
+    back, so the database trigger stays the one judge and nothing is kept."""
+    if request.status is not RequestStatus.PENDING:
+        return None
+    calendar = session.get(Calendar, request.calendar_id)
+    trial = session.begin_nested()
+    try:
+        book(
+            session,
+            calendar,
+            centre_id=request.centre_id,
+            category=request.category,
+            title=request.title,
+            starts_local=request.starts_local,
+            ends_local=request.ends_local,
+            config=config,
+        )
+    except AgendaError as refused:
+        return refused.message
+    finally:
+        if trial.is_active:
+            trial.rollback()
+    return None
+
+
 def decline(session: Session, request: Request, reason: str, *, link: str = "") -> None:
     """The person declines, with a reason sent to the requester."""
     if request.status is not RequestStatus.PENDING:

@@ -601,6 +601,8 @@ def request_detail(centre_slug: str, agenda_request_id: int):
         item=item,
         place=db.session.get(Centre, item.centre_id),
         is_person=is_person,
+        # Said before the person clicks « Accepter », not after.
+        refusal=agenda.accept_refusal(db.session, item) if is_person else None,
         is_requester=is_requester,
         decline_form=decline_form,
         propose_form=propose_form,
