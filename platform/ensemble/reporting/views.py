@@ -667,7 +667,7 @@ def _shared_view(federation):
     year = _year_arg(max(years))
     if year not in years:
         year = max(years)
-    catalogue = [i for i in reporting.catalogue(db.session, year)]
+    catalogue = reporting.catalogue(db.session, year)
     sectors = [s for s in reporting.SECTORS if any(i.sector == s for i in catalogue)]
     code = request.args.get("indicateur") or ""
     chosen = next((i for i in catalogue if i.code == code), None)
