@@ -156,3 +156,68 @@ def test_the_dashboard_on_a_phone(phone_page, live_server):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
     ui.screenshot("reporting-06-phone-dashboard")
+
+
+def test_figures_by_name_only_with_the_centres_consent(browser_page, phone_page, live_server):
+    """The analyst opens the centres' figures from the dashboard: Alma (which agreed)
+    by name, ECHO (which did not) nowhere; Alma's director withdraws the consent for
+    2021 and the analyst no longer sees it, then gives it back."""
+    ui, page = browser_page, browser_page.page
+    _sign_in(ui, NORD_ANALYST)
+    ui.visit("/f/nord/tableau-de-bord?annee=2021")
+    page.get_by_role("link", name="Chiffres des centres (avec leur accord)").click()
+    ui.check_a11y()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("2021")
+    page.get_by_label("Secteur").select_option(label="Petite enfance")
+    page.get_by_role("button", name="Filtrer").click()
+    ui.check_a11y()
+    table = page.locator("section[aria-labelledby=centres] table")
+    expect(table).to_contain_text("Centre Social Alma")
+    expect(table).to_contain_text("Enfants accueillis en halte-garderie")
+    expect(page.locator("main")).not_to_contain_text("ECHO")
+    ui.screenshot("reporting-07-centres-figures")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Exporter en XLSX").click()
+    workbook = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
+    cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
+    assert "Centre Social Alma" in cells and not any("ECHO" in str(c) for c in cells)
+    figures_url = page.url
+
+    # The same page on a phone: the table scrolls inside its region, not the page.
+    phone_ui, phone = phone_page, phone_page.page
+    _sign_in(phone_ui, NORD_ANALYST)
+    phone_ui.visit(figures_url.removeprefix(live_server.url))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 400
+    phone_ui.screenshot("reporting-08-phone-centres-figures")
+
+    # Alma's director withdraws the consent for 2021 (a validated declaration).
+    page.context.clear_cookies()
+    _sign_in(ui, ALMA_DIRECTOR)
+    ui.visit("/c/alma/declarations")
+    page.get_by_role("link", name="Déclaration 2021").click()
+    ui.check_a11y()
+    consent = page.get_by_label("J’accepte que la fédération affiche les chiffres")
+    expect(consent).to_be_checked()
+    consent.uncheck()
+    page.get_by_role("button", name="Enregistrer mon choix").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Accord retiré")
+    ui.screenshot("reporting-09-consent-withdrawn")
+    declaration_url = page.url
+
+    page.context.clear_cookies()
+    _sign_in(ui, NORD_ANALYST)
+    page.goto(figures_url)
+    ui.check_a11y()
+    expect(page.locator("main")).to_contain_text("Aucun centre n’a donné son accord")
+    expect(page.locator("main")).not_to_contain_text("Centre Social Alma")
+    ui.screenshot("reporting-10-centres-figures-after-withdrawal")
+
+    # Given back: the figures return (and the other tests find the demo as it was).
+    page.context.clear_cookies()
+    _sign_in(ui, ALMA_DIRECTOR)
+    page.goto(declaration_url)
+    page.get_by_label("J’accepte que la fédération affiche les chiffres").check()
+    page.get_by_role("button", name="Enregistrer mon choix").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text("Accord enregistré")

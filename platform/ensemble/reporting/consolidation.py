@@ -5,9 +5,10 @@ recompute — (federation, year) pairs — with GROUPING SETS for the three
 territorial levels (federation, département, city). An incremental run upserts
 one row per cell (INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping
 unchanged rows) and deletes the cells of its keys that no longer exist, in the
-same statement; a full run replaces every cell (DELETE, then INSERT … SELECT …
-GROUP BY) in one transaction. Nothing is aggregated in Python: the cost is the
-GROUP BY plus writing its result.
+same statement; a full run replaces every cell (TRUNCATE, INSERT … SELECT …
+GROUP BY, primary key rebuilt) in one transaction. Nothing is aggregated in Python: the cost is the
+GROUP BY plus writing its result (and, for a full run, building the
+primary-key index of the new cells once).
 
 It runs on the reporting role (reads every tenant; writes only the
 consolidation tables). The run's bookkeeping (attempt counters, progress) is
@@ -202,11 +203,16 @@ def consolidate(
             scope = sorted(keys)
             params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
             if full:
-                # Everything is recomputed: replace the cells in this transaction
-                # (readers keep the previous ones until it commits), without the
-                # per-row conflict check an upsert pays.
-                removed = main.execute(text("DELETE FROM reporting_aggregates")).rowcount
+                # Everything is recomputed: replace the cells in this transaction,
+                # without the per-row conflict check an upsert pays and without
+                # inserting half a million keys one by one into the primary-key
+                # index: the table is emptied and its key dropped, the cells are
+                # written, the key is built once (see migration 0009). All of it
+                # is rolled back if the worker dies before the commit.
+                main.execute(text("SELECT reporting_aggregates_replace_begin()"))
+                removed = 0  # every previous cell is replaced: the run log counts the new ones
                 written = main.execute(text(insert_sql())).rowcount
+                main.execute(text("SELECT reporting_aggregates_replace_end()"))
             else:
                 written, removed = main.execute(text(upsert_sql(False)), params).one()
             _progress(side, run_id, 2)

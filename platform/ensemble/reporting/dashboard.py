@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.network.models import Centre
@@ -242,3 +242,70 @@ def sector_codes(net: Network, sector: str | None, year: int) -> list[str]:
 
 def sectors_with_labels() -> list[tuple[str, object]]:
     return list(SECTORS.items())
+
+
+@dataclass(frozen=True)
+class SharedCentre:
+    centre_id: int
+    name: str
+    city: str
+    departement: str
+
+
+@dataclass
+class SharedFigures:
+    """Validated figures of the centres that agreed to be shown by name, one year."""
+
+    year: int
+    indicators: list[Indicator]
+    centres: list[SharedCentre]
+    # (centre_id, indicator_code) -> value (totals only)
+    values: dict[tuple[int, str], Decimal]
+
+    def value(self, centre_id: int, code: str) -> Decimal | None:
+        return self.values.get((centre_id, code))
+
+
+def campaign_years(session: Session, federation_id: int) -> list[int]:
+    """Years in which at least one of the federation's declarations was validated."""
+    return list(
+        session.scalars(
+            select(Declaration.year)
+            .where(
+                Declaration.federation_id == federation_id,
+                Declaration.status == Status.VALIDATED,
+            )
+            .distinct()
+            .order_by(Declaration.year)
+        )
+    )
+
+
+def shared_figures(
+    session: Session,
+    federation_id: int,
+    year: int,
+    indicators: list[Indicator],
+) -> SharedFigures:
+    """Read from `reporting_shared_figures`, the view that holds validated figures of
+    consenting centres only (and runs under the reader's row-level security): a
+    centre that did not agree is absent, not hidden by this code."""
+    codes = [i.code for i in indicators]
+    rows = session.execute(
+        text(
+            "SELECT centre_id, centre_name, city, departement, indicator_code, value"
+            " FROM reporting_shared_figures"
+            " WHERE federation_id = :f AND year = :y AND breakdown_key = ''"
+            " AND indicator_code = ANY(:codes)"
+        ),
+        {"f": federation_id, "y": year, "codes": codes},
+    ).all()
+    centres: dict[int, SharedCentre] = {}
+    values: dict[tuple[int, str], Decimal] = {}
+    for row in rows:
+        centres.setdefault(
+            row.centre_id, SharedCentre(row.centre_id, row.centre_name, row.city, row.departement)
+        )
+        values[(row.centre_id, row.indicator_code)] = row.value
+    ordered = sorted(centres.values(), key=lambda c: (c.departement, c.city, c.name, c.centre_id))
+    return SharedFigures(year, indicators, ordered, values)

@@ -18,6 +18,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -245,6 +246,9 @@ def to_csv(rows: list[list[str]]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+PLAIN = (str, int, float, Decimal, date, datetime)
+
+
 def to_xlsx(rows: list[list], title: str) -> bytes:
     from openpyxl import Workbook
 
@@ -252,7 +256,8 @@ def to_xlsx(rows: list[list], title: str) -> bytes:
     sheet = workbook.active
     sheet.title = title[:31]
     for row in rows:
-        sheet.append(row)
+        # Labels may be lazy translations (cooperation figures): cells take plain values.
+        sheet.append([v if v is None or isinstance(v, PLAIN) else str(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -36,6 +36,7 @@ section("centre", _l("Déclarations annuelles"), "reporting.centre_index", order
 section("federation", _l("Déclarations des centres"), "reporting.federation_index", order=20)
 section("federation", _l("Tableau de bord"), "reporting.dashboard", order=21)
 section("federation", _l("Consolidation"), "reporting.runs", order=22)
+section("federation", _l("Chiffres des centres"), "reporting.shared_figures", order=23)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -226,13 +227,30 @@ def centre_submit(centre_slug: str, declaration_id: int):
 @login_required
 def centre_consent(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
-    if not _is_director(centre) or declaration.status not in reporting.EDITABLE:
+    # The consent may be given or withdrawn at any time, also after validation.
+    if not _is_director(centre):
         abort(404)
     form = forms.ConsentForm()
     if form.validate_on_submit():
         declaration.share_centre_figures = bool(form.share.data)
         db.session.flush()
-        flash(_("Votre choix est enregistré."), "success")
+        if declaration.share_centre_figures:
+            flash(
+                _(
+                    "Accord enregistré : la fédération voit vos chiffres validés de %(year)d.",
+                    year=declaration.year,
+                ),
+                "success",
+            )
+        else:
+            flash(
+                _(
+                    "Accord retiré : la fédération ne voit plus vos chiffres validés de %(year)d"
+                    " qu’à travers les totaux du réseau.",
+                    year=declaration.year,
+                ),
+                "success",
+            )
     return redirect(
         url_for(
             "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
@@ -635,4 +653,104 @@ def runs(federation_slug: str):
         pending=pending,
         running=running,
         form=form,
+    )
+
+
+# --- Centres' own figures, where they agreed ----------------------------------------
+
+
+def _shared_view(federation):
+    """The validated figures of the centres that agreed to be shown by name, for one
+    campaign year and one sector (or one indicator). Centres that did not agree are
+    absent from the database view this reads (see migration 0008)."""
+    years = dashboard.campaign_years(db.session, federation.id) or [_campaign_year()]
+    year = _year_arg(max(years))
+    if year not in years:
+        year = max(years)
+    catalogue = reporting.catalogue(db.session, year)
+    sectors = [s for s in reporting.SECTORS if any(i.sector == s for i in catalogue)]
+    code = request.args.get("indicateur") or ""
+    chosen = next((i for i in catalogue if i.code == code), None)
+    sector = request.args.get("secteur") or ""
+    if chosen is not None:
+        sector = chosen.sector
+    elif sector not in sectors:
+        sector = sectors[0] if sectors else ""
+    indicators = [chosen] if chosen else [i for i in catalogue if i.sector == sector]
+    figures = dashboard.shared_figures(db.session, federation.id, year, indicators)
+    return {
+        "federation": federation,
+        "years": years,
+        "year": year,
+        "sectors": sectors,
+        "sector": sector,
+        "code": chosen.code if chosen else "",
+        "catalogue": catalogue,
+        "figures": figures,
+    }
+
+
+def _shared_rows(view) -> list[list]:
+    """The page's table as rows: what the CSV and XLSX exports contain."""
+    figures = view["figures"]
+    rows: list[list] = [
+        [_("Chiffres des centres (avec leur accord)"), view["federation"].name, str(view["year"])]
+    ]
+    rows.append([])
+    rows.append([_("Centre"), _("Ville"), _("Département")] + [i.label for i in figures.indicators])
+    for centre in figures.centres:
+        rows.append(
+            [centre.name, centre.city, centre.departement]
+            + [
+                "" if (v := figures.value(centre.centre_id, i.code)) is None else float(v)
+                for i in figures.indicators
+            ]
+        )
+    return rows
+
+
+def _shared_filters() -> dict:
+    return {k: v for k, v in request.args.items() if k in ("annee", "secteur", "indicateur")}
+
+
+@bp.route("/f/<federation_slug>/chiffres-des-centres", endpoint="shared_figures")
+@login_required
+def shared_figures_page(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    view = _shared_view(federation)
+    return render_template("reporting/shared_figures.html", filters=_shared_filters(), **view)
+
+
+@bp.route("/f/<federation_slug>/chiffres-des-centres.csv")
+@login_required
+def shared_figures_csv(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    view = _shared_view(federation)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
+        [
+            [str(v).replace(".", ",") if isinstance(v, float) else v for v in r]
+            for r in _shared_rows(view)
+        ]
+    )
+    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"chiffres-des-centres-{federation.slug}-{view['year']}.csv",
+    )
+
+
+@bp.route("/f/<federation_slug>/chiffres-des-centres.xlsx")
+@login_required
+def shared_figures_xlsx(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    view = _shared_view(federation)
+    data = imports.to_xlsx(_shared_rows(view), "Chiffres des centres")
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"chiffres-des-centres-{federation.slug}-{view['year']}.xlsx",
     )
