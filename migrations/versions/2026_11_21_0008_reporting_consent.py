@@ -5,10 +5,12 @@ Revises: 0007_reporting
 Create Date: 2026-11-21
 
 The federation reads a centre's figures while it checks them (submitted or
-returned declarations). Once a declaration is validated, the federation reads
-its figures only if the centre agreed (`share_centre_figures`); otherwise the
-centre appears in the network's aggregates only. This is enforced by the
-policy on `reporting_values`, not only by the pages.
+returned declarations), with the same centre's validated figures of the year
+before, for the year-on-year check. Otherwise, once a declaration is validated,
+the federation reads its figures only if the centre agreed
+(`share_centre_figures`); without it the centre appears in the network's
+aggregates only. This is enforced by the policy on `reporting_values`, not only
+by the pages.
 
 The centre's director may give or withdraw that consent at any time, also after
 validation: a policy lets directors update their declarations whatever their
@@ -39,12 +41,15 @@ OLD_VALUES_READ = (
     f"{ADMIN} OR {CENTRE} OR ({FEDERATION} AND EXISTS (SELECT 1 FROM reporting_declarations d"
     " WHERE d.id = declaration_id AND d.status <> 'draft'))"
 )
-# Under review (submitted, returned): the federation checks the figures. Validated:
-# by name only with the centre's consent.
+# Under review (submitted, returned): the federation checks the figures, against
+# the same centre's validated figures of the year before (the year-on-year check).
+# Otherwise, validated figures by name only with the centre's consent.
 VALUES_READ = (
     f"{ADMIN} OR {CENTRE} OR ({FEDERATION} AND EXISTS (SELECT 1 FROM reporting_declarations d"
     " WHERE d.id = declaration_id AND (d.status IN ('submitted', 'returned')"
-    " OR (d.status = 'validated' AND d.share_centre_figures))))"
+    " OR (d.status = 'validated' AND (d.share_centre_figures OR EXISTS ("
+    "SELECT 1 FROM reporting_declarations n WHERE n.centre_id = d.centre_id"
+    " AND n.year = d.year + 1 AND n.status IN ('submitted', 'returned')))))))"
 )
 
 GUARD = f"""

@@ -95,6 +95,16 @@ def test_figures_under_review_stay_readable_without_consent(demo, db_session, as
     with as_user(NORD_ANALYST):
         assert _values(db_session, echo.id, 2022) == 1
         assert _shared(db_session, echo.id, 2022) == 0  # not validated: not on the page
+        # The year before is readable while 2022 is checked (the year-on-year check)...
+        assert _values(db_session, echo.id, 2021) > 0
+        assert reporting.previous_figures(db_session, declaration)
+        assert _values(db_session, echo.id, 2020) == 0  # ...and no other year
+        assert _shared(db_session, echo.id, 2021) == 0  # never on the page of named figures
+        reporting.validate(db_session, declaration)
+    with as_user(NORD_ANALYST):
+        # Checked and validated: without consent, neither year is readable any more.
+        assert _values(db_session, echo.id, 2021) == 0
+        assert _values(db_session, echo.id, 2022) == 0
 
 
 def test_withdrawing_consent_hides_the_figures_and_giving_it_shows_them(demo, db_session, as_user):
