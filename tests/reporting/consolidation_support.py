@@ -52,8 +52,13 @@ def reference(admin: Engine) -> set[tuple]:
 
 
 def stored(admin: Engine) -> set[tuple]:
+    """The consolidated cells; fails if any key is stored twice (no unique index
+    guards it: one row per key must hold by construction)."""
     with admin.connect() as conn:
-        return {tuple(r) for r in conn.execute(text(STORED))}
+        rows = [tuple(r) for r in conn.execute(text(STORED))]
+    keys = [r[:6] for r in rows]
+    assert len(set(keys)) == len(keys), "a consolidated cell is stored twice"
+    return set(rows)
 
 
 def scalar(admin: Engine, sql: str, **params):

@@ -43,7 +43,7 @@ def test_full_run_equals_the_reference_and_a_second_run_changes_nothing(clone):
     assert consolidation.pending_keys(clone.reporting) == 0
     expected = reference(clone.admin)
     assert stored(clone.admin) == expected
-    # One row per key (the primary key says so; the count confirms nothing doubled).
+    # One row per key (`stored` checks it; the count confirms nothing is missing).
     assert scalar(clone.admin, "SELECT count(*) FROM reporting_aggregates") == len(expected)
     again = consolidation.consolidate(clone.reporting, full=True)
     assert again.status == "done" and stored(clone.admin) == expected

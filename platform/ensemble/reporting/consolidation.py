@@ -2,13 +2,14 @@
 
 One statement per run aggregates every validated figure of the keys to
 recompute — (federation, year) pairs — with GROUPING SETS for the three
-territorial levels (federation, département, city). An incremental run upserts
-one row per cell (INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE, skipping
-unchanged rows) and deletes the cells of its keys that no longer exist, in the
-same statement; a full run replaces every cell (TRUNCATE, INSERT … SELECT …
-GROUP BY, primary key rebuilt) in one transaction. Nothing is aggregated in Python: the cost is the
-GROUP BY plus writing its result (and, for a full run, building the
-primary-key index of the new cells once).
+territorial levels (federation, département, city). An incremental run
+replaces, in one statement, only the cells of its keys that changed (new,
+different or gone); a full run replaces every cell (TRUNCATE, INSERT … SELECT …
+GROUP BY, index rebuilt) in one transaction. Nothing is aggregated in Python:
+the cost is the GROUP BY plus writing its result (and, for a full run, building
+the federation-and-year index of the new cells once). One row per key holds by
+construction — one run at a time under an advisory lock, each writing GROUP BY
+results — rather than by a unique index (see migration 0009).
 
 It runs on the reporting role (reads every tenant; writes only the
 consolidation tables). The run's bookkeeping (attempt counters, progress) is
@@ -70,31 +71,42 @@ GROUPED = """
              GROUPING SETS ((), (departement), (departement, city))
 """
 
-UPSERT = """
-WITH result AS ({grouped}),
-upserted AS (
-    INSERT INTO reporting_aggregates AS a
+KEY_MATCH = """
+    r.federation_id = a.federation_id AND r.year = a.year
+    AND r.indicator_code = a.indicator_code AND r.breakdown_key = a.breakdown_key
+    AND r.departement = a.departement AND r.city = a.city"""
+
+# An incremental run rewrites only the cells of its keys that changed: new or
+# different cells are (re)inserted, cells that changed or no longer exist are
+# deleted. All parts read the same snapshot, so the delete never sees the rows
+# the insert adds. One row per key holds: the result of a GROUP BY is unique,
+# and only the cells that are not left identical are replaced.
+UPSERT = f"""
+WITH result AS ({{grouped}}),
+current AS (SELECT * FROM reporting_aggregates a WHERE {{aggregates_scope}}),
+changed AS (
+    SELECT r.* FROM result r
+    WHERE NOT EXISTS (
+        SELECT 1 FROM current a WHERE {KEY_MATCH}
+          AND (a.total, a.centres, a.max_centre) = (r.total, r.centres, r.max_centre))
+),
+gone AS (
+    SELECT a.* FROM current a WHERE NOT EXISTS (SELECT 1 FROM result r WHERE {KEY_MATCH})
+),
+deleted AS (
+    DELETE FROM reporting_aggregates a
+    WHERE {{aggregates_scope}}
+      AND (EXISTS (SELECT 1 FROM changed r WHERE {KEY_MATCH})
+           OR EXISTS (SELECT 1 FROM gone r WHERE {KEY_MATCH}))
+),
+inserted AS (
+    INSERT INTO reporting_aggregates
         (federation_id, year, indicator_code, breakdown_key, departement, city,
          total, centres, max_centre, computed_at)
-    SELECT r.*, now() FROM result r
-    ON CONFLICT (federation_id, year, indicator_code, breakdown_key, departement, city)
-    DO UPDATE SET total = excluded.total, centres = excluded.centres,
-                  max_centre = excluded.max_centre, computed_at = excluded.computed_at
-    WHERE (a.total, a.centres, a.max_centre)
-          IS DISTINCT FROM (excluded.total, excluded.centres, excluded.max_centre)
-    RETURNING 1
-),
-removed AS (
-    DELETE FROM reporting_aggregates a
-    WHERE {aggregates_scope}
-      AND NOT EXISTS (
-        SELECT 1 FROM result r
-        WHERE r.federation_id = a.federation_id AND r.year = a.year
-          AND r.indicator_code = a.indicator_code AND r.breakdown_key = a.breakdown_key
-          AND r.departement = a.departement AND r.city = a.city)
+    SELECT c.*, now() FROM changed c
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM upserted), (SELECT count(*) FROM removed)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM gone)
 """
 
 # The keys of an incremental run, as two parallel arrays bound to the statement.
@@ -204,11 +216,11 @@ def consolidate(
             params = {"scope_f": [f for f, _ in scope], "scope_y": [y for _, y in scope]}
             if full:
                 # Everything is recomputed: replace the cells in this transaction,
-                # without the per-row conflict check an upsert pays and without
-                # inserting half a million keys one by one into the primary-key
-                # index: the table is emptied and its key dropped, the cells are
-                # written, the key is built once (see migration 0009). All of it
-                # is rolled back if the worker dies before the commit.
+                # without comparing them with the previous ones and without
+                # inserting half a million entries one by one into the index: the
+                # table is emptied and its index dropped, the cells are written,
+                # the index is built once (see migration 0009). All of it is
+                # rolled back if the worker dies before the commit.
                 main.execute(text("SELECT reporting_aggregates_replace_begin()"))
                 removed = 0  # every previous cell is replaced: the run log counts the new ones
                 written = main.execute(text(insert_sql())).rowcount

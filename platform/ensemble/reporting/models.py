@@ -31,7 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ensemble.db import Id, Model, created_at_column, id_column
 from ensemble.tenancy.context import TenantContext
@@ -223,30 +223,33 @@ class Run(Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+AGGREGATE_KEY = ("federation_id", "year", "indicator_code", "breakdown_key", "departement", "city")
+
+
 class Aggregate(Model):
     """One consolidated cell. `departement` and `city` hold '*' at the levels above
     them: ('*', '*') is the federation, ('59', '*') a département, ('59', 'Roubaix')
     a city. Unsuppressed: suppression is applied when cells are published."""
 
     __tablename__ = "reporting_aggregates"
-    __table_args__ = (
-        PrimaryKeyConstraint(
-            "federation_id",
-            "year",
-            "indicator_code",
-            "breakdown_key",
-            "departement",
-            "city",
-            name="pk_reporting_aggregates",
-        ),
-    )
+    # No unique key in the database: one row per key holds by construction (one
+    # consolidation at a time, each writing whole GROUP BY results of a
+    # federation and year), and a six-column key cost half the aggregation to
+    # maintain (migration 0009). Readers look cells up by federation and year.
+    __table_args__ = (Index("ix_reporting_aggregates_federation_id_year", "federation_id", "year"),)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        """The cell's key, for the ORM's identity map."""
+        columns = cls.__table__.c
+        return {"primary_key": [columns[name] for name in AGGREGATE_KEY]}
 
     # No foreign key: derived cells, rebuilt from the declarations (which hold the
     # keys); a per-row referential check would cost a lookup for each of a million rows.
     federation_id: Mapped[int] = mapped_column(Id)
     year: Mapped[int] = mapped_column(SmallInteger)
-    # Byte-order collation: these are keys, never sorted for display, and a million
-    # index insertions compare them (the linguistic collation is several times slower).
+    # Byte-order collation: these are keys, never sorted for display, and the
+    # consolidation groups and compares them by the million.
     indicator_code: Mapped[str] = mapped_column(String(60, collation="C"))
     breakdown_key: Mapped[str] = mapped_column(String(20, collation="C"))
     departement: Mapped[str] = mapped_column(String(3, collation="C"))
