@@ -9,6 +9,10 @@ import subprocess
 from decimal import Decimal
 
 from docx import Document
+from odf import table as odf_table
+from odf import teletype
+from odf import text as odf_text
+from odf.opendocument import load as load_odt
 
 from aap.aap_support import (
     ALMA_DIRECTOR,
@@ -383,6 +387,21 @@ def test_the_exports_contain_every_section_and_the_budget(
     cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
     assert "64 – Charges de personnel" in cells and "Département du Nord" in cells
     assert "20\u202f000,00\u00a0€" in cells
+
+    odt = fresnoy.get(f"{base}/dossier.odt")
+    assert odt.status_code == 200 and odt.mimetype == "application/vnd.oasis.opendocument.text"
+    opened = load_odt(io.BytesIO(odt.data))
+    headings = [teletype.extractText(h) for h in opened.getElementsByType(odf_text.H)]
+    for number, title in enumerate(titles, start=1):
+        assert typo(f"{number}. {title}") in headings
+    paragraphs = [teletype.extractText(p) for p in opened.getElementsByType(odf_text.P)]
+    assert "Chef de file : Centre Social ECHO" in paragraphs
+    assert "« besoins » ; prêt !" in "\n".join(paragraphs)
+    # The two points of each section are one bulleted list of two items.
+    lists = opened.getElementsByType(odf_text.List)
+    assert any(len(item.getElementsByType(odf_text.ListItem)) == 2 for item in lists)
+    cells = {teletype.extractText(c) for c in opened.getElementsByType(odf_table.TableCell)}
+    assert "64 – Charges de personnel" in cells and "20 000,00 €" in cells
 
     pdf = fresnoy.get(f"{base}/dossier.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

@@ -1,4 +1,4 @@
-"""The assembled dossier as DOCX (python-docx) and PDF (reportlab): a cover page
+"""The assembled dossier as DOCX (python-docx), ODT (odfpy) and PDF (reportlab): a cover page
 with the lead and the partners, every section in order, the consolidated
 budget and the co-financing table.
 
@@ -222,6 +222,209 @@ def _docx_budget(document, dossier: Dossier) -> None:
         document.add_paragraph(
             typo(f"Budget non équilibré : écart de {euros(dossier.budget.difference)}.")
         )
+
+
+# --- ODT -------------------------------------------------------------------------
+
+
+def dossier_odt(dossier: Dossier) -> bytes:
+    """The same dossier as an OpenDocument text, for LibreOffice users."""
+    from odf import style, table, text
+    from odf.opendocument import OpenDocumentText
+
+    document = OpenDocumentText()
+    document.meta.addElement(_odt_meta("title", dossier.answer.title))
+    document.meta.addElement(_odt_meta("language", "fr-FR"))
+
+    # A sober sans-serif body with some air between paragraphs, as in the DOCX.
+    document.fontfacedecls.addElement(
+        style.FontFace(
+            name="Liberation Sans",
+            fontfamily="'Liberation Sans'",
+            fontfamilygeneric="swiss",
+            fontpitch="variable",
+        )
+    )
+    default = style.DefaultStyle(family="paragraph")
+    default.addElement(style.ParagraphProperties(marginbottom="0.2cm"))
+    default.addElement(style.TextProperties(fontname="Liberation Sans", fontsize="11pt"))
+    document.styles.addElement(default)
+
+    def paragraph_style(
+        name: str, *, bold=False, italic=False, size=None, page_break=False, align=None
+    ):
+        created = style.Style(name=name, family="paragraph")
+        paragraph = {}
+        if page_break:
+            paragraph["breakafter"] = "page"
+        if size:  # a heading: air above, kept with what follows
+            paragraph.update(margintop="0.4cm", marginbottom="0.15cm", keepwithnext="always")
+        if align:
+            paragraph["textalign"] = align
+        if paragraph:
+            created.addElement(style.ParagraphProperties(**paragraph))
+        props = {}
+        if bold:
+            props["fontweight"] = "bold"
+        if italic:
+            props["fontstyle"] = "italic"
+        if size:
+            props["fontsize"] = size
+        if props:
+            created.addElement(style.TextProperties(**props))
+        document.automaticstyles.addElement(created)
+        return created
+
+    title = paragraph_style("Titre", bold=True, size="20pt")
+    headings = {
+        level: paragraph_style(f"Titre{level}", bold=True, size=size)
+        for level, size in ((1, "16pt"), (2, "14pt"), (3, "12pt"), (4, "11pt"))
+    }
+    signed = paragraph_style("Signature", italic=True)
+    cover_end = paragraph_style("FinCouverture", page_break=True)
+    quote = paragraph_style("Citation", italic=True)
+    cell_styles = {
+        (bold, number): paragraph_style(
+            f"Cellule{'Gras' if bold else ''}{'Montant' if number else ''}",
+            bold=bold,
+            align="end" if number else None,
+        )
+        for bold in (False, True)
+        for number in (False, True)
+    }
+    bordered = style.Style(name="CelluleBordee", family="table-cell")
+    bordered.addElement(style.TableCellProperties(border="0.5pt solid #000000", padding="0.08cm"))
+    document.automaticstyles.addElement(bordered)
+    spans = {}
+    for name, props in (
+        ("gras", {"fontweight": "bold"}),
+        ("italique", {"fontstyle": "italic"}),
+        ("grasitalique", {"fontweight": "bold", "fontstyle": "italic"}),
+    ):
+        spans[name] = style.Style(name=name, family="text")
+        spans[name].addElement(style.TextProperties(**props))
+        document.automaticstyles.addElement(spans[name])
+
+    body = document.text
+
+    def heading(content: str, level: int) -> None:
+        body.addElement(text.H(outlinelevel=level, stylename=headings[level], text=typo(content)))
+
+    def runs_into(element, runs) -> None:
+        for run in runs:
+            content = typo(run.text)
+            key = ("gras" if run.bold else "") + ("italique" if run.italic else "")
+            target = text.Span(stylename=spans[key]) if key else element
+            if run.href:
+                link = text.A(href=run.href, type="simple", text=content)
+                target.addElement(link)
+            else:
+                target.addText(content)
+            if key:
+                element.addElement(target)
+
+    list_styles = {}
+    for kind in ("ul", "ol"):
+        list_style = text.ListStyle(name=f"Liste{kind}")
+        if kind == "ul":
+            level = text.ListLevelStyleBullet(level=1, bulletchar="•")
+        else:
+            level = text.ListLevelStyleNumber(level=1, numformat="1", numsuffix=".")
+        level.addElement(style.ListLevelProperties(spacebefore="0.6cm", minlabelwidth="0.6cm"))
+        list_style.addElement(level)
+        document.automaticstyles.addElement(list_style)
+        list_styles[kind] = list_style
+
+    def block(item: Block, open_list):
+        """Adds `item`; consecutive list items share one list. Returns the list
+        now open, if any."""
+        if item.kind in ("ul", "ol"):
+            if open_list is None or open_list[0] != item.kind:
+                open_list = (item.kind, text.List(stylename=list_styles[item.kind]))
+                body.addElement(open_list[1])
+            entry = text.ListItem()
+            paragraph = text.P()
+            runs_into(paragraph, item.runs)
+            entry.addElement(paragraph)
+            open_list[1].addElement(entry)
+            return open_list
+        if item.kind in ("h2", "h3", "h4"):
+            level = int(item.kind[1])
+            element = text.H(outlinelevel=level, stylename=headings[level])
+        else:
+            element = text.P(stylename=quote) if item.kind == "quote" else text.P()
+        runs_into(element, item.runs)
+        body.addElement(element)
+        return None
+
+    def grid(rows: list[list[str]], bold_rows: set[int], name: str) -> None:
+        grid_table = table.Table(name=name)
+        grid_table.addElement(table.TableColumn(numbercolumnsrepeated=len(rows[0])))
+        for index, cells in enumerate(rows):
+            row = table.TableRow()
+            for column, content in enumerate(cells):
+                cell = table.TableCell(valuetype="string", stylename=bordered)
+                # Amounts and shares (every column but the first) align on the right.
+                paragraph_kind = cell_styles[(index in bold_rows, column > 0)]
+                cell.addElement(text.P(stylename=paragraph_kind, text=typo(content)))
+                row.addElement(cell)
+            grid_table.addElement(row)
+        body.addElement(grid_table)
+
+    def budget() -> None:
+        rows = budget_rows(dossier)
+        heading("Budget consolidé du projet", 2)
+        grid(
+            [cells for _kind, cells, _style in rows],
+            {i for i, (_k, _c, st) in enumerate(rows) if st in ("head", "total", "section")},
+            "Budget",
+        )
+        heading("Plan de cofinancement", 2)
+        grid(cofinancing_rows(dossier), {0}, "Cofinancement")
+        if not dossier.budget.balanced:
+            body.addElement(
+                text.P(
+                    text=typo(
+                        f"Budget non équilibré : écart de {euros(dossier.budget.difference)}."
+                    )
+                )
+            )
+
+    body.addElement(text.P(stylename=title, text=typo(dossier.answer.title)))
+    body.addElement(text.P(text=typo("Réponse commune à un appel à projets")))
+    cover = _cover_lines(dossier)
+    for index, (label, value) in enumerate(cover):
+        paragraph = text.P(stylename=cover_end) if index == len(cover) - 1 else text.P()
+        labelled = text.Span(stylename=spans["gras"], text=typo(f"{label} : "))
+        paragraph.addElement(labelled)
+        paragraph.addText(typo(value))
+        body.addElement(paragraph)
+
+    for number, section in enumerate(dossier.sections, start=1):
+        heading(f"{number}. {section.title}", 1)
+        owner = dossier.party_names.get(section.owner_party_id, "")
+        body.addElement(text.P(stylename=signed, text=typo(f"Rédigée par : {owner}")))
+        content = blocks(section.body)
+        if not content:
+            body.addElement(text.P(text=typo("(rubrique non renseignée)")))
+        open_list = None
+        for item in content:
+            open_list = block(item, open_list)
+        if section.code == "budget":
+            budget()
+    if not any(s.code == "budget" for s in dossier.sections):
+        heading("Budget du projet", 1)
+        budget()
+
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def _odt_meta(name: str, value: str):
+    from odf import dc
+
+    return {"title": dc.Title, "language": dc.Language}[name](text=value)
 
 
 # --- PDF -------------------------------------------------------------------------

@@ -46,6 +46,7 @@ nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 PARIS = ZoneInfo("Europe/Paris")
 HISTORY_PAGE = 50  # versions per page of a section's history
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT = "application/vnd.oasis.opendocument.text"
 
 
 def route(rule: str, methods: tuple[str, ...] = ("GET",)):
@@ -807,6 +808,17 @@ def export_docx(centre: Centre, answer_id: int):
         mimetype=DOCX,
         as_attachment=True,
         download_name=f"reponse-{item.id}.docx",
+    )
+
+
+@route("/reponses/<int:answer_id>/dossier.odt")
+def export_odt(centre: Centre, answer_id: int):
+    item = _answer_or_404(centre, answer_id)
+    return send_file(
+        io.BytesIO(exports.dossier_odt(_dossier(item))),
+        mimetype=ODT,
+        as_attachment=True,
+        download_name=f"reponse-{item.id}.odt",
     )
 
 
