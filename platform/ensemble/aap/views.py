@@ -800,34 +800,28 @@ def _dossier(item: AapAnswer) -> exports.Dossier:
     return exports.dossier_of(item, aap.budget_of(db.session, item))
 
 
+def _dossier_download(item: AapAnswer, render, mimetype: str, extension: str):
+    """The assembled dossier as a file: `render` is one of the exports."""
+    return send_file(
+        io.BytesIO(render(_dossier(item))),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=f"reponse-{item.id}.{extension}",
+    )
+
+
 @route("/reponses/<int:answer_id>/dossier.docx")
 def export_docx(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
-    return send_file(
-        io.BytesIO(exports.dossier_docx(_dossier(item))),
-        mimetype=DOCX,
-        as_attachment=True,
-        download_name=f"reponse-{item.id}.docx",
-    )
+    return _dossier_download(_answer_or_404(centre, answer_id), exports.dossier_docx, DOCX, "docx")
 
 
 @route("/reponses/<int:answer_id>/dossier.odt")
 def export_odt(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
-    return send_file(
-        io.BytesIO(exports.dossier_odt(_dossier(item))),
-        mimetype=ODT,
-        as_attachment=True,
-        download_name=f"reponse-{item.id}.odt",
-    )
+    return _dossier_download(_answer_or_404(centre, answer_id), exports.dossier_odt, ODT, "odt")
 
 
 @route("/reponses/<int:answer_id>/dossier.pdf")
 def export_pdf(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
-    return send_file(
-        io.BytesIO(exports.dossier_pdf(_dossier(item))),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"reponse-{item.id}.pdf",
+    return _dossier_download(
+        _answer_or_404(centre, answer_id), exports.dossier_pdf, "application/pdf", "pdf"
     )

@@ -776,18 +776,7 @@ def accept(
     """The person accepts: the event is booked (clash and share checks apply)."""
     if request.status is not RequestStatus.PENDING:
         raise AgendaError(_("Cette demande a déjà reçu une réponse."))
-    calendar = session.get(Calendar, request.calendar_id)
-    booking = book(
-        session,
-        calendar,
-        centre_id=request.centre_id,
-        category=request.category,
-        title=request.title,
-        description=request.message,
-        starts_local=request.starts_local,
-        ends_local=request.ends_local,
-        config=config,
-    )
+    booking = _book_requested(session, request, config)
     request.status = RequestStatus.ACCEPTED
     request.event_id = booking.event.id
     _answered(
@@ -804,6 +793,21 @@ def accept(
     return booking
 
 
+def _book_requested(session: Session, request: Request, config: Settings | None) -> Booking:
+    """Book the slot a request asks for, in the person's calendar."""
+    return book(
+        session,
+        session.get(Calendar, request.calendar_id),
+        centre_id=request.centre_id,
+        category=request.category,
+        title=request.title,
+        description=request.message,
+        starts_local=request.starts_local,
+        ends_local=request.ends_local,
+        config=config,
+    )
+
+
 def accept_refusal(
     session: Session, request: Request, *, config: Settings | None = None
 ) -> str | None:
@@ -812,19 +816,9 @@ def accept_refusal(
     back, so the database trigger stays the one judge and nothing is kept."""
     if request.status is not RequestStatus.PENDING:
         return None
-    calendar = session.get(Calendar, request.calendar_id)
     trial = session.begin_nested()
     try:
-        book(
-            session,
-            calendar,
-            centre_id=request.centre_id,
-            category=request.category,
-            title=request.title,
-            starts_local=request.starts_local,
-            ends_local=request.ends_local,
-            config=config,
-        )
+        _book_requested(session, request, config)
     except AgendaError as refused:
         return refused.message
     finally:

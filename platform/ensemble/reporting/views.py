@@ -574,22 +574,25 @@ def dashboard_page(federation_slug: str):
     return render_template("reporting/dashboard.html", filters=_filters(), **view)
 
 
-@bp.route("/f/<federation_slug>/tableau-de-bord.csv")
-@login_required
-def dashboard_csv(federation_slug: str):
-    federation = federation_or_404(federation_slug)
-    rows = _dashboard_rows(_dashboard_view(federation))
+def _csv_download(rows, filename: str):
+    """Rows as a CSV that French Excel opens as is: semicolons, decimal commas,
+    UTF-8 with a BOM."""
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
         [[str(v).replace(".", ",") if isinstance(v, float) else v for v in r] for r in rows]
     )
     data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
     return send_file(
-        io.BytesIO(data),
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=f"tableau-de-bord-{federation.slug}.csv",
+        io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=filename
     )
+
+
+@bp.route("/f/<federation_slug>/tableau-de-bord.csv")
+@login_required
+def dashboard_csv(federation_slug: str):
+    federation = federation_or_404(federation_slug)
+    rows = _dashboard_rows(_dashboard_view(federation))
+    return _csv_download(rows, f"tableau-de-bord-{federation.slug}.csv")
 
 
 @bp.route("/f/<federation_slug>/tableau-de-bord.xlsx")
@@ -726,19 +729,8 @@ def shared_figures_page(federation_slug: str):
 def shared_figures_csv(federation_slug: str):
     federation = federation_or_404(federation_slug)
     view = _shared_view(federation)
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
-        [
-            [str(v).replace(".", ",") if isinstance(v, float) else v for v in r]
-            for r in _shared_rows(view)
-        ]
-    )
-    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    return send_file(
-        io.BytesIO(data),
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=f"chiffres-des-centres-{federation.slug}-{view['year']}.csv",
+    return _csv_download(
+        _shared_rows(view), f"chiffres-des-centres-{federation.slug}-{view['year']}.csv"
     )
 
 
