@@ -16,18 +16,20 @@ the end.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 from sqlalchemy import event
 
-from ensemble.devstack import bootstrap
-from ensemble.devstack.bootstrap import _libpq
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from network import bench_app  # noqa: E402
+
+from ensemble.devstack.bootstrap import _libpq  # noqa: E402
 
 DATABASE = "ensemble_bench_aap"
 VERSIONS = 500
@@ -169,26 +171,8 @@ def measure(app, answer_id: int, section_id: int) -> dict:
 
 
 def main() -> int:
-    admin_url = os.environ.get("DATABASE_ADMIN_URL")
-    if not admin_url or not os.environ.get("REDIS_URL"):
-        print("Set DATABASE_ADMIN_URL and REDIS_URL.", file=sys.stderr)
-        return 2
-    from flask_migrate import upgrade
-
-    from ensemble import create_app
-
     started = time.perf_counter()
-    urls = bootstrap.bootstrap(admin_url, DATABASE, recreate=True)
-    os.environ.update(urls.as_env())
-    os.environ.setdefault("REDIS_NAMESPACE", "ensemble-bench-aap")
-    config = {"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory"}
-    app = create_app({**config, "LOGIN_FAILURE_LIMIT_PER_IP": "10000 per hour"})
-    try:
-        with app.app_context():
-            from tenants.demo import load
-
-            upgrade()
-            load()
+    with bench_app(DATABASE, LOGIN_FAILURE_LIMIT_PER_IP="10000 per hour") as (urls, app):
         answer_id, section_id = generate(app)
         with psycopg.connect(_libpq(urls.admin)) as conn:
             versions, size = conn.execute(
@@ -214,13 +198,6 @@ def main() -> int:
             verdict = "OK" if ratio <= 3 else "TOO SLOW"
             print(f"ratio {name} / section: {ratio:.2f}× (goal ≤ 3×): {verdict}")
         return 0 if ok else 1
-    finally:
-        from ensemble.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

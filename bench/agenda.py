@@ -25,7 +25,6 @@ database `ensemble_bench_agenda` is dropped at the end.
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from network import bench_database, urls_from_environment  # noqa: E402
+from network import bench_app  # noqa: E402
 
 from ensemble.devstack.bootstrap import _libpq  # noqa: E402
 
@@ -399,28 +398,9 @@ def measure_feed(app, user_id: int) -> dict:
 
 
 def main() -> int:
-    admin_url, _ = urls_from_environment()
-    from flask_migrate import upgrade
-
-    from ensemble import create_app
-
     started = time.perf_counter()
-    with bench_database(admin_url, DATABASE) as urls:
-        os.environ.update(urls.as_env())
-        os.environ.setdefault("REDIS_NAMESPACE", "ensemble-bench-agenda")
-        app = create_app({"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory"})
-        try:
-            with app.app_context():
-                from tenants.demo import load
-
-                upgrade()
-                load()
-            return run(app, urls, started)
-        finally:
-            from ensemble.extensions import db
-
-            with app.app_context():
-                db.engine.dispose()
+    with bench_app(DATABASE) as (urls, app):
+        return run(app, urls, started)
 
 
 def run(app, urls, started: float) -> int:

@@ -16,7 +16,6 @@ included (computed with ensemble.hr.rules, as the app would). The database
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import statistics
@@ -31,9 +30,8 @@ import psycopg
 from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from network import CENTRES, add_centres, copy_rows  # noqa: E402
+from network import CENTRES, add_centres, bench_app, copy_rows  # noqa: E402
 
-from ensemble.devstack import bootstrap  # noqa: E402
 from ensemble.devstack.bootstrap import _libpq  # noqa: E402
 
 DATABASE = "ensemble_bench_hr"
@@ -192,26 +190,8 @@ def measure(app) -> dict:
 
 
 def main() -> int:
-    admin_url = os.environ.get("DATABASE_ADMIN_URL")
-    if not admin_url or not os.environ.get("REDIS_URL"):
-        print("Set DATABASE_ADMIN_URL and REDIS_URL.", file=sys.stderr)
-        return 2
-    from flask_migrate import upgrade
-
-    from ensemble import create_app
-
     started = time.perf_counter()
-    urls = bootstrap.bootstrap(admin_url, DATABASE, recreate=True)
-    os.environ.update(urls.as_env())
-    os.environ.setdefault("REDIS_NAMESPACE", "ensemble-bench-hr")
-    config = {"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory"}
-    app = create_app({**config, "LOGIN_FAILURE_LIMIT_PER_IP": "10000 per hour"})
-    try:
-        with app.app_context():
-            from tenants.demo import load
-
-            upgrade()
-            load()
+    with bench_app(DATABASE, LOGIN_FAILURE_LIMIT_PER_IP="10000 per hour") as (urls, app):
         generate(urls.admin)
         with psycopg.connect(_libpq(urls.admin)) as conn:
             centres, staff, items = conn.execute(
@@ -236,13 +216,6 @@ def main() -> int:
             f"ratio cross / single: {ratio:.2f}× (goal ≤ 3×): {'OK' if ratio <= 3 else 'TOO SLOW'}"
         )
         return 0 if ratio <= 3 else 1
-    finally:
-        from ensemble.extensions import db
-
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -82,3 +82,32 @@ def bench_database(admin_url: str, name: str) -> Iterator[DatabaseUrls]:
     finally:
         with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def bench_app(name: str, *, demo: bool = True, **config) -> Iterator[tuple[DatabaseUrls, object]]:
+    """A fresh database `name`, migrated (with the demo network when `demo`), and
+    an app on it; the database is dropped at the end whatever happens."""
+    from flask_migrate import upgrade
+
+    from ensemble import create_app
+    from ensemble.extensions import db
+
+    admin_url, _ = urls_from_environment()
+    with bench_database(admin_url, name) as urls:
+        os.environ.update(urls.as_env())
+        os.environ.setdefault("REDIS_NAMESPACE", name.replace("_", "-"))
+        app = create_app(
+            {"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory", **config}
+        )
+        try:
+            with app.app_context():
+                upgrade()
+                if demo:
+                    from tenants.demo import load
+
+                    load()
+            yield urls, app
+        finally:
+            with app.app_context():
+                db.engine.dispose()

@@ -28,8 +28,11 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import create_engine, text
 
-from ensemble.devstack import bootstrap
-from ensemble.devstack.bootstrap import _libpq
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from network import bench_app  # noqa: E402
+
+from ensemble.devstack.bootstrap import _libpq  # noqa: E402
+from ensemble.reporting import consolidation  # noqa: E402
 
 DATABASE = "ensemble_bench_reporting"
 CENTRES = 2300
@@ -122,152 +125,140 @@ def cpu_timed(fn) -> tuple[float, float | None]:
 
 
 def main() -> int:
-    admin_url = os.environ.get("DATABASE_ADMIN_URL")
-    if not admin_url or not os.environ.get("REDIS_URL"):
-        print("Set DATABASE_ADMIN_URL and REDIS_URL.", file=sys.stderr)
-        return 2
-    from flask_migrate import upgrade
-
-    from ensemble import create_app
-    from ensemble.reporting import consolidation
-
     started = time.perf_counter()
-    urls = bootstrap.bootstrap(admin_url, DATABASE, recreate=True)
-    os.environ.update(urls.as_env())
-    os.environ.setdefault("REDIS_NAMESPACE", "ensemble-bench-reporting")
-    app = create_app({"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory"})
-    engine = create_engine(urls.reporting)
-    try:
-        with app.app_context():
-            upgrade()
-        with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
-            conn.execute(GENERATE)
-            conn.execute("VACUUM ANALYZE")
-            centres, declarations, cells = conn.execute(
-                "SELECT (SELECT count(*) FROM centres), (SELECT count(*) FROM"
-                " reporting_declarations), (SELECT count(*) FROM reporting_values)"
-            ).fetchone()
-        print(
-            f"network: {centres} centres, {declarations} validated declarations,"
-            f" {cells} declared cells; set-up {time.perf_counter() - started:.1f} s"
-        )
+    with bench_app(DATABASE, demo=False) as (urls, _app):
+        engine = create_engine(urls.reporting)
+        try:
+            return run(urls, engine, started)
+        finally:
+            engine.dispose()
 
-        # The bare GROUP BY: the very SELECT the full run inserts, every output
-        # column computed, nothing sent back. (A count(*) over it would let the
-        # planner drop the sums and maxima it does not read — an aggregation
-        # cheaper than the one consolidation performs.)
-        grouped = consolidation.grouped_sql(full=True)
-        bare_sql = text(f"SELECT * FROM ({grouped}) g OFFSET 1000000000")
 
-        def bare_run():
-            with engine.connect() as conn:
-                # The same memory for sorting and hashing as the consolidation gives itself.
-                conn.execute(text(f"SET work_mem = '{consolidation.WORK_MEM}'"))
-                conn.execute(bare_sql).all()
+def run(urls, engine, started: float) -> int:
+    with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
+        conn.execute(GENERATE)
+        conn.execute("VACUUM ANALYZE")
+        centres, declarations, cells = conn.execute(
+            "SELECT (SELECT count(*) FROM centres), (SELECT count(*) FROM"
+            " reporting_declarations), (SELECT count(*) FROM reporting_values)"
+        ).fetchone()
+    print(
+        f"network: {centres} centres, {declarations} validated declarations,"
+        f" {cells} declared cells; set-up {time.perf_counter() - started:.1f} s"
+    )
 
-        def profile_run() -> tuple[float, float]:
-            """What writing the grouped result costs here, in a transaction rolled
-            back: into a plain logged table, then building the index the
-            consolidated table keeps (federation, year)."""
-            with psycopg.connect(_libpq(urls.admin)) as conn:
-                conn.execute(f"SET work_mem = '{consolidation.WORK_MEM}'")
-                conn.execute("SET maintenance_work_mem = '256MB'")
-                write = timed(lambda: conn.execute(f"CREATE TABLE written AS {grouped}"))
-                index = timed(lambda: conn.execute("CREATE INDEX ON written (federation_id, year)"))
-                conn.rollback()
-            return write, index
+    # The bare GROUP BY: the very SELECT the full run inserts, every output
+    # column computed, nothing sent back. (A count(*) over it would let the
+    # planner drop the sums and maxima it does not read — an aggregation
+    # cheaper than the one consolidation performs.)
+    grouped = consolidation.grouped_sql(full=True)
+    bare_sql = text(f"SELECT * FROM ({grouped}) g OFFSET 1000000000")
 
-        bare_run()  # warm the cache, as a nightly run would find it
-        consolidation.consolidate(engine, full=True)  # and the worker's connections
-        bares, fulls, profiles, bare_cpu, full_cpu = [], [], [], [], []
-        # Interleaved, three of each, medians: the machine may be shared.
-        for _ in range(3):
-            wall, cpu = cpu_timed(bare_run)
-            bares.append(wall)
-            bare_cpu.append(cpu)
-            wall, cpu = cpu_timed(lambda: consolidation.consolidate(engine, full=True))
-            fulls.append(wall)
-            full_cpu.append(cpu)
-            profiles.append(profile_run())
-        bare, full = sorted(bares)[1], sorted(fulls)[1]
-        written = sorted(p[0] for p in profiles)[1]
-        indexed = sorted(p[1] for p in profiles)[1]
+    def bare_run():
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT count(*) FROM reporting_aggregates")).scalar()
-        print(
-            f"bare GROUP BY (all columns computed): {bare:.2f} s"
-            f" (runs {', '.join(f'{b:.2f}' for b in bares)}); consolidated cells: {rows}"
-        )
-        print(
-            f"profile — the same GROUP BY written to a plain logged table: {written:.2f} s"
-            f" ({written / bare:.2f} × the GROUP BY); building its (federation, year) index"
-            f" afterwards: {indexed:.2f} s ({indexed / bare:.2f} × the GROUP BY);"
-            f" floor for a stored, indexed result ≈ {(written + indexed) / bare:.2f}"
-        )
-        print(
-            f"full consolidation: {full:.2f} s (runs {', '.join(f'{f:.2f}' for f in fulls)})"
-            f" → full / GROUP BY = {full / bare:.2f} (goal ≤ 1.5):"
-            f" {'OK' if full / bare <= 1.5 else 'ABOVE GOAL'}"
-        )
-        if None not in bare_cpu + full_cpu and min(bare_cpu) > 0:
-            cpu_bare, cpu_full = sorted(bare_cpu)[1], sorted(full_cpu)[1]
-            print(
-                f"the same in PostgreSQL backend CPU time: GROUP BY {cpu_bare:.2f} s, full"
-                f" {cpu_full:.2f} s → {cpu_full / cpu_bare:.2f} (load on a shared machine"
-                " stretches wall-clock times, not these)"
-            )
+            # The same memory for sorting and hashing as the consolidation gives itself.
+            conn.execute(text(f"SET work_mem = '{consolidation.WORK_MEM}'"))
+            conn.execute(bare_sql).all()
 
-        # One centre corrects one figure of one year: what its validation records.
-        with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
-            centre_id, federation_id = conn.execute(
-                "SELECT id, federation_id FROM centres WHERE slug = 'bench-centre-7'"
-            ).fetchone()
-            conn.execute(
-                "UPDATE reporting_values SET value = value + 5 WHERE centre_id = %s"
-                " AND year = 2024 AND indicator_code = 'pe.enfants' AND breakdown_key = ''",
-                (centre_id,),
-            )
-            conn.execute(
-                "INSERT INTO reporting_dirty (federation_id, year, attempts, last_error)"
-                " VALUES (%s, 2024, 0, '')",
-                (federation_id,),
-            )
-        outcome = None
+    def profile_run() -> tuple[float, float]:
+        """What writing the grouped result costs here, in a transaction rolled
+        back: into a plain logged table, then building the index the
+        consolidated table keeps (federation, year)."""
+        with psycopg.connect(_libpq(urls.admin)) as conn:
+            conn.execute(f"SET work_mem = '{consolidation.WORK_MEM}'")
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            write = timed(lambda: conn.execute(f"CREATE TABLE written AS {grouped}"))
+            index = timed(lambda: conn.execute("CREATE INDEX ON written (federation_id, year)"))
+            conn.rollback()
+        return write, index
 
-        def incremental_run():
-            nonlocal outcome
-            outcome = consolidation.consolidate(engine)
-
-        incremental = timed(incremental_run)
-        base = full
+    bare_run()  # warm the cache, as a nightly run would find it
+    consolidation.consolidate(engine, full=True)  # and the worker's connections
+    bares, fulls, profiles, bare_cpu, full_cpu = [], [], [], [], []
+    # Interleaved, three of each, medians: the machine may be shared.
+    for _ in range(3):
+        wall, cpu = cpu_timed(bare_run)
+        bares.append(wall)
+        bare_cpu.append(cpu)
+        wall, cpu = cpu_timed(lambda: consolidation.consolidate(engine, full=True))
+        fulls.append(wall)
+        full_cpu.append(cpu)
+        profiles.append(profile_run())
+    bare, full = sorted(bares)[1], sorted(fulls)[1]
+    written = sorted(p[0] for p in profiles)[1]
+    indexed = sorted(p[1] for p in profiles)[1]
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM reporting_aggregates")).scalar()
+    print(
+        f"bare GROUP BY (all columns computed): {bare:.2f} s"
+        f" (runs {', '.join(f'{b:.2f}' for b in bares)}); consolidated cells: {rows}"
+    )
+    print(
+        f"profile — the same GROUP BY written to a plain logged table: {written:.2f} s"
+        f" ({written / bare:.2f} × the GROUP BY); building its (federation, year) index"
+        f" afterwards: {indexed:.2f} s ({indexed / bare:.2f} × the GROUP BY);"
+        f" floor for a stored, indexed result ≈ {(written + indexed) / bare:.2f}"
+    )
+    print(
+        f"full consolidation: {full:.2f} s (runs {', '.join(f'{f:.2f}' for f in fulls)})"
+        f" → full / GROUP BY = {full / bare:.2f} (goal ≤ 1.5):"
+        f" {'OK' if full / bare <= 1.5 else 'ABOVE GOAL'}"
+    )
+    if None not in bare_cpu + full_cpu and min(bare_cpu) > 0:
+        cpu_bare, cpu_full = sorted(bare_cpu)[1], sorted(full_cpu)[1]
         print(
-            f"incremental after one centre's change: {incremental:.3f} s"
-            f" ({outcome.rows_written} cells rewritten) → incremental / full ="
-            f" {incremental / base:.4f} (goal ≤ 0.02):"
-            f" {'OK' if incremental / base <= 0.02 else 'ABOVE GOAL'}"
+            f"the same in PostgreSQL backend CPU time: GROUP BY {cpu_bare:.2f} s, full"
+            f" {cpu_full:.2f} s → {cpu_full / cpu_bare:.2f} (load on a shared machine"
+            " stretches wall-clock times, not these)"
         )
 
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
-        out = subprocess.run(  # noqa: S603 - our interpreter, our code
-            [sys.executable, "-c", WORKER, urls.reporting],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        peak_mib = int(out[-1]) / 1024
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(
-            f"worker peak memory (full consolidation in its own process): {peak_mib:.0f} MiB"
-            f" (children max {children:.0f} MiB; goal < 1024 MiB):"
-            f" {'OK' if peak_mib < 1024 else 'ABOVE GOAL'}"
+    # One centre corrects one figure of one year: what its validation records.
+    with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
+        centre_id, federation_id = conn.execute(
+            "SELECT id, federation_id FROM centres WHERE slug = 'bench-centre-7'"
+        ).fetchone()
+        conn.execute(
+            "UPDATE reporting_values SET value = value + 5 WHERE centre_id = %s"
+            " AND year = 2024 AND indicator_code = 'pe.enfants' AND breakdown_key = ''",
+            (centre_id,),
         )
-        print(f"total bench time: {time.perf_counter() - started:.1f} s")
-        return 0
-    finally:
-        engine.dispose()
-        with psycopg.connect(_libpq(admin_url), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(
+            "INSERT INTO reporting_dirty (federation_id, year, attempts, last_error)"
+            " VALUES (%s, 2024, 0, '')",
+            (federation_id,),
+        )
+    outcome = None
+
+    def incremental_run():
+        nonlocal outcome
+        outcome = consolidation.consolidate(engine)
+
+    incremental = timed(incremental_run)
+    base = full
+    print(
+        f"incremental after one centre's change: {incremental:.3f} s"
+        f" ({outcome.rows_written} cells rewritten) → incremental / full ="
+        f" {incremental / base:.4f} (goal ≤ 0.02):"
+        f" {'OK' if incremental / base <= 0.02 else 'ABOVE GOAL'}"
+    )
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
+    out = subprocess.run(  # noqa: S603 - our interpreter, our code
+        [sys.executable, "-c", WORKER, urls.reporting],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    peak_mib = int(out[-1]) / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"worker peak memory (full consolidation in its own process): {peak_mib:.0f} MiB"
+        f" (children max {children:.0f} MiB; goal < 1024 MiB):"
+        f" {'OK' if peak_mib < 1024 else 'ABOVE GOAL'}"
+    )
+    print(f"total bench time: {time.perf_counter() - started:.1f} s")
+    return 0
 
 
 if __name__ == "__main__":

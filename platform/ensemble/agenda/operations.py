@@ -518,6 +518,12 @@ def slots(
     elif centre_id is not None:
         query = query.where(Busy.centre_id == centre_id)
     busy = session.scalars(query.order_by(func.lower(Busy.during), Busy.id)).all()
+    return _slots(session, busy)
+
+
+def _slots(session: Session, busy: list[Busy]) -> list[Slot]:
+    """Busy rows as slots, with their events where this person may read them
+    (one query for all the events)."""
     event_ids = {b.event_id for b in busy}
     events = (
         {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(event_ids)))}
@@ -544,19 +550,7 @@ def occurrences_of(session: Session, event: Event) -> list[Slot]:
     busy = session.scalars(
         select(Busy).where(Busy.event_id.in_(ids)).order_by(func.lower(Busy.during))
     ).all()
-    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(ids)))}
-    return [
-        Slot(
-            b.id,
-            b.event_id,
-            b.user_id,
-            b.centre_id,
-            b.during.lower,
-            b.during.upper,
-            events.get(b.event_id),
-        )
-        for b in busy
-    ]
+    return _slots(session, busy)
 
 
 # --- Hours and agreed shares -------------------------------------------------------

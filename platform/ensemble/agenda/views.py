@@ -300,6 +300,20 @@ def _flash_warnings(booking: agenda.Booking) -> None:
         flash(warning, "warning")
 
 
+def _event_fields(form: forms.EventForm) -> dict:
+    """What the event form says, as `agenda.book` and `agenda.move` take it."""
+    return {
+        "centre_id": form.centre.data,
+        "category": Category(form.category.data),
+        "title": form.title.data,
+        "description": form.description.data or "",
+        "participants": form.participants.data or "",
+        "starts_local": form.starts_local(),
+        "ends_local": form.ends_local(),
+        "rrule": form.rule(),
+    }
+
+
 @bp.route(
     "/c/<centre_slug>/agenda/agendas/<int:agenda_calendar_id>/nouveau", methods=("GET", "POST")
 )
@@ -316,18 +330,7 @@ def new_event(centre_slug: str, agenda_calendar_id: int):
             form.day.data = _today()
     if form.validate_on_submit():
         try:
-            booking = agenda.book(
-                db.session,
-                calendar,
-                centre_id=form.centre.data,
-                category=Category(form.category.data),
-                title=form.title.data,
-                description=form.description.data or "",
-                participants=form.participants.data or "",
-                starts_local=form.starts_local(),
-                ends_local=form.ends_local(),
-                rrule=form.rule(),
-            )
+            booking = agenda.book(db.session, calendar, **_event_fields(form))
         except agenda.AgendaError as error:
             _refuse(form, error.message)
         except ValueError:
@@ -388,18 +391,7 @@ def edit_event(centre_slug: str, agenda_event_id: int):
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
     if form.validate_on_submit():
         try:
-            booking = agenda.move(
-                db.session,
-                item,
-                centre_id=form.centre.data,
-                category=Category(form.category.data),
-                title=form.title.data,
-                description=form.description.data or "",
-                participants=form.participants.data or "",
-                starts_local=form.starts_local(),
-                ends_local=form.ends_local(),
-                rrule=form.rule(),
-            )
+            booking = agenda.move(db.session, item, **_event_fields(form))
         except agenda.AgendaError as error:
             db.session.refresh(item)
             _refuse(form, error.message)

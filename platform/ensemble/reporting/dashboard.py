@@ -170,8 +170,7 @@ def network(session: Session, federation_id: int) -> Network:
         measure = known.get(code)
         if measure is None:
             label, unit = NETWORK_LABELS.get(code, (code, "count"))
-            # str(): the label is lazy (translated per request); exports need text.
-            measure = Measure(code, str(label), "cooperation", unit, "sum", False)
+            measure = Measure(code, label, "cooperation", unit, "sum", False)
             known[code] = measure
         if code == COMPLETENESS:
             # How many centres declared is public within the network: not a figure about people.

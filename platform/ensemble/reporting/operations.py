@@ -327,6 +327,13 @@ def validate(session: Session, declaration: Declaration) -> DirtyKey:
     return key
 
 
+def set_consent(session: Session, declaration: Declaration, share: bool) -> None:
+    """The centre gives or withdraws its consent to be shown by name to its
+    federation; allowed at any status (a trigger keeps a late update to this)."""
+    declaration.share_centre_figures = share
+    session.flush()
+
+
 def federation_declarations(session: Session, federation_id: int, year: int) -> list[Declaration]:
     return list(
         session.scalars(

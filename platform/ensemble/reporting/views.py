@@ -232,8 +232,7 @@ def centre_consent(centre_slug: str, declaration_id: int):
         abort(404)
     form = forms.ConsentForm()
     if form.validate_on_submit():
-        declaration.share_centre_figures = bool(form.share.data)
-        db.session.flush()
+        reporting.set_consent(db.session, declaration, bool(form.share.data))
         if declaration.share_centre_figures:
             flash(
                 _(
