@@ -293,3 +293,13 @@ def count_queries(app):
 
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def frozen_clock():
+    """`frozen_clock(day_or_instant)` moves the platform's clock (ensemble.kernel.clock)
+    for the rest of the test; a date means 10:00 that day in Paris."""
+    from ensemble.kernel import clock
+
+    yield clock.freeze
+    clock.unfreeze()

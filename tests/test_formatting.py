@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import force_locale
 
+from ensemble.kernel.french import NBSP
 from ensemble.web.formatting import date_fr, datetime_fr, euros, french_typography
 
 from conftest import csrf_token
@@ -15,8 +16,13 @@ from conftest import csrf_token
 def test_dates_are_french_in_paris_time(app):
     with app.test_request_context(), force_locale("fr"):
         # 29 March 2026, the spring clock change: 01:30 UTC is 03:30 in Paris.
-        assert datetime_fr(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)) == "29 mars 2026 à 03h30"
-        assert datetime_fr(datetime(2026, 1, 15, 12, 0, tzinfo=UTC)) == "15 janvier 2026 à 13h00"
+        assert (
+            datetime_fr(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))
+            == f"29 mars 2026 à 3{NBSP}h{NBSP}30"
+        )
+        assert (
+            datetime_fr(datetime(2026, 1, 15, 12, 0, tzinfo=UTC)) == f"15 janvier 2026 à 13{NBSP}h"
+        )
         assert date_fr(datetime(2026, 7, 14).date()) == "14 juillet 2026"
 
 

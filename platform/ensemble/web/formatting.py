@@ -1,47 +1,54 @@
-"""Template filters: French dates in Europe/Paris, euros, French typography."""
+"""Template filters: the kernel's French formatting (ensemble.kernel.french), by name."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, get_locale
-from markupsafe import Markup, escape
+from flask_babel import format_date, format_datetime
 
-NARROW_NBSP = "\u202f"
+from ensemble.kernel import french
 
-
-def french_typography(text: str) -> Markup:
-    """Narrow no-break space before ; : ! ? and inside « », as French print does."""
-    if get_locale() is None or get_locale().language != "fr":
-        return escape(text)
-    out = str(escape(text))
-    for mark in (";", "!", "?"):
-        out = out.replace(f" {mark}", f"{NARROW_NBSP}{mark}")
-    out = out.replace(" :", "\u00a0:")
-    out = out.replace("« ", f"«{NARROW_NBSP}").replace(" »", f"{NARROW_NBSP}»")
-    return Markup(out)  # noqa: S704 - built from escaped text
+# Kept for the templates and tests that import them from here.
+french_typography = french.typography_html
+euros = french.euros
 
 
-def datetime_fr(value: datetime | None, fmt: str = "d MMMM y 'à' HH'h'mm") -> str:
+def datetime_fr(value: datetime | None, fmt: str | None = None) -> str:
+    """« 1er décembre 2026 à 14 h 30 » in Europe/Paris; `fmt` for a machine format
+    (e.g. a datetime-local input's value)."""
     if value is None:
         return ""
-    if get_locale() is not None and get_locale().language != "fr":
-        fmt = "medium"
+    if fmt is None:
+        return french.long_datetime(value)
     return format_datetime(value, fmt)
 
 
-def date_fr(value: date | None, fmt: str = "long") -> str:
-    return "" if value is None else format_date(value, fmt)
-
-
-def euros(value: Decimal | int | float | None) -> str:
-    return "" if value is None else format_currency(value, "EUR")
+def date_fr(value: date | None, fmt: str | None = None) -> str:
+    """« 1er décembre 2026 »; "short" gives « 01/12/2026 »; "weekday" adds the day name."""
+    if value is None:
+        return ""
+    if fmt in (None, "long"):
+        return french.long_date(value)
+    if fmt == "weekday":
+        return french.long_date(value, weekday=True)
+    if fmt == "short":
+        return french.short_date(value)
+    return format_date(value, fmt)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["typo"] = french_typography
-    app.jinja_env.filters["datetime"] = datetime_fr
-    app.jinja_env.filters["date"] = date_fr
-    app.jinja_env.filters["euros"] = euros
+    filters = app.jinja_env.filters
+    filters["typo"] = french.typography_html
+    filters["datetime"] = datetime_fr
+    filters["date"] = date_fr
+    filters["euros"] = french.euros
+    filters["signed_euros"] = french.signed_euros
+    filters["number"] = french.number
+    filters["compact_number"] = french.compact_number
+    filters["percent"] = french.percent
+    filters["duration"] = french.duration
+    filters["time"] = french.time_of_day
+    filters["time_range"] = french.time_range
+    filters["month"] = french.month_label
+    app.jinja_env.globals["plural"] = french.plural
