@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ensemble.agenda import operations as agenda
 from ensemble.agenda import recurrence, tasks
 from ensemble.agenda.models import Busy, Calendar, Category, Event
+from ensemble.agenda.operations import common as agenda_common
 from ensemble.notifications.models import Notification
 
 HORIZON = 90
@@ -25,7 +26,7 @@ def fixed_today(monkeypatch, app):
     """Bookings see TODAY; the task reads the configured horizon (HORIZON). The
     demo officer's own week (Monday 09:00–10:30 at Alma…) stays clear: the
     series here are on Monday afternoons."""
-    monkeypatch.setattr(agenda, "now", lambda: datetime(2026, 11, 23, 11, tzinfo=UTC))
+    monkeypatch.setattr(agenda_common, "now", lambda: datetime(2026, 11, 23, 11, tzinfo=UTC))
     monkeypatch.setitem(app.config, "AGENDA_HORIZON_DAYS", HORIZON)
     return TODAY
 

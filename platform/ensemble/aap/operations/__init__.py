@@ -6,7 +6,7 @@ Refusals raise `AapError` with a French message and the form field it is
 about; a save from a stale version raises `SectionConflict` (or
 `BudgetConflict`) carrying what the conflict page needs.
 
-One module per part (calls, answers, sections, comments, budget, submission,
+One module per part (calls, answers, sections, discussion, budget, submission,
 notes); the rich-text rules (`ensemble.aap.richtext`), the diff and three-way
 merge (`ensemble.aap.merging`) and the rights (`ensemble.aap.permissions`) live
 beside them. Every public name is re-exported here, so callers write
@@ -42,7 +42,6 @@ from ensemble.aap.operations.calls import (
     update_call,
     withdraw_call,
 )
-from ensemble.aap.operations.comments import add_comment, comments, resolve_comment
 from ensemble.aap.operations.common import (
     CERFA_SECTIONS,
     FUNDER_LABELS,
@@ -54,6 +53,7 @@ from ensemble.aap.operations.common import (
     SectionConflict,
     notify,
 )
+from ensemble.aap.operations.discussion import add_comment, comments, resolve_comment
 from ensemble.aap.operations.notes import note_of, save_note
 from ensemble.aap.operations.people import answer_link, people_of, section_link
 from ensemble.aap.operations.sections import (
