@@ -10,14 +10,14 @@ from flask import has_request_context, request
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
+from ensemble import cache_versions
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.tenancy import context
-from ensemble.web import page_cache
 
 
 def _note_activity(session: Session, rows: list[dict[str, Any]]) -> None:
     """Pages showing a centre's recent activity are cached under its version."""
-    page_cache.bump_after_commit(
+    cache_versions.bump_after_commit(
         session, {f"centre-activity:{r['centre_id']}" for r in rows if r["centre_id"]}
     )
 

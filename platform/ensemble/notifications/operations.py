@@ -14,10 +14,9 @@ from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ensemble import mail
+from ensemble import cache_versions, mail
 from ensemble.db import utcnow
 from ensemble.notifications.models import Notification
-from ensemble.web import page_cache
 
 PENDING = "ensemble_pending_mail"
 
@@ -56,7 +55,7 @@ def notify(
             "created_at": utcnow(),
         }
         if _insert_once(session, row):
-            page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+            cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
             sent += 1
             if email and address:
                 full_link = _absolute(link)
@@ -106,7 +105,7 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     session.execute(stmt.values(read_at=utcnow()))
-    page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+    cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
 
 
 def _send_after_commit(session: Session) -> None:

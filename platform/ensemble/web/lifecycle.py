@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
+from ensemble import cache_versions
 from ensemble.accounts.models import User
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
 from ensemble.notifications import operations as notifications
 from ensemble.tenancy import context, identity
-from ensemble.web import page_cache
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     audit.install(session_class)
     notifications.install(session_class)
     identity.install(session_class)
-    page_cache.install(session_class)
+    cache_versions.install(session_class)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = None
