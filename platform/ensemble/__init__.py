@@ -12,10 +12,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
 
-    from ensemble import extensions, models  # noqa: F401  (every model registered)
+    from ensemble import extensions, lifecycle, models  # noqa: F401  (models: all registered)
     from ensemble.accounts import sessions
     from ensemble.tenancy import switcher
-    from ensemble.web import errors, formatting, i18n, lifecycle
+    from ensemble.web import errors, formatting, i18n
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)

@@ -1,5 +1,10 @@
 """The request lifecycle: the tenant context is set before the view runs, and
-the request is the one place that commits (operations only flush)."""
+the request is the one place that commits (operations only flush).
+
+It wires the foundation together (the session hooks of tenancy, audit,
+notifications, identity and cache versions; the signed-in person), so it sits
+beside the app factory, above every package it installs, rather than in web/,
+which the pages themselves import."""
 
 from __future__ import annotations
 
