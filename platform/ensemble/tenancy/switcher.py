@@ -36,11 +36,11 @@ class Place:
     @property
     def url(self) -> str:
         if self.kind == "centre":
-            return url_for("tenancy.centre_home", centre_slug=self.slug)
+            return url_for("home.centre_home", centre_slug=self.slug)
         if self.kind == "employer":
-            return url_for("network.employer_home", employer_slug=self.slug)
+            return url_for("home.employer_home", employer_slug=self.slug)
         if self.kind == "federation":
-            return url_for("network.federation_home", federation_slug=self.slug)
+            return url_for("home.federation_home", federation_slug=self.slug)
         return url_for("audit.admin_log")
 
 
