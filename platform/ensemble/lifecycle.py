@@ -12,10 +12,11 @@ from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
 from ensemble import cache_versions
-from ensemble.accounts.models import User
+from ensemble.accounts import sessions
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
 from ensemble.notifications import operations as notifications
+from ensemble.people.models import User
 from ensemble.tenancy import context, identity
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -37,7 +38,9 @@ def init_app(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        person = identity.for_session(db.session, session.get("sid"), int(user_id))
+        sid = session.get("sid")
+        registration = sessions.session_key(sid) if sid else None
+        person = identity.for_session(db.session, registration, int(user_id))
         if person is None or not person.is_active:
             context.activate(context.ANONYMOUS, db.session)
             return None

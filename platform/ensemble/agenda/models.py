@@ -39,10 +39,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, id_column, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy.context import TenantContext
 

@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ensemble.accounts.models import Membership, Role, User
 from ensemble.audit.models import AuditEntry
 from ensemble.extensions import db
 from ensemble.home import panels
 from ensemble.home.panels import HomePlace, ShownPanel
 from ensemble.network.models import Centre
+from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import (

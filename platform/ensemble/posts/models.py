@@ -33,10 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, id_column, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
 from ensemble.tenancy.context import TenantContext
 

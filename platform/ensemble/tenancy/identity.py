@@ -21,9 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ensemble import redis_store
-from ensemble.accounts.models import Membership, User
-from ensemble.accounts.sessions import session_key
 from ensemble.network.models import Centre, Employer, Federation
+from ensemble.people.models import Membership, User
 from ensemble.redis_store import key
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
@@ -75,13 +74,15 @@ def _entry_key(user_id: int) -> str:
     return key("identity", user_id)
 
 
-def for_session(session: Session, sid: str | None, user_id: int) -> Identity | None:
-    """The person signed in with session id `sid`, or None if that session is not
-    live or the account is gone. One Redis round trip when the cache is current."""
-    if not sid:
+def for_session(session: Session, registration: str | None, user_id: int) -> Identity | None:
+    """The person signed in with the session registered under the Redis key
+    `registration` (ensemble.accounts.sessions.session_key), or None if that
+    session is not live or the account is gone. One Redis round trip when the
+    cache is current."""
+    if not registration:
         return None
     registered, generation, raw = redis_store.current().mget(
-        session_key(sid), generation_key(), _entry_key(user_id)
+        registration, generation_key(), _entry_key(user_id)
     )
     if registered != str(user_id):
         return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ensemble.accounts.models import Membership, Role
 from ensemble.network.models import Centre
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 

@@ -10,9 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from ensemble.accounts.models import Membership, Role
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, Federation
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import navigation
 
 ROLE_LABELS = {

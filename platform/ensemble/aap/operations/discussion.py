@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from ensemble.aap.models import AapComment, AapSection
 from ensemble.aap.operations.common import AapError, _require_open, notify
 from ensemble.aap.operations.people import _people_by_id, people_of, section_link
-from ensemble.accounts.models import User
 from ensemble.db import utcnow
+from ensemble.people.models import User
 
 
 def comments(session: Session, section: AapSection) -> list[tuple[AapComment, list[AapComment]]]:

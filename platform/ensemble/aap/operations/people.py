@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from ensemble.aap.models import AapAnswer, AapSection
 from ensemble.aap.operations.common import notify
 from ensemble.aap.permissions import visible_parties
-from ensemble.accounts.models import Membership, Role, User
 from ensemble.network.models import Centre
+from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 
 

@@ -25,8 +25,8 @@ from ensemble.aap.permissions import (
     lead_party,
 )
 from ensemble.aap.richtext import sanitize
-from ensemble.accounts.models import Membership, Role, User
 from ensemble.db import utcnow
+from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 
 

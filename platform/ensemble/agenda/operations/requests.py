@@ -9,7 +9,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ensemble.accounts.models import User
 from ensemble.agenda import recurrence
 from ensemble.agenda.models import Calendar, Category, Request, RequestStatus
 from ensemble.agenda.operations.booking import _check_period, book
@@ -17,6 +16,7 @@ from ensemble.agenda.operations.common import AgendaError, Booking, Settings
 from ensemble.db import utcnow
 from ensemble.network.models import Centre
 from ensemble.notifications.operations import notify
+from ensemble.people.models import User
 from ensemble.tenancy import context
 
 

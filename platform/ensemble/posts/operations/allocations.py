@@ -11,8 +11,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ensemble.accounts.models import User
 from ensemble.network.models import Centre, Employer
+from ensemble.people.models import User
 from ensemble.posts.models import Arrangement, PostAllocation, SharedPost, ShareUnit
 from ensemble.posts.operations.common import PostError, Tenant
 from ensemble.sharing import operations as sharing
