@@ -54,8 +54,7 @@ def cached(versions: Callable[..., list[str] | None]) -> Callable:
             )
             # One round trip: the versions the page depends on, and the copy, which
             # starts with the versions it was rendered at.
-            client = redis_store.current()
-            *values, cached_copy = client.mget([*(version_key(n) for n in names), page_key])
+            *values, cached_copy = redis_store.mget(*(version_key(n) for n in names), page_key)
             stamp = "|".join([g.get("directory_generation") or "0", *(v or "0" for v in values)])
             if cached_copy is not None:
                 cached_stamp, _, html = cached_copy.partition("\n")
@@ -63,7 +62,9 @@ def cached(versions: Callable[..., list[str] | None]) -> Callable:
                     return Response(html, mimetype="text/html")
             response = current_app.make_response(view(**view_args))
             if response.status_code == 200 and response.mimetype == "text/html":
-                client.setex(page_key, seconds, stamp + "\n" + response.get_data(as_text=True))
+                redis_store.current().setex(
+                    page_key, seconds, stamp + "\n" + response.get_data(as_text=True)
+                )
             return response
 
         return wrapper

@@ -14,7 +14,7 @@ from ensemble.aap.budget import BudgetLineData, account_kind, consolidate
 from ensemble.aap.models import AapAnswer, AapBudgetLine
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, BudgetConflict, _require_open
 from ensemble.aap.permissions import active_parties, party_for
-from ensemble.db import utcnow
+from ensemble.db import rowcount, table_of, utcnow
 from ensemble.network.models import Centre
 from ensemble.sharing.models import AgreementParty, PartyStatus
 from ensemble.tenancy import context
@@ -115,7 +115,7 @@ def update_budget_line(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise BudgetConflict(line_id, base_version, _current_line(session, answer, line_id))
     return base_version + 1
 
@@ -125,13 +125,15 @@ def delete_budget_line(
 ) -> None:
     _require_open(answer)
     result = session.execute(
-        AapBudgetLine.__table__.delete().where(
+        table_of(AapBudgetLine)
+        .delete()
+        .where(
             AapBudgetLine.id == line_id,
             AapBudgetLine.answer_id == answer.id,
             AapBudgetLine.version == base_version,
         )
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise BudgetConflict(line_id, base_version, _current_line(session, answer, line_id))
 
 

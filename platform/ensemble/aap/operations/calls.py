@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from ensemble.network.models import Centre
 
 
 def create_call(
-    session: Session, centre: Centre, *, created_by: int | None = None, **details: object
+    session: Session, centre: Centre, *, created_by: int | None = None, **details: Any
 ) -> AapCall:
     """Publish a call to the network of `centre` (its federation); `details` are
     those of `call_details`."""
@@ -33,7 +34,7 @@ def create_call(
     return call
 
 
-def update_call(session: Session, call: AapCall, **details: object) -> AapCall:
+def update_call(session: Session, call: AapCall, **details: Any) -> AapCall:
     """Correct a call its centre published (a moved deadline, a new link…).
     The answers already started follow it: they read the call, not a copy."""
     for name, value in call_details(**details).items():

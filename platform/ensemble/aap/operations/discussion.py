@@ -61,7 +61,8 @@ def add_comment(
     if section.writer_user_id:
         concerned.add(section.writer_user_id)
     if parent is not None:
-        concerned.add(parent.author_user_id)
+        if parent.author_user_id is not None:
+            concerned.add(parent.author_user_id)
         concerned.update(
             session.scalars(
                 select(AapComment.author_user_id).where(AapComment.parent_id == parent.id)

@@ -16,11 +16,12 @@ from ensemble.tenancy import context
 
 
 def people_of(
-    session: Session, centre_ids: Iterable[int], *, directors_only: bool
+    session: Session, party_centre_ids: Iterable[int | None], *, directors_only: bool
 ) -> list[tuple[int, str, Centre]]:
     """(user id, e-mail, centre) of the people of the given centres. Trusted code:
-    reads the partner centres' memberships as those centres would."""
-    centre_ids = list(centre_ids)
+    reads the partner centres' memberships as those centres would. (An answer's
+    parties are centres: a party without a centre id has nobody here.)"""
+    centre_ids = [c for c in party_centre_ids if c is not None]
     if not centre_ids:
         return []
     ctx = context.system_context(centre_ids=centre_ids)

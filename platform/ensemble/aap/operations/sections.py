@@ -25,7 +25,7 @@ from ensemble.aap.permissions import (
     lead_party,
 )
 from ensemble.aap.richtext import sanitize
-from ensemble.db import utcnow
+from ensemble.db import rowcount, utcnow
 from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 
@@ -112,13 +112,15 @@ def assign_writer(session: Session, section: AapSection, user_id: int | None) ->
     section.writer_user_id = user_id
     session.flush()
     if user_id is not None:
-        user = session.get(User, user_id)
+        user = session.get_one(User, user_id)
+        centre = section.owner_party.centre
+        assert centre is not None  # an answer's parties are centres
         notify(
             session,
             [(user.id, user.email)],
             f"Rubrique à rédiger : « {section.title} »",
             body=f"Vous rédigez cette rubrique de la réponse « {section.answer.title} ».",
-            link=section_link(section.owner_party.centre, section),
+            link=section_link(centre, section),
             centre_id=section.owner_party.centre_id,
         )
 
@@ -166,7 +168,7 @@ def _write_version(
         .values(current_version=new_version, body=clean, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         session.expire(section, ["current_version", "body", "updated_at"])
         theirs = session.execute(
             select(AapSection.current_version, AapSection.body).where(AapSection.id == section.id)

@@ -35,11 +35,13 @@ def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
     answer.status = AnswerStatus.SUBMITTED
     answer.submitted_at = utcnow()
     answer.submitted_by_user_id = user_id
-    answer.submitted_centre_ids = sorted(p.centre_id for p in active_parties(answer))
+    answer.submitted_centre_ids = sorted(
+        p.centre_id for p in active_parties(answer) if p.centre_id is not None
+    )
     session.flush()
     _notify_directors(
         session,
-        [p.centre for p in active_parties(answer) if not p.is_owner],
+        [p.centre for p in active_parties(answer) if not p.is_owner and p.centre is not None],
         f"Réponse déposée : « {answer.title} »",
         body=f"{answer.lead_centre.name} a déposé la réponse commune auprès du financeur.",
         answer=answer,

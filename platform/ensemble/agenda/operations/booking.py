@@ -112,7 +112,7 @@ def move(
         session.flush()
         series = _series_of(session, event)
         occurrences = materialise(session, series, config)
-        calendar = session.get(Calendar, event.calendar_id)
+        calendar = session.get_one(Calendar, event.calendar_id)
         warnings = check_shares(session, calendar, event, occurrences, config)
     except Exception:
         savepoint.rollback()
@@ -185,7 +185,7 @@ def move_occurrence(
         series.sequence += 1
         session.flush()
         materialised = materialise(session, series, config)
-        calendar = session.get(Calendar, series.calendar_id)
+        calendar = session.get_one(Calendar, series.calendar_id)
         warnings = check_shares(session, calendar, override, materialised, config)
     except Exception:
         savepoint.rollback()
@@ -211,7 +211,7 @@ def _check_period(starts: datetime, ends: datetime) -> None:
 
 
 def _series_of(session: Session, event: Event) -> Event:
-    return session.get(Event, event.series_id) if event.series_id else event
+    return session.get_one(Event, event.series_id) if event.series_id else event
 
 
 def _override(session: Session, series: Event, recurrence_local: datetime) -> Event | None:
@@ -312,7 +312,7 @@ def extend(session: Session, series: Event, today: date, config: Settings | None
 def _centre_of(session: Session, series: Event, event_id: int) -> int:
     if event_id == series.id:
         return series.centre_id
-    return session.get(Event, event_id).centre_id
+    return session.get_one(Event, event_id).centre_id
 
 
 def _clash(session: Session, error: IntegrityError) -> AgendaError:

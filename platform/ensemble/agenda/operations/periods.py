@@ -4,6 +4,7 @@ where the reader may see them, « busy » elsewhere."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -59,7 +60,7 @@ def slots(
     return _slots(session, busy)
 
 
-def _slots(session: Session, busy: list[Busy]) -> list[Slot]:
+def _slots(session: Session, busy: Sequence[Busy]) -> list[Slot]:
     """Busy rows as slots, with their events where this person may read them
     (one query for all the events)."""
     event_ids = {b.event_id for b in busy}
@@ -74,12 +75,18 @@ def _slots(session: Session, busy: list[Busy]) -> list[Slot]:
             b.event_id,
             b.user_id,
             b.centre_id,
-            b.during.lower,
-            b.during.upper,
+            *_bounds(b),
             events.get(b.event_id),
         )
         for b in busy
     ]
+
+
+def _bounds(busy: Busy) -> tuple[datetime, datetime]:
+    lower, upper = busy.during.lower, busy.during.upper
+    # Never open-ended: the table's check refuses an empty or unbounded interval.
+    assert lower is not None and upper is not None
+    return lower, upper
 
 
 def occurrences_of(session: Session, event: Event) -> list[Slot]:

@@ -115,7 +115,7 @@ def _book_requested(session: Session, request: Request, config: Settings | None)
     """Book the slot a request asks for, in the person's calendar."""
     return book(
         session,
-        session.get(Calendar, request.calendar_id),
+        session.get_one(Calendar, request.calendar_id),
         centre_id=request.centre_id,
         category=request.category,
         title=request.title,
@@ -200,7 +200,9 @@ def take_proposal(session: Session, request: Request, *, config: Settings | None
     """The requester takes the proposed slot: it is booked at their centre."""
     if request.status is not RequestStatus.PROPOSED:
         raise AgendaError(_("Aucun autre créneau n’a été proposé."))
-    calendar = session.get(Calendar, request.calendar_id)
+    # `propose` sets the slot with the status.
+    assert request.proposed_starts_local is not None and request.proposed_ends_local is not None
+    calendar = session.get_one(Calendar, request.calendar_id)
     booking = book(
         session,
         calendar,

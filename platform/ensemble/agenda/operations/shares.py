@@ -127,7 +127,7 @@ def check_shares(
         line = lines.get(event.centre_id)
         if line is None:
             continue
-        centre = session.get(Centre, event.centre_id)
+        centre = session.get_one(Centre, event.centre_id)
         label = format_datetime(datetime.combine(month, time(12)), "MMMM yyyy")
         if line.month_over:
             warnings.append(

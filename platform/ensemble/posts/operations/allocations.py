@@ -94,8 +94,10 @@ def resolve_partner(session: Session, carrier: Tenant, key: str) -> Tenant:
     kind, _, raw_id = (key or "").partition(":")
     if kind not in ("c", "e") or not raw_id.isdigit() or len(raw_id) > 18:
         raise outside
-    model = Centre if kind == "c" else Employer
-    tenant = session.get(model, int(raw_id))  # under RLS: invisible is None
+    # Under RLS: invisible is None.
+    tenant: Tenant | None = (
+        session.get(Centre, int(raw_id)) if kind == "c" else session.get(Employer, int(raw_id))
+    )
     if tenant is None:
         raise outside
     federations = network_federation_ids(session, carrier)

@@ -110,9 +110,8 @@ def secondment_checklist(
     hosts_with_share = {a.party_id for a in allocations}
     has_cost = None
     if show_costs:
-        has_cost = (
-            session.scalar(select(func.count(PostCost.id)).where(PostCost.post_id == post.id)) > 0
-        )
+        costs = session.scalar(select(func.count(PostCost.id)).where(PostCost.post_id == post.id))
+        has_cost = bool(costs)
 
     def signed(kind: DocumentKind) -> tuple[bool, str]:
         docs = by_kind[kind]

@@ -84,6 +84,7 @@ def takes_part(session: Session, post: SharedPost, tenant: Tenant) -> bool:
     )
 
 
-def carrier_of(post: SharedPost) -> Employer | Centre:
-    """The owner of the post's agreement: the employer that carries the post."""
+def carrier_of(post: SharedPost) -> Employer | Centre | None:
+    """The owner of the post's agreement: the employer that carries the post
+    (None for a reader from whom row-level security hides it)."""
     return post.agreement.owner_employer or post.agreement.owner_centre
