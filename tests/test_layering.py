@@ -67,4 +67,3 @@ def test_the_kernel_is_forbidden_everything_but_extensions_and_db():
     forbidden = set(_contracts()["kernel-alone"]["forbidden_modules"])
     others = _top_level_modules() - {"ensemble.kernel"} - KERNEL_MAY_IMPORT
     assert forbidden == others
-

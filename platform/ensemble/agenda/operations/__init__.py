@@ -54,13 +54,11 @@ from ensemble.agenda.operations.requests import (
 )
 from ensemble.agenda.operations.shares import (
     ShareLine,
-    agreed_hours,
     check_shares,
     hours_by_centre,
     month_of,
     quarter_of,
     share_lines,
-    working_days,
 )
 from ensemble.agenda.operations.subscriptions import (
     active_feed,
@@ -81,7 +79,6 @@ __all__ = [
     "accept",
     "accept_refusal",
     "active_feed",
-    "agreed_hours",
     "ask",
     "book",
     "bookable_centres",
@@ -115,5 +112,4 @@ __all__ = [
     "slots",
     "take_proposal",
     "visible_calendars",
-    "working_days",
 ]

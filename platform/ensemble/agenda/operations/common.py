@@ -19,7 +19,6 @@ class Settings:
     travel_minutes: int = 20
     share_policy: str = "warn"  # or "refuse"
     horizon_days: int = 731
-    weekly_hours: int = 35
 
 
 def settings() -> Settings:
@@ -31,7 +30,6 @@ def settings() -> Settings:
         travel_minutes=int(config.get("AGENDA_TRAVEL_MINUTES", 20)),
         share_policy=config.get("AGENDA_SHARE_POLICY", "warn"),
         horizon_days=int(config.get("AGENDA_HORIZON_DAYS", 731)),
-        weekly_hours=int(config.get("AGENDA_WEEKLY_HOURS", 35)),
     )
 
 

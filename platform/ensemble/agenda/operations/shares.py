@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from ensemble.agenda import recurrence
 from ensemble.agenda.models import Busy, Calendar, Event
-from ensemble.agenda.operations.common import Settings, ShareExceeded, day_start, settings
+from ensemble.agenda.operations.common import Settings, ShareExceeded, day_start
 from ensemble.network.models import Centre
+from ensemble.sharing.agreed_hours import agreed_hours, fractions_on
 from ensemble.sharing.timesheets import agreed_shares
 
 
@@ -39,11 +40,6 @@ def hours_by_centre(session: Session, user_id: int, start: date, end: date) -> d
     }
 
 
-def working_days(first: date, end: date) -> int:
-    """Monday to Friday in [first, end)."""
-    return sum(1 for n in range((end - first).days) if (first + timedelta(n)).weekday() < 5)
-
-
 def month_of(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     return first, (first + timedelta(days=32)).replace(day=1)
@@ -59,7 +55,7 @@ def quarter_of(day: date) -> tuple[date, date]:
 @dataclass(frozen=True)
 class ShareLine:
     centre_id: int
-    share: Decimal  # agreed fraction 0–1
+    share: Decimal  # fraction of the post agreed on the day asked about, 0–1
     month_hours: Decimal
     month_agreed: Decimal
     quarter_hours: Decimal
@@ -74,32 +70,28 @@ class ShareLine:
         return self.quarter_hours > self.quarter_agreed
 
 
-def agreed_hours(share: Decimal, first: date, end: date, weekly_hours: int) -> Decimal:
-    return (share * weekly_hours * working_days(first, end) / 5).quantize(Decimal("0.01"))
-
-
-def share_lines(
-    session: Session, user_id: int, on: date, config: Settings | None = None
-) -> list[ShareLine]:
+def share_lines(session: Session, user_id: int, on: date) -> list[ShareLine]:
     """For each centre: hours scheduled in the month and the quarter of `on`
-    against the share agreed for the post (ensemble.sharing.timesheets)."""
-    config = config or settings()
-    shares = agreed_shares(session, user_id, on)
+    against the hours agreed for the post over the same days, by the one rule
+    of ensemble.sharing.agreed_hours (the shares come from
+    ensemble.sharing.timesheets)."""
     m_first, m_end = month_of(on)
     q_first, q_end = quarter_of(on)
+    shares = agreed_shares(session, user_id, q_first, q_end)
+    fractions = fractions_on(shares, on)
     month = hours_by_centre(session, user_id, m_first, m_end)
     quarter = hours_by_centre(session, user_id, q_first, q_end)
     lines = []
-    for centre_id in sorted(set(shares) | set(month) | set(quarter)):
-        share = shares.get(centre_id, Decimal(0))
+    for centre_id in sorted({s.centre_id for s in shares} | set(month) | set(quarter)):
+        here = [s for s in shares if s.centre_id == centre_id]
         lines.append(
             ShareLine(
                 centre_id,
-                share,
+                fractions.get(centre_id, Decimal(0)),
                 month.get(centre_id, Decimal(0)),
-                agreed_hours(share, m_first, m_end, config.weekly_hours),
+                agreed_hours(here, m_first, m_end),
                 quarter.get(centre_id, Decimal(0)),
-                agreed_hours(share, q_first, q_end, config.weekly_hours),
+                agreed_hours(here, q_first, q_end),
             )
         )
     return lines
@@ -119,10 +111,8 @@ def check_shares(
     months = sorted({o.starts_local.date().replace(day=1) for o in mine})[:12]
     warnings: list[str] = []
     for month in months:
-        lines = {
-            line.centre_id: line for line in share_lines(session, calendar.user_id, month, config)
-        }
-        if not any(line.share for line in lines.values()):
+        lines = {line.centre_id: line for line in share_lines(session, calendar.user_id, month)}
+        if not any(line.month_agreed or line.quarter_agreed for line in lines.values()):
             continue
         line = lines.get(event.centre_id)
         if line is None:

@@ -19,7 +19,6 @@ from ensemble.posts.operations.allocations import (
     network_federation_ids,
     partner_choices,
     resolve_partner,
-    shares_on,
     sites_of,
 )
 from ensemble.posts.operations.common import DOCX, MANUAL, PostError, Tenant
@@ -32,12 +31,11 @@ from ensemble.posts.operations.documents import (
 from ensemble.posts.operations.hours import (
     Gauge,
     add_time_entry,
-    agreed_hours,
+    agreed_share,
     gauges,
     manual_hours,
     post_sites,
     time_entries,
-    working_days,
 )
 from ensemble.posts.operations.reading import (
     can_manage,
@@ -73,7 +71,7 @@ __all__ = [
     "add_allocation",
     "add_document",
     "add_time_entry",
-    "agreed_hours",
+    "agreed_share",
     "allocations_with_parties",
     "can_manage",
     "can_record_time",
@@ -96,12 +94,10 @@ __all__ = [
     "resolve_partner",
     "secondment_checklist",
     "set_cost",
-    "shares_on",
     "sites_of",
     "statement_figures",
     "statements_of",
     "takes_part",
     "time_entries",
     "visible_parties",
-    "working_days",
 ]

@@ -257,14 +257,3 @@ def allocations_with_parties(session: Session, post: SharedPost) -> list[PostAll
             .order_by(PostAllocation.starts_on, PostAllocation.id)
         )
     )
-
-
-def shares_on(post: SharedPost, allocations: list[PostAllocation], on: date) -> dict[int, Decimal]:
-    """Agreed fraction of full time per site centre on a date."""
-    shares: dict[int, Decimal] = {}
-    for allocation in allocations:
-        if allocation.active_on(on):
-            shares[allocation.site_centre_id] = shares.get(
-                allocation.site_centre_id, Decimal(0)
-            ) + allocation.fraction(post.weekly_hours)
-    return shares

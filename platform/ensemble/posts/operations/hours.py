@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from ensemble.network.models import Centre
 from ensemble.posts import costing
-from ensemble.posts.models import PostAllocation, SharedPost, TimeEntry
+from ensemble.posts.models import PostAllocation, SharedPost, ShareUnit, TimeEntry
 from ensemble.posts.operations.allocations import allocations_with_parties
 from ensemble.posts.operations.common import MANUAL, PostError
 from ensemble.posts.operations.reading import visible_parties
+from ensemble.sharing.agreed_hours import AgreedShare, agreed_hours
 from ensemble.sharing.models import AgreementParty
 from ensemble.sharing.timesheets import hours_by_source
 
@@ -105,19 +106,21 @@ class Gauge:
         return max(self.agreed, self.scheduled, self.worked, Decimal(1))
 
 
-def working_days(first: date, last: date) -> list[date]:
-    """Monday to Friday between two dates, both included (public holidays not removed)."""
-    days = (last - first).days + 1
-    return [d for d in (first + timedelta(n) for n in range(days)) if d.weekday() < 5]
-
-
-def agreed_hours(post: SharedPost, allocation: PostAllocation, month: date) -> Decimal:
-    """Agreed hours of a share in a month: its weekly hours spread over the
-    working days (Monday to Friday) of the month it covers."""
-    first, last = costing.month_bounds(month)
-    days = [d for d in working_days(first, last) if allocation.active_on(d)]
-    weekly = allocation.fraction(post.weekly_hours) * post.weekly_hours
-    return (weekly * len(days) / 5).quantize(Decimal("0.01"))
+def agreed_share(post: SharedPost, allocation: PostAllocation) -> AgreedShare:
+    """An allocation as the agreed share that the gauges and the calendar count
+    (ensemble.sharing.agreed_hours): a part of the post's own working week."""
+    weekly_hours = (
+        allocation.share
+        if allocation.unit is ShareUnit.HOURS_PER_WEEK
+        else allocation.share * post.weekly_hours / 100
+    )
+    return AgreedShare(
+        centre_id=allocation.site_centre_id,
+        fraction=allocation.fraction(post.weekly_hours),
+        weekly_hours=weekly_hours,
+        starts_on=allocation.starts_on,
+        ends_on=allocation.ends_on,
+    )
 
 
 def gauges(
@@ -145,9 +148,8 @@ def gauges(
         centre_ids = {
             c.id for c in sites if c.id == party.centre_id or c.employer_id == party.employer_id
         }
-        agreed = sum(
-            (agreed_hours(post, a, month) for a in allocations if a.party_id == party.id),
-            Decimal(0),
+        agreed = agreed_hours(
+            (agreed_share(post, a) for a in allocations if a.party_id == party.id), first, end
         )
         scheduled = sum((scheduled_by_centre.get(c, Decimal(0)) for c in centre_ids), Decimal(0))
         worked = sum((worked_by_centre.get(c, Decimal(0)) for c in centre_ids), Decimal(0))
