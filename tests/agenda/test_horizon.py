@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from ensemble.agenda import operations as agenda
 from ensemble.agenda import recurrence, tasks
 from ensemble.agenda.models import Busy, Calendar, Category, Event
-from ensemble.agenda.operations import common as agenda_common
 from ensemble.notifications.models import Notification
 
 HORIZON = 90
@@ -22,11 +21,11 @@ TODAY = date(2026, 11, 23)  # a Monday
 
 
 @pytest.fixture
-def fixed_today(monkeypatch, app):
+def fixed_today(monkeypatch, app, frozen_clock):
     """Bookings see TODAY; the task reads the configured horizon (HORIZON). The
     demo officer's own week (Monday 09:00–10:30 at Alma…) stays clear: the
     series here are on Monday afternoons."""
-    monkeypatch.setattr(agenda_common, "now", lambda: datetime(2026, 11, 23, 11, tzinfo=UTC))
+    frozen_clock(datetime(2026, 11, 23, 11, tzinfo=UTC))
     monkeypatch.setitem(app.config, "AGENDA_HORIZON_DAYS", HORIZON)
     return TODAY
 

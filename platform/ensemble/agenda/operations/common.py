@@ -4,12 +4,13 @@ booking, and the clock and day boundaries in Europe/Paris."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from flask import current_app, has_app_context
 
 from ensemble.agenda import recurrence
 from ensemble.agenda.models import Event
+from ensemble.kernel import clock
 
 BUSY_ELSEWHERE = "Occupé — autre structure"
 
@@ -60,7 +61,8 @@ def day_start(day: date) -> datetime:
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The current instant, from the platform's one clock (frozen in tests)."""
+    return clock.utcnow()
 
 
 def paris_today() -> date:
