@@ -84,8 +84,8 @@ def generate(app) -> tuple[int, int]:
 
     from ensemble.aap import operations as aap
     from ensemble.aap.models import AapAnswer, AapCall
-    from ensemble.accounts.models import User
     from ensemble.extensions import db
+    from ensemble.people.models import User
     from ensemble.tenancy import context
     from ensemble.tenancy.scopes import context_for_user
 

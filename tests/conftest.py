@@ -234,7 +234,7 @@ class Demo:
             return self.session.scalar(select(Federation).where(Federation.slug == slug))
 
     def user(self, email):
-        from ensemble.accounts.models import User
+        from ensemble.people.models import User
 
         with self._admin():
             return self.session.scalar(select(User).where(User.email == email))

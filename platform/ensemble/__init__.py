@@ -12,10 +12,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
 
-    from ensemble import extensions, models  # noqa: F401  (every model registered)
+    from ensemble import extensions, lifecycle, models  # noqa: F401  (models: all registered)
     from ensemble.accounts import sessions
     from ensemble.tenancy import switcher
-    from ensemble.web import errors, formatting, i18n, lifecycle
+    from ensemble.web import errors, formatting, i18n
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
@@ -49,19 +49,17 @@ def _blueprints():
     from ensemble.accounts.views import bp as accounts
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
+    from ensemble.home.views import bp as home
     from ensemble.hr.views import bp as hr
-    from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
     from ensemble.posts.views import bp as posts
     from ensemble.reporting.views import bp as reporting
-    from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
     return [
         web,
         accounts,
-        tenancy,
-        network,
+        home,
         audit,
         notifications,
         hr,

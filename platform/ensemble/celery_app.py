@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from celery import Celery, Task
 from flask import Flask
@@ -23,7 +24,7 @@ def periodic(name: str, schedule: float, task_name: str) -> None:
     BEAT_SCHEDULE[name] = {"task": task_name, "schedule": schedule}
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask) -> Celery[Any]:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():

@@ -87,7 +87,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "AGENDA_TRAVEL_MINUTES": int(env.get("AGENDA_TRAVEL_MINUTES", 20)),
         "AGENDA_SHARE_POLICY": env.get("AGENDA_SHARE_POLICY", "warn"),
         "AGENDA_HORIZON_DAYS": int(env.get("AGENDA_HORIZON_DAYS", 731)),
-        "AGENDA_WEEKLY_HOURS": int(env.get("AGENDA_WEEKLY_HOURS", 35)),
         # Federation reporting: statistical confidentiality and the workers' pacing.
         "REPORTING_SUPPRESSION_THRESHOLD": int(env.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
         "REPORTING_DOMINANCE": env.get("REPORTING_DOMINANCE", "0.85"),

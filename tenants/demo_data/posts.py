@@ -25,6 +25,7 @@ from ensemble.posts.models import (
     ShareUnit,
     TimeEntry,
 )
+from ensemble.sharing.agreed_hours import working_days
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy import context
 from tenants.demo import DemoNetwork
@@ -192,7 +193,7 @@ def _time_entries(session, post, month, alma, fresnoy, basse_masure) -> None:
     """A month of hand-entered days: Fresnoy gets a little more than agreed."""
     week = [(alma, "7"), (fresnoy, "7.5"), (basse_masure, "6"), (alma, "7"), (fresnoy, "7.5")]
     first, last = costing.month_bounds(month)
-    days = posts.working_days(first, last)
+    days = working_days(first, last + timedelta(days=1))
     for day in days:
         centre, hours = week[day.weekday()]
         posts.add_time_entry(

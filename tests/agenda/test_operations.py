@@ -233,7 +233,7 @@ def test_share_warning_and_refusal(db_session, setup, as_user):
     with as_user(OFFICER):
         lines = {
             line.centre_id: line
-            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1), CFG)
+            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1))
         }
         share = lines[setup.fresnoy].share
         assert share in (Decimal("0.3"), Decimal("0.6"))
@@ -276,7 +276,7 @@ def test_share_warning_and_refusal(db_session, setup, as_user):
         )
         lines = {
             line.centre_id: line
-            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1), CFG)
+            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1))
         }
         assert lines[setup.fresnoy].month_hours == Decimal(12 * (days + 1)).quantize(
             Decimal("0.01")

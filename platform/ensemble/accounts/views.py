@@ -53,7 +53,7 @@ def _failed(response) -> bool:
 )
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("tenancy.home"))
+        return redirect(url_for("home.landing"))
     form = SignInForm()
     if form.validate_on_submit():
         user = operations.authenticate(db.session, form.email.data, form.password.data)
@@ -65,7 +65,7 @@ def sign_in():
             context.activate(person.context, db.session)
             g.tenant_context = person.context
             record(db.session, AuditAction.SIGN_IN, "users", user.id)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("tenancy.home"))
+            return redirect(safe_next_url(request.args.get("next")) or url_for("home.landing"))
         # One message for the whole form: naming a field would hint at which was wrong.
         form.form_errors.append(_("Adresse e-mail ou mot de passe incorrect."))
     status = 422 if request.method == "POST" else 200

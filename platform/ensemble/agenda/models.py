@@ -39,10 +39,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, id_column, utcnow
+from ensemble.db import Id, Model, created_at_column, id_column, session_of, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy.context import TenantContext
 
@@ -102,9 +102,7 @@ class Calendar(Model):
 
     def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
         """Changes to a calendar go to the log of its agreement's owner."""
-        from sqlalchemy.orm import object_session
-
-        agreement = self.agreement or object_session(self).get(Agreement, self.agreement_id)
+        agreement = self.agreement or session_of(self).get_one(Agreement, self.agreement_id)
         return agreement.audit_tenant(ctx)
 
     @property

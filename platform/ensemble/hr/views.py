@@ -34,6 +34,7 @@ from ensemble import redis_store
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record, record_read
 from ensemble.extensions import db
+from ensemble.home.panels import HomePlace, home_panel
 from ensemble.hr import importing, operations
 from ensemble.hr.forms import (
     CATEGORY_LABELS,
@@ -54,7 +55,6 @@ from ensemble.hr.models import (
     StaffMember,
     ToolboxDocument,
 )
-from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import employer_or_404, object_or_404
@@ -107,11 +107,11 @@ def labels():
     }
 
 
-@bp.app_context_processor
-def hr_overview_link():
+@home_panel("person", "hr.overview", "hr/_home_overview.html", order=10)
+def hr_overview_link(place: HomePlace) -> dict | None:
     """The landing page offers the view across employers to whoever reads HR data."""
-    served = bool(context.current().employer_ids)
-    return {"hr_overview_url": url_for("hr.overview") if served else None}
+    served = bool(place.context.employer_ids)
+    return {"url": url_for("hr.overview")} if served else None
 
 
 def employer_page(view):

@@ -14,10 +14,9 @@ from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ensemble import mail
-from ensemble.db import utcnow
+from ensemble import cache_versions, mail
+from ensemble.db import table_of, utcnow
 from ensemble.notifications.models import Notification
-from ensemble.web import page_cache
 
 PENDING = "ensemble_pending_mail"
 
@@ -56,7 +55,7 @@ def notify(
             "created_at": utcnow(),
         }
         if _insert_once(session, row):
-            page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+            cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
             sent += 1
             if email and address:
                 full_link = _absolute(link)
@@ -71,7 +70,7 @@ def _insert_once(session: Session, row: dict) -> bool:
     """Insert unless this person already has this dedup key. The sender may not
     read the recipient's rows (so neither RETURNING nor ON CONFLICT, which both
     need that right): a savepoint absorbs the unique violation instead."""
-    stmt = insert(Notification.__table__).values(**row)
+    stmt = insert(table_of(Notification)).values(**row)
     if row["dedup_key"] is None:
         session.execute(stmt)
         return True
@@ -92,11 +91,12 @@ def _absolute(link: str) -> str:
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
+    count = session.scalar(
         select(func.count(Notification.id)).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)
         )
     )
+    return count or 0
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
@@ -106,7 +106,7 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     session.execute(stmt.values(read_at=utcnow()))
-    page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+    cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
 
 
 def _send_after_commit(session: Session) -> None:

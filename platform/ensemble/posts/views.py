@@ -21,10 +21,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.accounts.models import User
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer
+from ensemble.people.models import User
 from ensemble.posts import costing, exports, forms
 from ensemble.posts import operations as posts
 from ensemble.posts.models import (

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
-from ensemble.accounts.models import Membership, Role
+from ensemble.db import SessionLike
 from ensemble.network.models import Centre
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 
 
-def context_for_user(session: Session, user_id: int) -> TenantContext:
+def context_for_user(session: SessionLike, user_id: int) -> TenantContext:
     """Two bounded queries whatever the size of the network: memberships, then their centres."""
     context.activate(TenantContext(user_id=user_id), session)
     rows = session.execute(
