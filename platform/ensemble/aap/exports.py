@@ -406,12 +406,12 @@ def dossier_document(dossier: Dossier) -> doc.Document:
 
 
 def dossier_pdf(dossier: Dossier) -> bytes:
-    return doc.to_pdf(dossier_document(dossier))
+    return doc.render(dossier_document(dossier), "pdf")
 
 
 def dossier_docx(dossier: Dossier) -> bytes:
-    return doc.to_docx(dossier_document(dossier))
+    return doc.render(dossier_document(dossier), "docx")
 
 
 def dossier_odt(dossier: Dossier) -> bytes:
-    return doc.to_odt(dossier_document(dossier))
+    return doc.render(dossier_document(dossier), "odt")

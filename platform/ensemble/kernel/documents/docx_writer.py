@@ -14,6 +14,7 @@ page numbers as fields (« Page 2 sur 9 »).
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 from xml.sax.saxutils import escape, quoteattr
@@ -59,92 +60,104 @@ def _text(value: str) -> str:
     return escape(value)
 
 
+@functools.lru_cache(maxsize=4)
+def _template(language: str) -> bytes:
+    """python-docx's default template restyled for our documents, made once per language
+    (opening and restyling it cost more than writing a dossier's body)."""
+    from docx import Document as Docx
+
+    d = Docx()
+    _restyle(d, language)
+    buffer = io.BytesIO()
+    d.save(buffer)
+    return buffer.getvalue()
+
+
+def _restyle(d, language: str) -> None:
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    section = d.sections[0]
+    section.page_width = Mm(layout.PAGE_WIDTH_MM)
+    section.page_height = Mm(layout.PAGE_HEIGHT_MM)
+    section.left_margin = section.right_margin = Mm(layout.MARGIN_MM)
+    section.top_margin = Mm(layout.MARGIN_TOP_MM)
+    section.bottom_margin = Mm(layout.MARGIN_BOTTOM_MM)
+    section.header_distance = section.footer_distance = Mm(9)
+
+    # Defaults for every run: the typeface (all scripts) and the language.
+    defaults = d.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _fonts(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = rpr.makeelement(qn("w:lang"), {})
+        rpr.append(lang)
+    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attribute), language)
+
+    normal = d.styles["Normal"]
+    normal.font.size = Pt(layout.BODY_PT)
+    normal.font.color.rgb = RGBColor.from_string(INK)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
+    normal.paragraph_format.line_spacing = 1.15
+    for level, size in layout.HEADING_PT.items():
+        style = d.styles[f"Heading {level}"]
+        _fonts(style.element.get_or_add_rPr())
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.italic = False
+        style.font.color.rgb = RGBColor.from_string(HEADING_INK)
+        style.paragraph_format.space_before = Pt(14 if level == 1 else 9)
+        style.paragraph_format.space_after = Pt(4)
+        style.paragraph_format.keep_with_next = True
+    title = d.styles["Title"]
+    _fonts(title.element.get_or_add_rPr())
+    title.font.size = Pt(layout.TITLE_PT)
+    title.font.bold = True
+    title.font.color.rgb = RGBColor.from_string(HEADING_INK)
+    title.paragraph_format.space_after = Pt(10)
+
+
+def _fonts(rpr) -> None:
+    """Name the typeface for every script, and drop the theme fonts that override it."""
+    from docx.oxml.ns import qn
+
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, fonts)
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), FAMILY)
+
+
 class _Writer:
     def __init__(self, document: Document) -> None:
         from docx import Document as Docx
 
         self.source = document
-        self.docx = Docx()
+        self.docx = Docx(io.BytesIO(_template(document.language)))
         self.part = self.docx.part
         self._numbering_ids = itertools.count(1000)
+        self._numbering: list[tuple[str, str]] = []  # (abstract, instance) definitions
         self._links: dict[str, str] = {}
         self.body: list[str] = []
-        self._setup()
-
-    # --- Styles and properties ----------------------------------------------------------
-
-    def _setup(self) -> None:
-        from docx.enum.text import WD_LINE_SPACING
-        from docx.oxml.ns import qn
-        from docx.shared import Mm, Pt, RGBColor
-
         d = self.docx
-        section = d.sections[0]
-        section.page_width = Mm(layout.PAGE_WIDTH_MM)
-        section.page_height = Mm(layout.PAGE_HEIGHT_MM)
-        section.left_margin = section.right_margin = Mm(layout.MARGIN_MM)
-        section.top_margin = Mm(layout.MARGIN_TOP_MM)
-        section.bottom_margin = Mm(layout.MARGIN_BOTTOM_MM)
-        section.header_distance = section.footer_distance = Mm(9)
-
-        # Defaults for every run: the typeface (all scripts) and the language.
-        defaults = d.styles.element.find(qn("w:docDefaults"))
-        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-        self._fonts(rpr)
-        lang = rpr.find(qn("w:lang"))
-        if lang is None:
-            lang = rpr.makeelement(qn("w:lang"), {})
-            rpr.append(lang)
-        for attribute in ("w:val", "w:eastAsia", "w:bidi"):
-            lang.set(qn(attribute), self.source.language)
-
-        normal = d.styles["Normal"]
-        normal.font.size = Pt(layout.BODY_PT)
-        normal.font.color.rgb = RGBColor.from_string(INK)
-        normal.paragraph_format.space_after = Pt(4)
-        normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
-        normal.paragraph_format.line_spacing = 1.15
-        for level, size in layout.HEADING_PT.items():
-            style = d.styles[f"Heading {level}"]
-            self._fonts(style.element.get_or_add_rPr())
-            style.font.size = Pt(size)
-            style.font.bold = True
-            style.font.italic = False
-            style.font.color.rgb = RGBColor.from_string(HEADING_INK)
-            style.paragraph_format.space_before = Pt(14 if level == 1 else 9)
-            style.paragraph_format.space_after = Pt(4)
-            style.paragraph_format.keep_with_next = True
-        title = d.styles["Title"]
-        self._fonts(title.element.get_or_add_rPr())
-        title.font.size = Pt(layout.TITLE_PT)
-        title.font.bold = True
-        title.font.color.rgb = RGBColor.from_string(HEADING_INK)
-        title.paragraph_format.space_after = Pt(10)
         self.styles = {
             name: d.styles[name].style_id
             for name in ("Title", "List Paragraph", "Table Grid")
             + tuple(f"Heading {n}" for n in layout.HEADING_PT)
         }
-
         core = d.core_properties
-        core.title = self.source.title
-        core.author = self.source.author
-        core.subject = self.source.subject
-        core.language = self.source.language
+        core.title = document.title
+        core.author = document.author
+        core.subject = document.subject
+        core.language = document.language
         core.comments = ""
-
-    def _fonts(self, rpr) -> None:
-        """Name the typeface for every script, and drop the theme fonts that override it."""
-        from docx.oxml.ns import qn
-
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.insert(0, fonts)
-        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-            fonts.attrib.pop(qn(attribute), None)
-        for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attribute), FAMILY)
 
     def _link_id(self, href: str) -> str:
         if href not in self._links:
@@ -260,9 +273,6 @@ class _Writer:
     # Lists: one abstract numbering and one instance per top-level list -----------------
 
     def _new_numbering(self, block: ListBlock) -> int:
-        from docx.oxml import parse_xml
-        from docx.oxml.ns import nsdecls, qn
-
         kinds: list[bool] = []  # numbered or not, per depth (the first list met there)
 
         def walk(lst: ListBlock, depth: int) -> None:
@@ -287,25 +297,38 @@ class _Writer:
                 f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
                 f'<w:pPr><w:ind w:left="{left}" w:hanging="{hanging}"/></w:pPr>{font}</w:lvl>'
             )
-        numbering = self.part.numbering_part.element
         number = next(self._numbering_ids)
-        abstract = parse_xml(
-            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{number}">'
-            f'<w:multiLevelType w:val="hybridMultilevel"/>{"".join(levels)}</w:abstractNum>'
-        )
-        # Abstract definitions come before every instance.
-        first_instance = numbering.find(qn("w:num"))
-        if first_instance is not None:
-            first_instance.addprevious(abstract)
-        else:
-            numbering.append(abstract)
-        numbering.append(
-            parse_xml(
-                f'<w:num {nsdecls("w")} w:numId="{number}">'
-                f'<w:abstractNumId w:val="{number}"/></w:num>'
+        self._numbering.append(
+            (
+                f'<w:abstractNum w:abstractNumId="{number}">'
+                f'<w:multiLevelType w:val="hybridMultilevel"/>{"".join(levels)}</w:abstractNum>',
+                f'<w:num w:numId="{number}"><w:abstractNumId w:val="{number}"/></w:num>',
             )
         )
         return number
+
+    def _write_numbering(self) -> None:
+        """Every list's definitions, parsed at once; abstract ones before every instance."""
+        from docx.oxml import parse_xml
+        from docx.oxml.ns import qn
+
+        if not self._numbering:
+            return
+        numbering = self.part.numbering_part.element
+        abstracts = parse_xml(
+            f'<w:numbering xmlns:w="{W}">{"".join(a for a, _ in self._numbering)}</w:numbering>'
+        )
+        instances = parse_xml(
+            f'<w:numbering xmlns:w="{W}">{"".join(n for _, n in self._numbering)}</w:numbering>'
+        )
+        first_instance = numbering.find(qn("w:num"))
+        for element in list(abstracts):
+            if first_instance is not None:
+                first_instance.addprevious(element)
+            else:
+                numbering.append(element)
+        for element in list(instances):
+            numbering.append(element)
 
     def list(self, block: ListBlock, num_id: int, depth: int) -> None:
         for item in block.items:
@@ -530,6 +553,7 @@ class _Writer:
         section = body.sectPr
         for element in list(parsed):
             section.addprevious(element)
+        self._write_numbering()
         self.header_and_footer()
         buffer = io.BytesIO()
         self.docx.save(buffer)

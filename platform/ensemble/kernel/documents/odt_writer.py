@@ -1,14 +1,22 @@
-"""The document model as ODT (odfpy), for LibreOffice users.
+"""The document model as ODT (OpenDocument text), for LibreOffice users.
+
+The package is written directly (content, styles, meta, manifest): odfpy's element tree
+cost ten times more than the text it produces. Every text goes through `_text` (XML
+escaping); the model has already removed the characters XML forbids. The result is read
+back with odfpy and rendered by LibreOffice in the tests.
 
 Headings use LibreOffice's own « Heading n » styles (the navigator, the table of contents
 and the PDF export's bookmarks find them); each list is a list of its own, so its numbering
-restarts; tables get the fitted column widths of `layout.fit_columns` and repeat their
-header row; the cover page has a master page without header or footer.
+restarts; tables get the fitted column widths of `layout.fit_columns`, repeat their header
+row and keep small tables on one page; the cover has a master page without header or
+footer.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
+from xml.sax.saxutils import escape, quoteattr
 
 from ensemble.kernel.documents import layout
 from ensemble.kernel.documents.fonts import FAMILY
@@ -25,6 +33,7 @@ from ensemble.kernel.documents.model import (
     Table,
 )
 
+MIMETYPE = "application/vnd.oasis.opendocument.text"
 INK = "#1a1a1a"
 HEADING_INK = "#12343b"
 MUTED = "#4a5a5e"
@@ -34,174 +43,43 @@ GROUP_FILL = "#f1f5f6"
 BORDER = "0.5pt solid #8a9a9e"
 BULLETS = ("•", "◦", "▪")
 
+NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    ' xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"'
+    ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    ' xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"'
+    ' xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"'
+    ' xmlns:xlink="http://www.w3.org/1999/xlink"'
+    ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    ' xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"'
+    ' office:version="1.3"'
+)
+
 
 def _pt(value: float) -> str:
     return f"{value:.2f}pt"
 
 
+def _text(value: str) -> str:
+    """Escaped text with its spaces kept (ODF collapses runs of spaces otherwise)."""
+    out = escape(value)
+    if "  " in out:
+        out = out.replace("  ", " <text:s/>")
+    return out
+
+
 class _Writer:
     def __init__(self, document: Document) -> None:
-        from odf.opendocument import OpenDocumentText
-
         self.source = document
-        self.odt = OpenDocumentText()
-        self.body = self.odt.text
-        self._styles: dict[tuple, object] = {}
+        self.automatic: list[str] = []  # automatic styles of content.xml
+        self._styles: dict[tuple, str] = {}
+        self.body: list[str] = []
         self._tables = 0
-        self._lists = 0
-        self._setup()
 
-    # --- Styles --------------------------------------------------------------------------
+    # --- Automatic styles ----------------------------------------------------------------
 
-    def _setup(self) -> None:
-        from odf import dc, meta, style
-
-        language, _, country = self.source.language.partition("-")
-        o = self.odt
-        o.meta.addElement(dc.Title(text=self.source.title))
-        o.meta.addElement(dc.Language(text=self.source.language))
-        if self.source.author:
-            o.meta.addElement(dc.Creator(text=self.source.author))
-            o.meta.addElement(meta.InitialCreator(text=self.source.author))
-        if self.source.subject:
-            o.meta.addElement(dc.Subject(text=self.source.subject))
-        o.fontfacedecls.addElement(
-            style.FontFace(
-                name=FAMILY,
-                fontfamily=f"'{FAMILY}'",
-                fontfamilygeneric="swiss",
-                fontpitch="variable",
-            )
-        )
-        default = style.DefaultStyle(family="paragraph")
-        default.addElement(style.ParagraphProperties(marginbottom="1.4mm", lineheight="115%"))
-        default.addElement(
-            style.TextProperties(
-                fontname=FAMILY,
-                fontnameasian=FAMILY,
-                fontnamecomplex=FAMILY,
-                fontsize=_pt(layout.BODY_PT),
-                color=INK,
-                language=language,
-                country=country or "FR",
-            )
-        )
-        o.styles.addElement(default)
-        standard = style.Style(name="Standard", family="paragraph", attributes={"class": "text"})
-        o.styles.addElement(standard)
-
-        for level, size in layout.HEADING_PT.items():
-            heading = style.Style(
-                name=f"Heading_20_{level}",
-                displayname=f"Heading {level}",
-                family="paragraph",
-                parentstylename="Standard",
-                nextstylename="Standard",
-                defaultoutlinelevel=str(level),
-                attributes={"class": "text"},
-            )
-            heading.addElement(
-                style.ParagraphProperties(
-                    margintop=_pt(14 if level == 1 else 9),
-                    marginbottom=_pt(4),
-                    keepwithnext="always",
-                )
-            )
-            heading.addElement(
-                style.TextProperties(fontsize=_pt(size), fontweight="bold", color=HEADING_INK)
-            )
-            o.styles.addElement(heading)
-        title = style.Style(name="Title", family="paragraph", parentstylename="Standard")
-        title.addElement(style.ParagraphProperties(marginbottom="4mm"))
-        title.addElement(
-            style.TextProperties(
-                fontsize=_pt(layout.TITLE_PT), fontweight="bold", color=HEADING_INK
-            )
-        )
-        o.styles.addElement(title)
-
-        # Pages: A4, a running header and a footer with « Page n sur N »; the cover's
-        # master page has neither.
-        page = style.PageLayout(name="PageA4")
-        page.addElement(
-            style.PageLayoutProperties(
-                pagewidth=f"{layout.PAGE_WIDTH_MM}mm",
-                pageheight=f"{layout.PAGE_HEIGHT_MM}mm",
-                printorientation="portrait",
-                marginleft=f"{layout.MARGIN_MM}mm",
-                marginright=f"{layout.MARGIN_MM}mm",
-                margintop="10mm",
-                marginbottom="9mm",
-            )
-        )
-        header_style = style.HeaderStyle()
-        header_style.addElement(
-            style.HeaderFooterProperties(
-                minheight="0mm", marginbottom=f"{layout.MARGIN_TOP_MM - 14}mm"
-            )
-        )
-        footer_style = style.FooterStyle()
-        footer_style.addElement(
-            style.HeaderFooterProperties(
-                minheight="0mm", margintop=f"{layout.MARGIN_BOTTOM_MM - 13}mm"
-            )
-        )
-        page.addElement(header_style)
-        page.addElement(footer_style)
-        o.automaticstyles.addElement(page)
-        cover_page = style.PageLayout(name="PageCouverture")
-        cover_page.addElement(
-            style.PageLayoutProperties(
-                pagewidth=f"{layout.PAGE_WIDTH_MM}mm",
-                pageheight=f"{layout.PAGE_HEIGHT_MM}mm",
-                printorientation="portrait",
-                marginleft=f"{layout.MARGIN_MM}mm",
-                marginright=f"{layout.MARGIN_MM}mm",
-                margintop=f"{layout.MARGIN_TOP_MM}mm",
-                marginbottom=f"{layout.MARGIN_BOTTOM_MM}mm",
-            )
-        )
-        o.automaticstyles.addElement(cover_page)
-
-        running = self._paragraph_style(size=8, color=MUTED, tab_stop=True)
-        master = style.MasterPage(name="Standard", pagelayoutname=page)
-        if self.source.header:
-            header = style.Header()
-            header.addElement(self._p(running, (Run(self.source.header),)))
-            master.addElement(header)
-        footer = style.Footer()
-        footer.addElement(self._footer_paragraph(running))
-        master.addElement(footer)
-        o.masterstyles.addElement(master)
-        cover_master = style.MasterPage(
-            name="Couverture", pagelayoutname=cover_page, nextstylename="Standard"
-        )
-        o.masterstyles.addElement(cover_master)
-
-        for name, props in (
-            ("Gras", {"fontweight": "bold"}),
-            ("Italique", {"fontstyle": "italic"}),
-            ("GrasItalique", {"fontweight": "bold", "fontstyle": "italic"}),
-            ("Lien", {"color": LINK, "textunderlinestyle": "solid", "textunderlinewidth": "auto",
-                      "textunderlinecolor": "font-color"}),
-        ):  # fmt: skip
-            span = style.Style(name=name, family="text")
-            span.addElement(style.TextProperties(**props))
-            o.automaticstyles.addElement(span)
-            self._styles[("span", name)] = span
-
-    def _footer_paragraph(self, paragraph_style):
-        from odf import text
-
-        paragraph = self._p(paragraph_style, (Run(self.source.footer),))
-        paragraph.addElement(text.Tab())
-        paragraph.addText("Page ")
-        paragraph.addElement(text.PageNumber(selectpage="current", text="1"))
-        paragraph.addText(" sur ")
-        paragraph.addElement(text.PageCount(text="1"))
-        return paragraph
-
-    def _paragraph_style(
+    def paragraph_style(
         self,
         *,
         size: float | None = None,
@@ -215,158 +93,70 @@ class _Writer:
         keep_next: bool = False,
         master: str | None = None,
         break_after: bool = False,
-        tab_stop: bool = False,
-        parent: str | None = None,
-    ):
-        """One automatic paragraph style per combination of properties, made once."""
-        from odf import style
-
+        parent: str = "Standard",
+    ) -> str:
+        """The name of an automatic paragraph style with these properties (made once)."""
         key = ("p", size, bold, italic, color, align, indent, margin_top, margin_bottom,
-               keep_next, master, break_after, tab_stop, parent)  # fmt: skip
+               keep_next, master, break_after, parent)  # fmt: skip
         if key in self._styles:
             return self._styles[key]
-        attributes = {"name": f"P{len(self._styles)}", "family": "paragraph"}
-        if master:
-            attributes["masterpagename"] = master
-        created = style.Style(parentstylename=parent or "Standard", **attributes)
-        paragraph: dict[str, str] = {}
+        name = f"P{len(self._styles)}"
+        paragraph = []
         if align != "left":
-            paragraph["textalign"] = {"right": "end", "center": "center"}[align]
+            paragraph.append(f'fo:text-align="{"end" if align == "right" else "center"}"')
         if indent:
-            paragraph["marginleft"] = _pt(indent)
+            paragraph.append(f'fo:margin-left="{_pt(indent)}"')
         if margin_top is not None:
-            paragraph["margintop"] = _pt(margin_top)
+            paragraph.append(f'fo:margin-top="{_pt(margin_top)}"')
         if margin_bottom is not None:
-            paragraph["marginbottom"] = _pt(margin_bottom)
+            paragraph.append(f'fo:margin-bottom="{_pt(margin_bottom)}"')
         if keep_next:
-            paragraph["keepwithnext"] = "always"
+            paragraph.append('fo:keep-with-next="always"')
         if break_after:
-            paragraph["breakafter"] = "page"
-        properties = style.ParagraphProperties(**paragraph)
-        if tab_stop:
-            stops = style.TabStops()
-            stops.addElement(style.TabStop(position=_pt(layout.TEXT_WIDTH_PT), type="right"))
-            properties.addElement(stops)
-        created.addElement(properties)
-        props: dict[str, str] = {}
+            paragraph.append('fo:break-after="page"')
+        text = []
         if size:
-            props["fontsize"] = _pt(size)
+            text.append(f'fo:font-size="{_pt(size)}"')
         if bold:
-            props["fontweight"] = "bold"
+            text.append('fo:font-weight="bold"')
         if italic:
-            props["fontstyle"] = "italic"
+            text.append('fo:font-style="italic"')
         if color:
-            props["color"] = color
-        if props:
-            created.addElement(style.TextProperties(**props))
-        self.odt.automaticstyles.addElement(created)
-        self._styles[key] = created
-        return created
+            text.append(f'fo:color="{color}"')
+        master_attribute = f' style:master-page-name="{master}"' if master else ""
+        self.automatic.append(
+            f'<style:style style:name="{name}" style:family="paragraph"'
+            f' style:parent-style-name="{parent}"{master_attribute}>'
+            + (f"<style:paragraph-properties {' '.join(paragraph)}/>" if paragraph else "")
+            + (f"<style:text-properties {' '.join(text)}/>" if text else "")
+            + "</style:style>"
+        )
+        self._styles[key] = name
+        return name
 
-    def _cell_style(self, fill: str | None, rule: bool):
-        from odf import style
-
+    def cell_style(self, fill: str | None, rule: bool) -> str:
         key = ("cell", fill, rule)
         if key not in self._styles:
-            created = style.Style(name=f"C{len(self._styles)}", family="table-cell")
-            props = {
-                "border": BORDER,
-                "paddingleft": _pt(layout.CELL_PADDING_PT),
-                "paddingright": _pt(layout.CELL_PADDING_PT),
-                "paddingtop": "0.8mm",
-                "paddingbottom": "0.8mm",
-            }
-            if rule:
-                props.pop("border")
-                props.update(
-                    bordertop="1.2pt solid #12343b",
-                    borderbottom=BORDER,
-                    borderleft=BORDER,
-                    borderright=BORDER,
-                )
-            if fill:
-                props["backgroundcolor"] = fill
-            created.addElement(style.TableCellProperties(**props))
-            self.odt.automaticstyles.addElement(created)
-            self._styles[key] = created
+            name = f"C{len(self._styles)}"
+            borders = (
+                f'fo:border-top="1.2pt solid {HEADING_INK}" fo:border-bottom="{BORDER}"'
+                f' fo:border-left="{BORDER}" fo:border-right="{BORDER}"'
+                if rule
+                else f'fo:border="{BORDER}"'
+            )
+            background = f' fo:background-color="{fill}"' if fill else ""
+            self.automatic.append(
+                f'<style:style style:name="{name}" style:family="table-cell">'
+                f"<style:table-cell-properties {borders}{background}"
+                f' fo:padding-left="{_pt(layout.CELL_PADDING_PT)}"'
+                f' fo:padding-right="{_pt(layout.CELL_PADDING_PT)}"'
+                ' fo:padding-top="0.8mm" fo:padding-bottom="0.8mm"/></style:style>'
+            )
+            self._styles[key] = name
         return self._styles[key]
 
-    # --- Inline text ---------------------------------------------------------------------
-
-    def _p(self, paragraph_style, content: tuple[Run, ...], *, heading: int = 0):
-        from odf import text
-
-        element = (
-            text.H(outlinelevel=heading, stylename=paragraph_style)
-            if heading
-            else text.P(stylename=paragraph_style)
-        )
-        self._runs(element, content)
-        return element
-
-    def _runs(self, element, content: tuple[Run, ...]) -> None:
-        from odf import text
-
-        for run in content:
-            name = ("Gras" if run.bold else "") + ("Italique" if run.italic else "")
-            target = text.Span(stylename=self._styles[("span", name)]) if name else element
-            holder = target
-            if run.href:
-                holder = text.A(href=run.href, type="simple")
-                span = text.Span(stylename=self._styles[("span", "Lien")])
-                holder.addElement(span)
-                target.addElement(holder)
-                holder = span
-            for index, line in enumerate(run.text.split("\n")):
-                if index:
-                    holder.addElement(text.LineBreak())
-                if line:
-                    holder.addText(line)
-            if target is not element:
-                element.addElement(target)
-
-    # --- Blocks --------------------------------------------------------------------------
-
-    def block(self, block: Block) -> None:
-        if isinstance(block, Heading):
-            self.body.addElement(
-                self._p(f"Heading_20_{block.level}", block.content, heading=block.level)
-            )
-        elif isinstance(block, Paragraph):
-            self.paragraph(block)
-        elif isinstance(block, ListBlock):
-            self.body.addElement(self.list(block, self._list_style(block)))
-        elif isinstance(block, Table):
-            self.table(block)
-        elif isinstance(block, SignatureBlock):
-            self.signatures(block)
-        elif isinstance(block, PageBreak):
-            self.body.addElement(
-                self.odt_p(self._paragraph_style(size=1, margin_top=0, margin_bottom=0,
-                                                 break_after=True))
-            )  # fmt: skip
-        else:
-            raise TypeError(f"not a document block: {block!r}")
-
-    def odt_p(self, paragraph_style):
-        from odf import text
-
-        return text.P(stylename=paragraph_style)
-
-    def paragraph(self, block: Paragraph) -> None:
-        options = {
-            "note": {"size": 9, "italic": True, "color": MUTED},
-            "small": {"size": 8.5},
-            "lead": {"size": 11.5},
-            "quote": {"italic": True, "indent": 8 * layout.MM},
-        }.get(block.style, {})
-        paragraph_style = self._paragraph_style(align=block.align, **options)
-        self.body.addElement(self._p(paragraph_style, block.content))
-
-    def _list_style(self, block: ListBlock):
+    def list_style(self, block: ListBlock) -> str:
         """A list style for this list's kinds per depth (numbered or bulleted)."""
-        from odf import style, text
-
         kinds: list[bool] = []
 
         def walk(lst: ListBlock, depth: int) -> None:
@@ -381,166 +171,368 @@ class _Writer:
         key = ("list", *kinds)
         if key in self._styles:
             return self._styles[key]
-        self._lists += 1
-        created = text.ListStyle(name=f"Liste{self._lists}")
+        name = f"L{len(self._styles)}"
+        levels = []
         for depth, numbered in enumerate(kinds, start=1):
-            if numbered:
-                level = text.ListLevelStyleNumber(level=depth, numformat="1", numsuffix=".")
-            else:
-                level = text.ListLevelStyleBullet(level=depth, bulletchar=BULLETS[depth - 1])
-            level.addElement(
-                style.ListLevelProperties(
-                    spacebefore=f"{6 * depth - 6 + 1:.1f}mm", minlabelwidth="5mm"
-                )
+            properties = (
+                "<style:list-level-properties text:list-level-position-and-space-mode="
+                '"label-alignment"><style:list-level-label-alignment'
+                f' text:label-followed-by="listtab" text:list-tab-stop-position="{6 * depth}mm"'
+                f' fo:text-indent="-5mm" fo:margin-left="{6 * depth}mm"/>'
+                "</style:list-level-properties>"
             )
-            created.addElement(level)
-        self.odt.automaticstyles.addElement(created)
-        self._styles[key] = created
-        return created
+            if numbered:
+                levels.append(
+                    f'<text:list-level-style-number text:level="{depth}" style:num-format="1"'
+                    f' style:num-suffix=".">{properties}</text:list-level-style-number>'
+                )
+            else:
+                levels.append(
+                    f'<text:list-level-style-bullet text:level="{depth}"'
+                    f' text:bullet-char="{BULLETS[depth - 1]}">{properties}'
+                    "</text:list-level-style-bullet>"
+                )
+        self.automatic.append(
+            f'<text:list-style style:name="{name}">{"".join(levels)}</text:list-style>'
+        )
+        self._styles[key] = name
+        return name
 
-    def list(self, block: ListBlock, list_style, nested: bool = False):
-        from odf import text
+    # --- Inline text ---------------------------------------------------------------------
 
-        element = text.List() if nested else text.List(stylename=list_style)
-        item_style = self._paragraph_style(margin_bottom=2)
+    @staticmethod
+    def runs(content: tuple[Run, ...]) -> str:
+        out = []
+        for run in content:
+            text = "<text:line-break/>".join(_text(line) for line in run.text.split("\n"))
+            span = ("Gras" if run.bold else "") + ("Italique" if run.italic else "")
+            if run.href:
+                text = (
+                    f'<text:a xlink:type="simple" xlink:href={quoteattr(run.href)}>'
+                    f'<text:span text:style-name="Lien">{text}</text:span></text:a>'
+                )
+            if span:
+                text = f'<text:span text:style-name="{span}">{text}</text:span>'
+            out.append(text)
+        return "".join(out)
+
+    def p(self, style: str, content: tuple[Run, ...] = (), *, heading: int = 0) -> str:
+        if heading:
+            return (
+                f'<text:h text:style-name="{style}" text:outline-level="{heading}">'
+                f"{self.runs(content)}</text:h>"
+            )
+        return f'<text:p text:style-name="{style}">{self.runs(content)}</text:p>'
+
+    # --- Blocks --------------------------------------------------------------------------
+
+    def block(self, block: Block) -> None:
+        if isinstance(block, Heading):
+            self.body.append(
+                self.p(f"Heading_20_{block.level}", block.content, heading=block.level)
+            )
+        elif isinstance(block, Paragraph):
+            self.paragraph(block)
+        elif isinstance(block, ListBlock):
+            self.body.append(self.list(block, self.list_style(block)))
+        elif isinstance(block, Table):
+            self.table(block)
+        elif isinstance(block, SignatureBlock):
+            self.signatures(block)
+        elif isinstance(block, PageBreak):
+            self.body.append(self.page_break())
+        else:
+            raise TypeError(f"not a document block: {block!r}")
+
+    def page_break(self) -> str:
+        return self.p(self.paragraph_style(size=1, margin_top=0, margin_bottom=0, break_after=True))
+
+    def paragraph(self, block: Paragraph) -> None:
+        options = {
+            "note": {"size": 9, "italic": True, "color": MUTED},
+            "small": {"size": 8.5},
+            "lead": {"size": 11.5},
+            "quote": {"italic": True, "indent": 8 * layout.MM},
+        }.get(block.style, {})
+        style = self.paragraph_style(align=block.align, **options)
+        self.body.append(self.p(style, block.content))
+
+    def list(self, block: ListBlock, list_style: str, nested: bool = False) -> str:
+        item_style = self.paragraph_style(margin_bottom=2)
+        items = []
         for item in block.items:
-            entry = text.ListItem()
-            entry.addElement(self._p(item_style, item.content))
-            for child in item.children:
-                entry.addElement(self.list(child, list_style, nested=True))
-            element.addElement(entry)
-        return element
+            children = "".join(self.list(child, list_style, nested=True) for child in item.children)
+            items.append(
+                f"<text:list-item>{self.p(item_style, item.content)}{children}</text:list-item>"
+            )
+        opening = "<text:list>" if nested else f'<text:list text:style-name="{list_style}">'
+        return f"{opening}{''.join(items)}</text:list>"
 
     # --- Tables --------------------------------------------------------------------------
 
-    def _table_shell(self, widths: list[float], name: str, keep_together: bool = False):
-        from odf import style, table
-
+    def _table_start(self, widths: list[float], name: str, keep_together: bool) -> str:
         self._tables += 1
-        table_style = style.Style(name=f"Tableau{self._tables}", family="table")
-        properties = {"width": _pt(sum(widths)), "align": "left", "margintop": "1mm",
-                      "marginbottom": "3mm"}  # fmt: skip
-        if keep_together:
-            properties["maybreakbetweenrows"] = "false"
-        table_style.addElement(style.TableProperties(**properties))
-        self.odt.automaticstyles.addElement(table_style)
-        element = table.Table(name=f"{name} {self._tables}"[:60], stylename=table_style)
+        table = f"Tableau{self._tables}"
+        keep = ' style:may-break-between-rows="false"' if keep_together else ""
+        self.automatic.append(
+            f'<style:style style:name="{table}" style:family="table"><style:table-properties'
+            f' style:width="{_pt(sum(widths))}" table:align="left" fo:margin-top="1mm"'
+            f' fo:margin-bottom="3mm"{keep}/></style:style>'
+        )
+        columns = []
         for index, width in enumerate(widths):
-            column_style = style.Style(name=f"Tableau{self._tables}.{index}", family="table-column")
-            column_style.addElement(style.TableColumnProperties(columnwidth=_pt(width)))
-            self.odt.automaticstyles.addElement(column_style)
-            element.addElement(table.TableColumn(stylename=column_style))
-        return element
+            self.automatic.append(
+                f'<style:style style:name="{table}.{index}" style:family="table-column">'
+                f'<style:table-column-properties style:column-width="{_pt(width)}"/>'
+                "</style:style>"
+            )
+            columns.append(f'<table:table-column table:style-name="{table}.{index}"/>')
+        title = quoteattr(f"{name[:60]} {self._tables}")
+        return f'<table:table table:name={title} table:style-name="{table}">{"".join(columns)}'
 
     def table(self, block: Table) -> None:
-        from odf import table
-
         widths = layout.fit_columns(block)
         size = layout.table_size(block)
         if block.caption and block.show_caption:
-            caption = self._paragraph_style(bold=True, color=HEADING_INK, keep_next=True,
-                                            margin_top=4, size=9.5)  # fmt: skip
-            self.body.addElement(self._p(caption, (Run(block.caption),)))
-        element = self._table_shell(widths, block.caption or "Tableau", block.keep_together)
-        head = table.TableHeaderRows()
-        row = table.TableRow()
-        for column in block.columns:
-            cell = table.TableCell(
-                valuetype="string", stylename=self._cell_style(HEADER_FILL, False)
+            caption = self.paragraph_style(
+                bold=True, color=HEADING_INK, keep_next=True, margin_top=4, size=9.5
             )
-            paragraph_style = self._paragraph_style(size=size, bold=True, align=column.align,
-                                                    margin_bottom=0)  # fmt: skip
-            cell.addElement(self._p(paragraph_style, (Run(column.title),)))
-            row.addElement(cell)
-        head.addElement(row)
-        element.addElement(head)
-        for source in block.rows:
-            row = table.TableRow()
-            strong = source.kind in ("group", "total")
-            cell_style = self._cell_style(GROUP_FILL if strong else None, source.kind == "total")
-            for start, value in block.placed(source):
+            self.body.append(self.p(caption, (Run(block.caption),)))
+        parts = [self._table_start(widths, block.caption or "Tableau", block.keep_together)]
+        head_cell = self.cell_style(HEADER_FILL, False)
+        head = "".join(
+            f'<table:table-cell office:value-type="string" table:style-name="{head_cell}">'
+            + self.p(
+                self.paragraph_style(size=size, bold=True, align=column.align, margin_bottom=0),
+                (Run(column.title),),
+            )
+            + "</table:table-cell>"
+            for column in block.columns
+        )
+        parts.append(f"<table:table-header-rows><table:table-row>{head}</table:table-row>")
+        parts.append("</table:table-header-rows>")
+        for row in block.rows:
+            strong = row.kind in ("group", "total")
+            cell_style = self.cell_style(GROUP_FILL if strong else None, row.kind == "total")
+            cells = []
+            for start, value in block.placed(row):
                 column = block.columns[start]
-                attributes = {"valuetype": "string", "stylename": cell_style}
-                if value.span > 1:
-                    attributes["numbercolumnsspanned"] = value.span
-                cell = table.TableCell(**attributes)
-                paragraph_style = self._paragraph_style(
-                    size=size,
-                    bold=strong or value.bold,
-                    align=column.align,
-                    indent=layout.INDENT_PT * value.indent,
-                    margin_bottom=0,
+                span = f' table:number-columns-spanned="{value.span}"' if value.span > 1 else ""
+                paragraph = self.p(
+                    self.paragraph_style(
+                        size=size,
+                        bold=strong or value.bold,
+                        align=column.align,
+                        indent=layout.INDENT_PT * value.indent,
+                        margin_bottom=0,
+                    ),
+                    value.content,
                 )
-                cell.addElement(self._p(paragraph_style, value.content))
-                row.addElement(cell)
-                for _ in range(value.span - 1):
-                    row.addElement(table.CoveredTableCell())
-            element.addElement(row)
-        self.body.addElement(element)
+                cells.append(
+                    f'<table:table-cell office:value-type="string"'
+                    f' table:style-name="{cell_style}"{span}>{paragraph}</table:table-cell>'
+                    + "<table:covered-table-cell/>"
+                    * (value.span - 1)
+                )
+            parts.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+        parts.append("</table:table>")
+        self.body.append("".join(parts))
 
     def signatures(self, block: SignatureBlock) -> None:
-        from odf import table
-
         signers = list(block.signers)
         if not signers:
             return
         width = layout.TEXT_WIDTH_PT / 2
-        element = self._table_shell([width, width], "Signatures")
-        cell_style = self._cell_style(None, False)
-        role = self._paragraph_style(bold=True, keep_next=True)
-        line = self._paragraph_style(keep_next=True, margin_top=6)
+        parts = [self._table_start([width, width], "Signatures", True)]
+        cell_style = self.cell_style(None, False)
+        role = self.paragraph_style(bold=True, keep_next=True)
+        line = self.paragraph_style(keep_next=True, margin_top=6)
         for start in range(0, len(signers), 2):
-            row = table.TableRow()
+            cells = []
             for signer in (signers[start : start + 2] + [None])[:2]:
-                cell = table.TableCell(valuetype="string", stylename=cell_style)
+                paragraphs = []
                 if signer is not None:
-                    cell.addElement(self._p(role, (Run(signer.role),)))
+                    paragraphs.append(self.p(role, (Run(signer.role),)))
                     if signer.name:
-                        cell.addElement(self._p(line, (Run(signer.name),)))
+                        paragraphs.append(self.p(line, (Run(signer.name),)))
                     for field in signer.fields:
                         dots = "" if field == "Signature" else " ……………………………"
-                        cell.addElement(self._p(line, (Run(f"{field} :{dots}"),)))
+                        paragraphs.append(self.p(line, (Run(f"{field} :{dots}"),)))
                     if "Signature" in signer.fields:
-                        for _ in range(4):
-                            cell.addElement(self._p(line, ()))
-                else:
-                    cell.addElement(self._p(line, ()))
-                row.addElement(cell)
-            element.addElement(row)
-        self.body.addElement(element)
+                        paragraphs += [self.p(line)] * 4
+                cells.append(
+                    f'<table:table-cell office:value-type="string" table:style-name='
+                    f'"{cell_style}">{"".join(paragraphs) or self.p(line)}</table:table-cell>'
+                )
+            parts.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+        parts.append("</table:table>")
+        self.body.append("".join(parts))
 
     # --- Cover ---------------------------------------------------------------------------
 
     def cover(self, cover: Cover) -> None:
-        first = self._paragraph_style(master="Couverture", margin_top=20 * layout.MM)
-        self.body.addElement(self._p(first, ()))
-        self.body.addElement(self._p("Title", (Run(cover.title),)))
+        first = self.paragraph_style(master="Couverture", margin_top=20 * layout.MM)
+        self.body.append(self.p(first))
+        self.body.append(self.p("Title", (Run(cover.title),)))
         if cover.subtitle:
-            subtitle = self._paragraph_style(size=13, margin_bottom=10 * layout.MM)
-            self.body.addElement(self._p(subtitle, (Run(cover.subtitle),)))
-        label = self._paragraph_style(size=9, bold=True, color=MUTED, margin_top=6,
-                                      margin_bottom=0, keep_next=True)  # fmt: skip
-        value = self._paragraph_style(size=11)
+            subtitle = self.paragraph_style(size=13, margin_bottom=10 * layout.MM)
+            self.body.append(self.p(subtitle, (Run(cover.subtitle),)))
+        label = self.paragraph_style(
+            size=9, bold=True, color=MUTED, margin_top=6, margin_bottom=0, keep_next=True
+        )
+        value = self.paragraph_style(size=11)
         for name, fact in cover.facts:
-            self.body.addElement(self._p(label, (Run(name),)))
-            self.body.addElement(self._p(value, (Run(fact),)))
+            self.body.append(self.p(label, (Run(name),)))
+            self.body.append(self.p(value, (Run(fact),)))
         if cover.note:
-            note = self._paragraph_style(size=9, margin_top=10 * layout.MM)
-            self.body.addElement(self._p(note, (Run(cover.note),)))
-        self.body.addElement(
-            self.odt_p(self._paragraph_style(size=1, margin_top=0, margin_bottom=0,
-                                             break_after=True))
-        )  # fmt: skip
+            note = self.paragraph_style(size=9, margin_top=10 * layout.MM)
+            self.body.append(self.p(note, (Run(cover.note),)))
+        self.body.append(self.page_break())
+
+    # --- The package ---------------------------------------------------------------------
+
+    def _styles_xml(self) -> str:
+        language, _, country = self.source.language.partition("-")
+        headings = "".join(
+            f'<style:style style:name="Heading_20_{level}" style:display-name="Heading {level}"'
+            ' style:family="paragraph" style:parent-style-name="Standard"'
+            f' style:next-style-name="Standard" style:default-outline-level="{level}"'
+            ' style:class="text"><style:paragraph-properties'
+            f' fo:margin-top="{_pt(14 if level == 1 else 9)}" fo:margin-bottom="{_pt(4)}"'
+            ' fo:keep-with-next="always"/><style:text-properties'
+            f' fo:font-size="{_pt(size)}" fo:font-weight="bold" fo:color="{HEADING_INK}"/>'
+            "</style:style>"
+            for level, size in layout.HEADING_PT.items()
+        )
+        running = (
+            '<style:style style:name="Entete" style:family="paragraph"'
+            ' style:parent-style-name="Standard">'
+            '<style:paragraph-properties fo:margin-bottom="0pt">'
+            f'<style:tab-stops><style:tab-stop style:position="{_pt(layout.TEXT_WIDTH_PT)}"'
+            ' style:type="right"/></style:tab-stops></style:paragraph-properties>'
+            f'<style:text-properties fo:font-size="8pt" fo:color="{MUTED}"/></style:style>'
+        )
+        spans = (
+            '<style:style style:name="Gras" style:family="text"><style:text-properties'
+            ' fo:font-weight="bold"/></style:style>'
+            '<style:style style:name="Italique" style:family="text"><style:text-properties'
+            ' fo:font-style="italic"/></style:style>'
+            '<style:style style:name="GrasItalique" style:family="text"><style:text-properties'
+            ' fo:font-weight="bold" fo:font-style="italic"/></style:style>'
+            '<style:style style:name="Lien" style:family="text"><style:text-properties'
+            f' fo:color="{LINK}" style:text-underline-style="solid"'
+            ' style:text-underline-width="auto" style:text-underline-color="font-color"/>'
+            "</style:style>"
+        )
+
+        def page(name: str, top: float, bottom: float, running: bool) -> str:
+            head = (
+                '<style:header-style><style:header-footer-properties fo:min-height="0mm"'
+                f' fo:margin-bottom="{layout.MARGIN_TOP_MM - 14}mm"/></style:header-style>'
+                '<style:footer-style><style:header-footer-properties fo:min-height="0mm"'
+                f' fo:margin-top="{layout.MARGIN_BOTTOM_MM - 13}mm"/></style:footer-style>'
+                if running
+                else ""
+            )
+            return (
+                f'<style:page-layout style:name="{name}"><style:page-layout-properties'
+                f' fo:page-width="{layout.PAGE_WIDTH_MM}mm"'
+                f' fo:page-height="{layout.PAGE_HEIGHT_MM}mm" style:print-orientation="portrait"'
+                f' fo:margin-left="{layout.MARGIN_MM}mm" fo:margin-right="{layout.MARGIN_MM}mm"'
+                f' fo:margin-top="{top}mm" fo:margin-bottom="{bottom}mm"/>{head}'
+                "</style:page-layout>"
+            )
+
+        header = (
+            '<style:header><text:p text:style-name="Entete">'
+            f"{self.runs((Run(self.source.header),))}</text:p></style:header>"
+            if self.source.header
+            else ""
+        )
+        footer = (
+            '<style:footer><text:p text:style-name="Entete">'
+            f"{self.runs((Run(self.source.footer),))}"
+            '<text:tab/>Page <text:page-number text:select-page="current">1</text:page-number>'
+            " sur <text:page-count>1</text:page-count></text:p></style:footer>"
+        )
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {NAMESPACES}>'
+            f'<office:font-face-decls><style:font-face style:name="{FAMILY}"'
+            f' svg:font-family="\'{FAMILY}\'" style:font-family-generic="swiss"'
+            ' style:font-pitch="variable"/></office:font-face-decls>'
+            '<office:styles><style:default-style style:family="paragraph">'
+            '<style:paragraph-properties fo:margin-bottom="1.4mm" fo:line-height="115%"/>'
+            f'<style:text-properties style:font-name="{FAMILY}" style:font-name-asian="{FAMILY}"'
+            f' style:font-name-complex="{FAMILY}" fo:font-size="{_pt(layout.BODY_PT)}"'
+            f' fo:color="{INK}" fo:language="{language}" fo:country="{country or "FR"}"/>'
+            "</style:default-style>"
+            '<style:style style:name="Standard" style:family="paragraph" style:class="text"/>'
+            f"{headings}"
+            '<style:style style:name="Title" style:family="paragraph"'
+            ' style:parent-style-name="Standard"><style:paragraph-properties'
+            ' fo:margin-bottom="4mm"/><style:text-properties'
+            f' fo:font-size="{_pt(layout.TITLE_PT)}" fo:font-weight="bold"'
+            f' fo:color="{HEADING_INK}"/></style:style>{running}{spans}</office:styles>'
+            f"<office:automatic-styles>{page('PageA4', 10, 9, True)}"
+            f"{page('PageCouverture', layout.MARGIN_TOP_MM, layout.MARGIN_BOTTOM_MM, False)}"
+            "</office:automatic-styles><office:master-styles>"
+            f'<style:master-page style:name="Standard" style:page-layout-name="PageA4">'
+            f"{header}{footer}</style:master-page>"
+            '<style:master-page style:name="Couverture" style:page-layout-name="PageCouverture"'
+            ' style:next-style-name="Standard"/></office:master-styles></office:document-styles>'
+        )
+
+    def _meta_xml(self) -> str:
+        source = self.source
+        fields = [f"<dc:title>{_text(source.title)}</dc:title>"]
+        fields.append(f"<dc:language>{_text(source.language)}</dc:language>")
+        if source.author:
+            fields.append(f"<dc:creator>{_text(source.author)}</dc:creator>")
+            fields.append(f"<meta:initial-creator>{_text(source.author)}</meta:initial-creator>")
+        if source.subject:
+            fields.append(f"<dc:subject>{_text(source.subject)}</dc:subject>")
+        fields.append("<meta:generator>Ensemble</meta:generator>")
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {NAMESPACES}>'
+            f"<office:meta>{''.join(fields)}</office:meta></office:document-meta>"
+        )
 
     def write(self) -> bytes:
         if self.source.cover is not None:
             self.cover(self.source.cover)
         else:
-            self.body.addElement(self._p("Title", (Run(self.source.title),)))
+            self.body.append(self.p("Title", (Run(self.source.title),)))
         for block in self.source.blocks:
             self.block(block)
+        content = (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {NAMESPACES}>'
+            f'<office:font-face-decls><style:font-face style:name="{FAMILY}"'
+            f' svg:font-family="\'{FAMILY}\'" style:font-family-generic="swiss"'
+            ' style:font-pitch="variable"/></office:font-face-decls>'
+            f"<office:automatic-styles>{''.join(self.automatic)}</office:automatic-styles>"
+            f"<office:body><office:text>{''.join(self.body)}</office:text></office:body>"
+            "</office:document-content>"
+        )
+        manifest = (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+            ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+            ' manifest:version="1.3">'
+            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{MIMETYPE}"'
+            ' manifest:version="1.3"/>'
+            + "".join(
+                f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="text/xml"/>'
+                for name in ("content.xml", "styles.xml", "meta.xml")
+            )
+            + "</manifest:manifest>"
+        )
         buffer = io.BytesIO()
-        self.odt.write(buffer)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+            # The media type first and uncompressed: how applications recognise the file.
+            package.writestr(zipfile.ZipInfo("mimetype"), MIMETYPE, zipfile.ZIP_STORED)
+            package.writestr("META-INF/manifest.xml", manifest)
+            package.writestr("content.xml", content)
+            package.writestr("styles.xml", self._styles_xml())
+            package.writestr("meta.xml", self._meta_xml())
         return buffer.getvalue()
 
 

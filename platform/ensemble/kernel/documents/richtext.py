@@ -9,6 +9,7 @@ the document: numbering restarts with it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -190,6 +191,13 @@ class _Parser(HTMLParser):
 def from_html(body: str | None, heading_offset: int = 0) -> list[Block]:
     """The blocks of a rich text. `heading_offset` shifts its headings down (an h2 of a
     section written under a level-1 numbered heading stays level 2 with offset 0)."""
+    return list(_parsed(body or "", heading_offset))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(body: str, heading_offset: int) -> tuple[Block, ...]:
+    # Blocks are immutable: a section exported again (another format, another partner)
+    # is not parsed again.
     parser = _Parser(heading_offset)
-    parser.feed(body or "")
-    return parser.finish()
+    parser.feed(body)
+    return tuple(parser.finish())

@@ -47,18 +47,30 @@ def _break_long(match: re.Match[str]) -> str:
     return ZWSP.join(pieces)
 
 
+# Fast paths: most runs need none of the rewrites (a dossier has thousands of runs).
+_SPECIAL = re.compile(LINE_BREAKS.pattern + "|\t|" + FORBIDDEN.pattern)
+_PUNCTUATION = re.compile("[;:!?«»]")
+
+
 def strip_controls(text: object) -> str:
     """`text` without the characters no document may hold (line breaks kept as « \\n »)."""
     value = "" if text is None else str(text)
+    if not _SPECIAL.search(value):
+        return value
     value = LINE_BREAKS.sub("\n", value).replace("\t", " ")
     return FORBIDDEN.sub("", value)
 
 
 def clean_text(text: object) -> str:
     """Document-ready text: controls removed, NFC, French typography, long words breakable."""
-    value = unicodedata.normalize("NFC", strip_controls(text))
-    value = french.typography(value, french.FRENCH)
-    return _WORD.sub(_break_long, value)
+    value = strip_controls(text)
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    if _PUNCTUATION.search(value):
+        value = french.typography(value, french.FRENCH)
+    if len(value) > LONGEST_WORD:
+        value = _WORD.sub(_break_long, value)
+    return value
 
 
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
