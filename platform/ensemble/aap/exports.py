@@ -36,7 +36,7 @@ from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus
 from ensemble.aap.operations import FUNDER_LABELS, active_parties
 from ensemble.kernel import clock, french
 from ensemble.kernel import documents as doc
-from ensemble.kernel.documents.identity import LegalIdentity
+from ensemble.network.identity import legal_identity
 from ensemble.network.models import Centre
 
 
@@ -82,20 +82,6 @@ def dossier_of(answer: AapAnswer, budget: Budget) -> Dossier:
         budget,
         names,
         attachments_of(answer),
-    )
-
-
-def identity_of(centre: Centre) -> LegalIdentity:
-    """The legal entity behind a centre: its employer (the association or the city)."""
-    employer = centre.employer
-    own_address = bool(employer.address)
-    return LegalIdentity(
-        name=employer.name,
-        address=employer.address if own_address else centre.address,
-        postcode=employer.postcode if own_address else centre.postcode,
-        city=employer.city if own_address else centre.city,
-        siret=employer.siret,
-        acting_for=centre.name if centre.name != employer.name else "",
     )
 
 
@@ -327,7 +313,7 @@ def attachment_blocks(dossier: Dossier) -> list[doc.Block]:
 
 
 def attestation_blocks(dossier: Dossier) -> list[doc.Block]:
-    lead = identity_of(dossier.answer.lead_centre)
+    lead = legal_identity(dossier.answer.lead_centre)
     title = dossier.answer.title
     partners = french.list_of([c.name for c in dossier.partners])
     on_behalf = f", agissant au nom des structures partenaires ({partners})" if partners else ""
@@ -391,8 +377,9 @@ def dossier_document(dossier: Dossier) -> doc.Document:
         if not any(s.code == "budget" for s in dossier.sections):
             blocks.append(doc.Heading(f"{number + 1}. Budget du projet", 1))
             blocks += budget_blocks(dossier)
-        blocks += attachment_blocks(dossier)
+        # The last page, to sign and send: the attestation, then the attachments it covers.
         blocks += attestation_blocks(dossier)
+        blocks += attachment_blocks(dossier)
         when = answer.submitted_at or clock.now()
         return doc.Document(
             title=answer.title,
