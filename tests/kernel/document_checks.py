@@ -86,6 +86,8 @@ def to_png(data: bytes, name: str, *, first: int = 1, last: int | None = None, d
     """Pages of a PDF as tests/artifacts/<name>-<n>.png, to look at."""
     need("pdftoppm")
     ARTIFACTS.mkdir(exist_ok=True)
+    for stale in ARTIFACTS.glob(f"{name}-*.png"):
+        stale.unlink()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "document.pdf"
         path.write_bytes(data)

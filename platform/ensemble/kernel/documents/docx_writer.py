@@ -20,7 +20,7 @@ import itertools
 from xml.sax.saxutils import escape, quoteattr
 
 from ensemble.kernel.documents import layout
-from ensemble.kernel.documents.fonts import FAMILY
+from ensemble.kernel.documents.fonts import FALLBACK, FAMILY
 from ensemble.kernel.documents.model import (
     Block,
     Cover,
@@ -68,6 +68,15 @@ def _template(language: str) -> bytes:
 
     d = Docx()
     _restyle(d, language)
+    # Word substitutes a missing face from its font table entry: DejaVu Sans is a swiss
+    # (sans serif) face, Arial the closest on a machine without it.
+    fonts = next(r.target_part for r in d.part.rels.values() if r.reltype.endswith("/fontTable"))
+    fonts._blob = fonts.blob.replace(
+        b"</w:fonts>",
+        f'<w:font w:name="{FAMILY}"><w:altName w:val="{FALLBACK}"/>'
+        '<w:panose1 w:val="020B0603030804020204"/><w:charset w:val="00"/>'
+        '<w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font></w:fonts>'.encode(),
+    )
     buffer = io.BytesIO()
     d.save(buffer)
     return buffer.getvalue()
@@ -369,11 +378,18 @@ class _Writer:
         fill: str | None = None,
         nowrap: bool = False,
         rule: bool = False,
+        borderless: bool = False,
     ) -> str:
         properties = [f'<w:tcW w:w="{_twips(width)}" w:type="dxa"/>']
         if span > 1:
             properties.append(f'<w:gridSpan w:val="{span}"/>')
-        if rule:
+        if borderless:  # the empty place beside a lone signature box
+            properties.append(
+                "<w:tcBorders>"
+                + "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "bottom", "right"))
+                + "</w:tcBorders>"
+            )
+        elif rule:
             properties.append(
                 '<w:tcBorders><w:top w:val="single" w:sz="12" w:space="0"'
                 f' w:color="{HEADING_INK}"/></w:tcBorders>'
@@ -467,7 +483,11 @@ class _Writer:
                         )
                     if "Signature" in signer.fields:
                         paragraphs += [self.p("", keep_next=True)] * 4
-                cells.append(self._cell(width, "".join(paragraphs) or self.p("")))
+                cells.append(
+                    self._cell(width, "".join(paragraphs))
+                    if paragraphs
+                    else self._cell(width, self.p(""), borderless=True)
+                )
             parts.append(self._row("".join(cells)))
         parts.append("</w:tbl>")
         self.body.append("".join(parts))

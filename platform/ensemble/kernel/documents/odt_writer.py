@@ -155,6 +155,19 @@ class _Writer:
             self._styles[key] = name
         return self._styles[key]
 
+    def blank_cell_style(self) -> str:
+        """The empty place beside a lone signature box: no border but the shared one."""
+        key = ("blank-cell",)
+        if key not in self._styles:
+            name = f"C{len(self._styles)}"
+            self.automatic.append(
+                f'<style:style style:name="{name}" style:family="table-cell">'
+                f'<style:table-cell-properties fo:border="none" fo:border-left="{BORDER}"/>'
+                "</style:style>"
+            )
+            self._styles[key] = name
+        return self._styles[key]
+
     def list_style(self, block: ListBlock) -> str:
         """A list style for this list's kinds per depth (numbered or bulleted)."""
         kinds: list[bool] = []
@@ -362,7 +375,8 @@ class _Writer:
                         paragraphs += [self.p(line)] * 4
                 cells.append(
                     f'<table:table-cell office:value-type="string" table:style-name='
-                    f'"{cell_style}">{"".join(paragraphs) or self.p(line)}</table:table-cell>'
+                    f'"{cell_style if paragraphs else self.blank_cell_style()}">'
+                    f"{''.join(paragraphs) or self.p(line)}</table:table-cell>"
                 )
             parts.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
         parts.append("</table:table>")
