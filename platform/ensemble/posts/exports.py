@@ -128,7 +128,8 @@ def agreement_document(data: AgreementData) -> doc.Document:
         doc.Paragraph(
             "La durée du travail du salarié est de "
             f"{french.compact_number(post.weekly_hours)}{french.NBSP}heures par semaine, "
-            "répartie ainsi :"
+            "répartie ainsi :",
+            keep_with_next=True,
         ),
         doc.Table(
             [

@@ -277,7 +277,10 @@ class _Writer:
             color=MUTED if block.style == "note" else None,
         )
         indent = 8 * layout.MM if block.style == "quote" else 0
-        self.body.append(self.p(runs, indent=indent, align=block.align))
+        # A note (« Rédigée par … ») stays with what it introduces.
+        self.body.append(
+            self.p(runs, indent=indent, align=block.align, keep_next=block.keep_with_next)
+        )
 
     # Lists: one abstract numbering and one instance per top-level list -----------------
 

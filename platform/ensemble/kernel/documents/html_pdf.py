@@ -132,7 +132,10 @@ def _block(block: Block) -> Markup:
         level = block.level + 1  # h1 is the document's title
         return Markup("<h{0}>{1}</h{0}>").format(level, _inline(block.content))
     if isinstance(block, Paragraph):
-        classes = " ".join(c for c in (block.style, block.align) if c not in ("body", "left"))
+        keep = "keep" if block.keep_with_next else ""
+        classes = " ".join(
+            c for c in (block.style, block.align, keep) if c and c not in ("body", "left")
+        )
         attribute = Markup(' class="%s"') % classes if classes else Markup("")
         return Markup("<p%s>%s</p>") % (attribute, _inline(block.content))
     if isinstance(block, ListBlock):

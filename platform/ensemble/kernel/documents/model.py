@@ -73,18 +73,25 @@ ParagraphStyle = Literal["body", "lead", "note", "quote", "small"]
 @dataclass(frozen=True)
 class Paragraph:
     """Body text. `style`: "body"; "lead" (an introduction, larger); "note" (italic, grey:
-    « Rédigée par … »); "quote" (indented); "small" (legal mentions)."""
+    « Rédigée par … »); "quote" (indented); "small" (legal mentions). `keep_with_next`: on
+    the same page as what follows (« répartie ainsi : » and its table); a note always is."""
 
     content: tuple[Run, ...]
     style: ParagraphStyle = "body"
     align: Align = "left"
+    keep_with_next: bool = False
 
     def __init__(
-        self, content: Inline, style: ParagraphStyle = "body", align: Align = "left"
+        self,
+        content: Inline,
+        style: ParagraphStyle = "body",
+        align: Align = "left",
+        keep_with_next: bool = False,
     ) -> None:
         object.__setattr__(self, "content", runs(content, italic=style == "note"))
         object.__setattr__(self, "style", style)
         object.__setattr__(self, "align", align)
+        object.__setattr__(self, "keep_with_next", keep_with_next or style == "note")
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,7 @@ class _Writer:
             "lead": {"size": 11.5},
             "quote": {"italic": True, "indent": 8 * layout.MM},
         }.get(block.style, {})
-        style = self.paragraph_style(align=block.align, **options)
+        style = self.paragraph_style(align=block.align, keep_next=block.keep_with_next, **options)
         self.body.append(self.p(style, block.content))
 
     def list(self, block: ListBlock, list_style: str, nested: bool = False) -> str:
