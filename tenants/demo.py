@@ -78,7 +78,14 @@ def load_network(session: Session, network: dict) -> DemoNetwork:
             session,
             Employer,
             {"slug": e["slug"]},
-            {"name": e["name"], "kind": EmployerKind(e["kind"]), "city": e.get("city", "")},
+            {
+                "name": e["name"],
+                "kind": EmployerKind(e["kind"]),
+                "city": e.get("city", ""),
+                "address": e.get("address", ""),
+                "postcode": e.get("postcode", ""),
+                "siret": e.get("siret", ""),
+            },
         )
         for e in network["employers"]
     }

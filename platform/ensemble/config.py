@@ -66,6 +66,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # says, so re-signing the cookie on every response would buy nothing.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", 120)),
+        # Rendered documents kept under the hash of their content (kernel/documents/cache.py).
+        "DOCUMENT_CACHE_SECONDS": int(env.get("DOCUMENT_CACHE_SECONDS", 3600)),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
