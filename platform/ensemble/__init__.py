@@ -15,7 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from ensemble import extensions, models  # noqa: F401  (every model registered)
     from ensemble.accounts import sessions
     from ensemble.tenancy import switcher
-    from ensemble.web import errors, formatting, i18n, lifecycle
+    from ensemble.web import errors, formatting, headers, i18n, lifecycle
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     formatting.init_app(app)
     switcher.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
