@@ -41,6 +41,7 @@ from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import MAX_ID, centre_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
+from ensemble.web.urls import external_url
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
 object_arg("agenda_calendar_id", Calendar)
@@ -614,7 +615,7 @@ def _feed_url(feed) -> str | None:
     if feed is None:
         return None
     value = feeds.token(current_app.config["SECRET_KEY"], feed.id, feed.nonce)
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("agenda.feed", token=value)
+    return external_url("agenda.feed", token=value)
 
 
 @bp.route("/c/<centre_slug>/agenda/abonnement", methods=("GET", "POST"))

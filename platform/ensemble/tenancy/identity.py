@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ensemble import redis_store
 from ensemble.accounts.models import Membership, User
-from ensemble.accounts.sessions import session_key
+from ensemble.accounts.sessions import revive, session_key
 from ensemble.network.models import Centre, Employer, Federation
 from ensemble.redis_store import key
 from ensemble.tenancy import context
@@ -77,12 +77,16 @@ def _entry_key(user_id: int) -> str:
 
 def for_session(session: Session, sid: str | None, user_id: int) -> Identity | None:
     """The person signed in with session id `sid`, or None if that session is not
-    live or the account is gone. One Redis round trip when the cache is current."""
+    live or the account is gone. One Redis round trip when the cache is current
+    (and one query more the first time after Redis lost the session)."""
     if not sid:
         return None
     registered, generation, raw = redis_store.current().mget(
         session_key(sid), generation_key(), _entry_key(user_id)
     )
+    # Not in Redis (a restart lost it, say): PostgreSQL has the word, once.
+    if registered is None and revive(session, sid, user_id):
+        registered = str(user_id)
     if registered != str(user_id):
         return None
     return _identity(session, user_id, generation, raw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
+from ensemble import celery_app
 from ensemble.accounts.models import User
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
@@ -19,6 +20,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     context.install(session_class)
+    celery_app.install(session_class)
     audit.install(session_class)
     notifications.install(session_class)
     identity.install(session_class)
