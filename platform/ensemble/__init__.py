@@ -12,6 +12,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
 
+    from ensemble.tenancy import guard
+
+    # Before anything connects: never serve through a role that bypasses RLS.
+    guard.check_app_connections(app.config)
+
     from ensemble import extensions, models  # noqa: F401  (every model registered)
     from ensemble.accounts import sessions
     from ensemble.tenancy import switcher
