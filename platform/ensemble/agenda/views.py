@@ -671,7 +671,7 @@ def feed(token: str):
         abort(404)
     nonce, user_id, centre_id = found
     scope = feeds.Scope(user_id, centre_id)
-    context.activate(scope.context(), db.session)
+    context.activate(scope.context(db.session), db.session)
     today = _today()
     tag = feeds.etag(db.session, scope, nonce, today)
     headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
