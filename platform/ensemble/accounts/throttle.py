@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse
 from limits.storage import storage_from_string
@@ -53,9 +52,9 @@ class Verdict:
     per_account: bool = True
 
     def message(self) -> str:
-        minutes = max(1, math.ceil(self.retry_after / 60))
-        wait = ngettext(
-            "Réessayez dans %(num)d minute.", "Réessayez dans %(num)d minutes.", minutes
+        # « min » is the same for one and for many: no plural to choose.
+        wait = _(
+            "Réessayez dans %(minutes)d min.", minutes=max(1, math.ceil(self.retry_after / 60))
         )
         if self.per_account:
             return _("Trop de tentatives de connexion ont échoué pour ce compte.") + " " + wait
