@@ -91,6 +91,8 @@ def live_server(servers, template_database, app) -> Iterator[LiveServer]:
     # create_app makes its Celery app the process default; give it back to the unit tests' app.
     app.extensions["celery"].set_default()
     server = make_server("127.0.0.1", 0, _as_remote(live_app, BROWSER_REMOTE_ADDR), threaded=True)
+    # Links the pages show (subscription URLs) name the server the browser talks to.
+    live_app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
