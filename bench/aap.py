@@ -173,9 +173,9 @@ def generate_dossier(app, urls) -> int:
 
     from ensemble.aap import operations as aap
     from ensemble.aap.models import Funder
-    from ensemble.accounts.models import User
     from ensemble.extensions import db
     from ensemble.network.models import Centre
+    from ensemble.people.models import User
     from ensemble.tenancy import context
 
     rng = random.Random(7)

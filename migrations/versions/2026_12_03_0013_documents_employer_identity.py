@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_documents_employer_identity"
-down_revision = "0009_reporting_full_run"
+down_revision = "0010_security_hardening"
 branch_labels = None
 depends_on = None
 

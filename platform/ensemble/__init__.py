@@ -12,10 +12,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
 
+    from ensemble.tenancy import guard
+
+    # Before anything connects: never serve through a role that bypasses RLS.
+    guard.check_app_connections(app.config)
+
     from ensemble import extensions, lifecycle, models  # noqa: F401  (models: all registered)
     from ensemble.accounts import sessions
     from ensemble.tenancy import switcher
-    from ensemble.web import errors, formatting, i18n
+    from ensemble.web import errors, formatting, headers, i18n
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
@@ -31,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     formatting.init_app(app)
     switcher.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

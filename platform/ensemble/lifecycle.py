@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask, abort, g, request, session
 from flask_login import current_user
 
-from ensemble import cache_versions
+from ensemble import cache_versions, celery_app
 from ensemble.accounts import sessions
 from ensemble.audit import operations as audit
 from ensemble.extensions import db, login_manager
@@ -25,6 +25,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     context.install(session_class)
+    celery_app.install(session_class)
     audit.install(session_class)
     notifications.install(session_class)
     identity.install(session_class)
@@ -41,6 +42,9 @@ def init_app(app: Flask) -> None:
         sid = session.get("sid")
         registration = sessions.session_key(sid) if sid else None
         person = identity.for_session(db.session, registration, int(user_id))
+        if person is None and sid and sessions.revive(db.session, sid, int(user_id)):
+            # Redis lost the session (a restart): PostgreSQL vouches for it, once.
+            person = identity.for_session(db.session, registration, int(user_id))
         if person is None or not person.is_active:
             context.activate(context.ANONYMOUS, db.session)
             return None

@@ -30,6 +30,7 @@ from ensemble.agenda.models import Busy, Event
 from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
 from ensemble.network.models import Centre
 from ensemble.tenancy.context import TenantContext
+from ensemble.tenancy.scopes import context_of_centre
 
 # Busy time of others is listed from this long ago.
 PAST_DAYS = 92
@@ -59,11 +60,14 @@ class Scope:
     user_id: int | None
     centre_id: int | None
 
-    def context(self) -> TenantContext:
-        """What the feed may see: the person's own view, or a centre member's."""
+    def context(self, session: Session) -> TenantContext:
+        """What the feed may see: the person's own view, or what the centre's directors
+        see on its pages. Derived by the tenancy layer like theirs, not written out
+        here: a hand-made `centre_ids` alone forgot that a centre also takes part in
+        agreements through its employer, and its feed showed none of that busy time."""
         if self.user_id is not None:
             return TenantContext(user_id=self.user_id)
-        return TenantContext(centre_ids=frozenset({self.centre_id}))
+        return context_of_centre(session, self.centre_id)
 
 
 def _events_query(scope: Scope):

@@ -1,7 +1,8 @@
 """Notifying people: an in-app row and, once the transaction commits, an e-mail.
 
-Mails wait in `session.info` and go out only after a successful commit, so a
-rolled-back change never sends a message about something that did not happen.
+Mails wait in `session.info` and are handed to the workers only after a
+successful commit, so a rolled-back change never sends a message about
+something that did not happen, and no request waits on the mail server.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from ensemble import cache_versions, mail
 from ensemble.db import table_of, utcnow
 from ensemble.notifications.models import Notification
+from ensemble.web import urls
 
 PENDING = "ensemble_pending_mail"
 
@@ -85,9 +87,9 @@ def _insert_once(session: Session, row: dict) -> bool:
 
 
 def _absolute(link: str) -> str:
-    if not link or link.startswith("http") or not has_app_context():
+    if not link or not has_app_context():
         return link
-    return current_app.config["PUBLIC_URL"].rstrip("/") + link
+    return urls.absolute(link)
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -110,8 +112,11 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
 
 
 def _send_after_commit(session: Session) -> None:
-    for message in session.info.pop(PENDING, []):
-        mail.send(message.to, message.subject, message.body)
+    pending = session.info.pop(PENDING, [])
+    if not has_app_context():
+        return
+    for message in pending:
+        mail.queue(message.to, message.subject, message.body)
 
 
 def _drop_after_rollback(session: Session, previous_transaction=None) -> None:  # noqa: ARG001

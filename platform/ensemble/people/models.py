@@ -125,3 +125,19 @@ class Membership(Model):
             unique=True,
         ),
     )
+
+
+class AccountSession(Model):
+    """A signed-in session, kept in PostgreSQL so that it outlives a Redis restart
+    (Redis holds a copy, read on every request). Only a hash of the session id is
+    stored: a copy of this table signs no one in."""
+
+    __tablename__ = "account_sessions"
+
+    sid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    # The writer may not always read the row back: never ask for it.
+    __table_args__ = ({"implicit_returning": False},)

@@ -16,13 +16,14 @@ from ensemble.extensions import db
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
 from ensemble.tenancy.resolve import MAX_ID
+from ensemble.web.urls import external_url
 
 
 def _feed_url(feed) -> str | None:
     if feed is None:
         return None
     value = feeds.token(current_app.config["SECRET_KEY"], feed.id, feed.nonce)
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for("agenda.feed", token=value)
+    return external_url("agenda.feed", token=value)
 
 
 @bp.route("/c/<centre_slug>/agenda/abonnement", methods=("GET", "POST"))
@@ -78,7 +79,7 @@ def feed(token: str):
         abort(404)
     nonce, user_id, centre_id = found
     scope = feeds.Scope(user_id, centre_id)
-    context.activate(scope.context(), db.session)
+    context.activate(scope.context(db.session), db.session)
     today = _today()
     tag = feeds.etag(db.session, scope, nonce, today)
     headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
