@@ -49,6 +49,7 @@ def _blueprints():
     from ensemble.accounts.views import bp as accounts
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
+    from ensemble.caldav.views import bp as caldav
     from ensemble.hr.views import bp as hr
     from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
@@ -67,6 +68,7 @@ def _blueprints():
         hr,
         posts,
         agenda,
+        caldav,
         aap,
         reporting,
     ]
