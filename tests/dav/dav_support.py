@@ -58,3 +58,87 @@ def calendar_of(demo, session, email: str) -> Calendar:
         return session.scalar(
             select(Calendar).where(Calendar.user_id == user.id).order_by(Calendar.id)
         )
+
+
+MULTISTATUS_NS = {"D": "DAV:", "C": "urn:ietf:params:xml:ns:caldav", "E": "urn:x-ensemble:caldav"}
+
+
+def responses(body: bytes) -> dict[str, dict]:
+    """href → {"status": …, "props": {tag: element}} of a 207 body."""
+    from defusedxml import ElementTree
+
+    root = ElementTree.fromstring(body)
+    found = {}
+    for node in root.findall("D:response", MULTISTATUS_NS):
+        href = node.findtext("D:href", namespaces=MULTISTATUS_NS)
+        props = {}
+        for propstat in node.findall("D:propstat", MULTISTATUS_NS):
+            if "200" in (propstat.findtext("D:status", namespaces=MULTISTATUS_NS) or ""):
+                for prop in propstat.find("D:prop", MULTISTATUS_NS):
+                    props[prop.tag] = prop
+        found[href] = {
+            "status": node.findtext("D:status", namespaces=MULTISTATUS_NS),
+            "props": props,
+        }
+    return found
+
+
+def prop_xml(*names: str) -> bytes:
+    """A PROPFIND body asking for D:/C:/CS: names ("D:getetag", "C:calendar-data")."""
+    inner = "".join(f"<{n}/>" for n in names)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"'
+        ' xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/">'
+        f"<D:prop>{inner}</D:prop></D:propfind>"
+    ).encode()
+
+
+def report_xml(kind: str, inner: str, props: str = "<D:getetag/><C:calendar-data/>") -> bytes:
+    root = {
+        "query": "C:calendar-query",
+        "multiget": "C:calendar-multiget",
+        "sync": "D:sync-collection",
+    }[kind]
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><{root} xmlns:D="DAV:"'
+        f' xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop>{props}</D:prop>{inner}</{root}>'
+    ).encode()
+
+
+def time_range(start: str, end: str) -> str:
+    return (
+        '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
+        f'<C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter>'
+    )
+
+
+def sync_body(token: str = "") -> bytes:
+    return report_xml(
+        "sync",
+        f"<D:sync-token>{token}</D:sync-token><D:sync-level>1</D:sync-level>",
+        "<D:getetag/>",
+    )
+
+
+def sync_token_of(body: bytes) -> str:
+    from defusedxml import ElementTree
+
+    return ElementTree.fromstring(body).findtext("D:sync-token", namespaces=MULTISTATUS_NS)
+
+
+def book_as(demo, session, email: str, calendar, centre_slug: str, title: str, start, end, **more):
+    """Book through the web's operation, as that person."""
+    from ensemble.agenda import operations as agenda
+    from ensemble.agenda.models import Category
+
+    with context.using(demo.context_of(email), session):
+        return agenda.book(
+            session,
+            calendar,
+            centre_id=demo.centre(centre_slug).id,
+            category=more.pop("category", Category.WORKSHOP),
+            title=title,
+            starts_local=start,
+            ends_local=end,
+            **more,
+        ).event

@@ -4,22 +4,37 @@ and what changed since a token (RFC 6578).
 
 The change log (`agenda_changes`) is written by database triggers on
 `agenda_events` and `agenda_busy` (migration 0015), whatever wrote the rows.
-A token is the oldest transaction still running when it was issued
-(`pg_snapshot_xmin`): everything committed before is behind it, and a change
-written by a transaction running then has a transaction id at or after it, so
-a later sync sees it even if it commits after the token was issued. A change
-may thus be reported twice; never missed.
+A token is a snapshot of the committed transactions (`pg_current_snapshot`):
+a later sync reports the rows of every transaction that snapshot did not see,
+so a change committed after the token by a transaction that was running when
+it was issued is never missed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, cast, func, literal, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import UserDefinedType
 
 from ensemble.agenda.models import MAX_EVENT_HOURS, Busy, Change, Event
+
+
+class _PgType(UserDefinedType):
+    cache_ok = True
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def get_col_spec(self, **kw) -> str:  # noqa: ARG002
+        return self.name
+
+
+XID8 = _PgType("xid8")
+SNAPSHOT = _PgType("pg_snapshot")
 
 # What an object's ETag is computed from: what its iCalendar text is made of.
 _ETAG_PARTS = func.md5(
@@ -36,13 +51,41 @@ _ETAG_PARTS = func.md5(
 )
 
 
-def sync_token(session: Session, last_txid: int | None = None) -> int:
-    """A position in the change log: read it before reading what it covers.
-    With the last transaction that wrote to the collection (`last_txid`), the
-    token stays the same while the collection does not change (when no older
-    transaction is still running), so clients that compare tokens sync less."""
-    horizon = session.scalar(text("SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"))
-    return horizon if last_txid is None else min(horizon, last_txid + 1)
+_SNAPSHOT = re.compile(r"(\d{1,19}):(\d{1,19}):((?:\d{1,19},){0,999}\d{0,19})")
+
+
+def sync_token(session: Session, last_txid: int | None = None) -> str:
+    """A position in the change log — read it before reading what it covers.
+
+    A snapshot of the transactions committed so far (`pg_current_snapshot()`,
+    « xmin:xmax:running… »), so that a change committed later by a transaction
+    running now is never skipped. When every transaction up to the last one
+    that wrote to the collection (`last_txid`) is over, the token is that
+    position alone (« n »: everything before n), which stays the same while the
+    collection does not change, so clients that compare tokens sync less."""
+    snapshot = session.scalar(text("SELECT pg_current_snapshot()::text"))
+    xmin = int(snapshot.split(":", 1)[0])
+    if last_txid is not None and xmin > last_txid:
+        return str(last_txid + 1)
+    return snapshot
+
+
+def read_token(value: str) -> str | None:
+    """The snapshot a token stands for, or None if it is not one."""
+    if value.isdigit() and len(value) <= 19:
+        return f"{value}:{value}:"
+    match = _SNAPSHOT.fullmatch(value)
+    if match is None or int(match.group(1)) > int(match.group(2)):
+        return None
+    return value
+
+
+def _since(snapshot: str):
+    """Log rows written by transactions the token's snapshot did not see."""
+    xmin = int(snapshot.split(":", 1)[0])
+    return (Change.txid >= xmin) & ~func.pg_visible_in_snapshot(
+        cast(cast(Change.txid, String), XID8), cast(literal(snapshot), SNAPSHOT)
+    )
 
 
 def object_etags(
@@ -77,18 +120,18 @@ def uids_between(session: Session, calendar_id: int, start: datetime, end: datet
     return {uid for (uid,) in rows}
 
 
-def changed_uids(session: Session, calendar_id: int, since: int) -> set[str]:
-    """UIDs of a calendar written since token `since` (present or deleted now)."""
+def changed_uids(session: Session, calendar_id: int, since: str) -> set[str]:
+    """UIDs of a calendar written since the snapshot `since` (present or deleted now)."""
     rows = session.execute(
         select(Change.uid)
-        .where(Change.calendar_id == calendar_id, Change.kind == "event", Change.txid >= since)
+        .where(Change.calendar_id == calendar_id, Change.kind == "event", _since(since))
         .distinct()
     )
     return {uid for (uid,) in rows}
 
 
 def changed_occurrences(
-    session: Session, calendar_ids: Iterable[int], centre_id: int, since: int
+    session: Session, calendar_ids: Iterable[int], centre_id: int, since: str
 ) -> set[tuple[int, datetime]]:
     """(event id, start) of the occurrences that appeared or went since token
     `since`, for a centre's view: the calendars of the people it shares and
@@ -99,7 +142,7 @@ def changed_occurrences(
         where = where | Change.calendar_id.in_(calendar_ids)
     rows = session.execute(
         select(Change.event_id, Change.starts_at)
-        .where(where, Change.kind == "busy", Change.txid >= since)
+        .where(where, Change.kind == "busy", _since(since))
         .distinct()
     )
     return {(event_id, starts_at) for event_id, starts_at in rows}

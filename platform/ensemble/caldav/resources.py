@@ -72,16 +72,15 @@ def default_name(uid: str) -> str:
     return quote(uid, safe="@-_.~") + ".ics"
 
 
-def sync_token_uri(value: int) -> str:
+def sync_token_uri(value: str) -> str:
     return f"{SYNC_PREFIX}{value}"
 
 
-def read_sync_token(value: str) -> int | None:
-    """The position a client's token names, or None if it is not one of ours."""
-    if not value.startswith(SYNC_PREFIX):
+def read_sync_token(value: str) -> str | None:
+    """The snapshot a client's token names, or None if it is not one of ours."""
+    if not value.startswith(SYNC_PREFIX) or len(value) > 4000:
         return None
-    digits = value[len(SYNC_PREFIX) :]
-    return int(digits) if digits.isdigit() and len(digits) <= 18 else None
+    return changes.read_token(value[len(SYNC_PREFIX) :])
 
 
 @dataclass
@@ -223,7 +222,7 @@ class Collection(DavResource):
     def _read_state(self, session: Session) -> tuple[str, int | None]:
         raise NotImplementedError
 
-    def token(self, session: Session) -> int:
+    def token(self, session: Session) -> str:
         return changes.sync_token(session, self.state(session)[1])
 
     def prop(self, session, name):
@@ -347,7 +346,7 @@ class PersonCollection(Collection):
         uids = changes.uids_between(session, self.calendar.id, start, end)
         return self.members(session, uids) if uids else []
 
-    def changed_since(self, session: Session, token: int) -> tuple[list[PersonObject], list[str]]:
+    def changed_since(self, session: Session, token: str) -> tuple[list[PersonObject], list[str]]:
         """(changed objects, names of removed ones) since a sync token."""
         uids = changes.changed_uids(session, self.calendar.id, token)
         if not uids:
@@ -499,7 +498,7 @@ class CentreCollection(Collection):
     def by_hrefs(self, session: Session, names: list[str]) -> dict[str, CentreObject | None]:
         return {name: self.member(session, name) for name in names}
 
-    def changed_since(self, session: Session, token: int) -> tuple[list[CentreObject], list[str]]:
+    def changed_since(self, session: Session, token: str) -> tuple[list[CentreObject], list[str]]:
         self._shared(session)
         keys = changes.changed_occurrences(session, self._calendar_ids, self.centre.id, token)
         present = self._by_keys(session, keys)

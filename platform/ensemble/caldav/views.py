@@ -65,8 +65,10 @@ def _text(status: int, message: str, **headers: str) -> Response:
 
 
 @bp.route("/.well-known/caldav", methods=METHODS)
+@bp.route("/", methods=("PROPFIND",), endpoint="site_root")
 def well_known():
-    """RFC 6764 §5: the context path of the CalDAV service."""
+    """RFC 6764 §5: the context path of the CalDAV service (and where clients
+    given only the server's address look first)."""
     return redirect(f"{request.script_root}{PREFIX}/", code=301)
 
 
