@@ -110,6 +110,14 @@ def _signed_in() -> Reader | Response:
     return Reader(person.user(db.session), person.context)
 
 
+def reason_phrase(message: str) -> str:
+    """The refusal as the status line's reason phrase, for clients that show only
+    that line (vdirsyncer does): Latin-1 as HTTP/1.1 requires, one line."""
+    plain = message.translate({0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "..."})
+    plain = " ".join(plain.split())[:300]
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
 def _body() -> bytes:
     return request.get_data(cache=False)[: davxml.MAX_BODY + 1]
 
@@ -139,9 +147,11 @@ def dav(dav_path: str):
             answer = _read_or_delete(session, reader, parts, method)
     except davxml.BadBody:
         answer = protocol.Answer(400, _("Corps de requête illisible.").encode())
+    status: int | str = answer.status
     if answer.refusal is not None:
         _tell(reader, answer.refusal)
-    response = Response(answer.body, answer.status, answer.headers)
+        status = f"{answer.status} {reason_phrase(answer.refusal)}"
+    response = Response(answer.body, status, answer.headers)
     response.headers.setdefault("DAV", DAV_HEADER)
     return response
 
