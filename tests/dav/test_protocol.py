@@ -101,7 +101,8 @@ def test_objects_carry_etags_and_writes_need_the_current_one(
 
     assert dav("DELETE", path, hugo, **{"If-Match": etag}).status_code == 412
     assert dav("DELETE", path, hugo, **{"If-Match": newer}).status_code == 204
-    assert dav("GET", path, hugo).status_code == 404
+    for method in ("GET", "PROPFIND", "DELETE", "PROPPATCH"):
+        assert dav(method, path, hugo).status_code == 404, method
     assert _busy(demo, db_session, OFFICER, "atelier-1") == []
 
 

@@ -160,7 +160,8 @@ def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> p
     resource = resolve(session, reader, parts)
     if method == "DELETE":
         return protocol.delete(session, reader, resource, request.headers.get("If-Match"))
-    if resource is None:
+    if resource is None or not getattr(resource, "exists", True):
+        # (A name not taken yet resolves, for a PUT to create it; nothing else sees it.)
         return protocol.not_found()
     if method == "PROPFIND":
         return protocol.propfind(
