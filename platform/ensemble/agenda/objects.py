@@ -284,7 +284,7 @@ def save_object(
             for override in existing.values():
                 session.delete(override)
             existing = {}
-        changes = {k: v for k, v in fields.items() if _differs(getattr(series, k), v)}
+        changes = {k: v for k, v in fields.items() if _differs(getattr(series, k), v, k)}
         if changes:
             warnings += operations.move(session, series, **changes).warnings
     for original, change in sorted(parsed.overrides.items()):
@@ -312,7 +312,19 @@ def save_object(
     return list(dict.fromkeys(warnings))
 
 
-def _differs(current, wanted) -> bool:
+def _same_rule(current: str | None, wanted: str | None) -> bool:
+    """Two RRULEs with the same parts (a client writes them in its own order)."""
+    if not current or not wanted:
+        return not current and not wanted
+    try:
+        return icalendar.vRecur.from_ical(current) == icalendar.vRecur.from_ical(wanted)
+    except ValueError:
+        return False
+
+
+def _differs(current, wanted, key: str = "") -> bool:
+    if key == "rrule":
+        return not _same_rule(current, wanted)
     if isinstance(current, str) or isinstance(wanted, str):
         return (current or "").strip() != (wanted or "").strip()
     if isinstance(current, list) or isinstance(wanted, list):
