@@ -336,11 +336,27 @@ class PersonCollection(Collection):
         return PersonObject(self, name, uid, etag)
 
     def by_hrefs(self, session: Session, names: list[str]) -> dict[str, PersonObject | None]:
-        found = {}
-        for name in names:
-            item = self.member(session, name)
-            found[name] = item if item is not None and item.exists else None
-        return found
+        """Existing objects under these names, in two queries whatever their number."""
+        chosen = (
+            dict(
+                session.execute(
+                    select(Resource.name, Resource.uid).where(
+                        Resource.calendar_id == self.calendar.id, Resource.name.in_(names)
+                    )
+                ).all()
+            )
+            if names
+            else {}
+        )
+        uids = {
+            name: chosen.get(name) or (unquote(name[:-4]) if name.endswith(".ics") else None)
+            for name in names
+        }
+        etags = changes.object_etags(session, self.calendar.id, {u for u in uids.values() if u})
+        return {
+            name: PersonObject(self, name, uid, etags[uid]) if uid in etags else None
+            for name, uid in uids.items()
+        }
 
     def between(self, session: Session, start: datetime, end: datetime) -> list[PersonObject]:
         uids = changes.uids_between(session, self.calendar.id, start, end)
@@ -496,7 +512,13 @@ class CentreCollection(Collection):
         return found[0] if found else None
 
     def by_hrefs(self, session: Session, names: list[str]) -> dict[str, CentreObject | None]:
-        return {name: self.member(session, name) for name in names}
+        keys = set()
+        for name in names:
+            match = _CENTRE_NAME.fullmatch(name)
+            if match is not None:
+                keys.add((int(match.group(1)), datetime.fromtimestamp(int(match.group(2)), UTC)))
+        found = {o.name: o for o in self._by_keys(session, keys)}
+        return {name: found.get(name) for name in names}
 
     def changed_since(self, session: Session, token: str) -> tuple[list[CentreObject], list[str]]:
         self._shared(session)
