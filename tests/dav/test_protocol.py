@@ -96,8 +96,11 @@ def test_objects_carry_etags_and_writes_need_the_current_one(
     assert _busy(demo, db_session, OFFICER, "atelier-1")[0][0].hour == 9  # 10:00 Paris
     assert dav("PUT", path, hugo, moved, **{"If-Match": etag}).status_code == 204
     assert _busy(demo, db_session, OFFICER, "atelier-1")[0][0].hour == 13  # 14:00 Paris
-    newer = dav("GET", path, hugo).headers["ETag"]
+    after = dav("GET", path, hugo)
+    newer = after.headers["ETag"]
     assert newer != etag
+    # Built objects are kept in Redis under their ETag: never the old text for the new one.
+    assert "DTSTART;TZID=Europe/Paris:20280104T140000" in after.get_data(as_text=True)
 
     assert dav("DELETE", path, hugo, **{"If-Match": etag}).status_code == 412
     assert dav("DELETE", path, hugo, **{"If-Match": newer}).status_code == 204

@@ -24,10 +24,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, unquote
 
 import icalendar
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from ensemble import redis_store
 from ensemble.accounts.models import User
 from ensemble.agenda import changes, feeds, objects, operations
 from ensemble.agenda.forms import CATEGORY_LABELS
@@ -35,6 +37,7 @@ from ensemble.agenda.models import MAX_EVENT_HOURS, Busy, Calendar, Event
 from ensemble.caldav.davxml import CALDAV, CS, DAV, ICAL, element, href, tag
 from ensemble.caldav.models import Resource
 from ensemble.network.models import Centre
+from ensemble.redis_store import key
 from ensemble.tenancy.context import TenantContext
 
 PREFIX = "/dav"
@@ -43,6 +46,9 @@ SYNC_PREFIX = "urn:x-ensemble:sync:"
 # How far back a centre's calendar lists occurrences (as its feed does).
 CENTRE_PAST_DAYS = feeds.PAST_DAYS
 CONTENT_TYPE = "text/calendar; charset=utf-8; component=vevent"
+# How long a built object stays in Redis (its key names its ETag, so it is never stale
+# for its rows; a centre renamed shows in objects built after this).
+RENDERED_SECONDS = 3600
 _NEW_NAME = re.compile(r"[^/\x00-\x1f\x7f]{1,250}\.ics")
 _CENTRE_NAME = re.compile(r"o-(\d{1,18})-(\d{1,12})\.ics")
 
@@ -373,20 +379,48 @@ class PersonCollection(Collection):
         return present, [chosen.get(uid) or default_name(uid) for uid in sorted(gone)]
 
     def render(self, session: Session, items: list[PersonObject]) -> dict[str, bytes]:
+        """The iCalendar text of objects, from Redis when an object's ETag (and the
+        reader's language, for category names) has not changed since it was built:
+        building is most of a report's time, and clients ask for the same month again."""
+        items = [i for i in items if i.exists]
         if not items:
             return {}
-        uids = [i.uid for i in items]
-        rows = session.scalars(
-            select(Event)
-            .where(Event.calendar_id == self.calendar.id, Event.uid.in_(uids))
-            .order_by(Event.series_id.is_not(None), Event.recurrence_id, Event.id)
-        ).all()
-        grouped: dict[str, list[Event]] = {}
-        for row in rows:
-            grouped.setdefault(row.uid, []).append(row)
-        present = [u for u in uids if u in grouped]
-        texts = objects.render_objects(session, [grouped[u] for u in present])
-        return dict(zip(present, texts, strict=True))
+        language = str(get_locale() or "fr")
+        keys = [
+            key("caldav-object", self.calendar.id, language, i.etag.strip('"'), i.uid)
+            for i in items
+        ]
+        store = redis_store.current()
+        texts = {
+            i.uid: text.encode()
+            for i, text in zip(items, store.mget(keys), strict=True)
+            if text is not None
+        }
+        missing = [i.uid for i in items if i.uid not in texts]
+        if missing:
+            rows = session.scalars(
+                select(Event)
+                .where(Event.calendar_id == self.calendar.id, Event.uid.in_(missing))
+                .order_by(Event.series_id.is_not(None), Event.recurrence_id, Event.id)
+            ).all()
+            grouped: dict[str, list[Event]] = {}
+            for row in rows:
+                grouped.setdefault(row.uid, []).append(row)
+            present = [u for u in missing if u in grouped]
+            built = dict(
+                zip(
+                    present,
+                    objects.render_objects(session, [grouped[u] for u in present]),
+                    strict=True,
+                )
+            )
+            pipe = store.pipeline()
+            for item, name in zip(items, keys, strict=True):
+                if item.uid in built:
+                    pipe.setex(name, RENDERED_SECONDS, built[item.uid].decode())
+            pipe.execute()
+            texts.update(built)
+        return texts
 
 
 @dataclass
