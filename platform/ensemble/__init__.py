@@ -55,6 +55,7 @@ def _blueprints():
     from ensemble.accounts.views import bp as accounts
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
+    from ensemble.caldav.views import bp as caldav
     from ensemble.home.views import bp as home
     from ensemble.hr.views import bp as hr
     from ensemble.notifications.views import bp as notifications
@@ -71,6 +72,7 @@ def _blueprints():
         hr,
         posts,
         agenda,
+        caldav,
         aap,
         reporting,
     ]
