@@ -22,10 +22,9 @@ from datetime import timedelta
 
 from flask import Flask, current_app, session
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from ensemble import redis_store
-from ensemble.db import utcnow
+from ensemble.db import SessionLike, utcnow
 from ensemble.people.models import AccountSession
 from ensemble.redis_store import key
 from ensemble.tenancy import context
@@ -53,7 +52,7 @@ def session_key(sid: str) -> str:
     return key("session", digest(sid))
 
 
-def start(db_session: Session, user_id: int) -> str:
+def start(db_session: SessionLike, user_id: int) -> str:
     """Forget everything of the previous session and register a new id (flushes)."""
     language = session.get("lang")
     session.clear()
@@ -84,7 +83,7 @@ def start(db_session: Session, user_id: int) -> str:
     return sid
 
 
-def revive(db_session: Session, sid: str, user_id: int) -> bool:
+def revive(db_session: SessionLike, sid: str, user_id: int) -> bool:
     """Whether `sid` is a live session of `user_id` according to PostgreSQL (after a
     miss in Redis); if so, Redis gets its copy back for the time it has left."""
     with context.using(TenantContext(user_id=user_id), db_session):
@@ -104,7 +103,7 @@ def revive(db_session: Session, sid: str, user_id: int) -> bool:
     return True
 
 
-def end(db_session: Session, user_id: int | None) -> None:
+def end(db_session: SessionLike, user_id: int | None) -> None:
     """Sign-out: this session only."""
     sid = session.get("sid")
     if sid:
@@ -120,7 +119,7 @@ def end(db_session: Session, user_id: int | None) -> None:
     session.clear()
 
 
-def end_all(db_session: Session, user_id: int) -> None:
+def end_all(db_session: SessionLike, user_id: int) -> None:
     """Revoke every session of a person (after a password change)."""
     with context.using(TenantContext(user_id=user_id), db_session):
         hashes = db_session.scalars(

@@ -70,7 +70,10 @@ def inspect(url: str) -> RoleFacts:
     """What the role behind `url` may do, read from the catalog."""
     libpq = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(libpq, connect_timeout=10) as conn:
-        name, superuser, bypass = conn.execute(_ROLE).fetchone()
+        role = conn.execute(_ROLE).fetchone()
+        if role is None:  # pg_roles always shows the current role; fail closed if not
+            raise psycopg.DataError("current_user is missing from pg_roles")
+        name, superuser, bypass = role
         reachable = tuple(r[0] for r in conn.execute(_REACHABLE_BYPASS))
         tables = conn.execute(_USER_TABLES).fetchall()
     return RoleFacts(

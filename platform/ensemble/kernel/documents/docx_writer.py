@@ -258,7 +258,7 @@ class _Writer:
         elif isinstance(block, Paragraph):
             self.paragraph(block)
         elif isinstance(block, ListBlock):
-            self.list(block, self._new_numbering(block), 0)
+            self.list_block(block, self._new_numbering(block), 0)
         elif isinstance(block, Table):
             self.table(block)
         elif isinstance(block, SignatureBlock):
@@ -342,7 +342,7 @@ class _Writer:
         for element in list(instances):
             numbering.append(element)
 
-    def list(self, block: ListBlock, num_id: int, depth: int) -> None:
+    def list_block(self, block: ListBlock, num_id: int, depth: int) -> None:
         for item in block.items:
             self.body.append(
                 self.p(
@@ -353,7 +353,7 @@ class _Writer:
                 )
             )
             for child in item.children:
-                self.list(child, num_id, depth + 1)
+                self.list_block(child, num_id, depth + 1)
 
     # Tables -----------------------------------------------------------------------------
 
@@ -526,15 +526,15 @@ class _Writer:
         section = self.docx.sections[0]
         if self.source.cover is not None:
             section.different_first_page_header_footer = True
-        small = {"size": 8, "color": MUTED}
+
+        def small(text: str) -> str:
+            return self.runs((Run(text),), size=8, color=MUTED)
+
         if self.source.header:
             header = section.header
             header._element.remove(header.paragraphs[0]._p)
             header._element.append(
-                parse_xml(
-                    f"<w:p {nsdecls('w', 'r')}>{self.runs((Run(self.source.header),), **small)}"
-                    "</w:p>"
-                )
+                parse_xml(f"<w:p {nsdecls('w', 'r')}>{small(self.source.header)}</w:p>")
             )
         footer = section.footer
         footer._element.remove(footer.paragraphs[0]._p)
@@ -553,10 +553,10 @@ class _Writer:
         footer._element.append(
             parse_xml(
                 f'<w:p {nsdecls("w", "r")}><w:pPr><w:pStyle w:val="Footer"/>{tabs}</w:pPr>'
-                f"{self.runs((Run(self.source.footer),), **small)}"
+                f"{small(self.source.footer)}"
                 f'<w:r><w:rPr><w:sz w:val="16"/></w:rPr><w:tab/></w:r>'
-                f"{self.runs((Run('Page '),), **small)}{field('PAGE')}"
-                f"{self.runs((Run(' sur '),), **small)}{field('NUMPAGES')}</w:p>"
+                f"{small('Page ')}{field('PAGE')}"
+                f"{small(' sur ')}{field('NUMPAGES')}</w:p>"
             )
         )
 

@@ -73,7 +73,7 @@ def _table(table: Table) -> Markup:
         cells = []
         for start, cell in table.placed(row):
             column = table.columns[start]
-            classes = [column.align]
+            classes: list[str] = [column.align]
             if column.nowrap and cell.span == 1:
                 classes += ["nowrap", "num"]
             if cell.indent:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import TypedDict
 from xml.sax.saxutils import escape, quoteattr
 
 from ensemble.kernel.documents import layout
@@ -42,6 +43,22 @@ HEADER_FILL = "#e3ecee"
 GROUP_FILL = "#f1f5f6"
 BORDER = "0.5pt solid #8a9a9e"
 BULLETS = ("•", "◦", "▪")
+
+
+class _ParagraphPreset(TypedDict, total=False):
+    size: float
+    italic: bool
+    color: str
+    indent: float
+
+
+# Paragraph.style → the properties it adds to the paragraph's automatic style.
+_PARAGRAPH_PRESETS: dict[str, _ParagraphPreset] = {
+    "note": {"size": 9, "italic": True, "color": MUTED},
+    "small": {"size": 8.5},
+    "lead": {"size": 11.5},
+    "quote": {"italic": True, "indent": 8 * layout.MM},
+}
 
 NAMESPACES = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
@@ -247,7 +264,7 @@ class _Writer:
         elif isinstance(block, Paragraph):
             self.paragraph(block)
         elif isinstance(block, ListBlock):
-            self.body.append(self.list(block, self.list_style(block)))
+            self.body.append(self.list_block(block, self.list_style(block)))
         elif isinstance(block, Table):
             self.table(block)
         elif isinstance(block, SignatureBlock):
@@ -261,20 +278,17 @@ class _Writer:
         return self.p(self.paragraph_style(size=1, margin_top=0, margin_bottom=0, break_after=True))
 
     def paragraph(self, block: Paragraph) -> None:
-        options = {
-            "note": {"size": 9, "italic": True, "color": MUTED},
-            "small": {"size": 8.5},
-            "lead": {"size": 11.5},
-            "quote": {"italic": True, "indent": 8 * layout.MM},
-        }.get(block.style, {})
+        options = _PARAGRAPH_PRESETS.get(block.style, {})
         style = self.paragraph_style(align=block.align, keep_next=block.keep_with_next, **options)
         self.body.append(self.p(style, block.content))
 
-    def list(self, block: ListBlock, list_style: str, nested: bool = False) -> str:
+    def list_block(self, block: ListBlock, list_style: str, nested: bool = False) -> str:
         item_style = self.paragraph_style(margin_bottom=2)
         items = []
         for item in block.items:
-            children = "".join(self.list(child, list_style, nested=True) for child in item.children)
+            children = "".join(
+                self.list_block(child, list_style, nested=True) for child in item.children
+            )
             items.append(
                 f"<text:list-item>{self.p(item_style, item.content)}{children}</text:list-item>"
             )
