@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import has_app_context
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ensemble import cache_versions, mail
 from ensemble.db import table_of, utcnow
+from ensemble.kernel.french import plural
 from ensemble.notifications.models import Notification
+from ensemble.people.models import User
 from ensemble.web import urls
 
 PENDING = "ensemble_pending_mail"
@@ -40,12 +42,19 @@ def notify(
     centre_id: int | None = None,
     employer_id: int | None = None,
     dedup_key: str | None = None,
+    subject: str | None = None,
     email: bool = True,
 ) -> int:
     """Notify each (user_id, email) recipient once. With `dedup_key`, a person who
-    already received that key is skipped. Returns how many were notified."""
+    already received that key is skipped. `subject` names the object the
+    notification is about ("agenda_request:42"): `resolve(session, subject)` marks
+    every notification about it read once it is handled. A recipient who chose the
+    daily digest gets the e-mail then, not now. Returns how many were notified."""
+    recipients = list(recipients)
+    digest = _digest_readers(session, [user_id for user_id, _ in recipients]) if email else set()
     sent = 0
     for user_id, address in recipients:
+        waits = email and bool(address) and user_id in digest
         row = {
             "user_id": user_id,
             "title": title,
@@ -54,18 +63,91 @@ def notify(
             "centre_id": centre_id,
             "employer_id": employer_id,
             "dedup_key": dedup_key,
+            "subject": subject,
+            "email_pending": waits,
             "created_at": utcnow(),
         }
         if _insert_once(session, row):
             cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
             sent += 1
-            if email and address:
+            if email and address and not waits:
                 full_link = _absolute(link)
                 text = body + (f"\n\n{full_link}" if full_link else "")
                 session.info.setdefault(PENDING, []).append(
                     PendingMail(address, f"Ensemble : {title}", text)
                 )
     return sent
+
+
+def _digest_readers(session: Session, user_ids: list[int]) -> set[int]:
+    """Which of these people read their e-mail as one daily digest (one query)."""
+    if not user_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(User.id).where(User.id.in_(set(user_ids)), User.email_digest.is_(True))
+        )
+    )
+
+
+def resolve(session: Session, subject: str) -> int:
+    """The object `subject` names was handled: every unread notification about it is
+    marked read, whoever received it. Returns how many were."""
+    users = list(
+        session.scalars(text("SELECT app_resolve_notifications(:subject)"), {"subject": subject})
+    )
+    if users:
+        cache_versions.bump_after_commit(session, [f"notifications:{u}" for u in set(users)])
+    return len(users)
+
+
+def set_email_digest(session: Session, user_id: int, digest: bool) -> None:
+    """The person's choice: one e-mail a day, or one per notification."""
+    session.execute(update(User).where(User.id == user_id).values(email_digest=digest))
+
+
+def pending_digest(session: Session, user_id: int) -> list[Notification]:
+    """What the person's next digest holds (their own rows: run under their context)."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.email_pending.is_(True))
+            .order_by(Notification.created_at)
+        )
+    )
+
+
+def digest_text(items: list[Notification]) -> str:
+    """The digest's body: one paragraph per notification, each with its link."""
+    parts = []
+    for item in items:
+        lines = [item.title]
+        if item.body:
+            lines.append(item.body)
+        if item.link:
+            lines.append(_absolute(item.link))
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def send_digest(session: Session, user_id: int, address: str) -> int:
+    """Send the person's digest once: the rows are marked sent in the same transaction
+    that hands the mail to the workers after commit. Returns how many it held."""
+    items = pending_digest(session, user_id)
+    if not items:
+        return 0
+    subject = plural(
+        len(items),
+        "Ensemble : %(num)s notification du jour",
+        "Ensemble : %(num)s notifications du jour",
+    )
+    session.info.setdefault(PENDING, []).append(PendingMail(address, subject, digest_text(items)))
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_([i.id for i in items]))
+        .values(email_pending=False)
+    )
+    return len(items)
 
 
 def _insert_once(session: Session, row: dict) -> bool:

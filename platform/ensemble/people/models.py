@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    false,
     func,
     text,
 )
@@ -50,6 +51,8 @@ class User(UserMixin, Model):
     full_name: Mapped[str] = mapped_column(String(200))
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # One daily digest instead of an e-mail per notification (the person's choice).
+    email_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = created_at_column()
 
     memberships: Mapped[list[Membership]] = relationship(
