@@ -14,6 +14,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from ensemble import extensions, models  # noqa: F401  (every model registered)
     from ensemble.accounts import sessions
+    from ensemble.kernel import urls
     from ensemble.tenancy import switcher
     from ensemble.web import errors, formatting, i18n, lifecycle
 
@@ -31,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     formatting.init_app(app)
     switcher.init_app(app)
     errors.init_app(app)
+    urls.install(app)  # before the blueprints: rules bind their converters when added
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
