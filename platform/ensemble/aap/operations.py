@@ -39,6 +39,7 @@ from ensemble.aap.models import (
 )
 from ensemble.accounts.models import Membership, Role, User
 from ensemble.db import utcnow
+from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 from ensemble.notifications import operations as notifications
 from ensemble.sharing import operations as sharing
@@ -69,13 +70,8 @@ def notify(session: Session, recipients, title: str, **kwargs) -> int:
     return notifications.notify(session, recipients, title, **kwargs)
 
 
-class AapError(ValueError):
+class AapError(Refusal):
     """A refusal to show the user, attached to a form field when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass

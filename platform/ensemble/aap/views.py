@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import io
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -19,7 +17,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.aap import exports, forms
+from ensemble.aap import exports, forms, permissions
 from ensemble.aap import operations as aap
 from ensemble.aap.models import (
     AapAnswer,
@@ -30,6 +28,9 @@ from ensemble.aap.models import (
     SectionStatus,
 )
 from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import act, attempt, page, require
 from ensemble.network.models import Centre
 from ensemble.sharing.models import PartyStatus
 from ensemble.tenancy import context
@@ -43,7 +44,6 @@ object_arg("answer_id", AapAnswer)
 object_arg("section_id", AapSection)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
-PARIS = ZoneInfo("Europe/Paris")
 HISTORY_PAGE = 50  # versions per page of a section's history
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
@@ -64,23 +64,11 @@ def route(rule: str, methods: tuple[str, ...] = ("GET",)):
     return register
 
 
-def _today() -> date:
-    return datetime.now(PARIS).date()
-
-
 def _url(name: str, centre: Centre, **values) -> str:
     return url_for(f"aap.{name}", centre_slug=centre.slug, **values)
 
 
-def _allowed_or_404(allowed: bool) -> None:
-    # Not a 403: a page one may not use is a page that does not exist for them.
-    if not allowed:
-        abort(404)
-
-
 def _answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
-    if not 0 < answer_id <= 2**63 - 1:
-        abort(404)
     answer = aap.load_answer(db.session, answer_id)
     if answer is None or not aap.takes_part(answer, centre):
         abort(404)
@@ -92,14 +80,6 @@ def _section_or_404(answer: AapAnswer, section_id: int) -> AapSection:
     if section is None:
         abort(404)
     return section
-
-
-def _refuse(form, error: aap.AapError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is None or field.name == "csrf_token":
-        form.form_errors.append(error.message)
-    else:
-        field.errors.append(error.message)
 
 
 def _user_id() -> int:
@@ -164,9 +144,9 @@ def _common(centre: Centre, answer: AapAnswer) -> dict:
         "centre": centre,
         "answer": answer,
         "party": party,
-        "is_lead": aap.is_lead_director(answer, ctx),
-        "is_director": centre.id in ctx.director_centre_ids,
-        "days_left": (answer.call.deadline - _today()).days,
+        "is_lead": permissions.is_lead_director(answer, ctx),
+        "is_director": permissions.is_director(centre, ctx),
+        "days_left": (answer.call.deadline - clock.today()).days,
     }
 
 
@@ -178,9 +158,9 @@ def index(centre: Centre):
     return render_template(
         "aap/index.html",
         centre=centre,
-        calls=aap.network_calls(db.session, centre, _today()),
+        calls=aap.network_calls(db.session, centre, clock.today()),
         answers=aap.answers_of(db.session, centre),
-        is_director=centre.id in context.current().director_centre_ids,
+        is_director=permissions.is_director(centre),
         start_form=forms.StartAnswerForm(),
     )
 
@@ -199,18 +179,14 @@ def _call_fields(form: forms.CallForm) -> dict:
 
 @route("/appels/nouveau", methods=("GET", "POST"))
 def new_call(centre: Centre):
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.is_director(centre))
     return _call_page(centre, None)
 
 
 def _own_call_or_404(centre: Centre, call_id: int) -> AapCall:
     """A call this centre published, for its directors; anyone else gets 404."""
     call = db.session.get(AapCall, call_id)
-    _allowed_or_404(
-        call is not None
-        and call.centre_id == centre.id
-        and centre.id in context.current().director_centre_ids
-    )
+    require(permissions.can_correct_call(call, centre))
     return call
 
 
@@ -224,61 +200,61 @@ def _call_page(centre: Centre, call: AapCall | None):
     form = forms.CallForm(obj=call if call is not None and request.method == "GET" else None)
     if call is not None and request.method == "GET":
         form.funder.data = call.funder.value
-    if form.validate_on_submit():
-        try:
-            if call is None:
-                aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
-            else:
-                aap.update_call(db.session, call, **_call_fields(form))
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(
-                _("L’appel est publié dans le réseau.")
-                if call is None
-                else _("L’appel est modifié."),
-                "success",
-            )
-            return redirect(_url("index", centre))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+
+    def save():
+        if call is None:
+            return aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
+        return aap.update_call(db.session, call, **_call_fields(form))
+
+    done, _saved = attempt(form, save)
+    if done:
+        flash(
+            _("L’appel est publié dans le réseau.") if call is None else _("L’appel est modifié."),
+            "success",
+        )
+        return redirect(_url("index", centre))
+    return page(
         "aap/call_new.html",
         centre=centre,
         form=form,
         call=call,
         withdraw_form=forms.WithdrawCallForm(),
-    ), status
+    )
 
 
 @route("/appels/<int:call_id>/retirer", methods=("POST",))
 def withdraw_call(centre: Centre, call_id: int):
     call = _own_call_or_404(centre, call_id)
-    if not forms.WithdrawCallForm().validate_on_submit():
-        flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
-        return redirect(_url("edit_call", centre, call_id=call.id))
-    try:
-        aap.withdraw_call(db.session, call)
-    except aap.AapError as error:
-        flash(str(error.message), "error")
-        return redirect(_url("edit_call", centre, call_id=call.id))
-    flash(_("L’appel est retiré du réseau."), "success")
-    return redirect(_url("index", centre))
+    edit_url = _url("edit_call", centre, call_id=call.id)
+    return act(
+        forms.WithdrawCallForm(),
+        lambda: aap.withdraw_call(db.session, call),
+        success=_("L’appel est retiré du réseau."),
+        back=edit_url,
+        next_url=_url("index", centre),
+    )
 
 
 @route("/reponses/nouvelle", methods=("POST",))
 def start_answer(centre: Centre):
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.can_start_answer(centre))
     form = forms.StartAnswerForm()
-    if not form.validate_on_submit():
-        flash(_("Choisissez un appel de la liste."), "error")
-        return redirect(_url("index", centre))
-    call = db.session.get(AapCall, form.call_id.data)
-    if call is None or call.federation_id != centre.federation_id:
-        flash(_("Choisissez un appel de la liste."), "error")
-        return redirect(_url("index", centre))
-    answer = aap.create_answer(db.session, call, centre)
-    flash(_("Votre centre est chef de file : invitez vos partenaires."), "success")
-    return redirect(_url("answer", centre, answer_id=answer.id))
+    choose = _("Choisissez un appel de la liste.")
+
+    def start() -> AapAnswer:
+        call = db.session.get(AapCall, form.call_id.data)
+        if call is None or call.federation_id != centre.federation_id:
+            raise Refusal(choose)
+        return aap.create_answer(db.session, call, centre)
+
+    return act(
+        form,
+        start,
+        success=_("Votre centre est chef de file : invitez vos partenaires."),
+        back=_url("index", centre),
+        next_url=lambda answer: _url("answer", centre, answer_id=answer.id),
+        refused=choose,
+    )
 
 
 # --- An answer ----------------------------------------------------------------------
@@ -306,125 +282,123 @@ def answer(centre: Centre, answer_id: int):
 @route("/reponses/<int:answer_id>/partenaires/inviter", methods=("POST",))
 def invite(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.InviteForm()
     choices = aap.partner_choices(db.session, item)
     form.centre_id.choices = [SelectChoice(str(c.id), c.name) for c in choices]
-    if form.validate_on_submit():
+
+    def invite_one() -> Centre:
         partner = next(c for c in choices if str(c.id) == form.centre_id.data)
-        try:
-            aap.invite_partner(db.session, item, partner)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s est invité.", name=partner.name), "success")
-    else:
-        flash(_("Choisissez un centre de votre réseau."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+        aap.invite_partner(db.session, item, partner)
+        return partner
+
+    return act(
+        form,
+        invite_one,
+        success=lambda partner: _("%(name)s est invité.", name=partner.name),
+        back=_url("answer", centre, answer_id=item.id),
+        refused=_("Choisissez un centre de votre réseau."),
+    )
 
 
 @route("/reponses/<int:answer_id>/partenaires/retirer", methods=("POST",))
 def remove(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.PartyForm()
-    if form.validate_on_submit():
-        try:
-            party = aap.remove_partner(db.session, item, form.party_id.data)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s ne participe plus à la réponse.", name=party.label), "success")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.remove_partner(db.session, item, form.party_id.data),
+        success=lambda party: _("%(name)s ne participe plus à la réponse.", name=party.label),
+        back=_url("answer", centre, answer_id=item.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/participation", methods=("POST",))
 def respond(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     form = forms.RespondForm()
-    if form.validate_on_submit():
-        try:
-            if form.decision.data == "leave":
-                aap.leave(db.session, item, centre)
-            else:
-                aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
-        except aap.AapError as error:
-            flash(error.message, "error")
+
+    def decide() -> str:
+        if form.decision.data == "leave":
+            aap.leave(db.session, item, centre)
         else:
-            if form.decision.data == "accept":
-                flash(_("Votre centre participe à la réponse."), "success")
-                return redirect(_url("answer", centre, answer_id=item.id))
-            flash(_("Votre centre ne participe plus à cette réponse."), "success")
-            return redirect(_url("index", centre))
-    return redirect(_url("answer", centre, answer_id=item.id))
+            aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
+        return form.decision.data
+
+    answer_url = _url("answer", centre, answer_id=item.id)
+    return act(
+        form,
+        decide,
+        success=lambda decision: (
+            _("Votre centre participe à la réponse.")
+            if decision == "accept"
+            else _("Votre centre ne participe plus à cette réponse.")
+        ),
+        back=answer_url,
+        next_url=lambda decision: answer_url if decision == "accept" else _url("index", centre),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/nouvelle", methods=("POST",))
 def new_section(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.NewSectionForm()
-    if form.validate_on_submit():
-        try:
-            added = aap.add_section(db.session, item, form.title.data)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            return redirect(_url("section", centre, answer_id=item.id, section_id=added.id))
-    else:
-        flash(_("Indiquez l’intitulé de la rubrique."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.add_section(db.session, item, form.title.data),
+        success=None,
+        back=_url("answer", centre, answer_id=item.id),
+        next_url=lambda added: _url("section", centre, answer_id=item.id, section_id=added.id),
+        refused=_("Indiquez l’intitulé de la rubrique."),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/deplacer", methods=("POST",))
 def move(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.MoveForm()
-    if form.validate_on_submit():
-        try:
-            aap.move_section(db.session, target, -1 if form.direction.data == "up" else 1)
-        except aap.AapError as error:
-            flash(error.message, "error")
-    return redirect(_url("answer", centre, answer_id=item.id) + "#rubriques")
+    return act(
+        form,
+        lambda: aap.move_section(db.session, target, -1 if form.direction.data == "up" else 1),
+        success=None,
+        back=_url("answer", centre, answer_id=item.id) + "#rubriques",
+    )
 
 
 @route("/reponses/<int:answer_id>/deposer", methods=("POST",))
 def submit(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
-    if forms.SubmitForm().validate_on_submit():
-        try:
-            aap.submit(db.session, item, _user_id())
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("La réponse est déposée : le dossier est figé."), "success")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    require(permissions.is_lead_director(item, context.current()))
+    return act(
+        forms.SubmitForm(),
+        lambda: aap.submit(db.session, item, _user_id()),
+        success=_("La réponse est déposée : le dossier est figé."),
+        back=_url("answer", centre, answer_id=item.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/resultat", methods=("POST",))
 def outcome(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            aap.record_outcome(
-                db.session,
-                item,
-                granted=form.outcome.data == "granted",
-                amount=form.amount.data,
-                on=form.decided_on.data,
-            )
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("La décision du financeur est enregistrée."), "success")
-    else:
-        flash(_("Indiquez la décision et sa date."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.record_outcome(
+            db.session,
+            item,
+            granted=form.outcome.data == "granted",
+            amount=form.amount.data,
+            on=form.decided_on.data,
+        ),
+        success=_("La décision du financeur est enregistrée."),
+        back=_url("answer", centre, answer_id=item.id),
+        refused=_("Indiquez la décision et sa date."),
+    )
 
 
 # --- Sections -------------------------------------------------------------------------
@@ -471,23 +445,23 @@ def section(centre: Centre, answer_id: int, section_id: int):
         form.base_version.data = target.current_version
         form.body.data = target.body
         return _section_page(centre, item, target, form)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
-    if form.validate_on_submit():
-        try:
-            number = aap.save_section(
+    require(permissions.can_write_section(target, context.current()))
+    try:
+        done, number = attempt(
+            form,
+            lambda: aap.save_section(
                 db.session,
                 target,
                 base_version=form.base_version.data,
                 body=form.body.data or "",
                 author_id=_user_id(),
-            )
-        except aap.SectionConflict as conflict:
-            return _conflict_page(centre, item, target, conflict)
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(_("Version %(number)d enregistrée.", number=number), "success")
-            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+            ),
+        )
+    except aap.SectionConflict as conflict:
+        return _conflict_page(centre, item, target, conflict)
+    if done:
+        flash(_("Version %(number)d enregistrée.", number=number), "success")
+        return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
     return _section_page(centre, item, target, form, status=422)
 
 
@@ -514,79 +488,73 @@ def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
 def section_status(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
+    require(permissions.can_write_section(target, context.current()))
     form = forms.SectionSettingsForm()
-    if form.validate_on_submit():
-        try:
-            aap.set_section_status(db.session, target, SectionStatus(form.status.data))
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("État de la rubrique enregistré."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.set_section_status(db.session, target, SectionStatus(form.status.data)),
+        success=_("État de la rubrique enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/redacteur", methods=("POST",))
 def writer(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_assign_writer(target, context.current()))
+    require(permissions.can_assign_writer(target, context.current()))
     form = forms.WriterForm()
     form.writer_user_id.choices = [SelectChoice("", "")] + [
         SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
     ]
-    if form.validate_on_submit():
-        raw = form.writer_user_id.data
-        try:
-            aap.assign_writer(db.session, target, int(raw) if raw else None)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Rédaction attribuée."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.assign_writer(
+            db.session, target, int(form.writer_user_id.data) if form.writer_user_id.data else None
+        ),
+        success=_("Rédaction attribuée."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/responsable", methods=("POST",))
 def owner(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.OwnerForm()
     form.owner_party_id.choices = [
         SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
     ]
-    if form.validate_on_submit():
-        try:
-            aap.set_section_owner(db.session, target, int(form.owner_party_id.data))
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Centre responsable enregistré."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.set_section_owner(db.session, target, int(form.owner_party_id.data)),
+        success=_("Centre responsable enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/commentaires", methods=("POST",))
 def comment(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(item.is_open)
+    require(item.is_open)
     form = forms.CommentForm()
-    if form.validate_on_submit():
-        try:
-            aap.add_comment(
-                db.session,
-                target,
-                author=current_user,
-                body=form.body.data,
-                parent_id=form.parent_id.data,
-            )
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(_("Commentaire publié."), "success")
-            return redirect(
-                _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
-            )
+    done, _comment = attempt(
+        form,
+        lambda: aap.add_comment(
+            db.session,
+            target,
+            author=current_user,
+            body=form.body.data,
+            parent_id=form.parent_id.data,
+        ),
+    )
+    if done:
+        flash(_("Commentaire publié."), "success")
+        return redirect(
+            _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+        )
     page_form = forms.SectionForm(formdata=None)
     page_form.base_version.data = target.current_version
     page_form.body.data = target.body
@@ -597,25 +565,26 @@ def comment(centre: Centre, answer_id: int, section_id: int):
 def resolve(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(item.is_open)
+    require(item.is_open)
     form = forms.ResolveForm()
-    if form.validate_on_submit():
+
+    def resolve_one():
         found = db.session.get(AapComment, form.comment_id.data)
         if found is None or found.section_id != target.id:
-            flash(_("Ce commentaire n’existe pas."), "error")
-        else:
-            try:
-                aap.resolve_comment(db.session, found, _user_id())
-            except aap.AapError as error:
-                flash(error.message, "error")
-    return redirect(
-        _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+            raise Refusal(_("Ce commentaire n’existe pas."))
+        return aap.resolve_comment(db.session, found, _user_id())
+
+    return act(
+        form,
+        resolve_one,
+        success=None,
+        back=_url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires",
     )
 
 
 def _version_arg(name: str, latest: int) -> int | None:
     raw = request.args.get(name, "")
-    if raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
         return int(raw)
     return None
 
@@ -635,7 +604,8 @@ def history(centre: Centre, answer_id: int, section_id: int):
         )
     else:
         raw = request.args.get("page", "1")
-        page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+        ok = raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0
+        page = int(raw) if ok else 1
         versions = aap.versions(
             db.session, target, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
         )
@@ -659,28 +629,31 @@ def history(centre: Centre, answer_id: int, section_id: int):
 def restore(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
+    require(permissions.can_write_section(target, context.current()))
     form = forms.RestoreForm()
-    if form.validate_on_submit() and 1 <= form.version.data <= target.current_version:
+    choose = _("Choisissez une version de la liste.")
+
+    def restore_one() -> int:
+        if not 1 <= form.version.data <= target.current_version:
+            raise Refusal(choose)
         try:
-            number = aap.restore(db.session, target, form.version.data, _user_id())
+            return aap.restore(db.session, target, form.version.data, _user_id())
         except aap.SectionConflict:
-            flash(_("La rubrique vient d’être modifiée : recommencez."), "error")
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(
-                _(
-                    "Version %(old)d restaurée comme version %(number)d.",
-                    old=form.version.data,
-                    number=number,
-                ),
-                "success",
-            )
-            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
-    else:
-        flash(_("Choisissez une version de la liste."), "error")
-    return redirect(_url("history", centre, answer_id=item.id, section_id=target.id))
+            raise Refusal(_("La rubrique vient d’être modifiée : recommencez.")) from None
+
+    history_url = _url("history", centre, answer_id=item.id, section_id=target.id)
+    return act(
+        form,
+        restore_one,
+        success=lambda number: _(
+            "Version %(old)d restaurée comme version %(number)d.",
+            old=form.version.data,
+            number=number,
+        ),
+        back=history_url,
+        next_url=_url("section", centre, answer_id=item.id, section_id=target.id),
+        refused=choose,
+    )
 
 
 # --- Budget ---------------------------------------------------------------------------
@@ -694,13 +667,7 @@ def _own_lines(item: AapAnswer, centre: Centre, lines):
 @route("/reponses/<int:answer_id>/budget", methods=("GET", "POST"))
 def budget(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    party = aap.party_for(item, centre)
-    can_edit = (
-        item.is_open
-        and party is not None
-        and party.status is PartyStatus.ACTIVE
-        and centre.id in context.current().centre_ids
-    )
+    can_edit = permissions.can_edit_budget(item, centre)
     lines = aap.budget_lines(db.session, item)
     own = _own_lines(item, centre, lines)
     form = forms.BudgetLineForm()
@@ -713,8 +680,9 @@ def budget(centre: Centre, answer_id: int):
             form.line_id.data = editing.id
             form.version.data = str(editing.version)
     else:
-        _allowed_or_404(can_edit)
-        if form.validate_on_submit():
+        require(can_edit)
+
+        def save_line():
             fields = {
                 "account": form.account.data,
                 "label": form.label.data,
@@ -722,25 +690,24 @@ def budget(centre: Centre, answer_id: int):
                 "amount": form.amount.data,
                 "user_id": _user_id(),
             }
-            try:
-                if form.line_id.data is None:
-                    aap.add_budget_line(db.session, item, centre, **fields)
-                else:
-                    if form.line_id.data not in {line.id for line in own}:
-                        raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
-                    base = form.base_version()
-                    if base is None:
-                        raise aap.AapError(_l("Version invalide : rechargez la page."), "amount")
-                    aap.update_budget_line(
-                        db.session, item, form.line_id.data, base_version=base, **fields
-                    )
-            except aap.BudgetConflict as error:
-                conflict, status = error, 409
-            except aap.AapError as error:
-                _refuse(form, error)
-            else:
-                flash(_("Ligne de budget enregistrée."), "success")
-                return redirect(_url("budget", centre, answer_id=item.id))
+            if form.line_id.data is None:
+                return aap.add_budget_line(db.session, item, centre, **fields)
+            if form.line_id.data not in {line.id for line in own}:
+                raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
+            base = form.base_version()
+            if base is None:
+                raise aap.AapError(_l("Version invalide : rechargez la page."), "amount")
+            return aap.update_budget_line(
+                db.session, item, form.line_id.data, base_version=base, **fields
+            )
+
+        try:
+            done, _line = attempt(form, save_line)
+        except aap.BudgetConflict as error:
+            done, conflict, status = False, error, 409
+        if done:
+            flash(_("Ligne de budget enregistrée."), "success")
+            return redirect(_url("budget", centre, answer_id=item.id))
         if status == 200:
             status = 422
         lines = aap.budget_lines(db.session, item)
@@ -759,24 +726,27 @@ def budget(centre: Centre, answer_id: int):
 @route("/reponses/<int:answer_id>/budget/supprimer", methods=("POST",))
 def delete_line(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(item.is_open and centre.id in context.current().centre_ids)
+    require(permissions.can_delete_lines(item, centre))
     form = forms.DeleteLineForm()
-    if form.validate_on_submit():
+
+    def delete_one():
         own = {line.id for line in _own_lines(item, centre, aap.budget_lines(db.session, item))}
+        if form.line_id.data not in own:
+            raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
         try:
-            if form.line_id.data not in own:
-                raise aap.AapError(_l("Cette ligne n’est pas celle de votre centre."))
             aap.delete_budget_line(db.session, item, form.line_id.data, form.version.data)
         except aap.BudgetConflict:
-            flash(
-                _("La ligne a été modifiée entre-temps : vérifiez-la avant de la supprimer."),
-                "error",
-            )
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Ligne supprimée."), "success")
-    return redirect(_url("budget", centre, answer_id=item.id))
+            raise Refusal(
+                _("La ligne a été modifiée entre-temps : vérifiez-la avant de la supprimer.")
+            ) from None
+        return True
+
+    return act(
+        form,
+        delete_one,
+        success=_("Ligne supprimée."),
+        back=_url("budget", centre, answer_id=item.id),
+    )
 
 
 # --- Notes and exports ------------------------------------------------------------------
@@ -787,13 +757,13 @@ def notes(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     note = aap.note_of(db.session, item, centre)
     form = forms.NoteForm(obj=note)
-    if request.method == "POST":
-        if form.validate_on_submit():
-            aap.save_note(db.session, item, centre, form.body.data or "")
-            flash(_("Notes enregistrées."), "success")
-            return redirect(_url("notes", centre, answer_id=item.id))
-        return render_template("aap/notes.html", form=form, **_common(centre, item)), 422
-    return render_template("aap/notes.html", form=form, **_common(centre, item))
+    done, _note = attempt(
+        form, lambda: aap.save_note(db.session, item, centre, form.body.data or "")
+    )
+    if done:
+        flash(_("Notes enregistrées."), "success")
+        return redirect(_url("notes", centre, answer_id=item.id))
+    return page("aap/notes.html", form=form, **_common(centre, item))
 
 
 def _dossier(item: AapAnswer) -> exports.Dossier:

@@ -14,9 +14,9 @@
 - `page(template, **context)` renders: status 422 after a refused POST (the form
   is shown again with its errors), 200 otherwise.
 - `form_page(…)` is the two together, with the flash and the redirect.
-- `act(form, action, success=…, back=…)` is for buttons posted from another page
-  (submit, invite, move…): the outcome is flashed and the person sent `back`;
-  on refusal nothing of the request is kept.
+- `act(form, action, success=…, back=…, next_url=…)` is for buttons posted from
+  another page (submit, invite, move…): the outcome is flashed and the person
+  sent on (`next_url`) or `back`; on refusal nothing of the request is kept.
 - `require(allowed)` is a 404 when not allowed: a page one may not use does not
   exist for them (a 403 would confirm it exists).
 """
@@ -125,12 +125,14 @@ def act(
     action: Callable[[], T],
     *,
     success: str | Callable[[T], str] | None,
-    back: str | Callable[[T | None], str],
+    back: str,
+    next_url: str | Callable[[T], str] | None = None,
     refused: str | None = None,
 ) -> Response:
     """A button posted from another page: run `action` if the form is valid, flash
-    the outcome and redirect `back`. On refusal nothing of the request is kept and
-    the refusal (or `refused`, for an invalid form) is flashed as an error."""
+    the outcome, and redirect to `next_url` (after success) or `back` (the page the
+    button was on). On refusal nothing of the request is kept and the refusal (or
+    `refused`, for a form that is not valid) is flashed as an error."""
     valid = form.validate_on_submit()
     if valid:
         done, result = _run(form, action)
@@ -138,10 +140,9 @@ def act(
             message = _resolve(success, result)
             if message:
                 flash(message, "success")
-            return redirect(_resolve(back, result))
-    url = _resolve(back, None)
+            return redirect(_resolve(next_url, result) if next_url is not None else back)
     message = refused if not valid and refused is not None else first_error(form)
     # Nothing read or noted while handling the refused request is kept either.
     db.session.rollback()
     flash(message, "error")
-    return redirect(url)
+    return redirect(back)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ensemble.accounts.models import User
 from ensemble.db import utcnow
+from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre, Employer
 from ensemble.posts import costing
 from ensemble.posts.models import (
@@ -51,13 +52,8 @@ MANUAL = "manual"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class PostError(ValueError):
+class PostError(Refusal):
     """A refusal to show the user, attached to a form field when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 # --- Reading -----------------------------------------------------------------
