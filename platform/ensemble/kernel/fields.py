@@ -511,11 +511,14 @@ class IdField(KernelField, HiddenField):
 
 
 def coerce_id(value: object) -> int:
-    """`coerce` for a select of row ids: a bounded id or a ValueError (a field error)."""
+    """`coerce` for a select of row ids: a bounded id (or 0, « none »), else a
+    ValueError, which the field reports as an invalid choice."""
     if isinstance(value, int) and not isinstance(value, bool):
         if 0 <= value <= BIGINT_MAX:
             return value
         raise ValueError(value)
+    if str(value).strip() == "0":
+        return 0
     parsed = parse_id(value)
     if parsed is None:
         raise ValueError(value)

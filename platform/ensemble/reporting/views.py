@@ -326,7 +326,7 @@ def _export(declaration: Declaration, centre, fmt: str):
     values = reporting.values_of(declaration)
     name = f"declaration-{centre.slug}-{declaration.year}"
     if fmt == "xlsx":
-        rows = imports.export_rows(indicators, values, numeric=True)
+        rows = imports.export_rows(indicators, values)
         data = imports.to_xlsx(rows, f"Déclaration {declaration.year}")
         return send_file(
             io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx"
