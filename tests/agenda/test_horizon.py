@@ -21,11 +21,11 @@ TODAY = date(2026, 11, 23)  # a Monday
 
 
 @pytest.fixture
-def fixed_today(monkeypatch, app):
+def fixed_today(monkeypatch, app, frozen_clock):
     """Bookings see TODAY; the task reads the configured horizon (HORIZON). The
     demo officer's own week (Monday 09:00–10:30 at Alma…) stays clear: the
     series here are on Monday afternoons."""
-    monkeypatch.setattr(agenda, "now", lambda: datetime(2026, 11, 23, 11, tzinfo=UTC))
+    frozen_clock(datetime(2026, 11, 23, 11, tzinfo=UTC))
     monkeypatch.setitem(app.config, "AGENDA_HORIZON_DAYS", HORIZON)
     return TODAY
 

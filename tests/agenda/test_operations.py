@@ -216,7 +216,7 @@ def test_bad_periods_are_refused(db_session, setup, as_user):
             _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 5, 9))
         with pytest.raises(agenda.AgendaError):
             _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 6, 10))
-        with pytest.raises(ValueError):
+        with pytest.raises(agenda.recurrence.RuleRefused):
             _book(
                 db_session,
                 setup,

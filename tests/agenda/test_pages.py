@@ -97,9 +97,10 @@ def test_bad_form_input_is_refused_in_french(client, booked):
         "repeat": "CUSTOM",
         "rrule": "FREQ=JAMAIS",
     }
-    html = client.post(url, data=form).get_data(as_text=True)
+    response = client.post(url, data=form)
+    html = response.get_data(as_text=True)
     assert "Indiquez l’intitulé" in html
-    assert "Date invalide" in html and "Heure invalide" in html
+    assert "Indiquez une date valide" in html and "Une heure entre 00:00 et 23:59" in html
     assert "Not a valid" not in html
 
 

@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import current_app, has_app_context
@@ -36,6 +36,8 @@ from ensemble.agenda.models import (
     RequestStatus,
 )
 from ensemble.db import utcnow
+from ensemble.kernel import clock
+from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 from ensemble.notifications.operations import notify
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty
@@ -66,12 +68,8 @@ def settings() -> Settings:
     )
 
 
-class AgendaError(Exception):
+class AgendaError(Refusal):
     """A booking refused, with a French message for the person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class Clash(AgendaError):
@@ -354,7 +352,7 @@ def overrides_of(session: Session, series: Event) -> list[Event]:
 
 
 def paris_today() -> date:
-    return recurrence.to_local(now()).date()
+    return clock.today()
 
 
 def _expand(
@@ -941,7 +939,7 @@ def feed_scope(session: Session, feed_id: int) -> tuple[str, int | None, int | N
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.utcnow()
 
 
 def by_centre(slots_: list[Slot]) -> dict[int, list[Slot]]:

@@ -472,9 +472,7 @@ def statements(place: Place, post_id: int):
         )
         if done:
             flash(_("L’état de refacturation est émis."), "success")
-            return redirect(
-                place.url("statement", post_id=post.id, post_statement_id=statement.id)
-            )
+            return redirect(place.url("statement", post_id=post.id, post_statement_id=statement.id))
     elif not form.month.data:
         last_month = clock.today().replace(day=1) - timedelta(days=1)
         form.month.data = costing.month_bounds(last_month)[0]
