@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 # thin space (what some spreadsheets export).
 GROUP_SPACES = " \u00a0\u202f\u2009"
 MINUS_SIGNS = "-\u2212"
-MAX_NUMBER_LENGTH = 60  # characters; anything longer is not a figure anyone typed
+MAX_NUMBER_LENGTH = 500  # characters; read, then judged by the field's bounds
 
 _DIGITS = re.compile(r"[0-9]+")
 _SPACE_GROUPED = re.compile(r"[0-9]{1,3}( [0-9]{3})+")

@@ -281,6 +281,11 @@ def _xlsx_rows(data: bytes) -> list[list[Cell]]:
 
 def read_rows(data: bytes, filename: str = "") -> list[list[Cell]]:
     """Every row of the file as cells (XLSX by content, else CSV)."""
+    return _read(data, filename)[0]
+
+
+def _read(data: bytes, filename: str) -> tuple[list[list[Cell]], bool]:
+    """The rows, and whether they come from a CSV (whose rows keep every cell)."""
     if not data:
         raise SheetProblem(_l("Le fichier est vide."))
     if len(data) > MAX_BYTES:
@@ -293,8 +298,8 @@ def read_rows(data: bytes, filename: str = "") -> list[list[Cell]]:
             _l("Format non pris en charge : enregistrez le tableau au format .xlsx ou .csv.")
         )
     if data.startswith(XLSX_MAGIC):
-        return _xlsx_rows(data)
-    return _csv_rows(data)
+        return _xlsx_rows(data), False
+    return _csv_rows(data), True
 
 
 # --- Tables --------------------------------------------------------------------------------
@@ -365,7 +370,7 @@ class Table:
 def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
     """The file's data rows under its header row (see the module docstring).
     Raises SheetProblem when the file or its header cannot be read."""
-    rows = read_rows(data, filename)
+    rows, from_csv = _read(data, filename)
     by_name = {alias: column for column in columns for alias in column.names()}
     required = [c for c in columns if c.required]
     header_index = None
@@ -423,19 +428,22 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
             headings,
         )
         beyond = [i for i in range(width, len(cells)) if not cells[i].blank]
-        if beyond:
-            first = beyond[0]
+        # A CSV row longer than its header row, even by an empty cell, has a
+        # separator too many: an unquoted « 0,39 » in a comma-separated file.
+        longer = from_csv and len(cells) > len(header)
+        if beyond or longer:
+            first = beyond[0] if beyond else len(header)
             row.problems.append(
                 Problem(
                     offset,
                     _l("colonne %(letter)s (sans en-tête)", letter=column_letter(first)),
                     _l(
-                        "%(n)s cellules pour %(width)s colonnes : « %(value)s » n’a pas d’en-tête."
-                        " Dans un CSV séparé par des virgules, écrivez les décimales avec un"
-                        " point ou entre guillemets (« 0,39 » y fait deux cellules).",
-                        n=max(beyond) + 1,
-                        width=width,
-                        value=cells[first].text[:40],
+                        "%(n)s cellules pour %(width)s colonnes : la ligne a une cellule de trop"
+                        " (« %(value)s »). Dans un CSV séparé par des virgules, écrivez les"
+                        " décimales entre guillemets (« 0,39 » y fait deux cellules).",
+                        n=len(cells) if longer else max(beyond) + 1,
+                        width=len(header) if longer else width,
+                        value=cells[first].text[:40] if first < len(cells) else "",
                     ),
                 )
             )
