@@ -6,9 +6,10 @@ hand-written migrations name things the same way.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, MetaData, func
+from sqlalchemy import BigInteger, DateTime, Enum, MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -41,3 +42,8 @@ def created_at_column() -> Mapped[datetime]:
     return mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
     )
+
+
+def enum_type(cls: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum named `name` that stores the members' values (not their names)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ensemble.accounts.models import User
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import db
-from ensemble.kernel import clock
+from ensemble.kernel import clock, french
 from ensemble.kernel.fields import parse_id
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import attempt, page, require
@@ -91,38 +90,29 @@ def route(rule: str, name: str, methods: tuple[str, ...] = ("GET",)):
     return register
 
 
-def _number(value: Decimal, pattern: str = "#,##0.##") -> str:
-    return format_decimal(value, pattern)
-
-
 def _share(allocation) -> str:
-    return (
-        _("%(value)s\u00a0%%", value=_number(allocation.share))
-        if allocation.unit is ShareUnit.PERCENT
-        else _("%(value)s\u00a0h par semaine", value=_number(allocation.share))
-    )
+    value = french.compact_number(allocation.share)
+    if allocation.unit is ShareUnit.PERCENT:
+        return f"{value}\u202f%"
+    return _("%(value)s\u00a0h par semaine", value=value)
 
 
 @bp.context_processor
 def helpers():
-    """Labels and French number formats for the posts' templates."""
+    """Labels and the kernel's French number formats for the posts' templates."""
     return {
         "arrangement_labels": forms.ARRANGEMENT_LABELS,
         "unit_labels": forms.UNIT_LABELS,
         "document_labels": forms.DOCUMENT_LABELS,
-        "hours": lambda value: _("%(value)s\u00a0h", value=_number(value)),
-        "percent": lambda value: _("%(value)s\u00a0%%", value=_number(value)),
-        "signed_percent": lambda value: _(
-            "%(value)s %%", value=_number(value, "+#,##0.#;-#,##0.#")
+        "hours": lambda value: f"{french.compact_number(value)}\u00a0h",
+        "percent": lambda value: f"{french.compact_number(value)}\u202f%",
+        "signed_percent": lambda value: french.percent(
+            Decimal(value).quantize(Decimal("0.1")), decimals=1, signed=True
         ),
-        "fraction_percent": lambda value: _(
-            "%(value)s\u00a0%%", value=_number(value * 100, "0.00")
-        ),
+        "fraction_percent": lambda value: french.percent(value, decimals=2, ratio=True),
         "share": _share,
-        "month_label": lambda month: format_date(month, "MMMM y"),
-        "kilobytes": lambda size: _(
-            "%(value)s\u00a0ko", value=_number(Decimal(size) / 1024, "#,##0")
-        ),
+        "month_label": french.month_label,
+        "kilobytes": lambda size: f"{french.number(Decimal(size) / 1024)}\u00a0ko",
     }
 
 
