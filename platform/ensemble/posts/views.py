@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from ensemble.accounts.models import User
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import db
-from ensemble.kernel import clock, french
+from ensemble.kernel import clock, french, spreadsheets
 from ensemble.kernel.fields import parse_id
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import attempt, page, require
@@ -526,9 +526,11 @@ def statement_pdf(place: Place, post_id: int, post_statement_id: int):
 @route("/<int:post_id>/etats/<int:post_statement_id>/csv", "statement_csv")
 def statement_csv(place: Place, post_id: int, post_statement_id: int):
     doc, filename = _statement_document(place, post_id, post_statement_id)
-    return send_file(
-        io.BytesIO(exports.statement_csv(doc)),
-        mimetype="text/csv; charset=utf-8",
-        as_attachment=True,
-        download_name=f"{filename}.csv",
-    )
+    statement = doc.figures.statement
+    rows = [
+        [_("Poste"), doc.post_title, _("Mois"), french.month_label(statement.month)],
+        [_("Employeur porteur"), doc.carrier_name, _("Version"), statement.version],
+        *exports.statement_rows(doc),
+    ]
+    # The kernel's writer: names and titles can never become formulas.
+    return spreadsheets.download(rows, f"{filename}.csv")
