@@ -34,9 +34,28 @@ def owner(client):
 
 
 def post_form(client, url: str, **fields):
-    """GET the form page, keep what it shows, change `fields`, POST it back."""
-    html = client.get(url).get_data(as_text=True)
-    data = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    """GET the form page, keep what its first form shows, change `fields`, POST it back."""
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring(client.get(url).get_data(as_text=True))
+    form = next(
+        f
+        for f in page.iter("form")
+        if (f.get("method") or "").lower() == "post" and f.get("action") in (None, "", url)
+    )
+    data = {}
+    for element in form.iter("input", "select", "textarea"):
+        name = element.get("name")
+        if not name or element.get("type") in ("submit", "checkbox", "radio", "file"):
+            continue
+        if element.tag == "select":
+            options = [o for o in element.iter("option")]
+            chosen = [o for o in options if o.get("selected") is not None] or options[:1]
+            data[name] = chosen[0].get("value", "") if chosen else ""
+        elif element.tag == "textarea":
+            data[name] = element.text or ""
+        else:
+            data[name] = element.get("value") or ""
     data.update(csrf_token=csrf_token(client, url), **fields)
     return client.post(url, data=data)
 

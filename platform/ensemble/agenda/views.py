@@ -31,10 +31,12 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.agenda import feeds, forms, importing, recurrence
+from ensemble.agenda import feeds, forms, importing, permissions, recurrence
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category, Event, Request, RequestStatus
 from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty
 from ensemble.tenancy import context
@@ -50,6 +52,12 @@ section("centre", _l("Agenda"), "agenda.index", order=35)
 
 VIEWS = {"semaine": 7, "mois": 0, "jour": 1}
 COLOURS = 8
+DONE_MESSAGES = {
+    "accepter": _l("Demande acceptée : l’événement est dans l’agenda."),
+    "refuser": _l("Demande refusée."),
+    "proposer": _l("Autre créneau proposé."),
+    "retenir": _l("Créneau retenu : l’événement est dans l’agenda."),
+}
 STATUS_LABELS = {
     RequestStatus.PENDING: _l("En attente"),
     RequestStatus.ACCEPTED: _l("Acceptée"),
@@ -59,7 +67,7 @@ STATUS_LABELS = {
 
 
 def _today() -> date:
-    return recurrence.to_local(agenda.now()).date()
+    return clock.today()
 
 
 @bp.context_processor
@@ -121,14 +129,7 @@ def _request_or_404(centre: Centre, request_id: int) -> Request:
     return item
 
 
-def _can_edit(event: Event) -> bool:
-    ctx = context.current()
-    return event.user_id == ctx.user_id or event.centre_id in ctx.director_centre_ids
-
-
-def _allowed_or_404(allowed: bool) -> None:
-    if not allowed:
-        abort(404)
+_can_edit = permissions.can_edit_event
 
 
 # --- Periods -----------------------------------------------------------------------------
@@ -291,13 +292,20 @@ def _event_form(calendar: Calendar, centre: Centre, **kwargs) -> forms.EventForm
     return form
 
 
-def _refuse(form, message: str) -> None:
-    form.form_errors.append(message)
-
-
 def _flash_warnings(booking: agenda.Booking) -> None:
     for warning in booking.warnings:
         flash(warning, "warning")
+
+
+def _booking(form: forms.EventForm, operation):
+    """Run `operation` (book or move); a refused rule is said on the field the person
+    used (the repetition choice, unless they typed a custom rule)."""
+    try:
+        return operation()
+    except recurrence.RuleRefused as refusal:
+        if refusal.field == "rrule" and form.repeat.data != "CUSTOM":
+            refusal.field = "repeat"
+        raise
 
 
 def _event_fields(form: forms.EventForm) -> dict:
@@ -321,34 +329,30 @@ def _event_fields(form: forms.EventForm) -> dict:
 def new_event(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
-    _allowed_or_404(agenda.can_book(db.session, calendar))
+    require(agenda.can_book(db.session, calendar))
     form = _event_form(calendar, centre)
     if request.method == "GET":
         try:
-            form.day.data = date.fromisoformat(request.args.get("date", "")[:10])
+            day = date.fromisoformat(request.args.get("date", "")[:10])
         except ValueError:
-            form.day.data = _today()
-    if form.validate_on_submit():
-        try:
-            booking = agenda.book(db.session, calendar, **_event_fields(form))
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        except ValueError:
-            form.rrule.errors.append(_("Règle de répétition invalide."))
-        else:
-            _flash_warnings(booking)
-            flash(_("Événement enregistré."), "success")
-            return redirect(
-                url_for(
-                    "agenda.person",
-                    centre_slug=centre.slug,
-                    agenda_calendar_id=calendar.id,
-                    date=form.day.data.isoformat(),
-                )
-            )
-    return render_template(
-        "agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=None
+            day = _today()
+        form.day.data = day if date(1900, 1, 1) <= day <= date(2100, 12, 31) else _today()
+    done, booking = attempt(
+        form,
+        lambda: _booking(form, lambda: agenda.book(db.session, calendar, **_event_fields(form))),
     )
+    if done:
+        _flash_warnings(booking)
+        flash(_("Événement enregistré."), "success")
+        return redirect(
+            url_for(
+                "agenda.person",
+                centre_slug=centre.slug,
+                agenda_calendar_id=calendar.id,
+                date=form.day.data.isoformat(),
+            )
+        )
+    return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=None)
 
 
 @bp.route("/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>")
@@ -378,7 +382,7 @@ def event(centre_slug: str, agenda_event_id: int):
 def edit_event(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     item = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(item) and item.series_id is None)
+    require(_can_edit(item) and item.series_id is None)
     calendar = db.session.get(Calendar, item.calendar_id)
     form = _event_form(calendar, centre, obj=None)
     if request.method == "GET":
@@ -389,24 +393,14 @@ def edit_event(centre_slug: str, agenda_event_id: int):
         form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
         if item.rrule:
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
-    if form.validate_on_submit():
-        try:
-            booking = agenda.move(db.session, item, **_event_fields(form))
-        except agenda.AgendaError as error:
-            db.session.refresh(item)
-            _refuse(form, error.message)
-        except ValueError:
-            db.session.refresh(item)
-            form.rrule.errors.append(_("Règle de répétition invalide."))
-        else:
-            _flash_warnings(booking)
-            flash(_("Événement modifié."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id)
-            )
-    return render_template(
-        "agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item
+    done, booking = attempt(
+        form, lambda: _booking(form, lambda: agenda.move(db.session, item, **_event_fields(form)))
     )
+    if done:
+        _flash_warnings(booking)
+        flash(_("Événement modifié."), "success")
+        return redirect(url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id))
+    return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item)
 
 
 @bp.route("/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/supprimer", methods=("POST",))
@@ -414,7 +408,7 @@ def edit_event(centre_slug: str, agenda_event_id: int):
 def delete_event(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     item = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(item))
+    require(_can_edit(item))
     form = forms.ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -427,10 +421,12 @@ def delete_event(centre_slug: str, agenda_event_id: int):
 
 
 def _occurrence_arg(value: str | None) -> datetime | None:
+    """An occurrence named by its original local start (« 2026-06-15T10:00 »)."""
     try:
-        return datetime.fromisoformat((value or "")[:16])
+        found = datetime.fromisoformat((value or "")[:16])
     except ValueError:
         return None
+    return found if 1900 <= found.year <= 2100 else None
 
 
 @bp.route(
@@ -441,9 +437,11 @@ def _occurrence_arg(value: str | None) -> datetime | None:
 def occurrence(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     series = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(series) and bool(series.rrule))
+    require(_can_edit(series) and bool(series.rrule))
     form = forms.OccurrenceForm()
     original = _occurrence_arg(form.occurrence.data or request.args.get("le"))
+    if original is None and request.method == "POST":
+        abort(404)  # an occurrence nobody can name
     if original is None:
         original = series.starts_local  # the first occurrence
     if request.method == "GET":
@@ -451,34 +449,33 @@ def occurrence(centre_slug: str, agenda_event_id: int):
         form.day.data = original.date()
         form.start.data = original.time()
         form.end.data = (original + (series.ends_local - series.starts_local)).time()
-    if request.method == "POST" and request.form.get("annuler") and form.csrf_token.validate(form):
-        try:
-            agenda.cancel_occurrence(db.session, series, original)
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
+    event_url = url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
+    if request.method == "POST" and request.form.get("annuler"):
+        # Cancelling needs no slot: only the CSRF token and the occurrence.
+        confirm = forms.ConfirmForm()
+        done, _cancelled = attempt(
+            confirm, lambda: agenda.cancel_occurrence(db.session, series, original)
+        )
+        form.form_errors.extend(confirm.form_errors)
+        if done:
             flash(_("Occurrence annulée."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
-            )
-    elif form.validate_on_submit():
-        try:
-            booking = agenda.move_occurrence(
+            return redirect(event_url)
+    else:
+        done, booking = attempt(
+            form,
+            lambda: agenda.move_occurrence(
                 db.session,
                 series,
                 original,
                 starts_local=form.starts_local(),
                 ends_local=form.ends_local(),
-            )
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
+            ),
+        )
+        if done:
             _flash_warnings(booking)
             flash(_("Occurrence déplacée."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
-            )
-    return render_template(
+            return redirect(event_url)
+    return page(
         "agenda/occurrence.html", centre=centre, series=series, form=form, original=original
     )
 
@@ -493,28 +490,27 @@ def occurrence(centre_slug: str, agenda_event_id: int):
 def ask(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.is_director(centre))
     form = forms.RequestForm()
-    if form.validate_on_submit():
-        try:
-            item = agenda.ask(
-                db.session,
-                calendar,
-                centre,
-                title=form.title.data,
-                category=Category(form.category.data),
-                starts_local=form.starts_local(),
-                ends_local=form.ends_local(),
-                message=form.message.data or "",
-            )
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
-            flash(_("Demande envoyée."), "success")
-            return redirect(
-                url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
-            )
-    return render_template("agenda/ask.html", centre=centre, calendar=calendar, form=form)
+    done, item = attempt(
+        form,
+        lambda: agenda.ask(
+            db.session,
+            calendar,
+            centre,
+            title=form.title.data,
+            category=Category(form.category.data),
+            starts_local=form.starts_local(),
+            ends_local=form.ends_local(),
+            message=form.message.data or "",
+        ),
+    )
+    if done:
+        flash(_("Demande envoyée."), "success")
+        return redirect(
+            url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
+        )
+    return page("agenda/ask.html", centre=centre, calendar=calendar, form=form)
 
 
 @bp.route("/c/<centre_slug>/agenda/demandes")
@@ -541,9 +537,8 @@ def requests(centre_slug: str):
 def request_detail(centre_slug: str, agenda_request_id: int):
     centre = _centre(centre_slug)
     item = _request_or_404(centre, agenda_request_id)
-    ctx = context.current()
-    is_person = item.user_id == ctx.user_id
-    is_requester = item.centre_id in ctx.director_centre_ids
+    is_person = permissions.is_person(item)
+    is_requester = permissions.is_requester(item)
     decline_form = forms.DeclineForm(prefix="refus")
     propose_form = forms.ProposeForm(prefix="autre")
     confirm = forms.ConfirmForm()
@@ -552,42 +547,45 @@ def request_detail(centre_slug: str, agenda_request_id: int):
     )
     if request.method == "POST":
         action = request.form.get("action", "")
-        _allowed_or_404(is_person or is_requester)
-        try:
-            if action == "accepter" and is_person and confirm.validate_on_submit():
-                _flash_warnings(agenda.accept(db.session, item, link=link))
-                flash(_("Demande acceptée : l’événement est dans l’agenda."), "success")
-            elif action == "refuser" and is_person and decline_form.validate_on_submit():
-                agenda.decline(db.session, item, decline_form.reason.data, link=link)
-                flash(_("Demande refusée."), "success")
-            elif action == "proposer" and is_person and propose_form.validate_on_submit():
-                agenda.propose(
+        require(is_person or is_requester)
+        # Each button is its own form; the one pressed is validated and run.
+        actions = {
+            "accepter": (is_person, confirm, lambda: agenda.accept(db.session, item, link=link)),
+            "refuser": (
+                is_person,
+                decline_form,
+                lambda: agenda.decline(db.session, item, decline_form.reason.data, link=link),
+            ),
+            "proposer": (
+                is_person,
+                propose_form,
+                lambda: agenda.propose(
                     db.session,
                     item,
                     propose_form.starts_local(),
                     propose_form.ends_local(),
                     propose_form.reason.data or "",
                     link=link,
-                )
-                flash(_("Autre créneau proposé."), "success")
-            elif action == "retenir" and is_requester and confirm.validate_on_submit():
-                _flash_warnings(agenda.take_proposal(db.session, item))
-                flash(_("Créneau retenu : l’événement est dans l’agenda."), "success")
-            else:
-                raise agenda.AgendaError(_("Vérifiez le formulaire."))
-        except agenda.AgendaError as error:
-            flash(error.message, "error")
-            status = 200
-        else:
+                ),
+            ),
+            "retenir": (is_requester, confirm, lambda: agenda.take_proposal(db.session, item)),
+        }
+        allowed, form, run = actions.get(action, (False, confirm, None))
+        done, booking = attempt(form, run) if allowed else (False, None)
+        if done:
+            if isinstance(booking, agenda.Booking):
+                _flash_warnings(booking)
+            flash(str(DONE_MESSAGES[action]), "success")
             return redirect(
                 url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
             )
+        if not allowed:
+            confirm.form_errors.append(_("Vérifiez le formulaire."))
     else:
-        status = 200
         propose_form.day.data = item.starts_local.date()
         propose_form.start.data = item.starts_local.time()
         propose_form.end.data = item.ends_local.time()
-    return render_template(
+    return page(
         "agenda/request.html",
         centre=centre,
         item=item,
@@ -599,7 +597,7 @@ def request_detail(centre_slug: str, agenda_request_id: int):
         decline_form=decline_form,
         propose_form=propose_form,
         confirm=confirm,
-    ), status
+    )
 
 
 def _slug_of(centre_id: int) -> str:
@@ -626,13 +624,13 @@ def subscription(centre_slug: str):
         db.session.scalar(select(Calendar.id).where(Calendar.user_id == ctx.user_id).limit(1))
         is not None
     )
-    is_director = centre.id in ctx.director_centre_ids
+    is_director = permissions.is_director(centre, ctx)
     form = forms.FeedForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         scope = form.scope.data
-        _allowed_or_404(has_calendar if scope == "person" else is_director)
+        require(has_calendar if scope == "person" else is_director)
         target = {"user_id": ctx.user_id} if scope == "person" else {"centre_id": centre.id}
         if form.action.data == "regenerate":
             had_one = agenda.active_feed(db.session, **target) is not None
@@ -658,7 +656,7 @@ def subscription(centre_slug: str):
     )
 
 
-@bp.route("/agenda/flux/<token>.ics")
+@bp.route("/agenda/flux/<token:token>.ics")
 def feed(token: str):
     """The private feed: no session, the token is the key. A revoked, regenerated
     or forged token is a 404, like any unknown page."""
@@ -698,43 +696,49 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
     places = agenda.bookable_centres(db.session, calendar)
-    _allowed_or_404(bool(places))
+    require(places)
     choices = [SelectChoice(c.id, c.name) for c in places]
     upload = forms.ImportForm()
     confirm = forms.ConfirmImportForm(prefix="confirmer")
     upload.centre.choices = confirm.centre.choices = choices
-    candidates, outcome = None, None
+    candidates, outcome, status = None, None, None
     if request.method == "POST" and "confirmer-content" in request.form:
-        if confirm.validate_on_submit():
+
+        def import_all():
             try:
                 data = base64.b64decode(confirm.content.data, validate=True)
-                candidates = importing.parse(data)
-            except (binascii.Error, ValueError) as error:
-                confirm.form_errors.append(
-                    error.args[0]
-                    if isinstance(error, importing.ImportProblem)
-                    else _("Fichier manquant : recommencez.")
-                )
-            else:
-                outcome = importing.import_candidates(
-                    db.session,
-                    calendar,
-                    candidates,
-                    centre_id=confirm.centre.data,
-                    category=Category(confirm.category.data),
-                )
-                flash(_("%(num)d événement(s) importé(s).", num=outcome.imported), "success")
-    elif upload.validate_on_submit():
-        data = upload.file.data.read(importing.MAX_BYTES + 1)
-        try:
-            candidates = importing.parse(data)
-        except importing.ImportProblem as problem:
-            upload.file.errors.append(str(problem))
-        else:
+            except (binascii.Error, ValueError):
+                raise importing.ImportProblem(_("Fichier manquant : recommencez.")) from None
+            return importing.import_candidates(
+                db.session,
+                calendar,
+                importing.parse(data),
+                centre_id=confirm.centre.data,
+                category=Category(confirm.category.data),
+            )
+
+        done, outcome = attempt(confirm, import_all)
+        if done:
+            status = 200
+            flash(_("%(num)d événement(s) importé(s).", num=outcome.imported), "success")
+    else:
+
+        def preview():
+            data = upload.file.read()
+            try:
+                found = importing.parse(data)
+            except importing.ImportProblem as problem:
+                problem.field = "file"
+                raise
             confirm.content.data = base64.b64encode(data).decode()
             confirm.centre.data = upload.centre.data
             confirm.category.data = upload.category.data
-    return render_template(
+            return found
+
+        done, candidates = attempt(upload, preview)
+        if done:
+            status = 200
+    return page(
         "agenda/import.html",
         centre=centre,
         calendar=calendar,
@@ -742,4 +746,5 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
         confirm=confirm,
         candidates=candidates,
         outcome=outcome,
+        status=status,
     )
