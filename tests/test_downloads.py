@@ -49,11 +49,12 @@ def walk(servers, template_database, app):
 @pytest.fixture(scope="module")
 def hostile(walk):
     """Hostile text wherever downloads show names and comments (as the superuser)."""
+    from test_isolation_http import SIDES
+
     from ensemble.extensions import db
     from ensemble.reporting import operations as reporting
     from ensemble.reporting.models import Declaration
     from ensemble.tenancy import context
-    from test_isolation_http import SIDES
 
     from conftest import Demo
 
@@ -141,9 +142,9 @@ def _xlsx_problems(url: str, data: bytes) -> tuple[list[str], int]:
                     problems.append(f"{url} {cell.coordinate}: formula {cell.value!r}")
                 if isinstance(cell.value, str):
                     hostile += any(m in cell.value for m in MARKERS)
-                if isinstance(cell.value, str) and cell.value.startswith(STARTS):
-                    if not cell.quotePrefix:
-                        problems.append(f"{url} {cell.coordinate}: {cell.value!r} not quoted")
+                text = cell.value if isinstance(cell.value, str) else ""
+                if text.startswith(STARTS) and not cell.quotePrefix:
+                    problems.append(f"{url} {cell.coordinate}: {text!r} not quoted")
     return problems, hostile
 
 

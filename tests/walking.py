@@ -438,7 +438,10 @@ SAMPLE_FILES = {
     "pdf": b"%PDF-1.4\n%essai\n",
     "png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 16,
     "jpg": b"\xff\xd8\xff\xe0" + b"\x00" * 16,
-    "csv": "Nom;Prénom;Emploi;Contrat;Date d’entrée;ETP\r\nEssai;Camille;Animatrice;CDI;01/09/2026;1\r\n".encode(),
+    "csv": (
+        "Nom;Prénom;Emploi;Contrat;Date d’entrée;ETP\r\n"
+        "Essai;Camille;Animatrice;CDI;01/09/2026;1\r\n"
+    ).encode(),
     "txt": b"Essai\n",
     "ics": (
         b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//essai//FR\r\nBEGIN:VEVENT\r\n"
