@@ -351,16 +351,12 @@ def overrides_of(session: Session, series: Event) -> list[Event]:
     )
 
 
-def paris_today() -> date:
-    return clock.today()
-
-
 def _expand(
     session: Session, series: Event, config: Settings, today: date | None = None
 ) -> list[recurrence.Occurrence]:
     start = series.starts_local.date()
     end = (
-        recurrence.horizon_end(series, config.horizon_days, today or paris_today())
+        recurrence.horizon_end(series, config.horizon_days, today or clock.today())
         if series.rrule
         else (series.ends_local.date() + timedelta(days=1))
     )

@@ -66,10 +66,6 @@ STATUS_LABELS = {
 }
 
 
-def _today() -> date:
-    return clock.today()
-
-
 @bp.context_processor
 def helpers():
     return {
@@ -178,9 +174,9 @@ def _period() -> Period:
     try:
         anchor = date.fromisoformat(request.args.get("date", "")[:10])
     except ValueError:
-        anchor = _today()
+        anchor = clock.today()
     if not date(2000, 1, 1) <= anchor <= date(2100, 1, 1):
-        anchor = _today()
+        anchor = clock.today()
     if view == "jour":
         return Period(view, anchor, anchor, anchor + timedelta(days=1))
     if view == "semaine":
@@ -215,7 +211,7 @@ def _render_period(template: str, centre: Centre, slots, period: Period, **extra
         period=period,
         by_day=_by_day(slots),
         centres=centres,
-        today=_today(),
+        today=clock.today(),
         **extra,
     )
 
@@ -273,7 +269,7 @@ def person(centre_slug: str, agenda_calendar_id: int):
         share_centres=_centres(line.centre_id for line in shares),
         month_label=format_date(period.anchor, "MMMM y"),
         can_book=agenda.can_book(db.session, calendar),
-        can_ask=centre.id in ctx.director_centre_ids and calendar.user_id != ctx.user_id,
+        can_ask=permissions.can_ask(centre, calendar, ctx),
         is_person=calendar.user_id == ctx.user_id,
         endpoint="agenda.person",
         args={"centre_slug": centre.slug, "agenda_calendar_id": calendar.id},
@@ -335,8 +331,8 @@ def new_event(centre_slug: str, agenda_calendar_id: int):
         try:
             day = date.fromisoformat(request.args.get("date", "")[:10])
         except ValueError:
-            day = _today()
-        form.day.data = day if date(1900, 1, 1) <= day <= date(2100, 12, 31) else _today()
+            day = clock.today()
+        form.day.data = day if date(1900, 1, 1) <= day <= date(2100, 12, 31) else clock.today()
     done, booking = attempt(
         form,
         lambda: _booking(form, lambda: agenda.book(db.session, calendar, **_event_fields(form))),
@@ -669,7 +665,7 @@ def feed(token: str):
     nonce, user_id, centre_id = found
     scope = feeds.Scope(user_id, centre_id)
     context.activate(scope.context(), db.session)
-    today = _today()
+    today = clock.today()
     tag = feeds.etag(db.session, scope, nonce, today)
     headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
     if feeds.matches(request.headers.get("If-None-Match"), tag):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ensemble.accounts.models import User
 from ensemble.db import utcnow
+from ensemble.kernel import clock
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre, Employer
 from ensemble.posts import costing
@@ -598,7 +599,7 @@ def add_document(
             _l("Formats acceptés : PDF, DOCX, ODT, JPEG ou PNG (le contenu doit correspondre)."),
             "file",
         )
-    if signed_on > date.today() + timedelta(days=1):
+    if signed_on > clock.today() + timedelta(days=1):
         raise PostError(_l("La date de signature ne peut pas être dans le futur."), "signed_on")
     document = PostDocument(
         post_id=post.id,
