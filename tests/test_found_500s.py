@@ -92,7 +92,7 @@ def test_1e30_in_a_post_s_hours_or_drift_threshold(app, demo, db_session, owner,
     before = count(db_session, demo, SharedPost)
     url = f"/c/{FRESNOY}/postes/nouveau"
     response = owner.post(url, data={**POST, field: "1e30", "csrf_token": csrf_token(owner, url)})
-    refused(response, "Indiquez un nombre, par exemple 1 234,56.")
+    refused(response, "Indiquez un nombre, par exemple 1\u202f234,56.")
     assert count(db_session, demo, SharedPost) == before
 
 
@@ -108,7 +108,7 @@ def test_1e30_in_a_time_entry(app, demo, db_session, owner):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("1e30", "Indiquez un nombre, par exemple 1 234,56."),
+        ("1e30", "Indiquez un nombre, par exemple 1\u202f234,56."),
         ("   ", "Indiquez le montant."),  # « a budget amount made only of spaces »
         ("99999999999", "Montant trop élevé : au plus 9\u202f999\u202f999\u202f999,99\u00a0€."),
     ],

@@ -36,7 +36,7 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category, Event, Request, RequestStatus
 from ensemble.extensions import db
 from ensemble.kernel import clock
-from ensemble.kernel.views import attempt, page, require
+from ensemble.kernel.views import attempt, first_error, page, require
 from ensemble.network.models import Centre
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty
 from ensemble.tenancy import context
@@ -577,6 +577,10 @@ def request_detail(centre_slug: str, agenda_request_id: int):
             )
         if not allowed:
             confirm.form_errors.append(_("Vérifiez le formulaire."))
+        if form is confirm:
+            # Buttons without fields (accept, take the proposal): their refusal is
+            # said at the top of the page; the other forms show it on their fields.
+            flash(first_error(confirm), "error")
     else:
         propose_form.day.data = item.starts_local.date()
         propose_form.start.data = item.starts_local.time()

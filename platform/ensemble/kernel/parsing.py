@@ -49,8 +49,8 @@ class Unreadable(ValueError):  # noqa: N818 - read as « the value is unreadable
         return str(self.message)
 
 
-NUMBER_EXAMPLE = _l("Indiquez un nombre, par exemple 1 234,56.")
-INTEGER_EXAMPLE = _l("Indiquez un nombre entier, par exemple 1 234.")
+NUMBER_EXAMPLE = _l("Indiquez un nombre, par exemple 1\u202f234,56.")
+INTEGER_EXAMPLE = _l("Indiquez un nombre entier, par exemple 1\u202f234.")
 
 
 def _integer_part(text: str) -> str | None:

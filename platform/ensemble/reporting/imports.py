@@ -132,7 +132,7 @@ def preview(data: bytes, indicators: list[Indicator], filename: str = "") -> Pre
                 sheet_row.problem(
                     "value",
                     _(
-                        "« %(value)s » n’est pas un nombre (exemple : 1 488,50).",
+                        "« %(value)s » n’est pas un nombre (exemple : 1\u202f488,50).",
                         value=value_cell.text[:40],
                     ),
                 )
