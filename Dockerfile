@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint (exported PDFs) needs Pango and HarfBuzz; DejaVu Sans is the documents' face.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core libpango-1.0-0 \
+       libpangoft2-1.0-0 libharfbuzz-subset0 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Editable install on purpose: the app finds migrations/ next to platform/
 # (ensemble._migrations_dir), so the code has to stay in this tree rather than
 # be copied into site-packages. No dev extras: tests do not run in the image.

@@ -3,7 +3,7 @@
 
     python3 dev.py start   # the platform with the demo network
     python3 dev.py test    # the whole test suite
-    python3 dev.py lint    # ruff: lint and format check (CI runs it)
+    python3 dev.py lint    # ruff, import-linter (the layering), mypy (CI runs it)
 
 Each creates .venv/ and installs the project into it the first time (and again
 when pyproject.toml changes), then runs the real command inside it.
@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+VENV_BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = VENV_BIN / ("python.exe" if os.name == "nt" else "python")
 
 
 def ensure_environment() -> None:
@@ -40,6 +41,25 @@ def ensure_environment() -> None:
     stamp.write_text(wanted)
 
 
+def lint() -> int:
+    """Every check CI runs before the tests, stopping at the first that fails."""
+    python = str(PYTHON)
+    checks = [
+        ("ruff", [python, "-m", "ruff", "check", "."]),
+        ("ruff format", [python, "-m", "ruff", "format", "--check", "."]),
+        # The contracts in pyproject.toml: features apart, the foundation layered.
+        ("import-linter", [str(VENV_BIN / "lint-imports")]),
+        # Models, operations and the foundation (files listed in pyproject.toml).
+        ("mypy", [python, "-m", "mypy"]),
+    ]
+    for name, args in checks:
+        print(f"== {name}", flush=True)
+        status = subprocess.call(args, cwd=ROOT)
+        if status:
+            return status
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("start", "test", "lint"):
         print(__doc__)
@@ -49,9 +69,7 @@ def main(argv: list[str]) -> int:
     if command == "start":
         args = [str(PYTHON), "-m", "ensemble.devstack", "start", *rest]
     elif command == "lint":
-        ruff = [str(PYTHON), "-m", "ruff"]
-        checks = subprocess.call([*ruff, "check", "."], cwd=ROOT)
-        return checks or subprocess.call([*ruff, "format", "--check", "."], cwd=ROOT)
+        return lint()
     else:
         args = [str(PYTHON), "-m", "pytest", *rest]
     child = subprocess.Popen(args, cwd=ROOT)

@@ -268,11 +268,11 @@ def build_feed_officer(app) -> tuple[int, int, int]:
     (user id, event rows, occurrences materialised)."""
     from sqlalchemy import func, select
 
-    from ensemble.accounts.models import User
     from ensemble.agenda import operations as agenda
     from ensemble.agenda.models import Busy, Category, Event
     from ensemble.extensions import db
     from ensemble.network.models import Centre
+    from ensemble.people.models import User
     from ensemble.sharing.models import Agreement
     from ensemble.tenancy import context
     from ensemble.tenancy.scopes import context_for_user

@@ -164,6 +164,8 @@ def main() -> int:
             "ENSEMBLE_ENV": "production",
             "SECRET_KEY": "bench-only-secret",
             "MAIL_BACKEND": "memory",
+            # Required in production; the Host the clients send is 127.0.0.1.
+            "PUBLIC_URL": "http://127.0.0.1",
         }
         os.environ.update(env)
         app = create_app({"ENSEMBLE_ENV": "test"})

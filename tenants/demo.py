@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.accounts.models import Credential, Membership, Role, User
 from ensemble.accounts.operations import hash_password
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, EmployerKind, Federation
+from ensemble.people.models import Credential, Membership, Role, User
 from ensemble.tenancy import context
 
 DEMO_FILE = Path(__file__).with_name("demo_network.toml")
@@ -78,7 +78,14 @@ def load_network(session: Session, network: dict) -> DemoNetwork:
             session,
             Employer,
             {"slug": e["slug"]},
-            {"name": e["name"], "kind": EmployerKind(e["kind"]), "city": e.get("city", "")},
+            {
+                "name": e["name"],
+                "kind": EmployerKind(e["kind"]),
+                "city": e.get("city", ""),
+                "address": e.get("address", ""),
+                "postcode": e.get("postcode", ""),
+                "siret": e.get("siret", ""),
+            },
         )
         for e in network["employers"]
     }

@@ -234,7 +234,7 @@ class Demo:
             return self.session.scalar(select(Federation).where(Federation.slug == slug))
 
     def user(self, email):
-        from ensemble.accounts.models import User
+        from ensemble.people.models import User
 
         with self._admin():
             return self.session.scalar(select(User).where(User.email == email))
@@ -303,3 +303,35 @@ def frozen_clock():
 
     yield clock.freeze
     clock.unfreeze()
+
+
+@pytest.fixture
+def sent_tasks(app):
+    """The Celery tasks published while the test runs (they still reach Redis, where
+    no worker of this run takes them). `sent_tasks.run(name)` runs those named
+    `name` here, as a worker would, and returns their results."""
+    from celery.signals import before_task_publish
+
+    class Sent(list):
+        def named(self, name: str) -> list[tuple[tuple, dict]]:
+            return [(args, kwargs) for task, args, kwargs in self if task == name]
+
+        def run(self, name: str) -> list:
+            celery = app.extensions["celery"]
+            results = []
+            for args, kwargs in self.named(name):
+                results.append(celery.tasks[name].apply(args=args, kwargs=kwargs).get())
+            self[:] = [entry for entry in self if entry[0] != name]
+            return results
+
+    sent = Sent()
+
+    def record(sender=None, body=None, **_):
+        args, kwargs, _embed = body
+        sent.append((sender, tuple(args), dict(kwargs)))
+
+    before_task_publish.connect(record, weak=False)
+    try:
+        yield sent
+    finally:
+        before_task_publish.disconnect(record)

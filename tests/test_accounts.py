@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from ensemble import mail
+from ensemble.accounts.tasks import SEND_RESET_LINK
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.tenancy import context
 
@@ -103,6 +104,7 @@ def test_session_cookie_flags(app, client, monkeypatch):
     from ensemble.config import load_config
 
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("PUBLIC_URL", "https://ensemble.example.org")
     assert load_config({"ENSEMBLE_ENV": "production"})["SESSION_COOKIE_SECURE"] is True
     assert load_config({"ENSEMBLE_ENV": "development"})["SESSION_COOKIE_SECURE"] is False
 
@@ -129,19 +131,26 @@ def test_next_parameter_cannot_redirect_elsewhere(client):
         token = csrf_token(client, "/connexion")
 
 
-def _reset_link(app) -> str:
+def deliver_reset_mails(sent_tasks) -> None:
+    """What the workers do after a reset request: the link task, then its mail."""
+    sent_tasks.run(SEND_RESET_LINK)
+    sent_tasks.run(mail.DELIVER)
+
+
+def _reset_link(app, sent_tasks) -> str:
+    deliver_reset_mails(sent_tasks)
     message = mail.outbox()[-1]
     body = message.get_content()
     return re.search(r"http://[^/\s]+(/mot-de-passe/nouveau/\S+)", body).group(1)
 
 
-def test_password_reset_by_single_use_link(app, client):
+def test_password_reset_by_single_use_link(app, client, sent_tasks):
     with app.app_context():
         mail.outbox().clear()
     token = csrf_token(client, "/mot-de-passe/oubli")
     response = client.post("/mot-de-passe/oubli", data={"email": DIRECTOR, "csrf_token": token})
     assert response.status_code == 302
-    link = _reset_link(app)
+    link = _reset_link(app, sent_tasks)
 
     form_token = csrf_token(client, link)
     mismatch = client.post(
@@ -167,10 +176,10 @@ def test_password_reset_by_single_use_link(app, client):
     assert "Ce lien n’est plus valable" in reused.get_data(as_text=True)
 
 
-def test_password_reset_link_expires(app, client):
+def test_password_reset_link_expires(app, client, sent_tasks):
     token = csrf_token(client, "/mot-de-passe/oubli")
     client.post("/mot-de-passe/oubli", data={"email": DIRECTOR, "csrf_token": token})
-    link = _reset_link(app)
+    link = _reset_link(app, sent_tasks)
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     try:
         assert client.get(link).status_code == 410
@@ -182,7 +191,7 @@ def test_forged_reset_link_is_refused(client):
     assert client.get("/mot-de-passe/nouveau/abc.def.ghi").status_code == 410
 
 
-def test_reset_request_does_not_reveal_whether_an_account_exists(app, client):
+def test_reset_request_does_not_reveal_whether_an_account_exists(app, client, sent_tasks):
     with app.app_context():
         mail.outbox().clear()
     answers = []
@@ -195,4 +204,5 @@ def test_reset_request_does_not_reveal_whether_an_account_exists(app, client):
     assert "Si un compte existe pour cette adresse" in answers[0]
     assert answers[0].replace(DIRECTOR, "") == answers[1].replace("inconnu@nulle-part.demo", "")
     with app.app_context():
+        deliver_reset_mails(sent_tasks)
         assert [m["To"] for m in mail.outbox()] == [DIRECTOR]

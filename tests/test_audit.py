@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ensemble.accounts.models import Membership, Role
 from ensemble.audit.models import AuditAction, AuditEntry
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import context
 
 from conftest import sign_in

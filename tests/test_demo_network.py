@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ensemble.accounts.models import Membership, User
 from ensemble.network.models import Centre
+from ensemble.people.models import Membership, User
 from ensemble.tenancy import context
 from tenants.demo import load_network, read_network
 

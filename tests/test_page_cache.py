@@ -7,11 +7,11 @@ import re
 
 from sqlalchemy import select
 
-from ensemble.accounts.models import User
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record
 from ensemble.audit.views import ACTION_LABELS
 from ensemble.notifications.operations import notify
+from ensemble.people.models import User
 from ensemble.tenancy import context
 
 from conftest import sign_in

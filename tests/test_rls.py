@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ensemble.accounts.models import Membership, Role
 from ensemble.audit.models import AuditAction
+from ensemble.people.models import Membership, Role
 from ensemble.sharing import operations as sharing
 from ensemble.sharing.models import AgreementKind, PartyStatus
 from ensemble.tenancy import context

@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, select
 
-from ensemble.accounts.models import Membership, Role
 from ensemble.network.models import Centre, Employer, EmployerKind
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import context
 
 from conftest import sign_in

@@ -12,11 +12,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(overrides))
 
-    from ensemble import extensions, models  # noqa: F401  (every model registered)
+    from ensemble.tenancy import guard
+
+    # Before anything connects: never serve through a role that bypasses RLS.
+    guard.check_app_connections(app.config)
+
+    from ensemble import extensions, lifecycle, models  # noqa: F401  (models: all registered)
     from ensemble.accounts import sessions
     from ensemble.kernel import urls
     from ensemble.tenancy import switcher
-    from ensemble.web import errors, formatting, i18n, lifecycle
+    from ensemble.web import errors, formatting, headers, i18n
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(), compare_type=True)
@@ -32,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     formatting.init_app(app)
     switcher.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     urls.install(app)  # before the blueprints: rules bind their converters when added
 
     for blueprint in _blueprints():
@@ -51,24 +57,24 @@ def _blueprints():
     from ensemble.accounts.views import bp as accounts
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
+    from ensemble.caldav.views import bp as caldav
+    from ensemble.home.views import bp as home
     from ensemble.hr.views import bp as hr
-    from ensemble.network.views import bp as network
     from ensemble.notifications.views import bp as notifications
     from ensemble.posts.views import bp as posts
     from ensemble.reporting.views import bp as reporting
-    from ensemble.tenancy.views import bp as tenancy
     from ensemble.web.views import bp as web
 
     return [
         web,
         accounts,
-        tenancy,
-        network,
+        home,
         audit,
         notifications,
         hr,
         posts,
         agenda,
+        caldav,
         aap,
         reporting,
     ]

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
 
 from ensemble import redis_store
 from ensemble.discovery import capability_modules
@@ -17,13 +21,15 @@ from ensemble.tenancy import context
 
 # Periodic tasks register here, next to their function (see `periodic`).
 BEAT_SCHEDULE: dict[str, dict] = {}
+PENDING = "ensemble_tasks_after_commit"
+log = logging.getLogger(__name__)
 
 
 def periodic(name: str, schedule: float, task_name: str) -> None:
     BEAT_SCHEDULE[name] = {"task": task_name, "schedule": schedule}
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask) -> Celery[Any]:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
             with app.app_context():
@@ -54,11 +60,46 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
         task_default_queue=app.config["CELERY_QUEUE"],
-        include=capability_modules("tasks"),
+        include=["ensemble.mail", *capability_modules("tasks")],
     )
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def send_task(name: str, *args, **kwargs) -> bool:
+    """Publish task `name` now. A broker that does not answer is logged, not raised:
+    callers run after their commit, when an error page would be a lie."""
+    try:
+        current_app.extensions["celery"].send_task(name, args=args, kwargs=kwargs)
+    except Exception:  # noqa: BLE001 - the broker is down; the caller's work is saved
+        log.exception("Tâche %s non publiée (broker indisponible)", name)
+        return False
+    return True
+
+
+def enqueue_after_commit(session: Session | scoped_session, name: str, *args, **kwargs) -> None:
+    """Publish task `name` once `session` commits; never if it rolls back."""
+    target = session() if isinstance(session, scoped_session) else session
+    target.info.setdefault(PENDING, []).append((name, args, kwargs))
+
+
+def _publish_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if not pending or not has_app_context():
+        return
+    for name, args, kwargs in pending:
+        send_task(name, *args, **kwargs)
+
+
+def _forget_after_rollback(session: Session, previous_transaction=None) -> None:  # noqa: ARG001
+    session.info.pop(PENDING, None)
+
+
+def install(session_class: type[Session]) -> None:
+    if not event.contains(session_class, "after_commit", _publish_after_commit):
+        event.listen(session_class, "after_commit", _publish_after_commit)
+        event.listen(session_class, "after_soft_rollback", _forget_after_rollback)
 
 
 @contextlib.contextmanager

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 class ConfigurationError(RuntimeError):
@@ -24,7 +26,8 @@ class RoleNames:
     owner: str = "ensemble_owner"
     runtime: str = "ensemble_app"
     reporting: str = "ensemble_reporting"
-    # NOLOGIN, BYPASSRLS: owns only the SECURITY DEFINER helpers that policies call.
+    # NOLOGIN, NOBYPASSRLS: owns only the SECURITY DEFINER helpers that policies
+    # call, and reads what they need through policies of its own.
     rls_helper: str = "ensemble_rls"
 
 
@@ -66,6 +69,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # says, so re-signing the cookie on every response would buy nothing.
         "SESSION_REFRESH_EACH_REQUEST": False,
         "PAGE_CACHE_SECONDS": int(env.get("PAGE_CACHE_SECONDS", 120)),
+        # Rendered documents kept under the hash of their content (kernel/documents/cache.py).
+        "DOCUMENT_CACHE_SECONDS": int(env.get("DOCUMENT_CACHE_SECONDS", 3600)),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         # Bounded work per request: a body larger than this is refused (413) before it
         # is parsed; non-file fields together may hold at most MAX_FORM_MEMORY_SIZE
@@ -86,14 +91,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_SENDER": env.get("MAIL_SENDER", "Ensemble <ne-pas-repondre@ensemble.local>"),
-        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Every absolute link (mails, feeds) is built from it, never from the request.
+        "PUBLIC_URL": env.get("PUBLIC_URL", DEFAULT_PUBLIC_URL),
+        # Host headers answered (others get a 400): TRUSTED_HOSTS when set; in
+        # production by default the host of PUBLIC_URL and the loopback names (the
+        # container's health check); elsewhere any host (None).
+        "TRUSTED_HOSTS": _trusted_hosts(env, production),
         # Shared calendars: travel time between two different centres (counts as busy),
         # what a booking past a centre's agreed share does ("warn" or "refuse"), how far
         # open-ended series are expanded, and the weekly hours agreed shares apply to.
         "AGENDA_TRAVEL_MINUTES": int(env.get("AGENDA_TRAVEL_MINUTES", 20)),
         "AGENDA_SHARE_POLICY": env.get("AGENDA_SHARE_POLICY", "warn"),
         "AGENDA_HORIZON_DAYS": int(env.get("AGENDA_HORIZON_DAYS", 731)),
-        "AGENDA_WEEKLY_HOURS": int(env.get("AGENDA_WEEKLY_HOURS", 35)),
         # Federation reporting: statistical confidentiality and the workers' pacing.
         "REPORTING_SUPPRESSION_THRESHOLD": int(env.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
         "REPORTING_DOMINANCE": env.get("REPORTING_DOMINANCE", "0.85"),
@@ -103,3 +112,13 @@ def load_config(overrides: dict | None = None) -> dict:
     if overrides:
         config.update(overrides)
     return config
+
+
+def _trusted_hosts(env, production: bool) -> list[str] | None:
+    listed = [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    if not production:
+        return None
+    host = urlsplit(env.get("PUBLIC_URL", DEFAULT_PUBLIC_URL)).hostname
+    return list(dict.fromkeys(h for h in (host, "localhost", "127.0.0.1") if h))

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Enum, MetaData, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, CursorResult, DateTime, Enum, MetaData, Result, Table, func
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    object_session,
+    scoped_session,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +30,10 @@ NAMING_CONVENTION = {
 
 # One id type everywhere, tenants included.
 Id = BigInteger
+
+# A session, or Flask-SQLAlchemy's scoped proxy of one (`db.session`), which
+# forwards every call to the session of the current request or task.
+SessionLike = Session | scoped_session[Any]
 
 
 class Model(DeclarativeBase):
@@ -42,6 +54,27 @@ def created_at_column() -> Mapped[datetime]:
     return mapped_column(
         DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
     )
+
+
+def session_of(obj: object) -> Session:
+    """The session `obj` belongs to. For code that runs on attached rows only (the
+    audit hooks run while they are flushed): a detached one is a bug, said plainly."""
+    session = object_session(obj)
+    if session is None:
+        raise RuntimeError(f"{obj!r} belongs to no session")
+    return session
+
+
+def table_of(model: type[Model]) -> Table:
+    """A model's table, for Core statements (declarative types `__table__` as any
+    FromClause; every model here is mapped to one Table)."""
+    return cast(Table, model.__table__)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (`Session.execute` types its result
+    generically; for these statements it is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def enum_type(cls: type[enum.Enum], name: str) -> Enum:

@@ -7,14 +7,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+from pathlib import Path
 
-import ensemble
+# The folder of the `ensemble` package, read from here rather than by importing
+# the package: that would make this foundation module depend on the app factory.
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
 def capability_modules(role: str) -> list[str]:
     """`ensemble.<capability>.<role>` for every capability that has one."""
     names = []
-    for info in pkgutil.iter_modules(ensemble.__path__):
+    for info in pkgutil.iter_modules([PACKAGE_DIR]):
         if not info.ispkg:
             continue
         name = f"ensemble.{info.name}.{role}"

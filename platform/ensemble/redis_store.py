@@ -10,6 +10,7 @@ is `unix:///path?db=N` for redis-py, `redis+socket:///path` for Celery and
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 from urllib.parse import parse_qs, urlparse
 
 import redis
@@ -53,3 +54,9 @@ def current() -> redis.Redis:
 
 def key(*parts: object) -> str:
     return ":".join([current_app.config["REDIS_NAMESPACE"], *(str(p) for p in parts)])
+
+
+def mget(*keys: str) -> list[str | None]:
+    """MGET on the app's Redis: one round trip, values in the order of `keys`
+    (typed here: redis-py types its blocking and asyncio clients alike)."""
+    return cast(list[str | None], current().mget(keys))

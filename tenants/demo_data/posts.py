@@ -8,13 +8,13 @@ end of next month, so the end-of-agreement reminder has something to say."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ensemble.kernel import documents as doc
 from ensemble.posts import costing, exports
 from ensemble.posts import operations as posts
 from ensemble.posts.models import (
@@ -25,6 +25,7 @@ from ensemble.posts.models import (
     ShareUnit,
     TimeEntry,
 )
+from ensemble.sharing.agreed_hours import working_days
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy import context
 from tenants.demo import DemoNetwork
@@ -50,17 +51,21 @@ def _existing(session: Session, carrier_id: int, title: str) -> SharedPost | Non
 
 
 def _consent_pdf(name: str, signed_on: date) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=A4)
-    page.drawString(72, 770, "Accord du salarié à sa mise à disposition")
-    page.drawString(72, 740, f"Je soussigné {name} accepte d’être mis à disposition")
-    page.drawString(72, 725, "des centres sociaux Fresnoy Mackellerie et Basse Masure.")
-    page.drawString(72, 695, f"Fait à Roubaix, le {exports.long_date(signed_on)}.")
-    page.save()
-    return buffer.getvalue()
+    """The holder's written consent, as the demo's signed copy (a PDF of the engine)."""
+    return doc.to_pdf(
+        doc.Document(
+            title="Accord du salarié à sa mise à disposition",
+            blocks=(
+                doc.Paragraph(
+                    f"Je soussigné {name} accepte d’être mis à disposition des centres sociaux "
+                    "Fresnoy Mackellerie et Basse Masure."
+                ),
+                doc.Paragraph(f"Fait à Roubaix, le {exports.long_date(signed_on)}."),
+                doc.SignatureBlock([doc.Signer("Le salarié", name, ("Signature",))]),
+            ),
+            author=name,
+        )
+    )
 
 
 def load(session: Session, net: DemoNetwork) -> None:
@@ -192,7 +197,7 @@ def _time_entries(session, post, month, alma, fresnoy, basse_masure) -> None:
     """A month of hand-entered days: Fresnoy gets a little more than agreed."""
     week = [(alma, "7"), (fresnoy, "7.5"), (basse_masure, "6"), (alma, "7"), (fresnoy, "7.5")]
     first, last = costing.month_bounds(month)
-    days = posts.working_days(first, last)
+    days = working_days(first, last + timedelta(days=1))
     for day in days:
         centre, hours = week[day.weekday()]
         posts.add_time_entry(

@@ -61,3 +61,44 @@ def build_answer(demo, session, *, deadline=date(2027, 3, 31), accept=True) -> J
 
 def load(session, answer_id: int) -> AapAnswer | None:
     return aap.load_answer(session, answer_id)
+
+
+def fill_answer(demo, db_session, joint_answer) -> None:
+    """Every section written (a heading, a paragraph, a two-item list), and three budget
+    lines: ECHO 20 000 € of salaries and 14 000 € from the Département, Basse Masure
+    5 000 € from the CARSAT."""
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session) as ctx:
+        answer = load(db_session, joint_answer.answer_id)
+        for section in answer.sections:
+            aap.save_section(
+                db_session,
+                section,
+                base_version=0,
+                body=f"<h2>{section.title}</h2><p>Contenu : « {section.code} » ; prêt !</p>"
+                "<ul><li>Premier point</li><li>Second point</li></ul>",
+                author_id=ctx.user_id,
+            )
+        echo = demo.centre("echo")
+        aap.add_budget_line(
+            db_session, answer, echo, account="641", label="Salaires", amount=Decimal("20000")
+        )
+        aap.add_budget_line(
+            db_session,
+            answer,
+            echo,
+            account="74",
+            label="Subvention",
+            funder="Département du Nord",
+            amount=Decimal("14000"),
+        )
+    with context.using(demo.context_of(BASSE_MASURE_DIRECTOR), db_session):
+        answer = load(db_session, joint_answer.answer_id)
+        aap.add_budget_line(
+            db_session,
+            answer,
+            demo.centre("basse-masure"),
+            account="74",
+            label="Subvention",
+            funder="CARSAT Nord-Picardie",
+            amount=Decimal("5000"),
+        )

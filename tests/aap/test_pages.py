@@ -3,27 +3,18 @@ accepting, writing with the conflict page, the budget, submission, exports."""
 
 from __future__ import annotations
 
-import io
 import re
-import subprocess
 from decimal import Decimal
-
-from docx import Document
-from odf import table as odf_table
-from odf import teletype
-from odf import text as odf_text
-from odf.opendocument import load as load_odt
 
 from aap.aap_support import (
     ALMA_DIRECTOR,
-    BASSE_MASURE_DIRECTOR,
     ECHO_DIRECTOR,
     ECHO_STAFF,
     FRESNOY_DIRECTOR,
+    fill_answer,
     load,
 )
 from ensemble.aap import operations as aap
-from ensemble.aap.exports import typo
 from ensemble.tenancy import context
 
 from conftest import csrf_token, sign_in
@@ -284,41 +275,7 @@ def test_budget_lines_over_http_and_stale_edits(app, demo, db_session, joint_ans
 
 
 def _fill(demo, db_session, joint_answer):
-    with context.using(demo.context_of(ECHO_DIRECTOR), db_session) as ctx:
-        answer = load(db_session, joint_answer.answer_id)
-        for section in answer.sections:
-            aap.save_section(
-                db_session,
-                section,
-                base_version=0,
-                body=f"<h2>{section.title}</h2><p>Contenu : « {section.code} » ; prêt !</p>"
-                "<ul><li>Premier point</li><li>Second point</li></ul>",
-                author_id=ctx.user_id,
-            )
-        echo = demo.centre("echo")
-        aap.add_budget_line(
-            db_session, answer, echo, account="641", label="Salaires", amount=Decimal("20000")
-        )
-        aap.add_budget_line(
-            db_session,
-            answer,
-            echo,
-            account="74",
-            label="Subvention",
-            funder="Département du Nord",
-            amount=Decimal("14000"),
-        )
-    with context.using(demo.context_of(BASSE_MASURE_DIRECTOR), db_session):
-        answer = load(db_session, joint_answer.answer_id)
-        aap.add_budget_line(
-            db_session,
-            answer,
-            demo.centre("basse-masure"),
-            account="74",
-            label="Subvention",
-            funder="CARSAT Nord-Picardie",
-            amount=Decimal("5000"),
-        )
+    fill_answer(demo, db_session, joint_answer)
 
 
 def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_session, joint_answer):
@@ -365,57 +322,6 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
         follow_redirects=True,
     )
     assert "19\u202f000,00" in outcome.get_data(as_text=True)
-
-
-def test_the_exports_contain_every_section_and_the_budget(
-    app, demo, db_session, joint_answer, tmp_path
-):
-    _fill(demo, db_session, joint_answer)
-    fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
-    base = f"{FRESNOY}/reponses/{joint_answer.answer_id}"
-    with context.using(demo.context_of(ECHO_DIRECTOR), db_session):
-        titles = [s.title for s in load(db_session, joint_answer.answer_id).sections]
-    docx = fresnoy.get(f"{base}/dossier.docx")
-    assert docx.status_code == 200 and "attachment" in docx.headers["Content-Disposition"]
-    document = Document(io.BytesIO(docx.data))
-    text = "\n".join(p.text for p in document.paragraphs)
-    for number, title in enumerate(titles, start=1):
-        assert typo(f"{number}. {title}") in text
-    assert "Chef de file\u202f: Centre Social ECHO" in text
-    assert "Centre Social Fresnoy Mackellerie" in text and "Premier point" in text
-    assert "«\u202fbesoins\u202f»\u202f; prêt\u202f!" in text
-    cells = {c.text for t in document.tables for row in t.rows for c in row.cells}
-    assert "64 – Charges de personnel" in cells and "Département du Nord" in cells
-    assert "20\u202f000,00\u00a0€" in cells
-
-    odt = fresnoy.get(f"{base}/dossier.odt")
-    assert odt.status_code == 200 and odt.mimetype == "application/vnd.oasis.opendocument.text"
-    opened = load_odt(io.BytesIO(odt.data))
-    headings = [teletype.extractText(h) for h in opened.getElementsByType(odf_text.H)]
-    for number, title in enumerate(titles, start=1):
-        assert typo(f"{number}. {title}") in headings
-    paragraphs = [teletype.extractText(p) for p in opened.getElementsByType(odf_text.P)]
-    assert "Chef de file : Centre Social ECHO" in paragraphs
-    assert "« besoins » ; prêt !" in "\n".join(paragraphs)
-    # The two points of each section are one bulleted list of two items.
-    lists = opened.getElementsByType(odf_text.List)
-    assert any(len(item.getElementsByType(odf_text.ListItem)) == 2 for item in lists)
-    cells = {teletype.extractText(c) for c in opened.getElementsByType(odf_table.TableCell)}
-    assert "64 – Charges de personnel" in cells and "20 000,00 €" in cells
-
-    pdf = fresnoy.get(f"{base}/dossier.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    path = tmp_path / "dossier.pdf"
-    path.write_bytes(pdf.data)
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
-    pdf_text = out.stdout.decode()
-    pages = pdf_text.count("\f")
-    assert 3 <= pages <= 20, pages
-    flat = re.sub(r"[\s\u202f\u00a0]+", " ", pdf_text)
-    for title in titles:
-        assert re.sub(r"[\s\u202f\u00a0]+", " ", title) in flat, title
-    assert "Budget consolidé du projet" in flat and "CARSAT Nord-Picardie" in flat
-    assert "Plan de cofinancement" in flat and "Centre Social Basse Masure" in flat
 
 
 def test_changes_to_different_paragraphs_are_merged_on_the_conflict_page(

@@ -233,7 +233,7 @@ def test_share_warning_and_refusal(db_session, setup, as_user):
     with as_user(OFFICER):
         lines = {
             line.centre_id: line
-            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1), CFG)
+            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1))
         }
         share = lines[setup.fresnoy].share
         assert share in (Decimal("0.3"), Decimal("0.6"))
@@ -276,7 +276,7 @@ def test_share_warning_and_refusal(db_session, setup, as_user):
         )
         lines = {
             line.centre_id: line
-            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1), CFG)
+            for line in agenda.share_lines(db_session, setup.officer_id, date(2026, 3, 1))
         }
         assert lines[setup.fresnoy].month_hours == Decimal(12 * (days + 1)).quantize(
             Decimal("0.01")
@@ -293,7 +293,9 @@ def test_calendar_feeds_the_shared_post_hours(db_session, setup, as_user):
     assert hours["agenda"] == {setup.fresnoy: Decimal("3.00"), setup.alma: Decimal("1.50")}
 
 
-def test_request_accept_decline_propose_notify_the_requester(db_session, setup, as_user, demo):
+def test_request_accept_decline_propose_notify_the_requester(
+    db_session, setup, as_user, demo, sent_tasks
+):
     mail.outbox().clear()
     calendar = db_session.get(Calendar, setup.calendar_id)
     bm = demo.centre("basse-masure")
@@ -348,6 +350,7 @@ def test_request_accept_decline_propose_notify_the_requester(db_session, setup, 
     assert any("refusée" in t for t in titles)
     assert any("Autre créneau" in t for t in titles)
     db_session.commit()  # mails leave after the commit (of the test's savepoint)
+    sent_tasks.run(mail.DELIVER)  # what a worker does with them
     to_director = [m for m in mail.outbox() if m["To"] == director.email]
     assert any("Formation ce jour-là" in m.get_content() for m in to_director)
 

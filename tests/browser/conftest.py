@@ -91,6 +91,8 @@ def live_server(servers, template_database, app) -> Iterator[LiveServer]:
     # create_app makes its Celery app the process default; give it back to the unit tests' app.
     app.extensions["celery"].set_default()
     server = make_server("127.0.0.1", 0, _as_remote(live_app, BROWSER_REMOTE_ADDR), threaded=True)
+    # Links the pages show (subscription URLs) name the server the browser talks to.
+    live_app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -199,7 +201,11 @@ class Visitor:
         self._test = test_name
         self.loaded: list[str] = []
         self.checked: set[str] = set()
+        # What the Content-Security-Policy blocked (Chromium says so on the console):
+        # any such message fails the test, so a journey proves the pages work under it.
+        self.csp_violations: list[str] = []
         page.on("load", lambda p: self.loaded.append(_without_fragment(p.url)))
+        page.on("console", self._note_csp_violation)
 
     def visit(self, path: str):
         """Go to a path of the live server, check the page, return the response."""
@@ -235,6 +241,10 @@ class Visitor:
         self.page.get_by_role("button", name="Se connecter").click()
         self.page.wait_for_load_state("load")
 
+    def _note_csp_violation(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
+
     def unchecked(self) -> list[str]:
         return [url for url in dict.fromkeys(self.loaded) if url not in self.checked]
 
@@ -257,6 +267,10 @@ def _open(request, chromium, live_server, axe, axe_log, **options) -> Iterator[V
         elif outcome is not None:
             missing = visitor.unchecked()
             assert not missing, f"pages loaded without an accessibility check: {missing}"
+        if outcome is not None and not outcome.failed:
+            assert not visitor.csp_violations, "blocked by the Content-Security-Policy:\n" + (
+                "\n".join(visitor.csp_violations)
+            )
     finally:
         context.close()
 

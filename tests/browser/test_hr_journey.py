@@ -39,6 +39,7 @@ def test_hr_manager_sees_both_employers_then_one(browser_page):
     ui.visit("/connexion")
     ui.sign_in(HR_MANAGER, PASSWORD)
     ui.check_a11y()
+    ui.screenshot("hr-00-landing")  # the link below is HR's panel on the landing page
 
     page.get_by_role("link", name="Ressources humaines de tous mes employeurs").click()
     ui.check_a11y()

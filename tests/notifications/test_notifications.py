@@ -60,18 +60,22 @@ def test_a_reminder_is_never_sent_twice(demo, db_session):
         assert notify(db_session, recipient, "Échéance J-7", dedup_key="aap:1:j7", email=False) == 0
 
 
-def test_mail_goes_out_after_commit_only(app, demo):
+def test_mail_goes_out_after_commit_only(app, demo, sent_tasks):
     with app.app_context():
         mail.outbox().clear()
         with context.using(context.system_context(is_admin=True), db.session):
             notify(db.session, [_recipient(demo, "aicha.ouali@bassemasure.demo")], "Test")
             db.session.flush()
-            assert mail.outbox() == []
+            assert sent_tasks.named(mail.DELIVER) == []
             db.session.rollback()
-        assert mail.outbox() == []
+        assert sent_tasks.named(mail.DELIVER) == []
         with context.using(context.system_context(is_admin=True), db.session):
             notify(db.session, [_recipient(demo, "aicha.ouali@bassemasure.demo")], "Test")
             db.session.commit()
+        # Handed to the workers once committed, never sent inside the transaction.
+        assert mail.outbox() == []
+        assert len(sent_tasks.named(mail.DELIVER)) == 1
+        sent_tasks.run(mail.DELIVER)
         assert [m["Subject"] for m in mail.outbox()] == ["Ensemble : Test"]
 
 

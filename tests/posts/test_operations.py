@@ -3,15 +3,12 @@ documents and the extension points (hours source, shares, cooperation)."""
 
 from __future__ import annotations
 
-import io
-import subprocess
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text
 
-from ensemble.posts import exports
 from ensemble.posts import operations as posts
 from ensemble.posts.models import (
     Arrangement,
@@ -20,6 +17,7 @@ from ensemble.posts.models import (
     PostStatementLine,
     ShareUnit,
 )
+from ensemble.sharing.agreed_hours import fractions_on
 from ensemble.sharing.timesheets import SOURCES, agreed_shares, hours_by_source
 from posts.posts_support import (
     ALMA_DIRECTOR,
@@ -210,8 +208,10 @@ def test_time_gauges_and_the_registered_sources(demo, db_session, as_user, offic
         alma_gauge = by_label["Association Centre Social Alma"]
         assert alma_gauge.agreed == Decimal("61.60")
 
-        shares = agreed_shares(db_session, demo.user(OFFICER).id, date(2026, 3, 10))
-        assert shares[fresnoy.id] >= Decimal("0.3")
+        shares = agreed_shares(
+            db_session, demo.user(OFFICER).id, date(2026, 3, 10), date(2026, 3, 11)
+        )
+        assert fractions_on(shares, date(2026, 3, 10))[fresnoy.id] >= Decimal("0.3")
 
 
 def test_statement_lines_add_up_to_the_real_cost(demo, db_session, as_user, officer_post):
@@ -327,53 +327,6 @@ def test_documents_are_checked_and_the_checklist_shows_what_is_missing(
         assert {str(i.label): i.done for i in hidden}[
             "Coût refacturé (saisie des coûts réels)"
         ] is None
-
-
-def test_the_agreement_docx_opens_and_carries_the_posts_data(
-    demo, db_session, as_user, officer_post
-):
-    from docx import Document
-
-    with as_user(FRESNOY_DIRECTOR):
-        post = load_post(db_session, officer_post.post_id)
-        data = exports.agreement_for(db_session, post)
-    document = Document(io.BytesIO(data))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert "Convention de mise à disposition de personnel" in text
-    assert "Hugo Carpentier" in text and "Ateliers numériques" in text
-    assert "du 1 janvier 2026 au 31 décembre 2026" in text
-    assert "sans aucune marge" in text
-    cells = [c.text for row in document.tables[0].rows for c in row.cells]
-    assert "Centre Social Basse Masure" in cells and "30\u00a0% du temps de travail" in cells
-
-
-def test_statement_pdf_and_csv_carry_the_amounts(demo, db_session, as_user, officer_post, tmp_path):
-    with as_user(ALMA_DIRECTOR):
-        post = load_post(db_session, officer_post.post_id)
-        statement = posts.issue_statement(db_session, post, date(2026, 3, 1))
-        doc = exports.StatementDocument(
-            post.title,
-            "Association Centre Social Alma",
-            posts.statement_figures(db_session, statement),
-        )
-        pdf, csv_bytes = exports.statement_pdf(doc), exports.statement_csv(doc)
-
-    path = tmp_path / "etat.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
-    ).stdout.replace("\u00a0", " ")
-    assert "État de refacturation — mars 2026 — version 1" in text
-    assert "1 084,32 €" in text and "3 614,40 €" in text
-    assert "Reste à la charge de Association Centre Social Alma" in text
-    assert "plus fort reste" in text
-
-    assert csv_bytes.startswith(b"\xef\xbb\xbf")
-    lines = csv_bytes.decode("utf-8-sig").split("\r\n")
-    assert lines[2] == "Rubrique;Structure;Part du mois (%);Montant (€)"
-    assert "Refacturé à;Centre Social Fresnoy Mackellerie;30,0000;1084,32" in lines
-    assert "Coût réel du poste;;;3614,40" in lines
-    assert "Total refacturé + reste = coût réel;;;3614,40" in lines
 
 
 def test_cooperation_figures_on_the_reporting_role(database, demo):

@@ -1,8 +1,8 @@
 from sqlalchemy import select
 
-from ensemble.accounts.models import Membership
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.audit.operations import record
+from ensemble.people.models import Membership
 from ensemble.tenancy import context
 
 from samples import sample

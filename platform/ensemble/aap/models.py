@@ -39,12 +39,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, enum_type, id_column, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
 from ensemble.tenancy.context import TenantContext
 
@@ -84,8 +84,8 @@ class _AnswerAudit:
     agreement_id: Mapped[int]
 
     def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
-        session = object_session(self)
-        agreement = session.get(Agreement, self.agreement_id)
+        session = session_of(self)
+        agreement = session.get_one(Agreement, self.agreement_id)
         if agreement.owner_centre_id in ctx.centre_ids:
             return {"centre_id": agreement.owner_centre_id, "employer_id": None}
         with session.no_autoflush:

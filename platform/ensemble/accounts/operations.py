@@ -12,10 +12,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.accounts.models import Credential, User
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record
 from ensemble.db import utcnow
+from ensemble.people.models import Credential, User
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 

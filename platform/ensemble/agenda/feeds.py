@@ -30,6 +30,7 @@ from ensemble.agenda.models import Busy, Event
 from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
 from ensemble.network.models import Centre
 from ensemble.tenancy.context import TenantContext
+from ensemble.tenancy.scopes import context_of_centre
 
 # Busy time of others is listed from this long ago.
 PAST_DAYS = 92
@@ -60,11 +61,14 @@ class Scope:
     user_id: int | None
     centre_id: int | None
 
-    def context(self) -> TenantContext:
-        """What the feed may see: the person's own view, or a centre member's."""
+    def context(self, session: Session) -> TenantContext:
+        """What the feed may see: the person's own view, or what the centre's directors
+        see on its pages. Derived by the tenancy layer like theirs, not written out
+        here: a hand-made `centre_ids` alone forgot that a centre also takes part in
+        agreements through its employer, and its feed showed none of that busy time."""
         if self.user_id is not None:
             return TenantContext(user_id=self.user_id)
-        return TenantContext(centre_ids=frozenset({self.centre_id}))
+        return context_of_centre(session, self.centre_id)
 
 
 def _events_query(scope: Scope):
@@ -120,22 +124,7 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
     )
     stamp = datetime.now(UTC).replace(microsecond=0)
     for event in events:
-        component = recurrence.vevent(event)
-        del component[recurrence.EVENT_ID]
-        component.add("dtstamp", stamp)
-        component.add("summary", event.title)
-        component.add("sequence", event.sequence)
-        component.add("last-modified", event.updated_at.astimezone(UTC).replace(microsecond=0))
-        component.add("categories", [str(CATEGORY_LABELS[event.category])])
-        centre = centres.get(event.centre_id)
-        if centre is not None:
-            component.add("location", _address(centre))
-        text = event.description
-        if event.participants:
-            text = (text + "\n\n" if text else "") + "Participants : " + event.participants
-        if text:
-            component.add("description", text)
-        calendar.add_component(component)
+        calendar.add_component(event_component(event, centres.get(event.centre_id), stamp))
     if scope.centre_id is not None:
         for busy in session.scalars(
             _busy_elsewhere_query(scope, today).order_by(func.lower(Busy.during), Busy.id)
@@ -153,7 +142,30 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
     return calendar.to_ical()
 
 
-def _address(centre: Centre) -> str:
+PARTICIPANTS = "Participants : "
+
+
+def event_component(event: Event, centre: Centre | None, stamp: datetime) -> icalendar.Event:
+    """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in full)."""
+    component = recurrence.vevent(event)
+    del component[recurrence.EVENT_ID]
+    component.add("dtstamp", stamp)
+    component.add("summary", event.title)
+    component.add("sequence", event.sequence)
+    component.add("last-modified", event.updated_at.astimezone(UTC).replace(microsecond=0))
+    component.add("categories", [str(CATEGORY_LABELS[event.category])])
+    if centre is not None:
+        component.add("location", address(centre))
+    text = event.description
+    if event.participants:
+        text = (text + "\n\n" if text else "") + PARTICIPANTS + event.participants
+    if text:
+        component.add("description", text)
+    return component
+
+
+def address(centre: Centre) -> str:
+    """A centre as a LOCATION: its name first (CalDAV reads the place back from it)."""
     parts = [
         centre.name,
         getattr(centre, "address", "") or "",

@@ -114,7 +114,9 @@ def _candidate(position: int, component) -> Candidate:
             candidate.errors.append(refusal.message)
         except (ValueError, TypeError):
             candidate.errors.append(_("Règle de répétition illisible."))
-    for exdate in component.get("EXDATE", []) if "EXDATE" in component else []:
+    exdates = component.get("EXDATE", [])
+    # One EXDATE line is one value, several lines a list of them.
+    for exdate in exdates if isinstance(exdates, list) else [exdates]:
         for value in exdate if isinstance(exdate, list) else [exdate]:
             for item in getattr(value, "dts", [value]):
                 local = _local(item.dt, tzid)

@@ -38,10 +38,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, enum_type, id_column, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy.context import TenantContext
 
@@ -97,9 +97,7 @@ class Calendar(Model):
 
     def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
         """Changes to a calendar go to the log of its agreement's owner."""
-        from sqlalchemy.orm import object_session
-
-        agreement = self.agreement or object_session(self).get(Agreement, self.agreement_id)
+        agreement = self.agreement or session_of(self).get_one(Agreement, self.agreement_id)
         return agreement.audit_tenant(ctx)
 
     @property
@@ -286,6 +284,40 @@ class Feed(Model):
 
     def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
         return {"centre_id": self.centre_id, "employer_id": None}
+
+
+class Change(Model):
+    """One change to a calendar, written by database triggers on `agenda_events`
+    (kind "event": the rows of one UID changed) and `agenda_busy` (kind "busy":
+    one occurrence appeared or went), whatever wrote them. A sync token
+    (RFC 6578) is a transaction horizon in this log: see `ensemble.agenda.changes`."""
+
+    __tablename__ = "agenda_changes"
+
+    id: Mapped[int] = id_column()
+    # The writing transaction (pg_current_xact_id()), compared with a token.
+    txid: Mapped[int] = mapped_column(
+        Id, server_default=text("(pg_current_xact_id()::text)::bigint")
+    )
+    kind: Mapped[str] = mapped_column(String(5))
+    calendar_id: Mapped[int] = mapped_column(Id)
+    user_id: Mapped[int] = mapped_column(Id)
+    agreement_id: Mapped[int] = mapped_column(Id)
+    centre_id: Mapped[int] = mapped_column(Id)
+    uid: Mapped[str | None] = mapped_column(String(255))
+    event_id: Mapped[int | None] = mapped_column(Id)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'event' AND uid IS NOT NULL)"
+            " OR (kind = 'busy' AND event_id IS NOT NULL AND starts_at IS NOT NULL)",
+            name="kind",
+        ),
+        Index("ix_agenda_changes_calendar_txid", "calendar_id", "txid"),
+        Index("ix_agenda_changes_centre_txid", "centre_id", "txid"),
+    )
 
 
 for _table, _label in (

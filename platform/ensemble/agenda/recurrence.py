@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -77,7 +78,7 @@ class Occurrence:
     ends_at: datetime  # UTC
 
 
-class SeriesSource:
+class SeriesSource(Protocol):
     """What expansion needs of an event row (the model satisfies it)."""
 
     id: int

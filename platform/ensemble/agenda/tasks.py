@@ -16,7 +16,6 @@ from celery.schedules import crontab
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ensemble.accounts.models import User
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Event
 from ensemble.celery_app import periodic, without_overlap
@@ -24,6 +23,7 @@ from ensemble.extensions import db
 from ensemble.kernel import clock
 from ensemble.network.models import Centre, Employer
 from ensemble.notifications.operations import notify
+from ensemble.people.models import User
 from ensemble.tenancy import context
 from ensemble.tenancy.scopes import context_for_user
 

@@ -9,8 +9,8 @@ from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.db import Id, Model
+from ensemble.people.models import User
 
 
 class AuditAction(enum.StrEnum):

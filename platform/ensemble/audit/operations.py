@@ -10,14 +10,15 @@ from flask import has_request_context, request
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
+from ensemble import cache_versions
 from ensemble.audit.models import AuditAction, AuditEntry
+from ensemble.db import table_of
 from ensemble.tenancy import context
-from ensemble.web import page_cache
 
 
 def _note_activity(session: Session, rows: list[dict[str, Any]]) -> None:
     """Pages showing a centre's recent activity are cached under its version."""
-    page_cache.bump_after_commit(
+    cache_versions.bump_after_commit(
         session, {f"centre-activity:{r['centre_id']}" for r in rows if r["centre_id"]}
     )
 
@@ -50,7 +51,7 @@ def _row(
     }
 
 
-def _tenant_of(obj: Any) -> dict[str, int | None]:
+def _tenant_of(obj: Any) -> dict[str, Any]:
     """The tenant whose log receives an entry about `obj`. Shared objects decide
     for themselves (`audit_tenant`), since their parties span several tenants."""
     if hasattr(obj, "audit_tenant"):
@@ -74,7 +75,7 @@ def record(
     A Core insert without RETURNING: the writer of an entry is not always
     allowed to read it back (only directors and admins read the log)."""
     row = _row(action, object_type, object_id, **kwargs)
-    session.execute(insert(AuditEntry.__table__), [row])
+    session.execute(insert(table_of(AuditEntry)), [row])
     _note_activity(session, [row])
 
 
@@ -110,7 +111,7 @@ def _log_changes(session: Session, flush_context) -> None:  # noqa: ARG001
                 details = {"fields": fields}
             rows.append(_row(action, obj.__tablename__, obj.id, details=details, **_tenant_of(obj)))
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        session.connection().execute(insert(table_of(AuditEntry)), rows)
         _note_activity(session, rows)
 
 
@@ -125,5 +126,5 @@ def record_reads(session: Session, objects: Iterable[Any]) -> None:
     listing many sensitive records keeps a bounded number of queries."""
     rows = [_row(AuditAction.READ, type(o).__tablename__, o.id, **_tenant_of(o)) for o in objects]
     if rows:
-        session.execute(insert(AuditEntry.__table__), rows)
+        session.execute(insert(table_of(AuditEntry)), rows)
         _note_activity(session, rows)

@@ -5,8 +5,13 @@ Roles:
 - runtime (ensemble_app): what the web app and workers use; owns nothing,
   NOBYPASSRLS, gets per-table grants from the migrations.
 - reporting (ensemble_reporting): read-only, for cross-tenant consolidation.
-- rls helper (ensemble_rls): NOLOGIN BYPASSRLS; owns only the SECURITY DEFINER
-  functions that policies call to check agreement membership without recursion.
+- rls helper (ensemble_rls): NOLOGIN, NOBYPASSRLS; owns only the SECURITY
+  DEFINER functions that policies call to check agreement membership without
+  recursion. It reads the few tables those functions need through policies of
+  its own (`…_rls_helper`, FOR SELECT TO ensemble_rls USING (true): see
+  migration 0010_security_hardening), so no role bypasses row-level security:
+  the owner, a member of it only to hand it those functions, reaches no
+  BYPASSRLS role either.
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ def bootstrap(
         _ensure_role(cur, ROLES.owner, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")
         _ensure_role(cur, ROLES.runtime, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")
         _ensure_role(cur, ROLES.reporting, "LOGIN", "NOSUPERUSER", "NOBYPASSRLS", "NOCREATEROLE")
-        _ensure_role(cur, ROLES.rls_helper, "NOLOGIN", "NOSUPERUSER", "BYPASSRLS")
+        _ensure_role(cur, ROLES.rls_helper, "NOLOGIN", "NOSUPERUSER", "NOBYPASSRLS")
         # The owner hands helper functions over to the helper role in migrations.
         cur.execute(
             sql.SQL("GRANT {} TO {}").format(

@@ -3,7 +3,9 @@
 With no DATABASE_URL it starts an embedded PostgreSQL, with no REDIS_URL an
 embedded Redis, both keeping their data in .ensemble-data/ between runs. Then
 it creates the roles, runs the migrations, loads the demo network, and starts
-a Celery worker, Celery beat and the web server. Ctrl-C stops everything.
+a Celery worker, Celery beat and the web server, restarting any of them that
+dies (with a growing wait and a log line). PUBLIC_URL, unless set, is the
+address actually served. Ctrl-C stops everything.
 
 `python -m ensemble.devstack bootstrap`: only the roles and the database, as a
 superuser, for deployments (the docker-compose `migrate` service) that run
@@ -18,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ensemble.config import ROLES
@@ -28,10 +31,28 @@ DATA_DIR = Path(os.environ.get("ENSEMBLE_DATA_DIR", ROOT / ".ensemble-data"))
 
 
 def prepare_environment(database: str = "ensemble") -> list:
-    """Fill DATABASE_*/REDIS_URL from embedded servers where unset; returns what to stop."""
+    """Fill DATABASE_*/REDIS_URL from embedded servers where unset; returns what to stop.
+
+    A DATABASE_URL that names a superuser (or a role that bypasses row-level
+    security) is the most common mistake; the web app, the worker and beat
+    refuse it. For the demo only, such a URL is taken explicitly for what it is,
+    an admin URL: the roles and the database are created from it and every
+    process connects as the runtime role. It is never used to serve a request.
+    """
     started: list = []
-    if not os.environ.get("DATABASE_URL"):
-        admin_url = os.environ.get("DATABASE_ADMIN_URL")
+    admin_url = os.environ.get("DATABASE_ADMIN_URL")
+    given = os.environ.get("DATABASE_URL")
+    if given and _bypasses_rls(given):
+        print(
+            "DATABASE_URL désigne un rôle qui contourne la sécurité au niveau des lignes : "
+            f"la démonstration l’utilise comme DATABASE_ADMIN_URL (base « {database} ») "
+            f"et se connecte en {ROLES.runtime}.",
+            flush=True,
+        )
+        admin_url, given = given, None
+        for key in ("DATABASE_URL", "DATABASE_OWNER_URL", "DATABASE_REPORTING_URL"):
+            os.environ.pop(key, None)
+    if not given:
         if not admin_url:
             pg = embedded.start_postgres(DATA_DIR / "postgres")
             started.append(pg)
@@ -43,6 +64,13 @@ def prepare_environment(database: str = "ensemble") -> list:
         started.append(rd)
         os.environ["REDIS_URL"] = rd.url
     return started
+
+
+def _bypasses_rls(url: str) -> bool:
+    from ensemble.tenancy import guard
+
+    facts = guard.inspect(url)
+    return facts.superuser or facts.bypassrls or bool(facts.bypass_by_membership)
 
 
 def migrate_and_load_demo() -> None:
@@ -74,9 +102,124 @@ def print_welcome(url: str) -> None:
     print("=" * 72 + "\n", flush=True)
 
 
+def public_url(host: str, port: int) -> str:
+    """The address the demo actually serves, as links should name it."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - naming it, not binding to it
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+@dataclass
+class Child:
+    """A process the runner keeps alive: restarted when it dies, with a backoff."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    delay: float = 0.0
+    restart_at: float | None = None
+
+
+class Supervisor:
+    """Starts children and restarts any that dies, waiting 1 s, then 2, 4… up to
+    `max_delay` while it keeps dying; a child that ran `stable_after` seconds starts
+    again from the shortest wait. One log line per death and per restart."""
+
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        cwd: Path = ROOT,
+        first_delay: float = 1.0,
+        max_delay: float = 30.0,
+        stable_after: float = 60.0,
+        log=None,
+    ):
+        self.children = children
+        self.cwd = cwd
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.stable_after = stable_after
+        self.log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+
+    def start_all(self) -> None:
+        for child in self.children:
+            self._spawn(child)
+
+    def _spawn(self, child: Child) -> None:
+        child.process = subprocess.Popen(child.argv, cwd=self.cwd)
+        child.started_at = time.monotonic()
+        child.restart_at = None
+
+    def tick(self) -> None:
+        """Notice children that died and restart those whose wait is over."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.restarts += 1
+                    self.log(f"Redémarrage de « {child.name} » (redémarrage nº {child.restarts}).")
+                    self._spawn(child)
+                continue
+            code = child.process.poll() if child.process else None
+            if code is None:
+                continue
+            if now - child.started_at >= self.stable_after:
+                child.delay = self.first_delay
+            else:
+                child.delay = min(max(child.delay * 2, self.first_delay), self.max_delay)
+            child.restart_at = now + child.delay
+            self.log(
+                f"Le processus « {child.name} » s’est arrêté (code {code}) ; "
+                f"redémarrage dans {child.delay:g} s."
+            )
+
+    def stop_all(self, timeout: float = 15) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def platform_children(host: str, port: int) -> list[Child]:
+    celery = [sys.executable, "-m", "celery", "-A", "workers"]
+    return [
+        Child(
+            "worker",
+            [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--pool=prefork"],
+        ),
+        Child(
+            "beat",
+            [*celery, "beat", "--loglevel=INFO", f"--schedule={DATA_DIR / 'celerybeat-schedule'}"],
+        ),
+        Child(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "ensemble.devstack.webserver",
+                "--host",
+                host,
+                "--port",
+                str(port),
+            ],
+        ),
+    ]
+
+
 def start(host: str, port: int) -> int:
+    # Links in mails and subscription URLs name the port actually served.
+    os.environ.setdefault("PUBLIC_URL", public_url(host, port))
     started = prepare_environment()
-    children: list[subprocess.Popen] = []
+    supervisor = Supervisor(platform_children(host, port))
     stopping = False
 
     def request_stop(signum, frame):  # noqa: ARG001
@@ -89,59 +232,15 @@ def start(host: str, port: int) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         migrate_and_load_demo()
-        celery = [sys.executable, "-m", "celery", "-A", "workers"]
-        children.append(
-            subprocess.Popen(
-                [*celery, "worker", "--loglevel=INFO", "--concurrency=2", "--pool=prefork"],
-                cwd=ROOT,
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    *celery,
-                    "beat",
-                    "--loglevel=INFO",
-                    f"--schedule={DATA_DIR / 'celerybeat-schedule'}",
-                ],
-                cwd=ROOT,
-            )
-        )
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "flask",
-                    "--app",
-                    "ensemble",
-                    "run",
-                    "--host",
-                    host,
-                    "--port",
-                    str(port),
-                    "--no-reload",
-                ],
-                cwd=ROOT,
-            )
-        )
-        print_welcome(f"http://{host}:{port}/")
-        while not stopping and all(child.poll() is None for child in children):
+        supervisor.start_all()
+        print_welcome(os.environ["PUBLIC_URL"] + "/")
+        while not stopping:
+            supervisor.tick()
             time.sleep(0.3)
-        if stopping:
-            print("\nArrêt en cours…")
-            return 0
-        print("Un processus s’est arrêté ; arrêt de la plateforme.", file=sys.stderr)
-        return 1
+        print("\nArrêt en cours…")
+        return 0
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        supervisor.stop_all()
         for server in reversed(started):
             server.stop()
         print("Plateforme arrêtée.")

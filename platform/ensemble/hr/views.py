@@ -33,6 +33,7 @@ from ensemble import redis_store
 from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record, record_read
 from ensemble.extensions import db
+from ensemble.home.panels import HomePlace, home_panel
 from ensemble.hr import importing, operations, permissions
 from ensemble.hr.forms import (
     CATEGORY_LABELS,
@@ -104,11 +105,11 @@ def labels():
     }
 
 
-@bp.app_context_processor
-def hr_overview_link():
+@home_panel("person", "hr.overview", "hr/_home_overview.html", order=10)
+def hr_overview_link(place: HomePlace) -> dict | None:
     """The landing page offers the view across employers to whoever reads HR data."""
-    served = permissions.serves_any()
-    return {"hr_overview_url": url_for("hr.overview") if served else None}
+    served = permissions.serves_any(place.context)
+    return {"url": url_for("hr.overview")} if served else None
 
 
 def employer_page(view):

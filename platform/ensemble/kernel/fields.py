@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField as _FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import Field, HiddenField, SelectField, StringField
 from wtforms import PasswordField as _PasswordField
 from wtforms import TextAreaField as _TextAreaField
@@ -52,7 +53,7 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-class KernelField:
+class KernelField(Field):
     """What every kernel field shares: a value that could not be read gives one
     message, and no validator runs on top of it (no « obligatoire » after
     « illisible »)."""
@@ -81,7 +82,7 @@ def column_maximum(digits: int, places: int) -> Decimal:
     return Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places)
 
 
-class DecimalField(KernelField, Field):
+class DecimalField(KernelField):
     """A number with `places` decimals that fits `numeric(digits, places)`, within
     [`minimum`, `maximum`] (the domain's bounds, inside the column's)."""
 
@@ -301,7 +302,7 @@ def _date_bounds_message(earliest: date, latest: date) -> object:
     )
 
 
-class DateField(KernelField, Field):
+class DateField(KernelField):
     """A date between `earliest` and `latest` (1900–2100 by default). With a date
     picker (`picker=True`) the browser sends ISO dates; without, people type
     JJ/MM/AAAA. Both forms are read either way."""
@@ -347,7 +348,7 @@ class DateField(KernelField, Field):
         self.data = value
 
 
-class MonthField(KernelField, Field):
+class MonthField(KernelField):
     """A month (the first day of it), 1900–2100 by default."""
 
     kind = "month"
@@ -384,7 +385,7 @@ class MonthField(KernelField, Field):
         self.data = value
 
 
-class TimeField(KernelField, Field):
+class TimeField(KernelField):
     """A time of day, 00:00 to 23:59 (« 14:30 », « 14h30 »)."""
 
     kind = "time"
@@ -505,7 +506,7 @@ class IdField(KernelField, HiddenField):
         raw = (valuelist[0] if valuelist else "").strip()
         if not raw:
             return
-        self.data = parse_id(raw)
+        self.data = parse_id(raw)  # type: ignore[assignment]  # an id, not text
         if self.data is None:
             raise Unreadable(_l("Valeur invalide : rechargez la page."))
 
@@ -603,7 +604,8 @@ class FileField(KernelField, _FileField):
         if not self.has_file:
             self.data = None
             return
-        name = self.data.filename or ""
+        upload = cast(FileStorage, self.data)
+        name = upload.filename or ""
         extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if extension not in self.extensions:
             raise StopValidation(
@@ -612,7 +614,7 @@ class FileField(KernelField, _FileField):
                     types=", ".join(f".{e}" for e in self.extensions),
                 )
             )
-        stream = self.data.stream
+        stream = upload.stream
         stream.seek(0, 2)
         size = stream.tell()
         stream.seek(0)
@@ -631,4 +633,4 @@ class FileField(KernelField, _FileField):
 
     def read(self) -> bytes:
         """The whole upload (already checked to be at most `max_bytes`)."""
-        return self.data.read(self.max_bytes + 1) if self.has_file else b""
+        return cast(FileStorage, self.data).read(self.max_bytes + 1) if self.has_file else b""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -77,7 +78,7 @@ class Required:
 
     field_flags = {"required": True}
 
-    def __init__(self, message: object) -> None:
+    def __init__(self, message: Any) -> None:
         self.message = message
 
     def __call__(self, form, field) -> None:  # noqa: ARG002
@@ -109,7 +110,7 @@ class Optional:
             raise StopValidation()
 
 
-def check(condition: bool, message: object) -> None:
+def check(condition: bool, message: Any) -> None:
     """For inline validators: refuse with `message` unless `condition` holds."""
     if not condition:
         raise ValidationError(message)

@@ -416,13 +416,13 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
     width = max((i for i, c in enumerate(header) if not c.blank), default=-1) + 1
     if width > MAX_COLUMNS:
         raise SheetProblem(_l("Trop de colonnes (%(n)s au plus).", n=MAX_COLUMNS))
-    body = []
+    body: list[Row] = []
     for offset, cells in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if all(c.blank for c in cells):
             continue
         if len(body) >= MAX_ROWS:
             raise SheetProblem(_l("Trop de lignes : %(n)s au plus.", n=french.number(MAX_ROWS)))
-        row = Row(
+        data_row = Row(
             offset,
             {name: cells[i] if i < len(cells) else Cell() for name, i in positions.items()},
             headings,
@@ -433,7 +433,7 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
         longer = from_csv and len(cells) > len(header)
         if beyond or longer:
             first = beyond[0] if beyond else len(header)
-            row.problems.append(
+            data_row.problems.append(
                 Problem(
                     offset,
                     _l("colonne %(letter)s (sans en-tête)", letter=column_letter(first)),
@@ -447,10 +447,10 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
                     ),
                 )
             )
-        for name, cell in row.cells.items():
+        for name, cell in data_row.cells.items():
             if isinstance(cell.value, str) and len(cell.value) > MAX_CELL:
-                row.problem(name, _l("texte trop long (%(n)s caractères au plus)", n=MAX_CELL))
-        body.append(row)
+                data_row.problem(name, _l("texte trop long (%(n)s caractères au plus)", n=MAX_CELL))
+        body.append(data_row)
     return Table(header_index + 1, headings, ignored, body)
 
 
@@ -497,7 +497,7 @@ def _csv_value(value: object) -> str:
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    return neutralise(value)
+    return neutralise(str(value))
 
 
 def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
@@ -516,6 +516,7 @@ def xlsx_bytes(rows: Iterable[Sequence[object]], title: str) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has its first sheet
     sheet.title = re.sub(r"[\[\]:*?/\\]", " ", clean(str(title)))[:31] or "Feuille"
     for r, row in enumerate(rows, start=1):
         for c, raw in enumerate(row, start=1):
@@ -531,7 +532,7 @@ def xlsx_bytes(rows: Iterable[Sequence[object]], title: str) -> bytes:
                 if value.startswith(FORMULA_STARTS):
                     cell.quotePrefix = True
             else:
-                cell.value = value
+                cell.value = value  # type: ignore[assignment]  # _plain: numbers, dates, bools
                 if isinstance(value, datetime):
                     cell.number_format = "DD/MM/YYYY HH:MM"
                 elif isinstance(value, date):

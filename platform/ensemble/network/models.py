@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.db import Id, Model, id_column
@@ -38,8 +38,15 @@ class Employer(Model):
         Enum(EmployerKind, name="employer_kind", values_callable=lambda e: [m.value for m in e])
     )
     city: Mapped[str] = mapped_column(String(120), default="")
+    # Legal identity, printed on the documents exchanged between employers and sent to
+    # funders (cost statements, attestations). Empty when not known.
+    address: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="")
 
     centres: Mapped[list[Centre]] = relationship(back_populates="employer")
+
+    __table_args__ = (CheckConstraint("siret ~ '^([0-9]{14})?$'", name="siret"),)
 
 
 class Centre(Model):

@@ -1,7 +1,8 @@
 """Notifying people: an in-app row and, once the transaction commits, an e-mail.
 
-Mails wait in `session.info` and go out only after a successful commit, so a
-rolled-back change never sends a message about something that did not happen.
+Mails wait in `session.info` and are handed to the workers only after a
+successful commit, so a rolled-back change never sends a message about
+something that did not happen, and no request waits on the mail server.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ensemble import mail
-from ensemble.db import utcnow
+from ensemble import cache_versions, mail
+from ensemble.db import table_of, utcnow
 from ensemble.notifications.models import Notification
-from ensemble.web import page_cache
+from ensemble.web import urls
 
 PENDING = "ensemble_pending_mail"
 
@@ -56,7 +57,7 @@ def notify(
             "created_at": utcnow(),
         }
         if _insert_once(session, row):
-            page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+            cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
             sent += 1
             if email and address:
                 full_link = _absolute(link)
@@ -71,7 +72,7 @@ def _insert_once(session: Session, row: dict) -> bool:
     """Insert unless this person already has this dedup key. The sender may not
     read the recipient's rows (so neither RETURNING nor ON CONFLICT, which both
     need that right): a savepoint absorbs the unique violation instead."""
-    stmt = insert(Notification.__table__).values(**row)
+    stmt = insert(table_of(Notification)).values(**row)
     if row["dedup_key"] is None:
         session.execute(stmt)
         return True
@@ -86,17 +87,18 @@ def _insert_once(session: Session, row: dict) -> bool:
 
 
 def _absolute(link: str) -> str:
-    if not link or link.startswith("http") or not has_app_context():
+    if not link or not has_app_context():
         return link
-    return current_app.config["PUBLIC_URL"].rstrip("/") + link
+    return urls.absolute(link)
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(
+    count = session.scalar(
         select(func.count(Notification.id)).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)
         )
     )
+    return count or 0
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
@@ -106,12 +108,15 @@ def mark_read(session: Session, user_id: int, notification_id: int | None = None
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     session.execute(stmt.values(read_at=utcnow()))
-    page_cache.bump_after_commit(session, [f"notifications:{user_id}"])
+    cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
 
 
 def _send_after_commit(session: Session) -> None:
-    for message in session.info.pop(PENDING, []):
-        mail.send(message.to, message.subject, message.body)
+    pending = session.info.pop(PENDING, [])
+    if not has_app_context():
+        return
+    for message in pending:
+        mail.queue(message.to, message.subject, message.body)
 
 
 def _drop_after_rollback(session: Session, previous_transaction=None) -> None:  # noqa: ARG001

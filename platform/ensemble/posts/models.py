@@ -32,10 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.accounts.models import User
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, enum_type, id_column, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
+from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
 from ensemble.tenancy.context import TenantContext
 
@@ -85,10 +85,9 @@ class _SharedAudit:
 
     def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:
         from sqlalchemy import select
-        from sqlalchemy.orm import object_session
 
-        session = object_session(self)
-        agreement = session.get(Agreement, self.agreement_id)
+        session = session_of(self)
+        agreement = session.get_one(Agreement, self.agreement_id)
         owner = agreement.audit_tenant(ctx)
         if owner["employer_id"] in ctx.employer_ids or owner["centre_id"] in ctx.centre_ids:
             return owner

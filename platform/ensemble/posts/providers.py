@@ -11,11 +11,12 @@ from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ensemble.posts import costing
 from ensemble.posts.models import PostAllocation, SharedPost, ShareUnit, TimeEntry
-from ensemble.posts.operations import MANUAL, manual_hours, shares_on
+from ensemble.posts.operations import MANUAL, agreed_share, manual_hours
+from ensemble.sharing.agreed_hours import AgreedShare
 from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
 from ensemble.sharing.timesheets import shares_provider, time_source
 
@@ -28,21 +29,20 @@ network_label(
 
 
 @shares_provider
-def agreed_shares(session: Session, user_id: int, on: date) -> dict[int, Decimal]:
-    """The share of a person's time agreed for each centre on a date, over the
+def agreed_shares(session: Session, user_id: int, start: date, end: date) -> list[AgreedShare]:
+    """The shares of a person's time agreed on some day of [start, end), over the
     posts they hold (under the caller's row-level security)."""
     posts = session.scalars(
-        select(SharedPost).where(
+        select(SharedPost)
+        .where(
             SharedPost.holder_user_id == user_id,
-            SharedPost.starts_on <= on,
-            (SharedPost.ends_on.is_(None)) | (SharedPost.ends_on >= on),
+            SharedPost.starts_on < end,
+            (SharedPost.ends_on.is_(None)) | (SharedPost.ends_on >= start),
         )
+        .options(selectinload(SharedPost.allocations))
     ).all()
-    shares: dict[int, Decimal] = defaultdict(Decimal)
-    for post in posts:
-        for centre_id, share in shares_on(post, post.allocations, on).items():
-            shares[centre_id] += share
-    return dict(shares)
+    shares = (agreed_share(post, a) for post in posts for a in post.allocations)
+    return [share for share in shares if share.meets(start, end)]
 
 
 @cooperation_provider("shared_posts")

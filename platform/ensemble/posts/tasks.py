@@ -15,12 +15,12 @@ from celery import shared_task
 from celery.schedules import crontab
 from sqlalchemy import select
 
-from ensemble.accounts.models import Membership, Role, User
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
 from ensemble.kernel import clock
 from ensemble.network.models import Centre, Employer
 from ensemble.notifications.operations import notify
+from ensemble.people.models import Membership, Role, User
 from ensemble.posts import operations as posts
 from ensemble.posts.models import Arrangement, SharedPost
 from ensemble.sharing.models import Agreement

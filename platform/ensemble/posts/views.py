@@ -19,14 +19,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.accounts.models import User
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import db
 from ensemble.kernel import clock, french, spreadsheets
+from ensemble.kernel.documents import MIMETYPES
 from ensemble.kernel.fields import parse_id
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre, Employer
+from ensemble.people.models import User
 from ensemble.posts import costing, exports, forms, permissions
 from ensemble.posts import operations as posts
 from ensemble.posts.models import (
@@ -342,16 +343,32 @@ def document(place: Place, post_id: int, post_document_id: int):
     )
 
 
-@route("/<int:post_id>/convention.docx", "agreement")
-def agreement(place: Place, post_id: int):
+def _agreement(place: Place, post_id: int, fmt: str):
+    # Every party's people may read it, as they read the signed copies on the documents
+    # page: it holds no salary figure. Built from what the reader sees (see exports).
     post = _post_or_404(place, post_id)
     require(post.arrangement is Arrangement.SECONDMENT)
     return send_file(
-        io.BytesIO(exports.agreement_for(db.session, post)),
-        mimetype=posts.DOCX,
+        io.BytesIO(exports.agreement_for(db.session, post, fmt)),
+        mimetype=MIMETYPES[fmt],
         as_attachment=True,
-        download_name=f"convention-mise-a-disposition-{post.id}.docx",
+        download_name=f"convention-mise-a-disposition-{post.id}.{fmt}",
     )
+
+
+@route("/<int:post_id>/convention.docx", "agreement")
+def agreement(place: Place, post_id: int):
+    return _agreement(place, post_id, "docx")
+
+
+@route("/<int:post_id>/convention.pdf", "agreement_pdf")
+def agreement_pdf(place: Place, post_id: int):
+    return _agreement(place, post_id, "pdf")
+
+
+@route("/<int:post_id>/convention.odt", "agreement_odt")
+def agreement_odt(place: Place, post_id: int):
+    return _agreement(place, post_id, "odt")
 
 
 # --- Time ----------------------------------------------------------------------------------
@@ -509,7 +526,7 @@ def _statement_document(place: Place, post_id: int, post_statement_id: int):
     require(figures is not None)
     record_read(db.session, item)
     filename = f"etat-refacturation-{post.id}-{item.month:%Y-%m}-v{item.version}"
-    return exports.StatementDocument(post.title, posts.carrier_of(post).name, figures), filename
+    return exports.statement_document(db.session, post, figures), filename
 
 
 @route("/<int:post_id>/etats/<int:post_statement_id>/pdf", "statement_pdf")

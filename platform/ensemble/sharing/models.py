@@ -12,9 +12,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, Enum, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ensemble.db import Id, Model, created_at_column, id_column, utcnow
+from ensemble.db import Id, Model, created_at_column, id_column, session_of, utcnow
 from ensemble.network.models import Centre, Employer
 from ensemble.tenancy.context import TenantContext
 
@@ -106,9 +106,11 @@ class AgreementParty(Model):
         managing the parties writes to the owner's log."""
         if self.centre_id in ctx.centre_ids or self.employer_id in ctx.employer_ids:
             return {"centre_id": self.centre_id, "employer_id": self.employer_id}
-        agreement = self.agreement or object_session(self).get(Agreement, self.agreement_id)
+        agreement = self.agreement or session_of(self).get_one(Agreement, self.agreement_id)
         return agreement.audit_tenant(ctx)
 
     @property
     def label(self) -> str:
-        return self.centre.name if self.centre else self.employer.name
+        party = self.centre or self.employer
+        assert party is not None  # exactly one of the two is set (one_party)
+        return party.name

@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from ensemble.sharing.agreed_hours import AgreedShare
+
 # reader(session, user_id, start, end) -> {centre_id: hours} for [start, end)
 HoursReader = Callable[[Session, int, date, date], dict[int, Decimal]]
 
@@ -37,8 +39,9 @@ def hours_by_source(
     return {name: reader(session, user_id, start, end) for name, reader in SOURCES.items()}
 
 
-# provider(session, user_id, on) -> {centre_id: agreed share of the person's time, 0–1}
-SharesProvider = Callable[[Session, int, date], dict[int, Decimal]]
+# provider(session, user_id, start, end) -> the person's agreed shares that cover
+# some day of [start, end)
+SharesProvider = Callable[[Session, int, date, date], list[AgreedShare]]
 
 SHARE_PROVIDERS: list[SharesProvider] = []
 
@@ -49,10 +52,9 @@ def shares_provider(provider: SharesProvider) -> SharesProvider:
     return provider
 
 
-def agreed_shares(session: Session, user_id: int, on: date) -> dict[int, Decimal]:
-    """The share of a person's time agreed for each centre on a date (empty if none)."""
-    shares: dict[int, Decimal] = {}
-    for provider in SHARE_PROVIDERS:
-        for centre_id, share in provider(session, user_id, on).items():
-            shares[centre_id] = shares.get(centre_id, Decimal(0)) + share
-    return shares
+def agreed_shares(session: Session, user_id: int, start: date, end: date) -> list[AgreedShare]:
+    """The shares of a person's time agreed for some day of [start, end), every
+    provider's (empty if none); count them with ensemble.sharing.agreed_hours."""
+    return [
+        share for provider in SHARE_PROVIDERS for share in provider(session, user_id, start, end)
+    ]

@@ -18,6 +18,8 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
+from ensemble.db import SessionLike
+
 
 def _ids(values: Iterable[int]) -> frozenset[int]:
     return frozenset(int(v) for v in values)
@@ -80,15 +82,14 @@ def _apply(connection, ctx: TenantContext) -> None:
     connection.execute(_SET_SQL, params)
 
 
-def apply_to_session(session: Session, ctx: TenantContext) -> None:
+def apply_to_session(session: SessionLike, ctx: TenantContext) -> None:
     """Write the context into the session's current transaction, if one is open."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if session.in_transaction():
-        _apply(session.connection(), ctx)
+    target: Session = session() if isinstance(session, scoped_session) else session
+    if target.in_transaction():
+        _apply(target.connection(), ctx)
 
 
-def activate(ctx: TenantContext, session: Session | None = None):
+def activate(ctx: TenantContext, session: SessionLike | None = None):
     """Make `ctx` current; also re-apply it to `session`'s open transaction."""
     token = _current.set(ctx)
     if session is not None:
@@ -102,7 +103,7 @@ def restore(token) -> None:
 
 
 @contextlib.contextmanager
-def using(ctx: TenantContext, session: Session | None = None) -> Iterator[TenantContext]:
+def using(ctx: TenantContext, session: SessionLike | None = None) -> Iterator[TenantContext]:
     """Run a block under `ctx`, then restore the previous context."""
     previous = _current.get()
     token = activate(ctx, session)

@@ -15,15 +15,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ensemble import redis_store
-from ensemble.accounts.models import Membership, User
-from ensemble.accounts.sessions import session_key
+from ensemble.db import SessionLike
 from ensemble.network.models import Centre, Employer, Federation
+from ensemble.people.models import Membership, User
 from ensemble.redis_store import key
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
@@ -55,7 +56,7 @@ class Identity:
     def is_active(self) -> bool:
         return bool(self.user_fields["is_active_account"])
 
-    def user(self, session: Session) -> User:
+    def user(self, session: SessionLike) -> User:
         """A persistent User built from the cached columns, without a query. Call it
         once the context is active, so the transaction starts with it."""
         existing = session.identity_map.get(session.identity_key(User, self.user_fields["id"]))
@@ -75,27 +76,29 @@ def _entry_key(user_id: int) -> str:
     return key("identity", user_id)
 
 
-def for_session(session: Session, sid: str | None, user_id: int) -> Identity | None:
-    """The person signed in with session id `sid`, or None if that session is not
-    live or the account is gone. One Redis round trip when the cache is current."""
-    if not sid:
+def for_session(session: SessionLike, registration: str | None, user_id: int) -> Identity | None:
+    """The person signed in with the session registered under the Redis key
+    `registration` (ensemble.accounts.sessions.session_key), or None if that
+    session is not live or the account is gone. One Redis round trip when the
+    cache is current."""
+    if not registration:
         return None
-    registered, generation, raw = redis_store.current().mget(
-        session_key(sid), generation_key(), _entry_key(user_id)
+    registered, generation, raw = redis_store.mget(
+        registration, generation_key(), _entry_key(user_id)
     )
     if registered != str(user_id):
         return None
     return _identity(session, user_id, generation, raw)
 
 
-def load(session: Session, user_id: int) -> Identity | None:
+def load(session: SessionLike, user_id: int) -> Identity | None:
     """The person, from the cache when it is current (at sign-in)."""
-    generation, raw = redis_store.current().mget(generation_key(), _entry_key(user_id))
+    generation, raw = redis_store.mget(generation_key(), _entry_key(user_id))
     return _identity(session, user_id, generation, raw)
 
 
 def _identity(
-    session: Session, user_id: int, generation: str | None, raw: str | None
+    session: SessionLike, user_id: int, generation: str | None, raw: str | None
 ) -> Identity | None:
     generation = generation or "0"
     entry = json.loads(raw) if raw else None
@@ -113,7 +116,7 @@ def _identity(
     )
 
 
-def _compute(session: Session, user_id: int) -> dict | None:
+def _compute(session: SessionLike, user_id: int) -> dict | None:
     ctx = context_for_user(session, user_id)
     context.activate(ctx, session)  # the places are read as the person will see them
     user = session.get(User, user_id)
@@ -134,11 +137,8 @@ def _compute(session: Session, user_id: int) -> dict | None:
 
 
 def _context(fields: dict) -> TenantContext:
-    return TenantContext(
-        user_id=fields["user_id"],
-        is_admin=fields["is_admin"],
-        **{name: frozenset(fields[name]) for name in _CONTEXT_SETS},
-    )
+    sets: dict[str, Any] = {name: frozenset(fields[name]) for name in _CONTEXT_SETS}
+    return TenantContext(user_id=fields["user_id"], is_admin=fields["is_admin"], **sets)
 
 
 # -- invalidation ---------------------------------------------------------------

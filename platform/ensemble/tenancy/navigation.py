@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 
@@ -30,7 +31,8 @@ class Section:
             "employer": "employer_slug",
             "federation": "federation_slug",
         }[self.kind]
-        return url_for(self.endpoint, **{arg: slug})
+        values: dict[str, Any] = {arg: slug}
+        return url_for(self.endpoint, **values)
 
 
 SECTIONS: list[Section] = []

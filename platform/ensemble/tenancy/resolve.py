@@ -15,12 +15,14 @@ from ensemble.network.models import Centre, Employer, Federation
 from ensemble.tenancy import context
 
 T = TypeVar("T")
+# The tenants found by their slug alone (a centre's lookup also loads its employer).
+SluggedTenant = TypeVar("SluggedTenant", Employer, Federation)
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_ID = 2**63 - 1  # bigint
 
 
-def _by_slug(model: type[T], slug: str) -> T | None:
+def _by_slug(model: type[SluggedTenant], slug: str) -> SluggedTenant | None:
     if not SLUG.fullmatch(slug):
         return None
     return db.session.scalar(select(model).where(model.slug == slug))

@@ -74,6 +74,22 @@ def grant_runtime(
         op.execute(f"GRANT USAGE, SELECT ON SEQUENCE {sequence} TO {ROLES.runtime}")
 
 
+def grant_update(table: str, columns: tuple[str, ...] | list[str]) -> None:
+    """UPDATE on these columns only: the columns that place a row (its tenant, its
+    parent, its owner) stay as inserted, and a column added later is not writable
+    until someone says so (tests/test_policies_catalog.py checks every table)."""
+    op.execute(f"REVOKE UPDATE ON {table} FROM {ROLES.runtime}")
+    if columns:
+        op.execute(f"GRANT UPDATE ({', '.join(columns)}) ON {table} TO {ROLES.runtime}")
+
+
+def helper_reads(table: str) -> None:
+    """Let the helper role's SECURITY DEFINER functions read `table`: it has no
+    BYPASSRLS, so it reads through a policy of its own (SELECT only)."""
+    op.execute(f"GRANT SELECT ON {table} TO {ROLES.rls_helper}")
+    policy(table, f"{table}_rls_helper", "SELECT", using="true", role=ROLES.rls_helper)
+
+
 def grant_reporting(table: str) -> None:
     """Read-only access for cross-tenant consolidation, with a policy of its own."""
     op.execute(f"GRANT SELECT ON {table} TO {ROLES.reporting}")
@@ -81,8 +97,10 @@ def grant_reporting(table: str) -> None:
 
 
 def definer_function(signature: str, body: str) -> None:
-    """A SECURITY DEFINER helper owned by the BYPASSRLS helper role: lets a policy
-    check agreement membership without recursing into the same policy."""
+    """A SECURITY DEFINER helper owned by the helper role: lets a policy check
+    agreement membership without recursing into the same policy. The helper
+    role has no BYPASSRLS: each table such a function reads needs
+    `helper_reads(table)`."""
     op.execute(
         f"CREATE FUNCTION {signature} LANGUAGE sql STABLE SECURITY DEFINER "
         f"SET search_path = public, pg_temp AS $$ {body} $$"

@@ -8,11 +8,12 @@ from flask import Flask, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
-from ensemble.accounts.models import Membership, Role
+from ensemble.db import SessionLike
 from ensemble.extensions import db
 from ensemble.network.models import Centre, Employer, Federation
+from ensemble.people.models import Membership, Role
 from ensemble.tenancy import navigation
 
 ROLE_LABELS = {
@@ -36,23 +37,23 @@ class Place:
     @property
     def url(self) -> str:
         if self.kind == "centre":
-            return url_for("tenancy.centre_home", centre_slug=self.slug)
+            return url_for("home.centre_home", centre_slug=self.slug)
         if self.kind == "employer":
-            return url_for("network.employer_home", employer_slug=self.slug)
+            return url_for("home.employer_home", employer_slug=self.slug)
         if self.kind == "federation":
-            return url_for("network.federation_home", federation_slug=self.slug)
+            return url_for("home.federation_home", federation_slug=self.slug)
         return url_for("audit.admin_log")
 
 
 KIND_ORDER = {"centre": 0, "employer": 1, "federation": 2, "admin": 3}
 
 
-def places_for(session: Session, user_id: int) -> list[Place]:
+def places_for(session: SessionLike, user_id: int) -> list[Place]:
     """One query, whatever the size of the network."""
     return places_from_rows(place_rows(session, user_id))
 
 
-def place_rows(session: Session, user_id: int) -> list[dict]:
+def place_rows(session: SessionLike, user_id: int) -> list[dict]:
     """The person's memberships with the names of their places, as plain data
     (the signed-in identity is cached in Redis as JSON)."""
     centre_employer = aliased(Employer)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ensemble.extensions import db
 from ensemble.kernel import french
@@ -34,6 +34,15 @@ def init_app(app: Flask) -> None:
                 "Revenez en arrière, rechargez la page et recommencez."
             ),
         ), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page layout.
+        return Response(
+            _("Requête incorrecte : cette adresse n’est pas celle du site."),
+            400,
+            mimetype="text/plain",
+        )
 
     @app.errorhandler(429)
     def too_many(error):

@@ -9,7 +9,7 @@ changes. A cached copy is served only:
 - while the directory generation (people, memberships, the network: see
   ensemble.tenancy.identity) and every version the view depends on are
   unchanged. Code that changes what a page shows bumps the matching version
-  after commit with `bump_after_commit` (the audit log bumps a centre's
+  after commit (ensemble.cache_versions: the audit log bumps a centre's
   activity, notifications bump their recipient's);
 - when no flash message is waiting, and only for a 200 answer to a GET.
 
@@ -19,45 +19,16 @@ PAGE_CACHE_SECONDS bounds the life of a copy (0 turns the cache off).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, current_app, g, has_app_context, request, session
+from flask import Response, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from ensemble import redis_store
+from ensemble.cache_versions import version_key
 from ensemble.redis_store import key
-
-PENDING = "ensemble_versions_to_bump"
-
-
-def bump_after_commit(session: Session, names: Iterable[str]) -> None:
-    """Change the versions `names` once the current transaction commits."""
-    session.info.setdefault(PENDING, set()).update(names)
-
-
-def _bump(session: Session) -> None:
-    names = session.info.pop(PENDING, None)
-    if not names or not has_app_context():
-        return
-    client = redis_store.client(current_app.config["REDIS_URL"])
-    pipe = client.pipeline(transaction=False)
-    for name in names:
-        pipe.incr(key("version", name))
-    pipe.execute()
-
-
-def _forget(session: Session, previous_transaction=None) -> None:  # noqa: ARG001
-    session.info.pop(PENDING, None)
-
-
-def install(session_class: type[Session]) -> None:
-    if not event.contains(session_class, "after_commit", _bump):
-        event.listen(session_class, "after_commit", _bump)
-        event.listen(session_class, "after_soft_rollback", _forget)
 
 
 def cached(versions: Callable[..., list[str] | None]) -> Callable:
@@ -83,8 +54,7 @@ def cached(versions: Callable[..., list[str] | None]) -> Callable:
             )
             # One round trip: the versions the page depends on, and the copy, which
             # starts with the versions it was rendered at.
-            client = redis_store.current()
-            *values, cached_copy = client.mget([*(key("version", n) for n in names), page_key])
+            *values, cached_copy = redis_store.mget(*(version_key(n) for n in names), page_key)
             stamp = "|".join([g.get("directory_generation") or "0", *(v or "0" for v in values)])
             if cached_copy is not None:
                 cached_stamp, _, html = cached_copy.partition("\n")
@@ -92,7 +62,9 @@ def cached(versions: Callable[..., list[str] | None]) -> Callable:
                     return Response(html, mimetype="text/html")
             response = current_app.make_response(view(**view_args))
             if response.status_code == 200 and response.mimetype == "text/html":
-                client.setex(page_key, seconds, stamp + "\n" + response.get_data(as_text=True))
+                redis_store.current().setex(
+                    page_key, seconds, stamp + "\n" + response.get_data(as_text=True)
+                )
             return response
 
         return wrapper

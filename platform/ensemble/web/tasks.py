@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from celery import shared_task
@@ -19,4 +20,6 @@ def heartbeat() -> float:
     return now
 
 
-periodic("heartbeat-every-minute", 60.0, "ensemble.heartbeat")
+# Read at import, as the beat schedule is built before any app exists.
+HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", 60))
+periodic("heartbeat-every-minute", HEARTBEAT_SECONDS, "ensemble.heartbeat")

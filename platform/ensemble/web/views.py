@@ -48,4 +48,4 @@ def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(safe_next_url(request.form.get("next")) or url_for("tenancy.home"))
+    return redirect(safe_next_url(request.form.get("next")) or url_for("home.landing"))

@@ -1,0 +1,279 @@
+"""A section: writing it (with the conflict page when two saves cross), its
+status, owner and writer, comment threads, history, diff and restore."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from ensemble.aap import forms, permissions
+from ensemble.aap import operations as aap
+from ensemble.aap.models import AapComment, SectionStatus
+from ensemble.aap.views.common import (
+    HISTORY_PAGE,
+    _answer_or_404,
+    _common,
+    _section_or_404,
+    _url,
+    _user_id,
+    route,
+)
+from ensemble.extensions import db
+from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import act, attempt, require
+from ensemble.network.models import Centre
+from ensemble.tenancy import context
+
+
+def _section_page(centre, item, target, form, status=200, **extra):
+    ctx = context.current()
+    settings_form = forms.SectionSettingsForm(status=target.status.value)
+    writer_form = forms.WriterForm()
+    writer_form.writer_user_id.choices = [SelectChoice("", _("— Personne —"))]
+    if aap.can_assign_writer(target, ctx):
+        writer_form.writer_user_id.choices += [
+            SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
+        ]
+    writer_form.writer_user_id.data = str(target.writer_user_id or "")
+    owner_form = forms.OwnerForm()
+    owner_form.owner_party_id.choices = [
+        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+    ]
+    owner_form.owner_party_id.data = str(target.owner_party_id)
+    return render_template(
+        "aap/section.html",
+        section=target,
+        form=form,
+        settings_form=settings_form,
+        writer_form=writer_form,
+        owner_form=owner_form,
+        comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
+        threads=aap.comments(db.session, target),
+        can_write=aap.can_write_section(target, ctx),
+        can_approve=aap.can_approve_section(target, ctx),
+        can_assign=aap.can_assign_writer(target, ctx),
+        **extra,
+        **_common(centre, item),
+    ), status
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/", methods=("GET", "POST"))
+def section(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    form = forms.SectionForm()
+    if request.method == "GET":
+        form.base_version.data = target.current_version
+        form.body.data = target.body
+        return _section_page(centre, item, target, form)
+    require(permissions.can_write_section(target, context.current()))
+    try:
+        done, number = attempt(
+            form,
+            lambda: aap.save_section(
+                db.session,
+                target,
+                base_version=form.base_version.data,
+                body=form.body.data or "",
+                author_id=_user_id(),
+            ),
+        )
+    except aap.SectionConflict as conflict:
+        return _conflict_page(centre, item, target, conflict)
+    if done:
+        flash(_("Version %(number)d enregistrée.", number=number), "success")
+        return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return _section_page(centre, item, target, form, status=422)
+
+
+def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
+    """Theirs, mine and the common ancestor; the form starts from their version,
+    so sending it (mine, theirs or a merge) is a normal save."""
+    merged = aap.merge3(conflict.ancestor, conflict.theirs, conflict.mine)
+    form = forms.SectionForm(formdata=None)
+    form.base_version.data = conflict.theirs_version
+    form.body.data = merged if merged is not None else conflict.mine
+    return render_template(
+        "aap/conflict.html",
+        section=target,
+        conflict=conflict,
+        merged=merged,
+        form=form,
+        theirs_diff=aap.diff(conflict.ancestor, conflict.theirs),
+        mine_diff=aap.diff(conflict.ancestor, conflict.mine),
+        **_common(centre, item),
+    ), 409
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/etat", methods=("POST",))
+def section_status(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.can_write_section(target, context.current()))
+    form = forms.SectionSettingsForm()
+    return act(
+        form,
+        lambda: aap.set_section_status(db.session, target, SectionStatus(form.status.data)),
+        success=_("État de la rubrique enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/redacteur", methods=("POST",))
+def writer(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.can_assign_writer(target, context.current()))
+    form = forms.WriterForm()
+    form.writer_user_id.choices = [SelectChoice("", "")] + [
+        SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
+    ]
+    return act(
+        form,
+        lambda: aap.assign_writer(
+            db.session, target, int(form.writer_user_id.data) if form.writer_user_id.data else None
+        ),
+        success=_("Rédaction attribuée."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/responsable", methods=("POST",))
+def owner(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.is_lead_director(item, context.current()))
+    form = forms.OwnerForm()
+    form.owner_party_id.choices = [
+        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+    ]
+    return act(
+        form,
+        lambda: aap.set_section_owner(db.session, target, int(form.owner_party_id.data)),
+        success=_("Centre responsable enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/commentaires", methods=("POST",))
+def comment(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(item.is_open)
+    form = forms.CommentForm()
+    done, _comment = attempt(
+        form,
+        lambda: aap.add_comment(
+            db.session,
+            target,
+            author=current_user,
+            body=form.body.data,
+            parent_id=form.parent_id.data,
+        ),
+    )
+    if done:
+        flash(_("Commentaire publié."), "success")
+        return redirect(
+            _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+        )
+    page_form = forms.SectionForm(formdata=None)
+    page_form.base_version.data = target.current_version
+    page_form.body.data = target.body
+    return _section_page(centre, item, target, page_form, status=422, comment_form=form)
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/resoudre", methods=("POST",))
+def resolve(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(item.is_open)
+    form = forms.ResolveForm()
+
+    def resolve_one():
+        found = db.session.get(AapComment, form.comment_id.data)
+        if found is None or found.section_id != target.id:
+            raise Refusal(_("Ce commentaire n’existe pas."))
+        return aap.resolve_comment(db.session, found, _user_id())
+
+    return act(
+        form,
+        resolve_one,
+        success=None,
+        back=_url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires",
+    )
+
+
+def _version_arg(name: str, latest: int) -> int | None:
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
+        return int(raw)
+    return None
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/historique")
+def history(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    latest = target.current_version
+    old, new = _version_arg("de", latest), _version_arg("a", latest)
+    lines, versions, page = None, [], 1
+    if old is not None and new is not None:
+        # The comparison alone: the list of versions is one click away.
+        lines = aap.diff(
+            aap.version_body(db.session, target.id, old),
+            aap.version_body(db.session, target.id, new),
+        )
+    else:
+        raw = request.args.get("page", "1")
+        ok = raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0
+        page = int(raw) if ok else 1
+        versions = aap.versions(
+            db.session, target, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
+        )
+    return render_template(
+        "aap/history.html",
+        section=target,
+        versions=versions,
+        page=page,
+        more=latest > page * HISTORY_PAGE,
+        latest=latest,
+        old=old if old is not None else max(latest - 1, 0),
+        new=new if new is not None else latest,
+        lines=lines,
+        restore_form=forms.RestoreForm(),
+        can_write=aap.can_write_section(target, context.current()),
+        **_common(centre, item),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/restaurer", methods=("POST",))
+def restore(centre: Centre, answer_id: int, section_id: int):
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.can_write_section(target, context.current()))
+    form = forms.RestoreForm()
+    choose = _("Choisissez une version de la liste.")
+
+    def restore_one() -> int:
+        if not 1 <= form.version.data <= target.current_version:
+            raise Refusal(choose)
+        try:
+            return aap.restore(db.session, target, form.version.data, _user_id())
+        except aap.SectionConflict:
+            raise Refusal(_("La rubrique vient d’être modifiée : recommencez.")) from None
+
+    history_url = _url("history", centre, answer_id=item.id, section_id=target.id)
+    return act(
+        form,
+        restore_one,
+        success=lambda number: _(
+            "Version %(old)d restaurée comme version %(number)d.",
+            old=form.version.data,
+            number=number,
+        ),
+        back=history_url,
+        next_url=_url("section", centre, answer_id=item.id, section_id=target.id),
+        refused=choose,
+    )

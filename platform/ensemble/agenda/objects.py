@@ -1,0 +1,339 @@
+"""One calendar object — the rows of one UID: an event or a series with its
+changed occurrences — to and from iCalendar, as a syncing client (CalDAV)
+reads and writes it.
+
+Writing goes through the operations (book, move, move_occurrence,
+cancel_occurrence, delete_event), so a client's change meets the same clash,
+travel, share, recurrence, audit and row-level-security rules as the pages.
+The caller runs `save_object` in a savepoint: a refusal at any step leaves
+nothing of the object's change.
+
+Reading a VEVENT reuses the import's reader (importing.py), so both accept
+and refuse the same things with the same French messages.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import icalendar
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ensemble.agenda import feeds, importing, operations, recurrence
+from ensemble.agenda.forms import CATEGORY_LABELS
+from ensemble.agenda.models import Calendar, Category, Event
+from ensemble.network.models import Centre
+from ensemble.sharing.models import Agreement
+
+PRODID = "-//Ensemble//Agendas partagés//FR"
+# Europe/Paris as its rules (EU summer time since 1996), not 68 years of dates
+# (icalendar's add_missing_timezones writes 3 KB per object).
+PARIS_VTIMEZONE = """BEGIN:VTIMEZONE
+TZID:Europe/Paris
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE
+"""
+
+
+@functools.cache
+def paris_timezone() -> icalendar.Timezone:
+    return icalendar.Timezone.from_ical(PARIS_VTIMEZONE)
+
+
+class ObjectProblem(operations.AgendaError):
+    """An object the calendar cannot hold; `precondition` names the CalDAV
+    precondition it fails (RFC 4791 §5.3.2.1)."""
+
+    def __init__(self, message: str, precondition: str = "valid-calendar-object-resource"):
+        super().__init__(message)
+        self.precondition = precondition
+
+
+@dataclass
+class OccurrenceChange:
+    starts_local: datetime
+    ends_local: datetime
+    location: str = ""
+
+
+@dataclass
+class ParsedObject:
+    """What a client sent for one UID, in Paris wall time."""
+
+    uid: str
+    title: str
+    starts_local: datetime
+    ends_local: datetime
+    description: str = ""
+    participants: str = ""
+    location: str = ""
+    categories: list[str] = field(default_factory=list)
+    rrule: str | None = None
+    exdates: list[datetime] = field(default_factory=list)
+    # Changed occurrences, by their original local start (RECURRENCE-ID).
+    overrides: dict[datetime, OccurrenceChange] = field(default_factory=dict)
+
+
+def _text(component, name: str) -> str:
+    value = component.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _categories(component) -> list[str]:
+    value = component.get("CATEGORIES")
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(c) for v in values for c in getattr(v, "cats", [v])]
+
+
+def _split_participants(text: str) -> tuple[str, str]:
+    """Feeds write participants as a last paragraph « Participants : … »: read it back."""
+    head, marker, tail = text.rpartition(feeds.PARTICIPANTS)
+    if marker and (not head or head.endswith("\n")) and "\n" not in tail.strip():
+        return head.rstrip(), tail.strip()
+    return text, ""
+
+
+def parse_object(data: bytes) -> ParsedObject:
+    """Read a calendar object resource (one VCALENDAR, one UID); ObjectProblem
+    with a French message when it cannot be stored."""
+    if len(data) > importing.MAX_BYTES:
+        raise ObjectProblem(_("L’événement dépasse 1 Mo."), "max-resource-size")
+    try:
+        calendar = icalendar.Calendar.from_ical(data.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError, IndexError, KeyError, TypeError):
+        raise ObjectProblem(
+            _("Ce contenu n’est pas un iCalendar lisible."), "valid-calendar-data"
+        ) from None
+    if not isinstance(calendar, icalendar.Calendar):
+        raise ObjectProblem(_("Ce contenu n’est pas un iCalendar lisible."), "valid-calendar-data")
+    events = calendar.walk("VEVENT")
+    if not events:
+        raise ObjectProblem(
+            _("Cet agenda ne contient que des événements (ni tâches ni notes)."),
+            "supported-calendar-component",
+        )
+    uids = {_text(e, "UID") for e in events}
+    if len(uids) != 1 or "" in uids:
+        raise ObjectProblem(_("Un objet d’agenda porte un seul UID."))
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    if len(masters) != 1:
+        raise ObjectProblem(
+            _("Une occurrence modifiée doit être envoyée avec sa série."),
+        )
+    try:
+        return _parsed(masters[0], [e for e in events if "RECURRENCE-ID" in e])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise ObjectProblem(
+            _("Ce contenu n’est pas un iCalendar lisible."), "valid-calendar-data"
+        ) from None
+
+
+def _parsed(master, overrides) -> ParsedObject:
+    candidate = importing._candidate(1, master)  # the import's reader and messages
+    if not candidate.ok:
+        raise ObjectProblem(candidate.errors[0])
+    description, participants = _split_participants(candidate.description)
+    parsed = ParsedObject(
+        uid=_text(master, "UID")[:255],
+        title=candidate.title,
+        starts_local=candidate.starts_local,
+        ends_local=candidate.ends_local,
+        description=description,
+        participants=participants,
+        location=_text(master, "LOCATION"),
+        categories=_categories(master),
+        rrule=candidate.rrule,
+        exdates=sorted(set(candidate.exdates)),
+    )
+    duration = parsed.ends_local - parsed.starts_local
+    for component in overrides:
+        original = importing._local(component["RECURRENCE-ID"].dt, recurrence.PARIS)
+        starts = importing._local(component["DTSTART"].dt, recurrence.PARIS)
+        if original is None or starts is None:
+            raise ObjectProblem(_("Événement sur la journée entière : non pris en charge."))
+        if "DTEND" in component:
+            ends = importing._local(component["DTEND"].dt, recurrence.PARIS)
+        elif "DURATION" in component:
+            ends = starts + component["DURATION"].dt
+        else:
+            ends = starts + duration
+        if ends is None or ends <= starts:
+            raise ObjectProblem(_("La fin doit être après le début."))
+        parsed.overrides[original] = OccurrenceChange(starts, ends, _text(component, "LOCATION"))
+    return parsed
+
+
+# --- Reading -----------------------------------------------------------------------
+
+
+def object_rows(session: Session, calendar_id: int, uid: str) -> list[Event]:
+    """The rows of one object (its series first), as the reader may see them."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.calendar_id == calendar_id, Event.uid == uid)
+            .order_by(Event.series_id.is_not(None), Event.recurrence_id, Event.id)
+        )
+    )
+
+
+def render_object(session: Session, rows: list[Event]) -> bytes:
+    """The iCalendar text of one object (rows of one UID)."""
+    return render_objects(session, [rows])[0]
+
+
+def render_objects(session: Session, objects: list[list[Event]]) -> list[bytes]:
+    """Several objects with one query for their centres. Each VEVENT is stamped
+    with its row's last change, so an unchanged object reads the same bytes."""
+    ids = {row.centre_id for rows in objects for row in rows}
+    centres = (
+        {c.id: c for c in session.scalars(select(Centre).where(Centre.id.in_(ids)))} if ids else {}
+    )
+    texts = []
+    for rows in objects:
+        calendar = icalendar.Calendar()
+        calendar.add("prodid", PRODID)
+        calendar.add("version", "2.0")
+        if any(row.tzid == recurrence.PARIS for row in rows):
+            calendar.add_component(paris_timezone())
+        for row in rows:
+            stamp = row.updated_at.astimezone(UTC).replace(microsecond=0)
+            calendar.add_component(feeds.event_component(row, centres.get(row.centre_id), stamp))
+        texts.append(calendar.to_ical())
+    return texts
+
+
+# --- Writing --------------------------------------------------------------------
+
+
+def place_of(session: Session, calendar: Calendar, location: str, current: int | None) -> int:
+    """Where the event takes place: the centre its LOCATION names (feeds write the
+    centre's name first), else where it was, else the centre that carries the
+    post, else the first centre where the person may be booked."""
+    places = operations.bookable_centres(session, calendar)
+    if not places:
+        raise ObjectProblem(
+            _("Vous ne pouvez pas ajouter d’événement à cet agenda."), "need-privileges"
+        )
+    wanted = location.strip().casefold()
+    if wanted:
+        for centre in sorted(places, key=lambda c: -len(c.name)):
+            if wanted.startswith(centre.name.casefold()) or centre.name.casefold() in wanted:
+                return centre.id
+    ids = [c.id for c in places]
+    if current in ids:
+        return current
+    agreement = session.get(Agreement, calendar.agreement_id)
+    if agreement is not None and agreement.owner_centre_id in ids:
+        return agreement.owner_centre_id
+    return ids[0]
+
+
+def _category(categories: list[str], current: Category | None) -> Category:
+    labels = {str(label).casefold(): category for category, label in CATEGORY_LABELS.items()}
+    for name in categories:
+        if name.strip().casefold() in labels:
+            return labels[name.strip().casefold()]
+    return current or Category.OTHER
+
+
+def save_object(
+    session: Session, calendar: Calendar, parsed: ParsedObject, rows: list[Event]
+) -> list[str]:
+    """Create or change the object `parsed` describes (its current rows: `rows`)
+    through the operations; returns their warnings (agreed shares)."""
+    series = next((r for r in rows if r.series_id is None), None)
+    place = place_of(session, calendar, parsed.location, series.centre_id if series else None)
+    fields = {
+        "centre_id": place,
+        "category": _category(parsed.categories, series.category if series else None),
+        "title": parsed.title,
+        "description": parsed.description,
+        "participants": parsed.participants,
+        "starts_local": parsed.starts_local,
+        "ends_local": parsed.ends_local,
+        "rrule": parsed.rrule,
+        "exdates": parsed.exdates,
+    }
+    warnings: list[str] = []
+    existing = {r.recurrence_id: r for r in rows if r.series_id is not None}
+    if series is None:
+        booking = operations.book(session, calendar, uid=parsed.uid, **fields)
+        series = booking.event
+        warnings += booking.warnings
+    else:
+        if not parsed.rrule:
+            # No longer a series: its changed occurrences go with the rule.
+            for override in existing.values():
+                session.delete(override)
+            existing = {}
+        changes = {k: v for k, v in fields.items() if _differs(getattr(series, k), v, k)}
+        if changes:
+            warnings += operations.move(session, series, **changes).warnings
+    for original, change in sorted(parsed.overrides.items()):
+        if not parsed.rrule or original in parsed.exdates:
+            continue
+        override = existing.pop(original, None)
+        place = place_of(session, calendar, change.location, series.centre_id)
+        if override is not None and (
+            override.starts_local,
+            override.ends_local,
+            override.centre_id,
+        ) == (change.starts_local, change.ends_local, place):
+            continue
+        warnings += operations.move_occurrence(
+            session,
+            series,
+            original,
+            starts_local=change.starts_local,
+            ends_local=change.ends_local,
+            centre_id=place,
+        ).warnings
+    for override in existing.values():
+        # The client dropped a changed occurrence: it is back at its series time.
+        operations.delete_event(session, override)
+    return list(dict.fromkeys(warnings))
+
+
+def _same_rule(current: str | None, wanted: str | None) -> bool:
+    """Two RRULEs with the same parts (a client writes them in its own order)."""
+    if not current or not wanted:
+        return not current and not wanted
+    try:
+        return icalendar.vRecur.from_ical(current) == icalendar.vRecur.from_ical(wanted)
+    except ValueError:
+        return False
+
+
+def _differs(current, wanted, key: str = "") -> bool:
+    if key == "rrule":
+        return not _same_rule(current, wanted)
+    if isinstance(current, str) or isinstance(wanted, str):
+        return (current or "").strip() != (wanted or "").strip()
+    if isinstance(current, list) or isinstance(wanted, list):
+        return sorted(current or []) != sorted(wanted or [])
+    return current != wanted
+
+
+def delete_object(session: Session, rows: list[Event]) -> None:
+    """Delete an object: its series (with its changed occurrences) or its one event."""
+    series = next((r for r in rows if r.series_id is None), None)
+    if series is not None:
+        operations.delete_event(session, series)

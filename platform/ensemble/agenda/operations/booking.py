@@ -1,0 +1,342 @@
+"""Booking, moving and cancelling events and series, and materialising their
+occurrences as busy intervals, where the database refuses a clash (travel
+time included) under a per-person lock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ensemble.agenda import recurrence
+from ensemble.agenda.models import Busy, Calendar, Category, Event
+from ensemble.agenda.operations.common import (
+    BUSY_ELSEWHERE,
+    AgendaError,
+    Booking,
+    Clash,
+    Settings,
+    settings,
+)
+from ensemble.agenda.operations.shares import check_shares
+from ensemble.kernel import clock
+from ensemble.tenancy import context
+
+
+def _new_uid() -> str:
+    return f"{uuid.uuid4()}@ensemble"
+
+
+def book(
+    session: Session,
+    calendar: Calendar,
+    *,
+    centre_id: int,
+    category: Category,
+    title: str,
+    starts_local: datetime,
+    ends_local: datetime,
+    description: str = "",
+    participants: str = "",
+    rrule: str | None = None,
+    exdates: list[datetime] | None = None,
+    uid: str | None = None,
+    config: Settings | None = None,
+) -> Booking:
+    """Book an event (or a series) in the person's calendar. Refused with
+    `Clash` when it overlaps another of the person's occurrences or leaves less
+    than the travel time before or after one at another centre."""
+    config = config or settings()
+    _check_period(starts_local, ends_local)
+    if rrule:
+        rrule = recurrence.validate_rrule(rrule, starts_local)
+    savepoint = session.begin_nested()
+    try:
+        event = Event(
+            calendar_id=calendar.id,
+            user_id=calendar.user_id,
+            agreement_id=calendar.agreement_id,
+            centre_id=centre_id,
+            category=category,
+            title=title.strip(),
+            description=description.strip(),
+            participants=participants.strip(),
+            starts_local=starts_local,
+            ends_local=ends_local,
+            tzid=recurrence.PARIS,
+            rrule=rrule or None,
+            exdates=list(exdates or []),
+            uid=uid or _new_uid(),
+            sequence=0,
+            created_by_user_id=context.current().user_id,
+        )
+        session.add(event)
+        session.flush()
+        occurrences = materialise(session, event, config)
+        warnings = check_shares(session, calendar, event, occurrences, config)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return Booking(event, warnings)
+
+
+def move(
+    session: Session,
+    event: Event,
+    *,
+    config: Settings | None = None,
+    **changes,
+) -> Booking:
+    """Change an event or a whole series (time, place, details, rule); the
+    clash and share checks run again on every occurrence."""
+    config = config or settings()
+    starts = changes.get("starts_local", event.starts_local)
+    ends = changes.get("ends_local", event.ends_local)
+    _check_period(starts, ends)
+    if changes.get("rrule"):
+        changes["rrule"] = recurrence.validate_rrule(changes["rrule"], starts)
+    savepoint = session.begin_nested()
+    try:
+        for key, value in changes.items():
+            setattr(event, key, value.strip() if isinstance(value, str) else value)
+        if "rrule" in changes and not changes["rrule"]:
+            event.rrule = None
+        event.sequence += 1
+        session.flush()
+        series = _series_of(session, event)
+        occurrences = materialise(session, series, config)
+        calendar = session.get_one(Calendar, event.calendar_id)
+        warnings = check_shares(session, calendar, event, occurrences, config)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return Booking(event, warnings)
+
+
+def cancel_occurrence(session: Session, series: Event, recurrence_local: datetime) -> None:
+    """Remove one occurrence of a series (an EXDATE); a changed occurrence goes too."""
+    if not series.rrule:
+        raise AgendaError(_("Cet événement n’est pas récurrent."))
+    override = _override(session, series, recurrence_local)
+    if override is not None:
+        session.delete(override)
+    series.exdates = sorted({*series.exdates, recurrence_local})
+    series.sequence += 1
+    session.flush()
+    materialise(session, series, settings())
+
+
+def move_occurrence(
+    session: Session,
+    series: Event,
+    recurrence_local: datetime,
+    *,
+    starts_local: datetime,
+    ends_local: datetime,
+    centre_id: int | None = None,
+    config: Settings | None = None,
+) -> Booking:
+    """Change one occurrence of a series (a RECURRENCE-ID row)."""
+    config = config or settings()
+    if not series.rrule:
+        raise AgendaError(_("Cet événement n’est pas récurrent."))
+    _check_period(starts_local, ends_local)
+    occurrences = {o.recurrence_local for o in _expand(session, series, config)}
+    if recurrence_local not in occurrences:
+        raise AgendaError(_("Cette occurrence n’existe pas."))
+    savepoint = session.begin_nested()
+    try:
+        override = _override(session, series, recurrence_local)
+        if override is None:
+            override = Event(
+                calendar_id=series.calendar_id,
+                user_id=series.user_id,
+                agreement_id=series.agreement_id,
+                centre_id=centre_id or series.centre_id,
+                category=series.category,
+                title=series.title,
+                description=series.description,
+                participants=series.participants,
+                tzid=series.tzid,
+                rrule=None,
+                exdates=[],
+                series_id=series.id,
+                recurrence_id=recurrence_local,
+                uid=series.uid,
+                sequence=0,
+                created_by_user_id=context.current().user_id,
+                starts_local=starts_local,
+                ends_local=ends_local,
+            )
+            session.add(override)
+        else:
+            override.starts_local, override.ends_local = starts_local, ends_local
+            if centre_id:
+                override.centre_id = centre_id
+            override.sequence += 1
+        series.sequence += 1
+        session.flush()
+        materialised = materialise(session, series, config)
+        calendar = session.get_one(Calendar, series.calendar_id)
+        warnings = check_shares(session, calendar, override, materialised, config)
+    except Exception:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return Booking(override, warnings)
+
+
+def delete_event(session: Session, event: Event) -> None:
+    """Delete an event, a whole series (with its changed occurrences), or one changed occurrence."""
+    series = _series_of(session, event)
+    session.delete(event)
+    session.flush()
+    if series is not event:
+        materialise(session, series, settings())
+
+
+def _check_period(starts: datetime, ends: datetime) -> None:
+    if ends <= starts:
+        raise AgendaError(_("La fin doit être après le début."))
+    if ends - starts > timedelta(hours=24):
+        raise AgendaError(_("Un événement dure au plus 24 heures."))
+
+
+def _series_of(session: Session, event: Event) -> Event:
+    return session.get_one(Event, event.series_id) if event.series_id else event
+
+
+def _override(session: Session, series: Event, recurrence_local: datetime) -> Event | None:
+    return session.scalar(
+        select(Event).where(Event.series_id == series.id, Event.recurrence_id == recurrence_local)
+    )
+
+
+def overrides_of(session: Session, series: Event) -> list[Event]:
+    return list(
+        session.scalars(
+            select(Event).where(Event.series_id == series.id).order_by(Event.recurrence_id)
+        )
+    )
+
+
+def _expand(
+    session: Session, series: Event, config: Settings, today: date | None = None
+) -> list[recurrence.Occurrence]:
+    start = series.starts_local.date()
+    end = (
+        recurrence.horizon_end(series, config.horizon_days, today or clock.today())
+        if series.rrule
+        else (series.ends_local.date() + timedelta(days=1))
+    )
+    if series.rrule:
+        # An override may move an occurrence past the horizon by a few days.
+        end += timedelta(days=2)
+    return recurrence.expand(series, overrides_of(session, series), start, end)
+
+
+def materialise(
+    session: Session, series: Event, config: Settings | None = None, today: date | None = None
+) -> list[recurrence.Occurrence]:
+    """Rewrite the busy intervals of a series (and its changed occurrences), up
+    to the horizon counted from `today` (default: today in Paris).
+    The trigger refuses a clash; it is turned into a `Clash` naming it."""
+    config = config or settings()
+    occurrences = _expand(session, series, config, today)
+    event_ids = [series.id, *(o.id for o in overrides_of(session, series))]
+    session.execute(delete(Busy).where(Busy.event_id.in_(event_ids)))
+    rows = [
+        {
+            "event_id": o.event_id,
+            "calendar_id": series.calendar_id,
+            "user_id": series.user_id,
+            "agreement_id": series.agreement_id,
+            "centre_id": _centre_of(session, series, o.event_id),
+            "during": Range(o.starts_at, o.ends_at, bounds="[)"),
+            "travel_minutes": config.travel_minutes,
+        }
+        for o in occurrences
+    ]
+    if rows:
+        try:
+            with session.begin_nested():
+                session.execute(insert(Busy), rows)
+        except IntegrityError as error:
+            raise _clash(session, error) from None
+    return occurrences
+
+
+def materialised_until(session: Session, series: Event) -> datetime | None:
+    """The start of the last busy interval of a series (changed occurrences included)."""
+    ids = [series.id, *(o.id for o in overrides_of(session, series))]
+    return session.scalar(select(func.max(func.lower(Busy.during))).where(Busy.event_id.in_(ids)))
+
+
+def extend(session: Session, series: Event, today: date, config: Settings | None = None) -> int:
+    """Materialise a recurring series up to the horizon counted from `today` when
+    its rule has occurrences beyond its last busy interval. Returns the number of
+    occurrences added (0: nothing to do). A clash with what was booked since
+    raises `Clash` and leaves the series as it was."""
+    config = config or settings()
+    if not series.rrule or series.series_id is not None:
+        return 0
+    last = materialised_until(session, series)
+    start = (
+        recurrence.to_local(last).date() + timedelta(days=1)
+        if last is not None
+        else series.starts_local.date()
+    )
+    end = recurrence.horizon_end(series, config.horizon_days, today)
+    if start >= end:
+        return 0
+    beyond = [
+        o
+        for o in recurrence.expand(series, overrides_of(session, series), start, end)
+        if last is None or o.starts_at > last
+    ]
+    if not beyond:
+        return 0
+    with session.begin_nested():
+        materialise(session, series, config, today)
+    return len(beyond)
+
+
+def _centre_of(session: Session, series: Event, event_id: int) -> int:
+    if event_id == series.id:
+        return series.centre_id
+    return session.get_one(Event, event_id).centre_id
+
+
+def _clash(session: Session, error: IntegrityError) -> AgendaError:
+    """A French message naming the clash the database found."""
+    diag = getattr(error.orig, "diag", None)
+    detail = getattr(diag, "message_detail", None) or ""
+    if getattr(diag, "sqlstate", None) != "23P01" or not detail.isdigit():
+        raise error
+    busy = session.get(Busy, int(detail))
+    if busy is None:
+        return Clash(_("Cette personne est déjà occupée sur ce créneau."))
+    event = session.get(Event, busy.event_id)
+    when = _(
+        "le %(day)s de %(start)s à %(end)s",
+        day=format_datetime(busy.during.lower, "EEEE d MMMM yyyy"),
+        start=format_datetime(busy.during.lower, "HH:mm"),
+        end=format_datetime(busy.during.upper, "HH:mm"),
+    )
+    what = f"« {event.title} »" if event is not None else f"« {_(BUSY_ELSEWHERE)} »"
+    return Clash(
+        _(
+            "Conflit : la personne est déjà prise %(when)s (%(what)s). Le temps de trajet entre "
+            "deux centres compte aussi comme occupé.",
+            when=when,
+            what=what,
+        )
+    )

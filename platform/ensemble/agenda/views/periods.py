@@ -1,0 +1,103 @@
+"""The period a page shows (a week, a month or a day) and rendering its slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ensemble.agenda import operations as agenda
+from ensemble.agenda import recurrence
+from ensemble.agenda.views.common import VIEWS
+from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.network.models import Centre
+
+
+@dataclass(frozen=True)
+class Period:
+    view: str
+    anchor: date
+    start: date
+    end: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(n) for n in range((self.end - self.start).days)]
+
+    @property
+    def weeks(self) -> list[list[date]]:
+        days = self.days
+        return [days[i : i + 7] for i in range(0, len(days), 7)]
+
+    def shifted(self, direction: int) -> date:
+        if self.view == "jour":
+            return self.anchor + timedelta(days=direction)
+        if self.view == "semaine":
+            return self.anchor + timedelta(days=7 * direction)
+        month = self.anchor.replace(day=1) + timedelta(days=32 * direction if direction > 0 else -1)
+        return month.replace(day=1)
+
+    @property
+    def label(self) -> str:
+        if self.view == "jour":
+            return format_date(self.anchor, "EEEE d MMMM y")
+        if self.view == "mois":
+            return format_date(self.anchor, "MMMM y")
+        return _(
+            "Semaine du %(start)s au %(end)s",
+            start=format_date(self.start, "d MMMM"),
+            end=format_date(self.end - timedelta(days=1), "d MMMM y"),
+        )
+
+
+def _period() -> Period:
+    view = request.args.get("vue", "semaine")
+    view = view if view in VIEWS else "semaine"
+    try:
+        anchor = date.fromisoformat(request.args.get("date", "")[:10])
+    except ValueError:
+        anchor = clock.today()
+    if not date(2000, 1, 1) <= anchor <= date(2100, 1, 1):
+        anchor = clock.today()
+    if view == "jour":
+        return Period(view, anchor, anchor, anchor + timedelta(days=1))
+    if view == "semaine":
+        start = anchor - timedelta(days=anchor.weekday())
+        return Period(view, anchor, start, start + timedelta(days=7))
+    first = anchor.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    start = first - timedelta(days=first.weekday())
+    end = last + timedelta(days=7 - last.weekday())
+    return Period(view, anchor, start, end)
+
+
+def _by_day(slots: list[agenda.Slot]) -> dict[date, list[agenda.Slot]]:
+    days: dict[date, list[agenda.Slot]] = {}
+    for slot in slots:
+        days.setdefault(recurrence.to_local(slot.starts_at).date(), []).append(slot)
+    return days
+
+
+def _centres(ids) -> dict[int, Centre]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Centre).where(Centre.id.in_(ids)))}
+
+
+def _render_period(template: str, centre: Centre, slots, period: Period, **extra):
+    centres = _centres({s.centre_id for s in slots} | {centre.id})
+    return render_template(
+        template,
+        centre=centre,
+        period=period,
+        by_day=_by_day(slots),
+        centres=centres,
+        today=clock.today(),
+        **extra,
+    )

@@ -1,0 +1,98 @@
+"""Subscription feeds: the page that gives, regenerates or revokes the private
+address, and the feed itself (an ETag, a 304 when unchanged)."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
+
+from ensemble.agenda import feeds, forms, permissions
+from ensemble.agenda import operations as agenda
+from ensemble.agenda.models import Calendar
+from ensemble.agenda.views.common import _centre, bp
+from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.views import require
+from ensemble.network.models import Centre
+from ensemble.tenancy import context
+from ensemble.tenancy.resolve import MAX_ID
+from ensemble.web.urls import external_url
+
+
+def _feed_url(feed) -> str | None:
+    if feed is None:
+        return None
+    value = feeds.token(current_app.config["SECRET_KEY"], feed.id, feed.nonce)
+    return external_url("agenda.feed", token=value)
+
+
+@bp.route("/c/<centre_slug>/agenda/abonnement", methods=("GET", "POST"))
+@login_required
+def subscription(centre_slug: str):
+    centre = _centre(centre_slug)
+    ctx = context.current()
+    has_calendar = (
+        db.session.scalar(select(Calendar.id).where(Calendar.user_id == ctx.user_id).limit(1))
+        is not None
+    )
+    is_director = permissions.is_director(centre, ctx)
+    form = forms.FeedForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        scope = form.scope.data
+        require(has_calendar if scope == "person" else is_director)
+        target = {"user_id": ctx.user_id} if scope == "person" else {"centre_id": centre.id}
+        if form.action.data == "regenerate":
+            had_one = agenda.active_feed(db.session, **target) is not None
+            agenda.regenerate_feed(db.session, **target)
+            if had_one:
+                flash(_("Nouvelle adresse créée : l’ancienne ne fonctionne plus."), "success")
+            else:
+                flash(_("Adresse créée : copiez-la dans l’application d’agenda."), "success")
+        else:
+            agenda.revoke_feed(db.session, **target)
+            flash(_("Adresse révoquée."), "success")
+        return redirect(url_for("agenda.subscription", centre_slug=centre.slug))
+    person_feed = agenda.active_feed(db.session, user_id=ctx.user_id) if has_calendar else None
+    centre_feed = agenda.active_feed(db.session, centre_id=centre.id) if is_director else None
+    return render_template(
+        "agenda/subscription.html",
+        centre=centre,
+        form=form,
+        has_calendar=has_calendar,
+        is_director=is_director,
+        person_url=_feed_url(person_feed),
+        centre_url=_feed_url(centre_feed),
+    )
+
+
+@bp.route("/agenda/flux/<token:token>.ics")
+def feed(token: str):
+    """The private feed: no session, the token is the key. A revoked, regenerated
+    or forged token is a 404, like any unknown page."""
+    parsed = feeds.parse_token(token)
+    if parsed is None or parsed[0] > MAX_ID:
+        abort(404)
+    found = agenda.feed_scope(db.session, parsed[0])
+    if found is None or not feeds.verify(current_app.config["SECRET_KEY"], token, found[0]):
+        abort(404)
+    nonce, user_id, centre_id = found
+    scope = feeds.Scope(user_id, centre_id)
+    context.activate(scope.context(db.session), db.session)
+    today = clock.today()
+    tag = feeds.etag(db.session, scope, nonce, today)
+    headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
+    if feeds.matches(request.headers.get("If-None-Match"), tag):
+        return Response(status=304, headers=headers)
+    if centre_id is not None:
+        centre = db.session.get(Centre, centre_id)
+        name = centre.name if centre else _("Agenda du centre")
+    else:
+        name = _("Mon agenda — Ensemble")
+    body = feeds.build(db.session, scope, name, today)
+    return Response(
+        body, headers=headers, mimetype="text/calendar", content_type="text/calendar; charset=utf-8"
+    )

@@ -1,0 +1,267 @@
+"""CalDAV over HTTP (/.well-known/caldav, /dav/…) and the page where a person
+manages the app passwords of their devices (/compte/appareils).
+
+The DAV routes sit outside the /c/<centre> tree: the person is named by the
+app password, never by a cookie (so no CSRF to fear, and the blueprint is
+exempt), and a path naming anyone or anything else answers 404. Their
+isolation is proven by tests/caldav/test_isolation.py, route kind by route kind.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ensemble.agenda.models import Calendar
+from ensemble.caldav import davxml, forms, passwords, protocol, throttle
+from ensemble.caldav.resources import PREFIX, Reader, resolve
+from ensemble.extensions import csrf, db
+from ensemble.kernel import qr
+from ensemble.kernel.refusal import Refusal
+from ensemble.notifications.operations import notify
+from ensemble.tenancy import context, identity
+from ensemble.tenancy.urls import OPAQUE_ARGS
+
+bp = Blueprint("caldav", __name__, template_folder="templates")
+csrf.exempt(bp)
+# The DAV path is resolved by resources.resolve for the signed-in person only;
+# tests/caldav/test_isolation.py walks every kind of path it can name.
+OPAQUE_ARGS.add("dav_path")
+
+METHODS = [
+    "OPTIONS",
+    "GET",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "PROPFIND",
+    "PROPPATCH",
+    "REPORT",
+    "MKCOL",
+    "MKCALENDAR",
+    "MOVE",
+    "COPY",
+    "POST",
+]
+ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT"
+DAV_HEADER = "1, 3, calendar-access"
+REALM = 'Basic realm="Ensemble", charset="UTF-8"'
+
+
+def _text(status: int, message: str, **headers: str) -> Response:
+    return Response(message, status, {"Content-Type": "text/plain; charset=utf-8", **headers})
+
+
+@bp.route("/.well-known/caldav", methods=METHODS)
+@bp.route("/", methods=("PROPFIND",), endpoint="site_root")
+def well_known():
+    """RFC 6764 §5: the context path of the CalDAV service (and where clients
+    given only the server's address look first)."""
+    return redirect(f"{request.script_root}{PREFIX}/", code=301)
+
+
+def _signed_in() -> Reader | Response:
+    """The person an app password names (HTTP Basic), with their tenant context
+    active; or the 401/429 answer. A browser's session cookie is ignored."""
+    context.activate(context.ANONYMOUS, db.session)
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        return _text(
+            401,
+            _("Connectez-vous avec un mot de passe d’application."),
+            **{"WWW-Authenticate": REALM},
+        )
+    email = auth.username.strip().lower()[:254]
+    address = request.remote_addr or ""
+    if throttle.blocked(email, address):
+        return _text(
+            429,
+            _("Trop de tentatives ont échoué : patientez quelques minutes avant de réessayer."),
+            **{"Retry-After": "900"},
+        )
+    user = passwords.authenticate(db.session, email, auth.password or "")
+    if user is None:
+        throttle.failed(email, address)
+        return _text(
+            401,
+            _(
+                "Identifiants refusés. Utilisez l’adresse e-mail de votre compte et un mot de "
+                "passe d’application (Mon compte → Appareils), jamais votre mot de passe."
+            ),
+            **{"WWW-Authenticate": REALM},
+        )
+    person = identity.load(db.session, user.id)
+    if person is None or not person.is_active:
+        return _text(401, _("Compte désactivé."), **{"WWW-Authenticate": REALM})
+    context.activate(person.context, db.session)
+    g.tenant_context = person.context
+    return Reader(person.user(db.session), person.context)
+
+
+def reason_phrase(message: str) -> str:
+    """The refusal as the status line's reason phrase, for clients that show only
+    that line (vdirsyncer does): Latin-1 as HTTP/1.1 requires, one line."""
+    plain = message.translate({0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "..."})
+    plain = " ".join(plain.split())[:300]
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def _body() -> bytes:
+    return request.get_data(cache=False)[: davxml.MAX_BODY + 1]
+
+
+@bp.route(f"{PREFIX}/", defaults={"dav_path": ""}, methods=METHODS, strict_slashes=False)
+@bp.route(f"{PREFIX}/<path:dav_path>", methods=METHODS)
+def dav(dav_path: str):
+    if request.method == "OPTIONS":
+        return Response(status=200, headers={"DAV": DAV_HEADER, "Allow": ALLOW})
+    reader = _signed_in()
+    if isinstance(reader, Response):
+        return reader
+    parts = [p for p in dav_path.split("/") if p]
+    session = db.session
+    method = request.method
+    try:
+        if method == "PUT":
+            answer = protocol.put(
+                session,
+                reader,
+                parts,
+                _body(),
+                request.headers.get("If-Match"),
+                request.headers.get("If-None-Match"),
+            )
+        else:
+            answer = _read_or_delete(session, reader, parts, method)
+    except davxml.BadBody:
+        answer = protocol.Answer(400, _("Corps de requête illisible.").encode())
+    status: int | str = answer.status
+    if answer.refusal is not None:
+        _tell(reader, answer.refusal)
+        status = f"{answer.status} {reason_phrase(answer.refusal)}"
+    response = Response(answer.body, status, answer.headers)
+    response.headers.setdefault("DAV", DAV_HEADER)
+    return response
+
+
+def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> protocol.Answer:
+    resource = resolve(session, reader, parts)
+    if method == "DELETE":
+        return protocol.delete(session, reader, resource, request.headers.get("If-Match"))
+    if resource is None or not getattr(resource, "exists", True):
+        # (A name not taken yet resolves, for a PUT to create it; nothing else sees it.)
+        return protocol.not_found()
+    if method == "PROPFIND":
+        return protocol.propfind(
+            session, resource, request.headers.get("Depth", "1"), davxml.parse(_body())
+        )
+    if method == "REPORT":
+        return protocol.report(session, reader, resource, davxml.parse(_body()))
+    if method in ("GET", "HEAD"):
+        return protocol.get(session, resource, head=method == "HEAD")
+    if method == "PROPPATCH":
+        return protocol.proppatch(resource, davxml.parse(_body()))
+    if method in ("MKCOL", "MKCALENDAR", "MOVE", "COPY"):
+        return protocol.Answer.error(
+            403,
+            davxml.tag(davxml.DAV, "need-privileges"),
+            _("Les agendas et leurs événements se créent et se déplacent dans Ensemble."),
+        )
+    return protocol.Answer(405, headers={"Allow": ALLOW})
+
+
+def _tell(reader: Reader, message: str) -> None:
+    """A refused write: the phone shows the reason if it can; the person also finds
+    it in the app. The refused change is gone (its savepoint rolled back); the
+    notification is committed here, since a 403 makes the request roll back."""
+    session = db.session
+    notify(
+        session,
+        [(reader.user.id, reader.user.email)],
+        _("Modification refusée depuis votre application d’agenda"),
+        body=message,
+        link=url_for("caldav.devices"),
+        email=False,
+    )
+    session.commit()
+
+
+# --- App passwords ------------------------------------------------------------------------------
+
+
+def server_address() -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+
+
+@bp.app_context_processor
+def setup_helpers():
+    """What the set-up steps (caldav/_setup.html) show, wherever they are included."""
+
+    def caldav_setup() -> dict:
+        address = server_address()
+        return {
+            "address": address,
+            "dav_address": address.rstrip("/") + PREFIX + "/",
+            "email": getattr(current_user, "email", ""),
+            "qr_code": qr.svg(
+                address, title=_("Adresse du serveur : %(address)s", address=address)
+            ),
+        }
+
+    return {"caldav_setup": caldav_setup}
+
+
+@bp.route("/compte/appareils", methods=("GET", "POST"))
+@login_required
+def devices():
+    me = context.current().user_id
+    form = forms.AppPasswordForm()
+    revoke = forms.RevokeForm(prefix="revoquer")
+    created = None
+    status = 200
+    if request.method == "POST" and "revoquer-password_id" in request.form:
+        if revoke.validate_on_submit():
+            try:
+                row = passwords.revoke(db.session, me, revoke.password_id.data)
+            except Refusal as refused:
+                flash(refused.message, "error")
+            else:
+                flash(_("« %(name)s » ne peut plus se connecter.", name=row.name), "success")
+            return redirect(url_for("caldav.devices"))
+        status = 400
+    elif form.validate_on_submit():
+        try:
+            row, secret = passwords.create(db.session, current_user, form.name.data)
+        except Refusal as refused:
+            target = getattr(form, refused.field, None) if refused.field else None
+            (target.errors if target is not None else form.form_errors).append(refused.message)
+            status = 422
+        else:
+            created = (row, secret)
+            form = forms.AppPasswordForm(formdata=None)
+    elif request.method == "POST":
+        status = 422
+    calendars = db.session.scalars(
+        select(Calendar).where(Calendar.user_id == me).order_by(Calendar.id)
+    ).all()
+    return render_template(
+        "caldav/devices.html",
+        form=form,
+        revoke=revoke,
+        created=created,
+        devices=passwords.active(db.session, me),
+        has_calendar=bool(calendars),
+        is_director=bool(context.current().director_centre_ids),
+    ), status

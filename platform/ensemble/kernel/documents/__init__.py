@@ -1,0 +1,111 @@
+"""One document engine: documents written once in a small model, rendered to PDF (HTML +
+CSS through WeasyPrint, tagged PDF/UA-1), DOCX (python-docx) and ODT (odfpy).
+
+    from ensemble.kernel import documents as doc
+
+    d = doc.Document(
+        title="État de refacturation",
+        cover=doc.Cover("Titre", "Sous-titre", [("Chef de file", "Centre Social ECHO")]),
+        blocks=[
+            doc.Heading("1. Objet"),
+            doc.Paragraph(["Texte ", doc.Run("gras", bold=True), "."]),
+            doc.ListBlock(["un", "deux"], numbered=True),
+            doc.Table(
+                [doc.Column.text("Compte"), doc.Column.amount("Montant")],
+                [doc.Row(["64 – Charges de personnel", french.euros(21000)])],
+                caption="Budget",
+            ),
+            doc.SignatureBlock([doc.Signer("Pour l’employeur", "Association …")]),
+        ],
+        header="Texte en haut de chaque page", footer="Texte en bas de chaque page",
+    )
+    doc.to_pdf(d), doc.to_docx(d), doc.to_odt(d)
+
+`render(d, "pdf")` goes through the document cache (`cache.py`: Redis, keyed by the hash of
+the whole document): what the platform's downloads use.
+
+Every string is cleaned when the model is built (`text.clean_text`: control characters
+removed, French typography, long words breakable); rich text from the editors becomes
+blocks with `from_html`. Table columns are fitted to their content once
+(`layout.fit_columns`) and keep the same widths in the three formats.
+"""
+
+from collections.abc import Callable
+
+from ensemble.kernel.documents.cache import cached
+from ensemble.kernel.documents.docx_writer import to_docx
+from ensemble.kernel.documents.html_pdf import to_html, to_pdf
+from ensemble.kernel.documents.model import (
+    Block,
+    Cell,
+    Column,
+    Cover,
+    Document,
+    Heading,
+    ListBlock,
+    ListItem,
+    PageBreak,
+    Paragraph,
+    Row,
+    Run,
+    SignatureBlock,
+    Signer,
+    Table,
+    plain,
+    runs,
+)
+from ensemble.kernel.documents.odt_writer import to_odt
+from ensemble.kernel.documents.richtext import from_html
+from ensemble.kernel.documents.text import clean_text, safe_href, strip_controls
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"
+PDF_MIMETYPE = "application/pdf"
+MIMETYPES = {"pdf": PDF_MIMETYPE, "docx": DOCX_MIMETYPE, "odt": ODT_MIMETYPE}
+RENDERERS: dict[str, Callable[[Document], bytes]] = {
+    "pdf": to_pdf,
+    "docx": to_docx,
+    "odt": to_odt,
+}
+
+
+def render(document: Document, fmt: str, *, cache: bool = True) -> bytes:
+    """`document` as "pdf", "docx" or "odt", from the document cache when it was rendered
+    before (see cache.py)."""
+    renderer = RENDERERS[fmt]
+    return cached(document, fmt, renderer) if cache else renderer(document)
+
+
+__all__ = [
+    "DOCX_MIMETYPE",
+    "MIMETYPES",
+    "ODT_MIMETYPE",
+    "PDF_MIMETYPE",
+    "RENDERERS",
+    "Block",
+    "Cell",
+    "Column",
+    "Cover",
+    "Document",
+    "Heading",
+    "ListBlock",
+    "ListItem",
+    "PageBreak",
+    "Paragraph",
+    "Row",
+    "Run",
+    "SignatureBlock",
+    "Signer",
+    "Table",
+    "clean_text",
+    "from_html",
+    "plain",
+    "render",
+    "runs",
+    "safe_href",
+    "strip_controls",
+    "to_docx",
+    "to_html",
+    "to_odt",
+    "to_pdf",
+]
