@@ -18,6 +18,8 @@ signed in, written by administrators only.
 import sqlalchemy as sa
 from alembic import op
 
+from ensemble.tenancy import rls
+
 revision = "0013_documents_employer_identity"
 down_revision = "0010_security_hardening"
 branch_labels = None
@@ -36,9 +38,13 @@ def upgrade() -> None:
     # The application always writes these columns; the defaults only filled existing rows.
     for column in ("address", "postcode", "siret"):
         op.alter_column("employers", column, server_default=None)
+    # Administrators correct an employer's legal identity like its name (policies decide
+    # who); the columns that place the row stay as 0010 left them.
+    rls.grant_update("employers", ("slug", "name", "kind", "city", "address", "postcode", "siret"))
 
 
 def downgrade() -> None:
+    rls.grant_update("employers", ("slug", "name", "kind", "city"))
     op.drop_constraint(op.f("ck_employers_siret"), "employers", type_="check")
     for column in ("siret", "postcode", "address"):
         op.drop_column("employers", column)

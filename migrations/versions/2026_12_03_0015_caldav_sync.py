@@ -137,6 +137,8 @@ def _policies():
         rls.policy("caldav_resources", f"caldav_resources_{command.lower()}", command, using=OWN)
     rls.policy("caldav_resources", "caldav_resources_insert", "INSERT", check=OWN)
     rls.policy("caldav_resources", "caldav_resources_update", "UPDATE", using=OWN, check=OWN)
+    # A resource keeps its calendar, its person and its event for life.
+    rls.grant_update("caldav_resources", ("name",))
 
     # App passwords: only one's own, or those of the account a client signs in to.
     rls.enable("caldav_app_passwords")
@@ -154,11 +156,18 @@ def _policies():
     rls.policy(
         "caldav_app_passwords", "caldav_app_passwords_update", "UPDATE", using=OWN, check=OWN
     )
+    # Its owner and its hash never change: only its use and its revocation are written.
+    rls.grant_update("caldav_app_passwords", ("last_used_at", "revoked_at"))
 
 
 def _triggers():
     op.execute(f"GRANT INSERT ON agenda_changes TO {ROLES.rls_helper}")
     op.execute(f"GRANT USAGE ON SEQUENCE agenda_changes_id_seq TO {ROLES.rls_helper}")
+    # The helper role has no BYPASSRLS (0010): the change log is written by its triggers
+    # through a policy of its own, and read by no one through it.
+    rls.policy(
+        "agenda_changes", "agenda_changes_log", "INSERT", check="true", role=ROLES.rls_helper
+    )
     op.execute(
         f"""
         CREATE FUNCTION agenda_log_event() RETURNS trigger
