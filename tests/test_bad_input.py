@@ -56,6 +56,10 @@ FORMLESS = {
     # The thread with the federation opens once the declaration is submitted; the
     # walk's centre declaration is a draft, so that its figures form is walked.
     "reporting.centre_message": "shown on a submitted declaration only",
+    # WebDAV protocol endpoints (PROPFIND, REPORT, PUT…): no HTML form, walked by
+    # tests/dav with real clients' requests.
+    "caldav.dav": "the CalDAV protocol, not a form",
+    "caldav.well_known": "the CalDAV discovery redirect, not a form",
 }
 # Routes the walk does not post to while signed in (it would end its own session).
 LAST = {"accounts.sign_out"}
