@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from ensemble import extensions, lifecycle, models  # noqa: F401  (models: all registered)
     from ensemble.accounts import sessions
+    from ensemble.kernel import urls
     from ensemble.tenancy import switcher
     from ensemble.web import errors, formatting, headers, i18n
 
@@ -37,6 +38,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     switcher.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
+    urls.install(app)  # before the blueprints: rules bind their converters when added
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

@@ -72,6 +72,12 @@ def load_config(overrides: dict | None = None) -> dict:
         # Rendered documents kept under the hash of their content (kernel/documents/cache.py).
         "DOCUMENT_CACHE_SECONDS": int(env.get("DOCUMENT_CACHE_SECONDS", 3600)),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
+        # Bounded work per request: a body larger than this is refused (413) before it
+        # is parsed; non-file fields together may hold at most MAX_FORM_MEMORY_SIZE
+        # (an import's preview carries its file back as base64 in a hidden field).
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": int(env.get("MAX_FORM_MEMORY_SIZE", 4 * 1024 * 1024)),
+        "MAX_FORM_PARTS": int(env.get("MAX_FORM_PARTS", 2000)),
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr", "en"),

@@ -6,10 +6,11 @@ hand-written migrations name things the same way.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, DateTime, MetaData, Result, Table, func
+from sqlalchemy import BigInteger, CursorResult, DateTime, Enum, MetaData, Result, Table, func
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -74,3 +75,8 @@ def rowcount(result: Result[Any]) -> int:
     """The rows an UPDATE or DELETE matched (`Session.execute` types its result
     generically; for these statements it is a CursorResult)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def enum_type(cls: type[enum.Enum], name: str) -> Enum:
+    """A PostgreSQL enum named `name` that stores the members' values (not their names)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])

@@ -25,6 +25,7 @@ from ensemble.hr.models import (
     StaffMember,
     ToolboxDocument,
 )
+from ensemble.kernel import clock
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 
@@ -458,7 +459,7 @@ def _load_trainings(session: Session, employer_slug: str, employer_id: int, toda
 
 def load(session: Session, net) -> None:
     """Registers, trainings and private documents of both employers; the shared toolbox."""
-    today = operations.paris_today()
+    today = clock.today()
     for slug, people in REGISTERS.items():
         employer_id = net.employers[slug].id
         with context.using(_hr_context(net, employer_id), session):

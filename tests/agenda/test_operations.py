@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ensemble import mail
 from ensemble.agenda import operations as agenda
+from ensemble.agenda import recurrence
 from ensemble.agenda.models import Busy, Calendar, Category, Event, Request, RequestStatus
 from ensemble.notifications.models import Notification
 from ensemble.sharing.timesheets import hours_by_source
@@ -216,7 +217,7 @@ def test_bad_periods_are_refused(db_session, setup, as_user):
             _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 5, 9))
         with pytest.raises(agenda.AgendaError):
             _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 6, 10))
-        with pytest.raises(ValueError):
+        with pytest.raises(recurrence.RuleRefused):
             _book(
                 db_session,
                 setup,

@@ -70,7 +70,7 @@ def test_the_officer_books_and_a_clash_is_refused_with_its_name(client, booked):
         "repeat": "",
     }
     response = client.post(url, data=form)
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused, the form shown again: as every form
     html = response.get_data(as_text=True)
     assert "Atelier tablettes" in html and "Conflit" in html
     form.update(day="2026-06-10")
@@ -97,9 +97,10 @@ def test_bad_form_input_is_refused_in_french(client, booked):
         "repeat": "CUSTOM",
         "rrule": "FREQ=JAMAIS",
     }
-    html = client.post(url, data=form).get_data(as_text=True)
+    response = client.post(url, data=form)
+    html = response.get_data(as_text=True)
     assert "Indiquez l’intitulé" in html
-    assert "Date invalide" in html and "Heure invalide" in html
+    assert "Indiquez une date valide" in html and "Une heure entre 00:00 et 23:59" in html
     assert "Not a valid" not in html
 
 
@@ -341,7 +342,8 @@ def test_request_journey_over_http(app, booked, db_session, as_user):
         page,
         data={"csrf_token": csrf_token(officer, page), "action": "refuser", "refus-reason": ""},
     )
-    assert "Vérifiez le formulaire" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Indiquez la raison du refus." in response.get_data(as_text=True)
     response = officer.post(
         page,
         data={

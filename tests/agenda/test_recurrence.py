@@ -102,7 +102,7 @@ def test_monthly_on_the_31st_skips_short_months():
 
 @pytest.mark.parametrize("rule", ["FREQ=SOMETIMES", "", "FREQ=WEEKLY\nX", "BYDAY=XX"])
 def test_invalid_rules_are_refused(rule):
-    with pytest.raises(ValueError):
+    with pytest.raises(recurrence.RuleRefused):
         recurrence.validate_rrule(rule, datetime(2026, 1, 5, 10))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ensemble.hr import operations
 from ensemble.hr.models import DueItem, StaffMember, ToolboxDocument
+from ensemble.kernel import clock
 from ensemble.tenancy import context
 from tenants.demo import load_network, read_network
 from tenants.demo_data import hr
@@ -19,7 +20,7 @@ def test_loading_twice_changes_nothing(demo, db_session):
     with context.using(context.system_context(is_admin=True), db_session):
         net = load_network(db_session, read_network())
     hr.load(db_session, net)  # already loaded once in the template database
-    soon = operations.paris_today() + timedelta(days=30)
+    soon = clock.today() + timedelta(days=30)
     with context.using(demo.context_of(HR_MANAGER), db_session):
         for slug in ("association-alma", "iciela"):
             employer_id = net.employers[slug].id

@@ -146,7 +146,7 @@ def test_refusals_are_explained_in_the_form(app, officer_post):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Indiquez un nombre, par exemple 1 234,56." in html
+    assert "Indiquez un nombre, par exemple 1\u202f234,56." in html
     # Without a token the global CSRF check refuses it, with the French page.
     response = client.post(url, data={"party": echo, "share": "5", "starts_on": "2026-02-01"})
     assert response.status_code == 400

@@ -147,11 +147,14 @@ def test_french_excel_csv_with_bad_rows_lists_every_error_and_imports_nothing(
     assert not result.ok
     bad = {r.line: r.errors for r in result.rows if r.errors}
     assert sorted(bad) == [9, 10, 11, 12, 13]
-    assert "inconnu" in bad[9][0]
+    # Every error names its row and the column heading as the file writes it.
+    assert bad[9][0].startswith("Ligne 9, colonne « Code » :") and "inconnu" in bad[9][0]
+    assert bad[10][0].startswith("Ligne 10, colonne « Valeur » :")
     assert "n’est pas un nombre" in bad[10][0]
-    assert "Ventilation" in bad[11][0]
-    assert "négative" in bad[12][0]
-    assert "Déjà donné ligne 2" in bad[13][0]
+    assert bad[11][0].startswith("Ligne 11, colonne « Ventilation » :")
+    assert bad[12][0].startswith("Ligne 12, colonne « Valeur » :") and "négative" in bad[12][0]
+    assert bad[13][0].startswith("Ligne 13, colonne « Code » :")
+    assert "déjà donné ligne 2" in bad[13][0]
     good = {(r.code, r.key): r.value for r in result.rows if not r.errors}
     assert good[("asf.passages", "")] == 1488
     assert good[("fi.produits", "")] == Decimal("1234567.50")
@@ -189,7 +192,7 @@ def test_xlsx_import_and_export_round_trip(demo, db_session, as_user):
     assert result.comments() == {"asf.personnes": "Hausse liée à la reprise"}
 
     declaration = _draft(demo, db_session, as_user, result.figures())
-    rows = imports.export_rows(catalogue, reporting.values_of(declaration), numeric=True)
+    rows = imports.export_rows(catalogue, reporting.values_of(declaration))
     exported = load_workbook(io.BytesIO(imports.to_xlsx(rows, "Déclaration")))
     values = [r for r in exported.active.iter_rows(values_only=True)]
     assert values[0][:4] == ("code", "indicateur", "ventilation", "valeur")

@@ -3,12 +3,32 @@ director as lead), with one saved section, so its owner can open every page
 and an outsider none."""
 
 from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
 
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer, AapCall, AapSection, Funder
+from ensemble.network.models import Centre
 from ensemble.tenancy import context
 
 from samples import sample
+
+
+def _partner(demo, session, centre):
+    """Another centre of the same federation, never Alma: the isolation walk's
+    outsider is Alma's director, who must not take part."""
+    with context.using(context.system_context(is_admin=True), session):
+        return session.scalar(
+            select(Centre)
+            .where(
+                Centre.federation_id == centre.federation_id,
+                Centre.id != centre.id,
+                Centre.slug != "alma",
+            )
+            .order_by(Centre.name)
+            .limit(1)
+        )
 
 
 def _answer(demo, session, slug, owner_email) -> AapAnswer:
@@ -29,12 +49,17 @@ def _answer(demo, session, slug, owner_email) -> AapAnswer:
         session.expire_all()
         answer = aap.load_answer(session, answer.id)
         section = answer.sections[0]
-        aap.save_section(
-            session,
-            section,
-            base_version=0,
-            body="<p>Texte d’exemple</p>",
-            author_id=demo.user(owner_email).id,
+        author = demo.user(owner_email)
+        for version, body in enumerate(("<p>Texte d’exemple</p>", "<p>Texte revu</p>")):
+            aap.save_section(session, section, base_version=version, body=body, author_id=author.id)
+        # Every form of the answer's pages has something to act on (the route walks
+        # post to them): a partner to remove, a comment to resolve, a line to delete.
+        partner = _partner(demo, session, centre)
+        if partner is not None:
+            aap.invite_partner(session, answer, partner)
+        aap.add_comment(session, section, author=author, body="À relire.")
+        aap.add_budget_line(
+            session, answer, centre, account="641", label="Salaires", amount=Decimal("1000")
         )
         session.flush()
         cache[slug] = answer.id

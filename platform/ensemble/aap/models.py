@@ -29,7 +29,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
@@ -43,17 +42,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, id_column, session_of, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
 from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
 from ensemble.tenancy.context import TenantContext
 
 Money = Numeric(12, 2)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class Funder(enum.StrEnum):
@@ -114,7 +109,7 @@ class AapCall(Model):
     id: Mapped[int] = id_column()
     federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"), index=True)
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
-    funder: Mapped[Funder] = mapped_column(_enum(Funder, "aap_funder"))
+    funder: Mapped[Funder] = mapped_column(enum_type(Funder, "aap_funder"))
     title: Mapped[str] = mapped_column(String(300))
     link: Mapped[str] = mapped_column(String(500), default="")
     theme: Mapped[str] = mapped_column(String(200), default="")
@@ -147,7 +142,7 @@ class AapAnswer(_AnswerAudit, Model):
     call_id: Mapped[int] = mapped_column(Id, ForeignKey("aap_calls.id"), index=True)
     lead_centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
     status: Mapped[AnswerStatus] = mapped_column(
-        _enum(AnswerStatus, "aap_answer_status"), default=AnswerStatus.DRAFT
+        enum_type(AnswerStatus, "aap_answer_status"), default=AnswerStatus.DRAFT
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
@@ -223,7 +218,7 @@ class AapSection(_AnswerAudit, Model):
     )
     writer_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
     status: Mapped[SectionStatus] = mapped_column(
-        _enum(SectionStatus, "aap_section_status"), default=SectionStatus.TO_WRITE
+        enum_type(SectionStatus, "aap_section_status"), default=SectionStatus.TO_WRITE
     )
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")

@@ -3,9 +3,10 @@ functions of the answer and the tenant context, no query."""
 
 from __future__ import annotations
 
-from ensemble.aap.models import AapAnswer, AapSection
+from ensemble.aap.models import AapAnswer, AapCall, AapSection
 from ensemble.network.models import Centre
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty, PartyStatus
+from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 
 
@@ -57,3 +58,37 @@ def can_approve_section(section: AapSection, ctx: TenantContext) -> bool:
 def can_assign_writer(section: AapSection, ctx: TenantContext) -> bool:
     """The owner party's directors pick the writer among their own people."""
     return section.answer.is_open and section.owner_party.centre_id in ctx.director_centre_ids
+
+
+def _ctx(ctx: TenantContext | None) -> TenantContext:
+    return ctx or context.current()
+
+
+def is_director(centre: Centre, ctx: TenantContext | None = None) -> bool:
+    """A director of `centre`: publishes calls, starts answers for it."""
+    return centre.id in _ctx(ctx).director_centre_ids
+
+
+can_start_answer = is_director
+
+
+def can_correct_call(
+    call: AapCall | None, centre: Centre, ctx: TenantContext | None = None
+) -> bool:
+    """A call is corrected or withdrawn by the directors of the centre that published it."""
+    return call is not None and call.centre_id == centre.id and is_director(centre, ctx)
+
+
+def can_edit_budget(answer: AapAnswer, centre: Centre, ctx: TenantContext | None = None) -> bool:
+    """A member of an active party writes its own budget lines while the answer is open."""
+    party = party_for(answer, centre)
+    return (
+        answer.is_open
+        and party is not None
+        and party.status is PartyStatus.ACTIVE
+        and centre.id in _ctx(ctx).centre_ids
+    )
+
+
+def can_delete_lines(answer: AapAnswer, centre: Centre, ctx: TenantContext | None = None) -> bool:
+    return answer.is_open and centre.id in _ctx(ctx).centre_ids

@@ -11,7 +11,6 @@ before the next threshold — sends nothing again.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -21,16 +20,12 @@ from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer, AapCall, AnswerStatus, SectionStatus
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
+from ensemble.kernel import clock
 from ensemble.network.models import Centre
 from ensemble.notifications.operations import notify
 from ensemble.tenancy import context
 
-PARIS = ZoneInfo("Europe/Paris")
 REMINDER_DAYS = (14, 7, 2)
-
-
-def _today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def threshold_for(days_left: int) -> int | None:
@@ -125,7 +120,7 @@ def _section_reminders(session, answer, pending, threshold: int, deadline: date)
 @without_overlap("aap-deadline-reminders")
 def send_deadline_reminders(today: str | None = None) -> int:
     """Remind the parties of approaching deadlines. Idempotent (see module)."""
-    day = datetime.strptime(today, "%Y-%m-%d").date() if today else _today()
+    day = datetime.strptime(today, "%Y-%m-%d").date() if today else clock.today()
     return send_reminders(db.session, day)
 
 

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ensemble.accounts.operations import MIN_PASSWORD_LENGTH
+from ensemble.kernel.forms import Form
 
 
 def email_field() -> EmailField:
@@ -17,7 +17,7 @@ def email_field() -> EmailField:
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Mot de passe"),
@@ -25,11 +25,11 @@ class SignInForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[

@@ -44,8 +44,9 @@ def token(secret_key: str, feed_id: int, nonce: str) -> str:
 
 
 def parse_token(value: str) -> tuple[int, str] | None:
+    """`<id>-<40 hex digits>`, ASCII only (hmac.compare_digest refuses other text)."""
     head, _, mac = value.partition("-")
-    if not head.isdigit() or len(head) > 18 or len(mac) != 40:
+    if not (value.isascii() and head.isdigit() and len(head) <= 18 and len(mac) == 40):
         return None
     return int(head), mac
 

@@ -3,31 +3,25 @@ the browser's native pickers (a phone shows its own), and accept ISO input."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    Field,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
-from wtforms.widgets import DateInput, TimeInput
+from wtforms.validators import ValidationError
 
+from ensemble.agenda.importing import MAX_BYTES
 from ensemble.agenda.models import Category
+from ensemble.kernel.fields import (
+    CountField,
+    DateField,
+    FileField,
+    IdSelectField,
+    TextAreaField,
+    TextField,
+    TimeField,
+)
+from ensemble.kernel.forms import Form, Optional, Required
 
 CATEGORY_LABELS = {
     Category.WORKSHOP: _l("Atelier numérique"),
@@ -46,53 +40,20 @@ REPEAT_CHOICES = [
 ]
 
 
-class DayField(Field):
-    widget = DateInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.isoformat() if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        try:
-            self.data = date.fromisoformat(valuelist[0].strip()[:10])
-        except ValueError:
-            raise ValueError(_l("Date invalide : utilisez le format AAAA-MM-JJ.")) from None
+def DayField(label, validators=None, **kwargs) -> DateField:  # noqa: N802 - a field
+    """A day picked in the browser's date picker (ISO), 1900 to 2100."""
+    return DateField(label, validators, **kwargs)
 
 
-class ClockField(Field):
-    widget = TimeInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        try:
-            self.data = time.fromisoformat(valuelist[0].strip()[:5])
-        except ValueError:
-            raise ValueError(_l("Heure invalide : utilisez le format HH:MM.")) from None
-
-
-def _required(message):
-    return DataRequired(message)
+ClockField = TimeField
 
 
 class SlotMixin:
     """A day, a start and an end time."""
 
-    # InputRequired, not DataRequired: a value typed wrong keeps its own message.
-    day = DayField(_l("Date"), [InputRequired(_l("Indiquez la date."))])
-    start = ClockField(_l("Début"), [InputRequired(_l("Indiquez l’heure de début."))])
-    end = ClockField(_l("Fin"), [InputRequired(_l("Indiquez l’heure de fin."))])
+    day = DayField(_l("Date"), [Required(_l("Indiquez la date."))])
+    start = ClockField(_l("Début"), [Required(_l("Indiquez l’heure de début."))])
+    end = ClockField(_l("Fin"), [Required(_l("Indiquez l’heure de fin."))])
 
     def validate_end(self, field) -> None:
         if field.data is None or self.start.data is None:
@@ -111,31 +72,22 @@ def _categories() -> list[SelectChoice]:
     return [SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()]
 
 
-class EventForm(SlotMixin, FlaskForm):
-    title = StringField(
-        _l("Intitulé"),
-        [
-            _required(_l("Indiquez l’intitulé.")),
-            Length(max=200, message=_l("200 caractères au plus.")),
-        ],
-    )
+class EventForm(SlotMixin, Form):
+    title = TextField(_l("Intitulé"), [Required(_l("Indiquez l’intitulé."))], max_length=200)
     category = SelectField(_l("Catégorie"), choices=_categories())
-    centre = SelectField(_l("Lieu"), coerce=int, validate_choice=True)
-    description = TextAreaField(
-        _l("Description"), [Optional(), Length(max=5000, message=_l("5 000 caractères au plus."))]
-    )
-    participants = TextAreaField(
-        _l("Participants"), [Optional(), Length(max=2000, message=_l("2 000 caractères au plus."))]
-    )
+    centre = IdSelectField(_l("Lieu"))
+    description = TextAreaField(_l("Description"), [Optional()], max_length=5000)
+    participants = TextAreaField(_l("Participants"), [Optional()], max_length=2000)
     repeat = SelectField(_l("Fréquence"), choices=REPEAT_CHOICES)
     until = DayField(_l("Jusqu’au (inclus)"), [Optional()])
-    count = IntegerField(
+    count = CountField(
         _l("Nombre de fois"),
-        [Optional(), NumberRange(1, 500, message=_l("Entre 1 et 500 fois."))],
+        [Optional()],
+        minimum=1,
+        maximum=500,
+        range_message=_l("Entre 1 et 500 fois."),
     )
-    rrule = StringField(
-        _l("Règle RRULE"), [Optional(), Length(max=400, message=_l("400 caractères au plus."))]
-    )
+    rrule = TextField(_l("Règle RRULE"), [Optional()], max_length=400)
 
     def validate_until(self, field) -> None:
         if field.data and self.day.data and field.data < self.day.data:
@@ -156,51 +108,47 @@ class EventForm(SlotMixin, FlaskForm):
         return ";".join(parts)
 
 
-class RequestForm(SlotMixin, FlaskForm):
-    title = StringField(
-        _l("Objet"),
-        [
-            _required(_l("Indiquez l’objet.")),
-            Length(max=200, message=_l("200 caractères au plus.")),
-        ],
-    )
+class RequestForm(SlotMixin, Form):
+    title = TextField(_l("Objet"), [Required(_l("Indiquez l’objet."))], max_length=200)
     category = SelectField(_l("Catégorie"), choices=_categories())
-    message = TextAreaField(
-        _l("Message"), [Optional(), Length(max=2000, message=_l("2 000 caractères au plus."))]
-    )
+    message = TextAreaField(_l("Message"), [Optional()], max_length=2000)
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField(
-        _l("Raison du refus"),
-        [_required(_l("Indiquez la raison du refus.")), Length(max=2000)],
+        _l("Raison du refus"), [Required(_l("Indiquez la raison du refus."))], max_length=2000
     )
 
 
-class ProposeForm(SlotMixin, FlaskForm):
-    reason = TextAreaField(_l("Message"), [Optional(), Length(max=2000)])
+class ProposeForm(SlotMixin, Form):
+    reason = TextAreaField(_l("Message"), [Optional()], max_length=2000)
 
 
-class OccurrenceForm(SlotMixin, FlaskForm):
-    occurrence = HiddenField(validators=[_required(_l("Occurrence manquante."))])
+class OccurrenceForm(SlotMixin, Form):
+    occurrence = HiddenField(validators=[Required(_l("Occurrence manquante."))])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button-only form (delete, accept, take a proposal, feeds): CSRF only."""
 
 
-class FeedForm(FlaskForm):
+class FeedForm(Form):
     scope = SelectField(choices=[SelectChoice("person", ""), SelectChoice("centre", "")])
     action = SelectField(choices=[SelectChoice("regenerate", ""), SelectChoice("revoke", "")])
 
 
-class ImportForm(FlaskForm):
-    file = FileField(_l("Fichier .ics"), [FileRequired(_l("Choisissez un fichier .ics."))])
-    centre = SelectField(_l("Lieu des événements"), coerce=int, validate_choice=True)
+class ImportForm(Form):
+    file = FileField(
+        _l("Fichier .ics"),
+        [Required(_l("Choisissez un fichier .ics."))],
+        max_bytes=MAX_BYTES,
+        extensions=("ics",),
+    )
+    centre = IdSelectField(_l("Lieu des événements"))
     category = SelectField(_l("Catégorie"), choices=_categories())
 
 
-class ConfirmImportForm(FlaskForm):
-    content = HiddenField(validators=[_required(_l("Fichier manquant : recommencez."))])
-    centre = SelectField(_l("Lieu des événements"), coerce=int, validate_choice=True)
+class ConfirmImportForm(Form):
+    content = HiddenField(validators=[Required(_l("Fichier manquant : recommencez."))])
+    centre = IdSelectField(_l("Lieu des événements"))
     category = SelectField(_l("Catégorie"), choices=_categories())

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from ensemble.agenda import operations, recurrence
 from ensemble.agenda.models import Calendar, Category
+from ensemble.kernel.refusal import Refusal
 
 MAX_BYTES = 1024 * 1024
 MAX_EVENTS = 500
+EARLIEST, LATEST = 1900, 2100
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Candidate:
         return not self.errors
 
 
-class ImportProblem(ValueError):
+class ImportProblem(Refusal):
     """The file as a whole cannot be read."""
 
 
@@ -95,6 +97,10 @@ def _candidate(position: int, component) -> Candidate:
     else:
         ends = starts + timedelta(hours=1)
     candidate.starts_local, candidate.ends_local = starts, ends
+    if not EARLIEST <= starts.year <= LATEST:
+        candidate.errors.append(_("Date hors limites : entre 1900 et 2100."))
+        candidate.starts_local = candidate.ends_local = None
+        return candidate
     if ends is None or ends <= starts:
         candidate.errors.append(_("La fin doit être après le début."))
     elif ends - starts > timedelta(hours=24):
@@ -104,6 +110,8 @@ def _candidate(position: int, component) -> Candidate:
             rule = component["RRULE"]
             rule = rule[0] if isinstance(rule, list) else rule
             candidate.rrule = recurrence.validate_rrule(rule.to_ical().decode(), starts)
+        except recurrence.RuleRefused as refusal:
+            candidate.errors.append(refusal.message)
         except (ValueError, TypeError):
             candidate.errors.append(_("Règle de répétition illisible."))
     exdates = component.get("EXDATE", [])
@@ -152,8 +160,6 @@ def import_candidates(
                 exdates=candidate.exdates,
             )
             imported += 1
-        except operations.AgendaError as error:
+        except Refusal as error:
             errors[candidate.position] = error.message
-        except ValueError:
-            errors[candidate.position] = _("Règle de répétition illisible.")
     return Outcome(imported, errors)

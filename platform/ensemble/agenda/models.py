@@ -26,7 +26,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -40,7 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, id_column, session_of, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
 from ensemble.people.models import User
 from ensemble.sharing.models import Agreement
@@ -49,10 +48,6 @@ from ensemble.tenancy.context import TenantContext
 # The longest event (and the index-bounded window of the clash check).
 MAX_EVENT_HOURS = 24
 Local = DateTime(timezone=False)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class Category(enum.StrEnum):
@@ -132,7 +127,7 @@ class Event(_CentreAudit, Model):
     user_id: Mapped[int] = mapped_column(Id, index=True)
     agreement_id: Mapped[int] = mapped_column(Id)
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
-    category: Mapped[Category] = mapped_column(_enum(Category, "agenda_category"))
+    category: Mapped[Category] = mapped_column(enum_type(Category, "agenda_category"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     participants: Mapped[str] = mapped_column(Text, default="")
@@ -219,13 +214,13 @@ class Request(Model):
     agreement_id: Mapped[int] = mapped_column(Id)
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
     requested_by_user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"))
-    category: Mapped[Category] = mapped_column(_enum(Category, "agenda_category"))
+    category: Mapped[Category] = mapped_column(enum_type(Category, "agenda_category"))
     title: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text, default="")
     starts_local: Mapped[datetime] = mapped_column(Local)
     ends_local: Mapped[datetime] = mapped_column(Local)
     status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus, "agenda_request_status"), default=RequestStatus.PENDING
+        enum_type(RequestStatus, "agenda_request_status"), default=RequestStatus.PENDING
     )
     reason: Mapped[str] = mapped_column(Text, default="")
     proposed_starts_local: Mapped[datetime | None] = mapped_column(Local)

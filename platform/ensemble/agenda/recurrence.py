@@ -1,10 +1,18 @@
 """From stored series (local wall time + TZID) to instants, with icalendar,
 dateutil and recurring-ical-events. The clock-change policy is described in
 the package docstring (ensemble.agenda) and tested in tests/agenda/test_recurrence.py.
+
+Rules are limited to what a person's calendar needs, so that a save's work is
+bounded before anything is expanded (`validate_rrule`, in microseconds): a
+frequency of a day or more (no SECONDLY, MINUTELY or HOURLY, no BYHOUR,
+BYMINUTE or BYSECOND, hence at most one occurrence a day), COUNT at most
+`MAX_COUNT`, UNTIL within `MAX_YEARS` of the first date, INTERVAL at most
+`MAX_INTERVAL`; and no expansion yields more than `MAX_EXPANSION` occurrences.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,9 +22,39 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
+from flask_babel import lazy_gettext as _l
+
+from ensemble.kernel import french
+from ensemble.kernel.refusal import Refusal
 
 PARIS = "Europe/Paris"
 EVENT_ID = "X-ENSEMBLE-EVENT"
+
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+PARTS = {
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+}
+SUB_DAILY = {"BYHOUR", "BYMINUTE", "BYSECOND"}
+MAX_COUNT = 1000
+MAX_YEARS = 10
+MAX_INTERVAL = 99
+MAX_EXPANSION = 4000  # one a day for ten years, at most: a backstop beyond the rules
+_UNTIL = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})([0-9]{2})Z?)?")
+
+
+class RuleRefused(Refusal):
+    """A repetition rule refused, with what is accepted (field « rrule » unless the
+    problem is the count or the end)."""
 
 
 def to_instant(local: datetime, tzid: str = PARIS) -> datetime:
@@ -54,15 +92,72 @@ class SeriesSource(Protocol):
 
 
 def validate_rrule(rule: str, starts_local: datetime) -> str:
-    """Normalise an RRULE (without the « RRULE: » prefix); ValueError if invalid."""
-    rule = rule.strip()
+    """Normalise an RRULE (without the « RRULE: » prefix), or refuse it with a French
+    message (RuleRefused) when it is invalid or beyond what a calendar needs."""
+    invalid = _l("Règle de répétition invalide.")
+    rule = (rule or "").strip()
     if rule.upper().startswith("RRULE:"):
         rule = rule[6:]
-    if not rule or "\n" in rule or len(rule) > 500:
-        raise ValueError("invalid rule")
-    rrulestr(rule, dtstart=starts_local)  # raises ValueError on nonsense
-    icalendar.vRecur.from_ical(rule)
+    if not rule or "\n" in rule or "\r" in rule or len(rule) > 500 or not rule.isascii():
+        raise RuleRefused(invalid, "rrule")
+    parts: dict[str, str] = {}
+    for part in rule.upper().split(";"):
+        name, sep, value = part.partition("=")
+        if not sep or not value or name in parts:
+            raise RuleRefused(invalid, "rrule")
+        parts[name] = value
+    if parts.keys() & SUB_DAILY or parts.get("FREQ") in ("SECONDLY", "MINUTELY", "HOURLY"):
+        raise RuleRefused(
+            _l(
+                "Une répétition se fait au plus une fois par jour (quotidienne, "
+                "hebdomadaire, mensuelle ou annuelle)."
+            ),
+            "rrule",
+        )
+    if parts.get("FREQ") not in FREQUENCIES or not parts.keys() <= PARTS:
+        raise RuleRefused(invalid, "rrule")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleRefused(_l("Indiquez un nombre de fois ou une date de fin, pas les deux."))
+    if "COUNT" in parts:
+        count = parts["COUNT"]
+        if not count.isdigit() or not 1 <= int(count) <= MAX_COUNT:
+            raise RuleRefused(
+                _l("Une série compte entre 1 et %(n)s fois.", n=french.number(MAX_COUNT)),
+                "count",
+            )
+    if "UNTIL" in parts:
+        _check_until(parts["UNTIL"], starts_local)
+    if "INTERVAL" in parts:
+        interval = parts["INTERVAL"]
+        if not interval.isdigit() or not 1 <= int(interval) <= MAX_INTERVAL:
+            raise RuleRefused(
+                _l("L’intervalle d’une répétition va de 1 à %(n)s.", n=MAX_INTERVAL), "rrule"
+            )
+    try:
+        # dateutil wants a floating UNTIL with a floating start; the stored rule keeps its Z.
+        rrulestr(re.sub(r"(UNTIL=[0-9T]+)Z", r"\1", rule.upper()), dtstart=starts_local)
+        icalendar.vRecur.from_ical(rule)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError):
+        raise RuleRefused(invalid, "rrule") from None
     return rule.upper()
+
+
+def _check_until(value: str, starts_local: datetime) -> None:
+    match = _UNTIL.fullmatch(value)
+    try:
+        until = date(*(int(g) for g in match.groups()[:3])) if match else None
+    except ValueError:
+        until = None
+    if until is None:
+        raise RuleRefused(_l("Date de fin de la répétition invalide."), "until")
+    first = starts_local.date()
+    if until < first:
+        raise RuleRefused(_l("La fin de la répétition doit suivre la première date."), "until")
+    if until > first.replace(year=first.year + MAX_YEARS, day=min(first.day, 28)):
+        raise RuleRefused(
+            _l("Une série s’arrête au plus %(n)s ans après sa première date.", n=MAX_YEARS),
+            "until",
+        )
 
 
 def vevent(source: SeriesSource) -> icalendar.Event:
@@ -113,6 +208,14 @@ def expand(
             )
         )
         occurrences.append(Occurrence(row.id, recurrence, wall, starts_at, starts_at + duration))
+        if len(occurrences) > MAX_EXPANSION:
+            raise RuleRefused(
+                _l(
+                    "Cette répétition donnerait plus de %(n)s occurrences : raccourcissez-la.",
+                    n=french.number(MAX_EXPANSION),
+                ),
+                "rrule",
+            )
     occurrences.sort(key=lambda o: o.starts_at)
     return occurrences
 

@@ -20,6 +20,7 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Event
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
+from ensemble.kernel import clock
 from ensemble.network.models import Centre, Employer
 from ensemble.notifications.operations import notify
 from ensemble.people.models import User
@@ -63,7 +64,7 @@ def extend_series(today: str | None = None) -> int:
     default: today in Paris) + AGENDA_HORIZON_DAYS. Idempotent; returns the
     number of series extended. A series whose new occurrences clash with what
     was booked since is left as it was, and its person is notified."""
-    day = date.fromisoformat(today) if today else agenda.paris_today()
+    day = date.fromisoformat(today) if today else clock.today()
     config = agenda.settings()
     extended = 0
     with context.using(context.ANONYMOUS, db.session):

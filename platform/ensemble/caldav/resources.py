@@ -35,6 +35,7 @@ from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import MAX_EVENT_HOURS, Busy, Calendar, Event
 from ensemble.caldav.davxml import CALDAV, CS, DAV, ICAL, element, href, tag
 from ensemble.caldav.models import Resource
+from ensemble.kernel import clock
 from ensemble.network.models import Centre
 from ensemble.people.models import User
 from ensemble.redis_store import key
@@ -507,7 +508,7 @@ class CentreCollection(Collection):
         return [CentreObject(self, b, events.get(b.event_id)) for b in busy]
 
     def members(self, session: Session) -> list[CentreObject]:
-        since = operations.day_start(operations.paris_today() - timedelta(days=CENTRE_PAST_DAYS))
+        since = operations.day_start(clock.today() - timedelta(days=CENTRE_PAST_DAYS))
         busy = session.scalars(
             self._busy_query(session)
             .where(func.lower(Busy.during) >= since)

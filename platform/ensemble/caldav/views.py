@@ -13,10 +13,8 @@ from flask import (
     Blueprint,
     Response,
     current_app,
-    flash,
     g,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -29,7 +27,7 @@ from ensemble.caldav import davxml, forms, passwords, protocol, throttle
 from ensemble.caldav.resources import PREFIX, Reader, resolve
 from ensemble.extensions import csrf, db
 from ensemble.kernel import qr
-from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import act, attempt, page
 from ensemble.notifications.operations import notify
 from ensemble.tenancy import context, identity
 from ensemble.tenancy.urls import OPAQUE_ARGS
@@ -229,39 +227,30 @@ def devices():
     me = context.current().user_id
     form = forms.AppPasswordForm()
     revoke = forms.RevokeForm(prefix="revoquer")
-    created = None
-    status = 200
+    created, status = None, None
     if request.method == "POST" and "revoquer-password_id" in request.form:
-        if revoke.validate_on_submit():
-            try:
-                row = passwords.revoke(db.session, me, revoke.password_id.data)
-            except Refusal as refused:
-                flash(refused.message, "error")
-            else:
-                flash(_("« %(name)s » ne peut plus se connecter.", name=row.name), "success")
-            return redirect(url_for("caldav.devices"))
-        status = 400
-    elif form.validate_on_submit():
-        try:
-            row, secret = passwords.create(db.session, current_user, form.name.data)
-        except Refusal as refused:
-            target = getattr(form, refused.field, None) if refused.field else None
-            (target.errors if target is not None else form.form_errors).append(refused.message)
-            status = 422
-        else:
-            created = (row, secret)
-            form = forms.AppPasswordForm(formdata=None)
-    elif request.method == "POST":
-        status = 422
+        return act(
+            revoke,
+            lambda: passwords.revoke(db.session, me, revoke.password_id.data),
+            success=lambda row: _("« %(name)s » ne peut plus se connecter.", name=row.name),
+            back=url_for("caldav.devices"),
+        )
+    done, created = attempt(
+        form, lambda: passwords.create(db.session, current_user, form.name.data)
+    )
+    if done:
+        status = 200  # the new password is shown once, on this page
+        form = forms.AppPasswordForm(formdata=None)
     calendars = db.session.scalars(
         select(Calendar).where(Calendar.user_id == me).order_by(Calendar.id)
     ).all()
-    return render_template(
+    return page(
         "caldav/devices.html",
+        status=status,
         form=form,
         revoke=revoke,
         created=created,
         devices=passwords.active(db.session, me),
         has_calendar=bool(calendars),
         is_director=bool(context.current().director_centre_ids),
-    ), status
+    )

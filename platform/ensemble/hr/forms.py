@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from ensemble.hr.importing import MAX_BYTES, ValueProblem, parse_date, parse_fte
+from ensemble.hr.importing import MAX_BYTES, ValueProblem, parse_fte
 from ensemble.hr.models import Category, ContractType, DocumentKind, HealthFollowUp
 from ensemble.hr.operations import MAX_DOCUMENT_BYTES
+from ensemble.kernel import clock
+from ensemble.kernel.fields import (
+    DateField,
+    EmailField,
+    FileField,
+    HoursField,
+    IdSelectField,
+    IntegerField,
+    KernelField,
+    TextAreaField,
+    TextField,
+    coerce_id,
+)
+from ensemble.kernel.forms import Form, Optional, Required, check
+from ensemble.kernel.parsing import Unreadable
 
 CONTRACT_LABELS = {
     ContractType.CDI: _l("CDI"),
@@ -57,28 +58,19 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
-class FrenchDateField(DateField):
-    """A text input for JJ/MM/AAAA (ISO accepted too), with a French error."""
-
-    widget = TextInput()
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not valuelist[0].strip():
-            return
-        try:
-            self.data = parse_date(valuelist[0])
-        except ValueProblem:
-            raise ValueError(_l("Date invalide : utilisez le format JJ/MM/AAAA.")) from None
+def FrenchDateField(label, validators=None, **kwargs) -> DateField:  # noqa: N802 - a field
+    """A date typed JJ/MM/AAAA (ISO accepted too), 1900 to 2100."""
+    return DateField(label, validators, picker=False, **kwargs)
 
 
-class FteField(StringField):
+class FteField(KernelField, StringField):
     """ "0,8", "0.8" or "80 %"."""
+
+    kind = "fte"
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs = self._attributes(kwargs, inputmode="decimal", maxlength="20")
+        super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
         self.raw = valuelist[0] if valuelist else ""
@@ -87,7 +79,7 @@ class FteField(StringField):
             try:
                 self.data = parse_fte(self.raw)
             except ValueProblem as exc:
-                raise ValueError(exc.args[0]) from None
+                raise Unreadable(exc.args[0]) from None
 
     def _value(self):
         if self.data is None:
@@ -100,35 +92,25 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class StaffMemberForm(FlaskForm):
-    last_name = StringField(_l("Nom"), [DataRequired(_l("Indiquez le nom.")), Length(max=100)])
-    first_name = StringField(
-        _l("Prénom"), [DataRequired(_l("Indiquez le prénom.")), Length(max=100)]
-    )
-    email = StringField(
-        _l("Courriel (facultatif)"),
-        [
-            Optional(),
-            Email(_l("Adresse e-mail invalide."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
-    job_title = StringField(_l("Emploi"), [DataRequired(_l("Indiquez l’emploi.")), Length(max=200)])
+class StaffMemberForm(Form):
+    last_name = TextField(_l("Nom"), [Required(_l("Indiquez le nom."))], max_length=100)
+    first_name = TextField(_l("Prénom"), [Required(_l("Indiquez le prénom."))], max_length=100)
+    email = EmailField(_l("Courriel (facultatif)"), [Optional()])
+    job_title = TextField(_l("Emploi"), [Required(_l("Indiquez l’emploi."))], max_length=200)
     contract_type = SelectField(_l("Contrat"), choices=_choices(CONTRACT_LABELS))
     category = SelectField(_l("Catégorie"), choices=_choices(CATEGORY_LABELS))
-    start_date = FrenchDateField(
-        _l("Date d’entrée"), [DataRequired(_l("Indiquez la date d’entrée."))]
-    )
+    start_date = FrenchDateField(_l("Date d’entrée"), [Required(_l("Indiquez la date d’entrée."))])
     end_date = FrenchDateField(_l("Date de fin (contrat à durée déterminée)"), [Optional()])
     trial_renewed = BooleanField(_l("Période d’essai renouvelée"))
-    fte = FteField(
-        _l("Temps de travail (ETP)"), [DataRequired(_l("Indiquez le temps de travail."))]
-    )
-    centre_ids = CheckboxesField(_l("Centres où la personne travaille"), coerce=int)
-    alisfa_job = StringField(_l("Emploi repère ALISFA"), [Optional(), Length(max=120)])
+    fte = FteField(_l("Temps de travail (ETP)"), [Required(_l("Indiquez le temps de travail."))])
+    centre_ids = CheckboxesField(_l("Centres où la personne travaille"), coerce=coerce_id)
+    alisfa_job = TextField(_l("Emploi repère ALISFA"), [Optional()], max_length=120)
     alisfa_weighting = IntegerField(
         _l("Pesée ALISFA (points)"),
-        [Optional(), NumberRange(min=0, max=10000, message=_l("Entre 0 et 10 000 points."))],
+        [Optional()],
+        minimum=0,
+        maximum=10000,
+        range_message=_l("Entre 0 et 10 000 points."),
     )
     health_follow_up = SelectField(_l("Suivi médical"), choices=_choices(FOLLOW_UP_LABELS))
     last_health_visit_on = FrenchDateField(_l("Dernière visite médicale"), [Optional()])
@@ -144,63 +126,62 @@ class StaffMemberForm(FlaskForm):
             self[name].errors = [*self[name].errors, message]
 
 
-class TrainingForm(FlaskForm):
-    title = StringField(
-        _l("Formation"), [DataRequired(_l("Indiquez la formation.")), Length(max=200)]
-    )
-    completed_on = FrenchDateField(_l("Suivie le"), [DataRequired(_l("Indiquez la date."))])
-    hours = IntegerField(
+class TrainingForm(Form):
+    title = TextField(_l("Formation"), [Required(_l("Indiquez la formation."))], max_length=200)
+    completed_on = FrenchDateField(_l("Suivie le"), [Required(_l("Indiquez la date."))])
+    # numeric(6, 2)
+    hours = HoursField(
         _l("Durée (heures)"),
-        [Optional(), NumberRange(min=0, max=2000, message=_l("Entre 0 et 2 000 heures."))],
+        [Optional()],
+        digits=6,
+        maximum=2000,
+        range_message=_l("Entre 0 et 2 000 heures."),
     )
     mandatory = BooleanField(_l("Formation obligatoire (sécurité, adaptation au poste)"))
     valid_until = FrenchDateField(_l("Valable jusqu’au (à renouveler)"), [Optional()])
 
     def validate_completed_on(self, field):
-        if field.data and field.data > date.today():
-            raise ValueError(_l("Cette date est dans le futur."))
+        check(not field.data or field.data <= clock.today(), _l("Cette date est dans le futur."))
 
 
-class ConfirmImportForm(FlaskForm):
-    token = HiddenField(validators=[DataRequired(), Length(max=64)])
+class ConfirmImportForm(Form):
+    token = HiddenField(
+        validators=[Required(_l("Cet aperçu a expiré : déposez le fichier de nouveau."))]
+    )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Fichier du registre (.csv ou .xlsx)"),
-        [
-            FileRequired(_l("Choisissez un fichier.")),
-            FileAllowed(["csv", "txt", "xlsx"], _l("Fichier .csv ou .xlsx attendu.")),
-            FileSize(MAX_BYTES, message=_l("Fichier trop lourd (2 Mo au plus).")),
-        ],
+        [Required(_l("Choisissez un fichier."))],
+        max_bytes=MAX_BYTES,
+        extensions=("csv", "txt", "xlsx"),
     )
 
 
 def _upload_field(label):
     return FileField(
         label,
-        [
-            FileRequired(_l("Choisissez un fichier.")),
-            FileAllowed(DOCUMENT_TYPES, _l("Type de fichier non accepté.")),
-            FileSize(MAX_DOCUMENT_BYTES, message=_l("Fichier trop lourd (5 Mo au plus).")),
-        ],
+        [Required(_l("Choisissez un fichier."))],
+        max_bytes=MAX_DOCUMENT_BYTES,
+        extensions=DOCUMENT_TYPES,
     )
 
 
-class DocumentForm(FlaskForm):
-    title = StringField(_l("Titre"), [DataRequired(_l("Indiquez un titre.")), Length(max=200)])
+class DocumentForm(Form):
+    title = TextField(_l("Titre"), [Required(_l("Indiquez un titre."))], max_length=200)
     kind = SelectField(_l("Type"), choices=_choices(DOCUMENT_LABELS))
-    staff_member_id = SelectField(_l("Personne concernée"), coerce=int, default=0)
+    staff_member_id = IdSelectField(_l("Personne concernée"), default=0)
     file = _upload_field(_l("Fichier"))
 
 
-class ToolboxForm(FlaskForm):
-    title = StringField(_l("Titre"), [DataRequired(_l("Indiquez un titre.")), Length(max=200)])
+class ToolboxForm(Form):
+    title = TextField(_l("Titre"), [Required(_l("Indiquez un titre."))], max_length=200)
     kind = SelectField(_l("Type"), choices=_choices(DOCUMENT_LABELS))
-    description = TextAreaField(_l("Description"), [Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), [Optional()], max_length=2000)
     employer_ids = CheckboxesField(
         _l("Partager avec"),
-        coerce=int,
-        validators=[DataRequired(_l("Choisissez au moins un employeur."))],
+        coerce=coerce_id,
+        validators=[Required(_l("Choisissez au moins un employeur."))],
     )
     file = _upload_field(_l("Fichier"))

@@ -1,26 +1,24 @@
 """Importing an existing staff register from a spreadsheet, as French offices save them.
 
-CSV with semicolons or commas (tabs too), in UTF-8 with or without BOM or in
-Windows-1252; or an XLSX workbook (first sheet). Dates as JJ/MM/AAAA (ISO dates
-and real spreadsheet dates are accepted too), decimals with a comma. The first
-row names the columns, in any order and spelling close to the template.
+The file is read by the kernel's one spreadsheet reader
+(`ensemble.kernel.spreadsheets`): CSV with semicolons, commas or tabs, in UTF-8
+with or without BOM or in Windows-1252, or an XLSX workbook (first sheet) as
+Excel or LibreOffice write it; the header row is found below title rows, in any
+order and spelling close to the template. Dates as JJ/MM/AAAA (ISO dates and real
+spreadsheet dates are accepted too), decimals with a comma, a working time
+formatted as a percentage (80 %) read as it shows.
 
-`preview` explains every bad row in French; `apply` imports all rows or none.
+`preview` explains every bad cell in French, naming its row and its column as the
+file heads it; `apply` imports all rows or none.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-import unicodedata
-import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -28,65 +26,70 @@ from sqlalchemy.orm import Session
 
 from ensemble.hr import operations
 from ensemble.hr.models import Category, ContractType, HealthFollowUp, StaffMember
+from ensemble.kernel import parsing, spreadsheets
+from ensemble.kernel.spreadsheets import SheetProblem
 from ensemble.network.models import Centre
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_BYTES = spreadsheets.MAX_BYTES
+MAX_ROWS = spreadsheets.MAX_ROWS
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
 class ValueProblem(ValueError):
     """A cell that cannot be read; the message is shown to the person."""
 
 
-def normalise(text: str) -> str:
-    """Lower case, no accents, one space: « Date d’entrée » → "date d'entree"."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = text.replace("’", "'").lower().strip().strip(":").strip()
-    return re.sub(r"\s+", " ", text)
+normalise = spreadsheets.normalise
 
 
 # --- Cells -------------------------------------------------------------------
 
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
-
 
 def parse_date(value: object) -> date | None:
+    """A real spreadsheet date, or « 31/12/2026 » / « 2026-12-31 », between 1900 and 2100."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    for fmt in DATE_FORMATS:
+        value = value.date()
+    if not isinstance(value, date):
+        text = str(value).strip()
         try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2}", text):
-        raise ValueProblem(_l("année sur deux chiffres « %(v)s » : écrivez JJ/MM/AAAA", v=text))
-    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
-        raise ValueProblem(_l("date impossible « %(v)s »", v=text))
-    raise ValueProblem(_l("date illisible « %(v)s » (attendu JJ/MM/AAAA)", v=text))
+            value = parsing.parse_date(text)
+        except parsing.Unreadable:
+            if re.fullmatch(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}", text):
+                message = _l("année sur deux chiffres « %(v)s » : écrivez JJ/MM/AAAA", v=text)
+            elif re.fullmatch(
+                r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}", text
+            ):
+                message = _l("date impossible « %(v)s »", v=text)
+            else:
+                message = _l("date illisible « %(v)s » (attendu JJ/MM/AAAA)", v=text[:40])
+            raise ValueProblem(message) from None
+        if value is None:
+            return None
+    if not EARLIEST <= value <= LATEST:
+        raise ValueProblem(_l("date hors limites « %(v)s » (entre 1900 et 2100)", v=value))
+    return value
 
 
 def parse_fte(value: object) -> Decimal:
     """ "1", "0,8", "0.5", "80 %", "80" (a percentage) → a fraction of full time."""
-    text = str(value).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-    percent = text.endswith("%")
+    text = str(value).strip()
     try:
-        number = Decimal(text.rstrip("%").replace(",", "."))
-    except InvalidOperation:
-        raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text)) from None
-    if not number.is_finite():
-        raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text))
+        number = parsing.parse_decimal(text, units=("%",))
+    except parsing.Unreadable:
+        raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text[:40])) from None
+    if number is None:
+        raise ValueProblem(_l("temps de travail illisible « %(v)s »", v=text[:40]))
     # "80" means 80 %; "1,5" is a mistake, not 1.5 %.
-    if percent or number >= 10:
+    if text.endswith("%") or number >= 10:
         number = number / 100
     if not Decimal(0) < number <= Decimal(1):
-        raise ValueProblem(_l("temps de travail hors limites « %(v)s » (entre 0 et 1)", v=text))
+        raise ValueProblem(
+            _l("temps de travail hors limites « %(v)s » (entre 0 et 1)", v=text[:40])
+        )
+    if number != number.quantize(Decimal("0.001")):
+        raise ValueProblem(_l("temps de travail trop précis « %(v)s » (0,001 près)", v=text[:40]))
     return number.quantize(Decimal("0.001"))
 
 
@@ -143,11 +146,18 @@ def parse_weighting(value: object) -> int | None:
     text = str(value).strip()
     if not text:
         return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if not text.isdigit() or int(text) > 10000:
-        raise ValueProblem(_l("pesée ALISFA illisible « %(v)s » (un nombre de points)", v=text))
-    return int(text)
+    try:
+        points = parsing.parse_integer(text)
+    except parsing.Unreadable:
+        points = None
+    if points is None or not 0 <= points <= 10000:
+        raise ValueProblem(
+            _l(
+                "pesée ALISFA illisible « %(v)s » (un nombre de points, 10 000 au plus)",
+                v=text[:40],
+            )
+        )
+    return points
 
 
 def _text(limit: int) -> Callable[[object], str]:
@@ -263,73 +273,7 @@ BY_ALIAS = {
 # --- Files -------------------------------------------------------------------
 
 
-class FileProblem(ValueError):
-    """The file as a whole cannot be read; the message is shown to the person."""
-
-
-def decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise FileProblem(
-            _l("Encodage non reconnu : enregistrez le fichier en CSV UTF-8 ou Windows-1252.")
-        ) from None
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ";"
-
-
-def read_csv(data: bytes) -> list[list[object]]:
-    text = decode(data)
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
-    try:
-        return [list(row) for row in reader]
-    except csv.Error as exc:
-        raise FileProblem(_l("Fichier CSV illisible : %(e)s", e=str(exc))) from None
-
-
-def read_xlsx(data: bytes) -> list[list[object]]:
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            # Styles or extensions openpyxl does not know are irrelevant to the data.
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [
-                ["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)
-            ]
-        finally:
-            workbook.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
-        raise FileProblem(
-            _l("Ce classeur Excel est illisible. Enregistrez-le de nouveau au format .xlsx.")
-        ) from None
-
-
-def read_table(filename: str, data: bytes) -> list[list[object]]:
-    if len(data) > MAX_BYTES:
-        raise FileProblem(_l("Fichier trop lourd (2 Mo au plus)."))
-    lower = filename.lower()
-    if lower.endswith((".xls", ".ods")):
-        raise FileProblem(
-            _l("Format non pris en charge : enregistrez le tableau au format .xlsx ou .csv.")
-        )
-    if data.startswith(b"PK") or lower.endswith(".xlsx"):
-        return read_xlsx(data)
-    return read_csv(data)
+SHEET_COLUMNS = tuple(spreadsheets.Column(c.name, c.label, c.aliases, c.required) for c in COLUMNS)
 
 
 # --- Preview and import ------------------------------------------------------
@@ -393,31 +337,13 @@ def preview(session: Session, employer_id: int, filename: str, data: bytes, toda
     Call within `operations.employer_scope`."""
     result = Preview()
     try:
-        table = read_table(filename, data)
-    except FileProblem as exc:
-        result.problems.append(exc.args[0])
+        table = spreadsheets.read_table(data, filename, SHEET_COLUMNS)
+    except SheetProblem as problem:
+        result.problems.append(problem.message)
         return result
-    table = [row for row in table if any(str(v).strip() for v in row)]
-    if not table:
-        result.problems.append(_l("Le fichier est vide."))
-        return result
-    header, body = table[0], table[1:]
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        column = BY_ALIAS.get(normalise(title))
-        if column is None:
-            if str(title).strip():
-                result.ignored_columns.append(str(title).strip())
-        elif column.name not in positions:
-            positions[column.name] = index
-    missing = [c.label for c in COLUMNS if c.required and c.name not in positions]
-    if missing:
-        result.problems.append(
-            _l("Colonnes obligatoires absentes : %(cols)s.", cols=", ".join(missing))
-        )
-        return result
-    if len(body) > MAX_ROWS:
-        result.problems.append(_l("Trop de lignes (%(n)d au plus).", n=MAX_ROWS))
+    result.ignored_columns = table.ignored
+    if not table.rows:
+        result.problems.append(_l("Le fichier ne contient aucune ligne sous l’en-tête."))
         return result
 
     centres = operations.employer_centres(session, employer_id)
@@ -431,46 +357,49 @@ def preview(session: Session, employer_id: int, filename: str, data: bytes, toda
         )
     }
     seen: dict[tuple, int] = {}
-    for offset, cells in enumerate(body, start=2):
-        result.rows.append(
-            _check_row(offset, cells, positions, centres, match, existing, seen, today)
-        )
+    for sheet_row in table.rows:
+        result.rows.append(_check_row(sheet_row, centres, match, existing, seen, today))
     return result
 
 
-def _check_row(line, cells, positions, centres, match, existing, seen, today) -> Row:
+def _raw(cell: spreadsheets.Cell) -> object:
+    """What a column's parser reads: a real date as a date, anything else as shown."""
+    return cell.value if isinstance(cell.value, date) else cell.text
+
+
+def _check_row(sheet_row, centres, match, existing, seen, today) -> Row:
     values: dict[str, object] = {}
-    problems: list[object] = []
     for column in COLUMNS:
-        index = positions.get(column.name)
-        raw = cells[index] if index is not None and index < len(cells) else ""
-        if column.required and not str(raw).strip():
-            problems.append(_l("%(col)s : obligatoire", col=column.label))
+        cell = sheet_row.cell(column.name)
+        if column.required and cell.blank:
+            sheet_row.problem(column.name, _l("obligatoire"))
             continue
         try:
-            values[column.name] = column.parse(raw)
+            values[column.name] = column.parse(_raw(cell))
         except ValueProblem as exc:
-            problems.append(_l("%(col)s : %(why)s", col=column.label, why=exc.args[0]))
+            sheet_row.problem(column.name, exc.args[0])
     name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
-    row = Row(line, name or "—", problems=problems)
-    if problems:
+    row = Row(sheet_row.line, name or "—")
+    if sheet_row.problems:
+        row.problems = [p.text for p in sheet_row.problems]
         return row
     centre_ids, centre_problems = _centre_ids(values.pop("centres", ""), centres, match)
     data = operations.StaffData(
         **{k: v for k, v in values.items() if k != "centres"}, centre_ids=centre_ids
     )
-    row.problems.extend(centre_problems)
-    labels = {c.name: c.label for c in COLUMNS}
-    row.problems.extend(
-        _l("%(col)s : %(why)s", col=labels[name], why=why)
-        for name, why in operations.staff_problems(data, today).items()
-    )
+    for problem in centre_problems:
+        sheet_row.problem("centres", problem)
+    for field_name, why in operations.staff_problems(data, today).items():
+        sheet_row.problem(field_name, why)
     key = (normalise(data.last_name), normalise(data.first_name), data.start_date)
     if key in existing:
-        row.problems.append(_l("déjà présent dans le registre (même nom et même date d’entrée)"))
+        sheet_row.problem(
+            "last_name", _l("déjà présent dans le registre (même nom et même date d’entrée)")
+        )
     elif key in seen:
-        row.problems.append(_l("en double avec la ligne %(n)d", n=seen[key]))
-    seen.setdefault(key, line)
+        sheet_row.problem("last_name", _l("en double avec la ligne %(n)d", n=seen[key]))
+    seen.setdefault(key, sheet_row.line)
+    row.problems = [p.text for p in sheet_row.problems]
     row.data = data
     return row
 
@@ -486,26 +415,23 @@ def apply(session: Session, employer_id: int, result: Preview, today: date) -> i
 
 def template_csv(centre_name: str) -> bytes:
     """An empty register to fill in, as Excel opens it in France (semicolons, BOM)."""
-    header = ";".join(c.label for c in COLUMNS)
-    example = ";".join(
-        [
-            "Dupont",
-            "Camille",
-            "",
-            "Animatrice enfance",
-            "CDD",
-            "Employé",
-            "01/09/2026",
-            "31/08/2027",
-            "0,8",
-            centre_name,
-            "Animateur",
-            "",
-            "Standard",
-            "",
-            "",
-            "",
-            "non",
-        ]
-    )
-    return codecs.BOM_UTF8 + f"{header}\r\n{example}\r\n".encode()
+    example = [
+        "Dupont",
+        "Camille",
+        "",
+        "Animatrice enfance",
+        "CDD",
+        "Employé",
+        "01/09/2026",
+        "31/08/2027",
+        "0,8",
+        centre_name,
+        "Animateur",
+        "",
+        "Standard",
+        "",
+        "",
+        "",
+        "non",
+    ]
+    return spreadsheets.csv_bytes([[c.label for c in COLUMNS], example])

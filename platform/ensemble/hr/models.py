@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -28,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, id_column
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column
 from ensemble.network.models import Centre
 from ensemble.tenancy.context import TenantContext
 
@@ -40,10 +39,6 @@ for _table, _label in (
     ("hr_toolbox_documents", _l("Outil RH partagé")),
 ):
     object_label(_table, _label)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class ContractType(enum.StrEnum):
@@ -94,9 +89,9 @@ class StaffMember(Model):
     email: Mapped[str] = mapped_column(String(254), default="")
     job_title: Mapped[str] = mapped_column(String(200))
     category: Mapped[Category] = mapped_column(
-        _enum(Category, "hr_category"), default=Category.EMPLOYEE
+        enum_type(Category, "hr_category"), default=Category.EMPLOYEE
     )
-    contract_type: Mapped[ContractType] = mapped_column(_enum(ContractType, "hr_contract_type"))
+    contract_type: Mapped[ContractType] = mapped_column(enum_type(ContractType, "hr_contract_type"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     trial_renewed: Mapped[bool] = mapped_column(default=False)
@@ -104,7 +99,7 @@ class StaffMember(Model):
     alisfa_job: Mapped[str] = mapped_column(String(120), default="")
     alisfa_weighting: Mapped[int | None] = mapped_column(Integer)
     health_follow_up: Mapped[HealthFollowUp] = mapped_column(
-        _enum(HealthFollowUp, "hr_health_follow_up"), default=HealthFollowUp.STANDARD
+        enum_type(HealthFollowUp, "hr_health_follow_up"), default=HealthFollowUp.STANDARD
     )
     last_health_visit_on: Mapped[date | None] = mapped_column(Date)
     last_review_on: Mapped[date | None] = mapped_column(Date)
@@ -208,7 +203,7 @@ class DueItem(Model):
     id: Mapped[int] = id_column()
     employer_id: Mapped[int] = mapped_column(Id)
     staff_member_id: Mapped[int] = mapped_column(Id)
-    kind: Mapped[DueKind] = mapped_column(_enum(DueKind, "hr_due_kind"))
+    kind: Mapped[DueKind] = mapped_column(enum_type(DueKind, "hr_due_kind"))
     # Distinguishes items of one kind (the training title); "" otherwise.
     reference: Mapped[str] = mapped_column(String(200), default="")
     due_on: Mapped[date] = mapped_column(Date)
@@ -244,7 +239,7 @@ class EmployerDocument(Model):
     employer_id: Mapped[int] = mapped_column(Id, ForeignKey("employers.id"), index=True)
     staff_member_id: Mapped[int | None] = mapped_column(Id)
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "hr_document_kind"))
+    kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "hr_document_kind"))
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int] = mapped_column(Integer)
@@ -274,7 +269,7 @@ class ToolboxDocument(Model):
     # The employers it is shared with (each one the author serves, checked by RLS).
     employer_ids: Mapped[list[int]] = mapped_column(ARRAY(Id))
     title: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "hr_document_kind"))
+    kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "hr_document_kind"))
     description: Mapped[str] = mapped_column(Text, default="")
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(120))

@@ -13,9 +13,8 @@ import contextlib
 import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -410,8 +409,3 @@ def urgency(item: DueItem, today: date) -> str:
     if item.due_on < today:
         return "overdue"
     return "soon" if (item.due_on - today).days <= DUE_SOON_DAYS else "later"
-
-
-def paris_today() -> date:
-    """Due dates are French calendar dates."""
-    return datetime.now(ZoneInfo("Europe/Paris")).date()

@@ -10,6 +10,7 @@ from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
 from ensemble.hr import operations
 from ensemble.hr.models import StaffMember
+from ensemble.kernel import clock
 from ensemble.network.models import Employer
 from ensemble.tenancy import context
 
@@ -21,7 +22,7 @@ def refresh_due_items() -> int:
     context that sees that employer only. Idempotent; returns the rows changed."""
     with context.using(context.system_context(is_admin=True), db.session):
         employer_ids = db.session.scalars(select(Employer.id).order_by(Employer.id)).all()
-    today = operations.paris_today()
+    today = clock.today()
     changed = 0
     for employer_id in employer_ids:
         with context.using(context.system_context(employer_ids=[employer_id]), db.session):

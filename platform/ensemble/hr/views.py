@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     redirect,
     render_template,
@@ -35,7 +34,7 @@ from ensemble.audit.models import AuditAction
 from ensemble.audit.operations import record, record_read
 from ensemble.extensions import db
 from ensemble.home.panels import HomePlace, home_panel
-from ensemble.hr import importing, operations
+from ensemble.hr import importing, operations, permissions
 from ensemble.hr.forms import (
     CATEGORY_LABELS,
     CONTRACT_LABELS,
@@ -55,7 +54,8 @@ from ensemble.hr.models import (
     StaffMember,
     ToolboxDocument,
 )
-from ensemble.tenancy.context import TenantContext
+from ensemble.kernel import clock, spreadsheets
+from ensemble.kernel.views import attempt, page, require
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import employer_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
@@ -66,9 +66,7 @@ object_arg("document_id", EmployerDocument)
 object_arg("toolbox_document_id", ToolboxDocument)
 
 
-def serves(ctx: TenantContext, employer_id: int) -> bool:
-    return employer_id in ctx.employer_ids
-
+serves = permissions.serves
 
 section("employer", _l("À faire RH"), "hr.todo", order=20, visible=serves)
 section("employer", _l("Registre du personnel"), "hr.register", order=21, visible=serves)
@@ -103,14 +101,14 @@ def labels():
         "follow_up_labels": FOLLOW_UP_LABELS,
         "document_labels": DOCUMENT_LABELS,
         "urgency": operations.urgency,
-        "today": operations.paris_today(),
+        "today": clock.today(),
     }
 
 
 @home_panel("person", "hr.overview", "hr/_home_overview.html", order=10)
 def hr_overview_link(place: HomePlace) -> dict | None:
     """The landing page offers the view across employers to whoever reads HR data."""
-    served = bool(place.context.employer_ids)
+    served = permissions.serves_any(place.context)
     return {"url": url_for("hr.overview")} if served else None
 
 
@@ -138,7 +136,7 @@ def _horizon() -> tuple[str, int | None]:
 
 
 def _until(days: int | None):
-    return None if days is None else operations.paris_today() + timedelta(days=days)
+    return None if days is None else clock.today() + timedelta(days=days)
 
 
 # --- Across employers ----------------------------------------------------------
@@ -148,12 +146,11 @@ def _until(days: int | None):
 @login_required
 def overview():
     employers = operations.served_employers(db.session)
-    if not employers:
-        abort(404)
+    require(employers)
     chosen = request.args.get("employeur", "")
     shown = [e for e in employers if e.slug == chosen] or employers
     horizon_key, days = _horizon()
-    today = operations.paris_today()
+    today = clock.today()
     until = _until(days) or today + timedelta(days=365 * 50)
     parts = operations.overview(db.session, shown, today, until)
     items = sorted(
@@ -174,30 +171,28 @@ def overview():
 @login_required
 def toolbox():
     employers = operations.served_employers(db.session)
-    if not employers:
-        abort(404)
+    require(employers)
     form = ToolboxForm()
     form.employer_ids.choices = [SelectChoice(e.id, e.name) for e in employers]
-    if form.validate_on_submit():
-        upload = form.file.data
-        document = operations.share_toolbox_document(
+    done, document = attempt(
+        form,
+        lambda: operations.share_toolbox_document(
             db.session,
             form.employer_ids.data,
             title=form.title.data,
             kind=DocumentKind(form.kind.data),
             description=form.description.data or "",
-            filename=secure_filename(upload.filename) or "document",
-            content_type=upload.mimetype or "",
-            content=upload.read(),
-        )
+            filename=secure_filename(form.file.data.filename) or "document",
+            content_type=form.file.data.mimetype or "",
+            content=form.file.read(),
+        ),
+    )
+    if done:
         flash(_("« %(title)s » est partagé.", title=document.title), "success")
         return redirect(url_for("hr.toolbox"))
-    status = 422 if request.method == "POST" else 200
     names = {e.id: e for e in employers}
     mine = operations.toolbox_of_author(db.session, current_user.id)
-    return render_template(
-        "hr/toolbox.html", form=form, documents=mine, employers_by_id=names
-    ), status
+    return page("hr/toolbox.html", form=form, documents=mine, employers_by_id=names)
 
 
 # --- One employer ---------------------------------------------------------------
@@ -216,9 +211,7 @@ def todo(employer):
 @employer_page
 def register(employer):
     former = request.args.get("anciens") == "1"
-    staff = operations.register(
-        db.session, employer.id, operations.paris_today(), include_former=former
-    )
+    staff = operations.register(db.session, employer.id, clock.today(), include_former=former)
     operations.record_staff_reads(db.session, staff)
     return render_template("hr/register.html", employer=employer, staff=staff, former=former)
 
@@ -263,25 +256,27 @@ def _form_data(form: StaffMemberForm) -> operations.StaffData:
 
 def _save_staff(employer, member: StaffMember | None):
     form = _staff_form(employer, member)
-    if form.validate_on_submit():
+    today = clock.today()
+
+    def save() -> StaffMember | None:
         data = _form_data(form)
-        today = operations.paris_today()
         problems = operations.staff_problems(data, today)
-        if not problems:
-            if member is None:
-                member = operations.create_staff_member(db.session, employer.id, data, today)
-                flash(_("%(name)s est ajouté·e au registre.", name=member.full_name), "success")
-            else:
-                operations.update_staff_member(db.session, member, data, today)
-                flash(_("Fiche enregistrée ; les échéances sont à jour."), "success")
-            return redirect(
-                url_for("hr.staff", employer_slug=employer.slug, staff_member_id=member.id)
-            )
-        form.add_rule_errors(problems)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "hr/staff_form.html", employer=employer, form=form, member=member
-    ), status
+        if problems:
+            form.add_rule_errors(problems)
+            return None
+        if member is None:
+            return operations.create_staff_member(db.session, employer.id, data, today)
+        operations.update_staff_member(db.session, member, data, today)
+        return member
+
+    done, saved = attempt(form, save)
+    if done and saved is not None:
+        if member is None:
+            flash(_("%(name)s est ajouté·e au registre.", name=saved.full_name), "success")
+        else:
+            flash(_("Fiche enregistrée ; les échéances sont à jour."), "success")
+        return redirect(url_for("hr.staff", employer_slug=employer.slug, staff_member_id=saved.id))
+    return page("hr/staff_form.html", employer=employer, form=form, member=member)
 
 
 @bp.route("/e/<employer_slug>/rh/personnel/nouveau", methods=["GET", "POST"])
@@ -328,18 +323,21 @@ def staff(employer, staff_member_id: int):
 def add_training(employer, staff_member_id: int):
     member = operations.open_staff_member(db.session, _member(employer, staff_member_id))
     form = TrainingForm()
-    if not form.validate_on_submit():
-        return _staff_page(employer, member, form, 422)
-    operations.add_training(
-        db.session,
-        member,
-        title=form.title.data,
-        completed_on=form.completed_on.data,
-        hours=form.hours.data,
-        mandatory=form.mandatory.data,
-        valid_until=form.valid_until.data,
-        today=operations.paris_today(),
+    done, _training = attempt(
+        form,
+        lambda: operations.add_training(
+            db.session,
+            member,
+            title=form.title.data,
+            completed_on=form.completed_on.data,
+            hours=form.hours.data,
+            mandatory=form.mandatory.data,
+            valid_until=form.valid_until.data,
+            today=clock.today(),
+        ),
     )
+    if not done:
+        return _staff_page(employer, member, form, 422)
     flash(_("Formation enregistrée ; les échéances sont à jour."), "success")
     return redirect(url_for("hr.staff", employer_slug=employer.slug, staff_member_id=member.id))
 
@@ -356,12 +354,9 @@ def _import_key(token: str) -> str:
 def import_register(employer):
     form = ImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read()
-        filename = upload.filename or ""
-        result = importing.preview(
-            db.session, employer.id, filename, data, operations.paris_today()
-        )
+        data = form.file.read()
+        filename = form.file.data.filename or ""
+        result = importing.preview(db.session, employer.id, filename, data, clock.today())
         token = ""
         if result.importable:
             token = secrets.token_urlsafe(16)
@@ -375,10 +370,7 @@ def import_register(employer):
         return render_template(
             "hr/import_preview.html", employer=employer, result=result, token=token
         ), status
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "hr/import.html", employer=employer, form=form, columns=importing.COLUMNS
-    ), status
+    return page("hr/import.html", employer=employer, form=form, columns=importing.COLUMNS)
 
 
 @bp.route("/e/<employer_slug>/rh/import/confirmer", methods=["POST"])
@@ -391,7 +383,7 @@ def confirm_import(employer):
     if not payload or payload.get("employer_id") != employer.id:
         flash(_("Cet aperçu a expiré : déposez le fichier de nouveau."), "info")
         return redirect(url_for("hr.import_register", employer_slug=employer.slug))
-    today = operations.paris_today()
+    today = clock.today()
     data = base64.b64decode(payload["data"])
     result = importing.preview(db.session, employer.id, payload["filename"], data, today)
     if not result.importable:
@@ -411,7 +403,7 @@ def import_template(employer):
     content = importing.template_csv(centres[0].name if centres else "")
     return send_file(
         io.BytesIO(content),
-        mimetype="text/csv",
+        mimetype=spreadsheets.CSV,
         as_attachment=True,
         download_name="registre-du-personnel.csv",
     )
@@ -434,33 +426,34 @@ def _download(document, filename: str):
 @employer_page
 def documents(employer):
     form = DocumentForm()
-    people = operations.register(db.session, employer.id, operations.paris_today())
+    people = operations.register(db.session, employer.id, clock.today())
     form.staff_member_id.choices = [SelectChoice(0, _("Aucune (document de l’employeur)"))] + [
         SelectChoice(p.id, p.full_name) for p in people
     ]
-    if form.validate_on_submit():
-        upload = form.file.data
-        operations.add_document(
+    done, _document = attempt(
+        form,
+        lambda: operations.add_document(
             db.session,
             employer.id,
             title=form.title.data,
             kind=DocumentKind(form.kind.data),
-            filename=secure_filename(upload.filename) or "document",
-            content_type=upload.mimetype or "",
-            content=upload.read(),
+            filename=secure_filename(form.file.data.filename) or "document",
+            content_type=form.file.data.mimetype or "",
+            content=form.file.read(),
             staff_member_id=form.staff_member_id.data or None,
-        )
+        ),
+    )
+    if done:
         flash(_("Document enregistré."), "success")
         return redirect(url_for("hr.documents", employer_slug=employer.slug))
-    status = 422 if request.method == "POST" else 200
     people_by_id = {p.id: p for p in people}
-    return render_template(
+    return page(
         "hr/documents.html",
         employer=employer,
         form=form,
         documents=operations.employer_documents(db.session, employer.id),
         people_by_id=people_by_id,
-    ), status
+    )
 
 
 @bp.route("/e/<employer_slug>/rh/documents/<int:document_id>")
@@ -482,7 +475,6 @@ def employer_toolbox(employer):
 @employer_page
 def toolbox_document(employer, toolbox_document_id: int):
     found = object_or_404(ToolboxDocument, toolbox_document_id)
-    if employer.id not in found.employer_ids:
-        abort(404)
+    require(employer.id in found.employer_ids)
     record(db.session, AuditAction.READ, found.__tablename__, found.id, employer_id=employer.id)
     return _download(found, found.filename)

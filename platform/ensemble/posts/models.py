@@ -20,7 +20,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -34,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.audit.labels import object_label
-from ensemble.db import Id, Model, created_at_column, id_column, session_of, utcnow
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
 from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
@@ -49,10 +48,6 @@ DOCUMENT_TYPES = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
 }
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class Arrangement(enum.StrEnum):
@@ -114,7 +109,7 @@ class SharedPost(_SharedAudit, Model):
     agreement_id: Mapped[int] = mapped_column(
         Id, ForeignKey("agreements.id", ondelete="CASCADE"), unique=True
     )
-    arrangement: Mapped[Arrangement] = mapped_column(_enum(Arrangement, "post_arrangement"))
+    arrangement: Mapped[Arrangement] = mapped_column(enum_type(Arrangement, "post_arrangement"))
     holder_user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id"), index=True)
     # The holder's contractual working time: converts hours-per-week shares to a fraction.
     weekly_hours: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("35"))
@@ -159,7 +154,7 @@ class PostAllocation(_SharedAudit, Model):
         Id, ForeignKey("agreement_parties.id", ondelete="CASCADE"), index=True
     )
     site_centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"), index=True)
-    unit: Mapped[ShareUnit] = mapped_column(_enum(ShareUnit, "post_share_unit"))
+    unit: Mapped[ShareUnit] = mapped_column(enum_type(ShareUnit, "post_share_unit"))
     share: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
@@ -195,7 +190,7 @@ class PostDocument(_SharedAudit, Model):
     id: Mapped[int] = id_column()
     post_id: Mapped[int] = mapped_column(Id, index=True)
     agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "post_document_kind"))
+    kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "post_document_kind"))
     signed_on: Mapped[date] = mapped_column(Date)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))

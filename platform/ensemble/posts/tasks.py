@@ -10,7 +10,6 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -18,6 +17,7 @@ from sqlalchemy import select
 
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
+from ensemble.kernel import clock
 from ensemble.network.models import Centre, Employer
 from ensemble.notifications.operations import notify
 from ensemble.people.models import Membership, Role, User
@@ -26,13 +26,8 @@ from ensemble.posts.models import Arrangement, SharedPost
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy import context
 
-PARIS = ZoneInfo("Europe/Paris")
 # Days before an agreement's end when its parties are warned (the nearest applies).
 WARNING_DAYS = (60, 15)
-
-
-def _today() -> date:
-    return datetime.now(PARIS).date()
 
 
 @dataclass(frozen=True)
@@ -83,7 +78,7 @@ def _previous_month(today: date) -> date:
 def issue_monthly_statements(month: str | None = None) -> int:
     """Issue the cost statement of `month` ("AAAA-MM", default: last month) for every
     post that has none yet. Idempotent: a second run issues nothing."""
-    target = datetime.strptime(month, "%Y-%m").date() if month else _previous_month(_today())
+    target = datetime.strptime(month, "%Y-%m").date() if month else _previous_month(clock.today())
     issued = 0
     for carried in _carried_posts(db.session):
         with _as_carrier(db.session, carried) as post:
@@ -152,7 +147,7 @@ def _recipients(session, post: SharedPost) -> list[tuple[User, str]]:
 def warn_agreement_ends(today: str | None = None) -> int:
     """Warn the parties' directors and HR managers 60 and 15 days before a mise à
     disposition ends. Each warning reaches each person once (dedup key)."""
-    day = datetime.strptime(today, "%Y-%m-%d").date() if today else _today()
+    day = datetime.strptime(today, "%Y-%m-%d").date() if today else clock.today()
     horizon = day + timedelta(days=max(WARNING_DAYS))
     sent = 0
     for carried in _carried_posts(

@@ -11,10 +11,8 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,10 +21,14 @@ from wtforms.fields.choices import SelectChoice
 
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.extensions import db
+from ensemble.kernel import clock, french, spreadsheets
 from ensemble.kernel.documents import MIMETYPES
+from ensemble.kernel.fields import parse_id
+from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre, Employer
 from ensemble.people.models import User
-from ensemble.posts import costing, exports, forms
+from ensemble.posts import costing, exports, forms, permissions
 from ensemble.posts import operations as posts
 from ensemble.posts.models import (
     Arrangement,
@@ -48,8 +50,6 @@ object_arg("post_statement_id", PostStatement)
 section("centre", _l("Postes mutualisés"), "posts.centre_index", order=30)
 section("employer", _l("Postes mutualisés"), "posts.employer_index", order=30)
 
-PARIS = ZoneInfo("Europe/Paris")
-
 
 @dataclass(frozen=True)
 class Place:
@@ -66,8 +66,7 @@ class Place:
     @property
     def carrier(self) -> Employer | None:
         """The employer that would carry a new post, if this person acts for it."""
-        employer = self.tenant if isinstance(self.tenant, Employer) else self.tenant.employer
-        return employer if employer.id in context.current().employer_ids else None
+        return permissions.carrier_for(self.tenant)
 
 
 def route(rule: str, name: str, methods: tuple[str, ...] = ("GET",)):
@@ -92,53 +91,41 @@ def route(rule: str, name: str, methods: tuple[str, ...] = ("GET",)):
     return register
 
 
-def _number(value: Decimal, pattern: str = "#,##0.##") -> str:
-    return format_decimal(value, pattern)
-
-
 def _share(allocation) -> str:
-    return (
-        _("%(value)s\u00a0%%", value=_number(allocation.share))
-        if allocation.unit is ShareUnit.PERCENT
-        else _("%(value)s\u00a0h par semaine", value=_number(allocation.share))
-    )
+    value = french.compact_number(allocation.share)
+    if allocation.unit is ShareUnit.PERCENT:
+        return f"{value}\u202f%"
+    return _("%(value)s\u00a0h par semaine", value=value)
 
 
 @bp.context_processor
 def helpers():
-    """Labels and French number formats for the posts' templates."""
+    """Labels and the kernel's French number formats for the posts' templates."""
     return {
         "arrangement_labels": forms.ARRANGEMENT_LABELS,
         "unit_labels": forms.UNIT_LABELS,
         "document_labels": forms.DOCUMENT_LABELS,
-        "hours": lambda value: _("%(value)s\u00a0h", value=_number(value)),
-        "percent": lambda value: _("%(value)s\u00a0%%", value=_number(value)),
-        "signed_percent": lambda value: _(
-            "%(value)s %%", value=_number(value, "+#,##0.#;-#,##0.#")
+        "hours": lambda value: f"{french.compact_number(value)}\u00a0h",
+        "percent": lambda value: f"{french.compact_number(value)}\u202f%",
+        "signed_percent": lambda value: french.percent(
+            Decimal(value).quantize(Decimal("0.1")), decimals=1, signed=True
         ),
-        "fraction_percent": lambda value: _(
-            "%(value)s\u00a0%%", value=_number(value * 100, "0.00")
-        ),
+        "fraction_percent": lambda value: french.percent(value, decimals=2, ratio=True),
         "share": _share,
-        "month_label": lambda month: format_date(month, "MMMM y"),
-        "kilobytes": lambda size: _(
-            "%(value)s\u00a0ko", value=_number(Decimal(size) / 1024, "#,##0")
-        ),
+        "month_label": french.month_label,
+        "kilobytes": lambda size: f"{french.number(Decimal(size) / 1024)}\u00a0ko",
     }
-
-
-def _today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def _month_arg() -> date:
     """?mois=AAAA-MM, else the current month."""
     raw = request.args.get("mois", "")
+    this_month = clock.today().replace(day=1)
     try:
-        month = datetime.strptime(raw, "%Y-%m").date() if raw else _today().replace(day=1)
+        month = datetime.strptime(raw, "%Y-%m").date() if raw[:7] == raw else this_month
     except ValueError:
-        month = _today().replace(day=1)
-    return month if date(2000, 1, 1) <= month <= date(2100, 1, 1) else _today().replace(day=1)
+        month = this_month
+    return month if date(2000, 1, 1) <= month <= date(2100, 1, 1) else this_month
 
 
 def _post_or_404(place: Place, post_id: int) -> SharedPost:
@@ -148,25 +135,12 @@ def _post_or_404(place: Place, post_id: int) -> SharedPost:
     return post
 
 
-def _allowed_or_404(allowed: bool) -> None:
-    # Not a 403: a page one may not use is a page that does not exist for them.
-    if not allowed:
-        abort(404)
-
-
-def _refuse(form, error: posts.PostError):
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        field = next(f for f in form if f.name != "csrf_token")
-    field.errors.append(error.message)
-
-
 def _rights(post: SharedPost) -> dict[str, bool]:
     ctx = context.current()
     return {
-        "can_manage": posts.can_manage(post, ctx),
-        "can_see_costs": posts.can_see_costs(post, ctx),
-        "can_record_time": posts.can_record_time(post, ctx),
+        "can_manage": permissions.can_manage_post(post, ctx),
+        "can_see_costs": permissions.can_see_costs(post, ctx),
+        "can_record_time": permissions.can_record_time(post, ctx),
     }
 
 
@@ -191,41 +165,37 @@ def index(place: Place):
 @route("/nouveau", "new", methods=("GET", "POST"))
 def new(place: Place):
     carrier = place.carrier
-    _allowed_or_404(carrier is not None)
+    require(carrier is not None)
     form = forms.PostForm()
-    if form.validate_on_submit():
+
+    def create() -> SharedPost:
         holder = db.session.scalar(
             select(User).where(func.lower(User.email) == form.holder_email.data.strip().lower())
         )
         if holder is None:
-            form.holder_email.errors.append(
-                _("Aucune personne de votre réseau n’a cette adresse sur la plateforme.")
+            raise Refusal(
+                _("Aucune personne de votre réseau n’a cette adresse sur la plateforme."),
+                "holder_email",
             )
-        else:
-            try:
-                post = posts.create_post(
-                    db.session,
-                    carrier,
-                    title=form.title.data,
-                    arrangement=Arrangement(form.arrangement.data),
-                    holder=holder,
-                    starts_on=form.starts_on.data,
-                    ends_on=form.ends_on.data,
-                    weekly_hours=form.weekly_hours.data,
-                    tasks=form.tasks.data or "",
-                    insurance=form.insurance.data or "",
-                    drift_threshold_percent=form.drift_threshold_percent.data,
-                )
-            except posts.PostError as error:
-                _refuse(form, error)
-            else:
-                flash(
-                    _("Le poste est créé. Indiquez maintenant la part de chaque structure."),
-                    "success",
-                )
-                return redirect(place.url("allocation", post_id=post.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("posts/new.html", place=place, form=form, carrier=carrier), status
+        return posts.create_post(
+            db.session,
+            carrier,
+            title=form.title.data,
+            arrangement=Arrangement(form.arrangement.data),
+            holder=holder,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            weekly_hours=form.weekly_hours.data,
+            tasks=form.tasks.data or "",
+            insurance=form.insurance.data or "",
+            drift_threshold_percent=form.drift_threshold_percent.data,
+        )
+
+    done, post = attempt(form, create)
+    if done:
+        flash(_("Le poste est créé. Indiquez maintenant la part de chaque structure."), "success")
+        return redirect(place.url("allocation", post_id=post.id))
+    return page("posts/new.html", place=place, form=form, carrier=carrier)
 
 
 # --- A post ------------------------------------------------------------------------------
@@ -235,7 +205,7 @@ def new(place: Place):
 def detail(place: Place, post_id: int):
     post = _post_or_404(place, post_id)
     month = _month_arg()
-    gauges, _sources = posts.gauges(db.session, post, month, _today())
+    gauges, _sources = posts.gauges(db.session, post, month, clock.today())
     allocations = posts.allocations_with_parties(db.session, post)
     documents = posts.documents_of(db.session, post)
     rights = _rights(post)
@@ -256,7 +226,7 @@ def detail(place: Place, post_id: int):
         month=month,
         previous_month=previous,
         next_month=following,
-        month_is_past=costing.month_bounds(month)[1] < _today(),
+        month_is_past=costing.month_bounds(month)[1] < clock.today(),
         gauges=gauges,
         allocations=allocations,
         checklist=checklist,
@@ -280,38 +250,37 @@ def _partner_choices(carrier) -> tuple[list[SelectChoice], list[SelectChoice]]:
 @route("/<int:post_id>/repartition", "allocation", methods=("GET", "POST"))
 def allocation(place: Place, post_id: int):
     post = _post_or_404(place, post_id)
-    _allowed_or_404(posts.can_manage(post, context.current()))
+    require(permissions.can_manage_post(post))
     carrier = posts.carrier_of(post)
     form = forms.AllocationForm()
     form.party.choices, form.site_centre_id.choices = _partner_choices(carrier)
-    if form.validate_on_submit():
-        site = form.site_centre_id.data or ""
-        try:
-            partner = posts.resolve_partner(db.session, carrier, form.party.data)
-            posts.add_allocation(
-                db.session,
-                post,
-                partner,
-                unit=ShareUnit(form.unit.data),
-                share=form.share.data,
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                site_centre_id=int(site) if site.isdigit() and len(site) < 19 else None,
-            )
-        except posts.PostError as error:
-            _refuse(form, error)
-        else:
-            flash(_("La part de %(name)s est enregistrée.", name=partner.name), "success")
-            return redirect(place.url("allocation", post_id=post.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+
+    def share_out():
+        partner = posts.resolve_partner(db.session, carrier, form.party.data)
+        posts.add_allocation(
+            db.session,
+            post,
+            partner,
+            unit=ShareUnit(form.unit.data),
+            share=form.share.data,
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            site_centre_id=parse_id(form.site_centre_id.data),
+        )
+        return partner
+
+    done, partner = attempt(form, share_out)
+    if done:
+        flash(_("La part de %(name)s est enregistrée.", name=partner.name), "success")
+        return redirect(place.url("allocation", post_id=post.id))
+    return page(
         "posts/allocation.html",
         place=place,
         post=post,
         form=form,
         allocations=posts.allocations_with_parties(db.session, post),
         **_rights(post),
-    ), status
+    )
 
 
 # --- Documents ---------------------------------------------------------------------------
@@ -323,24 +292,22 @@ def documents(place: Place, post_id: int):
     rights = _rights(post)
     form = forms.DocumentForm()
     if request.method == "POST":
-        _allowed_or_404(rights["can_manage"])
-        if form.validate_on_submit():
-            upload = form.file.data
-            try:
-                posts.add_document(
-                    db.session,
-                    post,
-                    kind=DocumentKind(form.kind.data),
-                    signed_on=form.signed_on.data,
-                    filename=upload.filename or "",
-                    data=upload.read(posts.MAX_DOCUMENT_BYTES + 1),
-                    uploaded_by=current_user.id,
-                )
-            except posts.PostError as error:
-                _refuse(form, error)
-            else:
-                flash(_("Le document est enregistré."), "success")
-                return redirect(place.url("documents", post_id=post.id))
+        require(rights["can_manage"])
+        done, _document = attempt(
+            form,
+            lambda: posts.add_document(
+                db.session,
+                post,
+                kind=DocumentKind(form.kind.data),
+                signed_on=form.signed_on.data,
+                filename=form.file.data.filename or "",
+                data=form.file.read(),
+                uploaded_by=current_user.id,
+            ),
+        )
+        if done:
+            flash(_("Le document est enregistré."), "success")
+            return redirect(place.url("documents", post_id=post.id))
     items = posts.documents_of(db.session, post)
     checklist = (
         posts.secondment_checklist(
@@ -353,8 +320,7 @@ def documents(place: Place, post_id: int):
         if post.arrangement is Arrangement.SECONDMENT
         else []
     )
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+    return page(
         "posts/documents.html",
         place=place,
         post=post,
@@ -362,7 +328,7 @@ def documents(place: Place, post_id: int):
         documents=items,
         checklist=checklist,
         **rights,
-    ), status
+    )
 
 
 @route("/<int:post_id>/documents/<int:post_document_id>", "document")
@@ -381,7 +347,7 @@ def _agreement(place: Place, post_id: int, fmt: str):
     # Every party's people may read it, as they read the signed copies on the documents
     # page: it holds no salary figure. Built from what the reader sees (see exports).
     post = _post_or_404(place, post_id)
-    _allowed_or_404(post.arrangement is Arrangement.SECONDMENT)
+    require(post.arrangement is Arrangement.SECONDMENT)
     return send_file(
         io.BytesIO(exports.agreement_for(db.session, post, fmt)),
         mimetype=MIMETYPES[fmt],
@@ -418,32 +384,29 @@ def time(place: Place, post_id: int):
     form.centre_id.choices = [SelectChoice("", _("— Choisir —"))]
     form.centre_id.choices += [SelectChoice(str(c.id), c.name) for c in sites]
     if request.method == "POST":
-        _allowed_or_404(rights["can_record_time"])
-        if form.validate_on_submit():
-            raw = form.centre_id.data or ""
-            try:
-                entry = posts.add_time_entry(
-                    db.session,
-                    post,
-                    centre_id=int(raw) if raw.isdigit() and len(raw) < 19 else 0,
-                    work_date=form.work_date.data,
-                    hours=form.hours.data,
-                    note=form.note.data or "",
-                    entered_by=current_user.id,
-                )
-            except posts.PostError as error:
-                _refuse(form, error)
-            else:
-                flash(_("Les heures sont enregistrées."), "success")
-                return redirect(
-                    place.url("time", post_id=post.id, mois=entry.work_date.strftime("%Y-%m"))
-                )
+        require(rights["can_record_time"])
+        done, entry = attempt(
+            form,
+            lambda: posts.add_time_entry(
+                db.session,
+                post,
+                centre_id=parse_id(form.centre_id.data) or 0,
+                work_date=form.work_date.data,
+                hours=form.hours.data,
+                note=form.note.data or "",
+                entered_by=current_user.id,
+            ),
+        )
+        if done:
+            flash(_("Les heures sont enregistrées."), "success")
+            return redirect(
+                place.url("time", post_id=post.id, mois=entry.work_date.strftime("%Y-%m"))
+            )
     elif not form.work_date.data:
-        form.work_date.data = _today()
-    gauges, by_source = posts.gauges(db.session, post, month, _today())
+        form.work_date.data = clock.today()
+    gauges, by_source = posts.gauges(db.session, post, month, clock.today())
     previous, following = _months_around(month)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+    return page(
         "posts/time.html",
         place=place,
         post=post,
@@ -453,9 +416,9 @@ def time(place: Place, post_id: int):
         next_month=following,
         entries=posts.time_entries(db.session, post, month),
         gauges=gauges,
-        month_is_past=costing.month_bounds(month)[1] < _today(),
+        month_is_past=costing.month_bounds(month)[1] < clock.today(),
         **rights,
-    ), status
+    )
 
 
 # --- Costs and statements ---------------------------------------------------------------------
@@ -465,40 +428,36 @@ def time(place: Place, post_id: int):
 def costs(place: Place, post_id: int):
     post = _post_or_404(place, post_id)
     rights = _rights(post)
-    _allowed_or_404(rights["can_see_costs"])
+    require(rights["can_see_costs"])
     items = posts.costs_of(db.session, post)
     form = forms.CostForm()
     if request.method == "POST":
-        _allowed_or_404(rights["can_manage"])
-        if form.validate_on_submit():
-            try:
-                posts.set_cost(
-                    db.session,
-                    post,
-                    valid_from=form.valid_from.data,
-                    gross_salary=form.gross_salary.data,
-                    employer_charges=form.employer_charges.data,
-                    travel_expenses=form.travel_expenses.data,
-                    employment_aid=form.employment_aid.data,
-                    entered_by=current_user.id,
-                )
-            except posts.PostError as error:
-                _refuse(form, error)
-            else:
-                flash(_("Le coût réel est enregistré."), "success")
-                return redirect(place.url("costs", post_id=post.id))
+        require(rights["can_manage"])
+        done, _cost = attempt(
+            form,
+            lambda: posts.set_cost(
+                db.session,
+                post,
+                valid_from=form.valid_from.data,
+                gross_salary=form.gross_salary.data,
+                employer_charges=form.employer_charges.data,
+                travel_expenses=form.travel_expenses.data,
+                employment_aid=form.employment_aid.data,
+                entered_by=current_user.id,
+            ),
+        )
+        if done:
+            flash(_("Le coût réel est enregistré."), "success")
+            return redirect(place.url("costs", post_id=post.id))
     elif items:
         latest = items[0]
         form.gross_salary.data = latest.gross_salary
         form.employer_charges.data = latest.employer_charges
         form.travel_expenses.data = latest.travel_expenses
         form.employment_aid.data = latest.employment_aid
-        form.valid_from.data = _today().replace(day=1)
+        form.valid_from.data = clock.today().replace(day=1)
     record_reads(db.session, items)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "posts/costs.html", place=place, post=post, form=form, costs=items, **rights
-    ), status
+    return page("posts/costs.html", place=place, post=post, form=form, costs=items, **rights)
 
 
 @route("/<int:post_id>/etats", "statements", methods=("GET", "POST"))
@@ -507,28 +466,25 @@ def statements(place: Place, post_id: int):
     rights = _rights(post)
     form = forms.StatementForm()
     if request.method == "POST":
-        _allowed_or_404(rights["can_manage"])
-        if form.validate_on_submit():
-            try:
-                statement = posts.issue_statement(
-                    db.session,
-                    post,
-                    form.month.data,
-                    issued_by=current_user.id,
-                    correction_note=form.correction_note.data or "",
-                )
-            except posts.PostError as error:
-                _refuse(form, error)
-            else:
-                flash(_("L’état de refacturation est émis."), "success")
-                return redirect(
-                    place.url("statement", post_id=post.id, post_statement_id=statement.id)
-                )
+        require(rights["can_manage"])
+        done, statement = attempt(
+            form,
+            lambda: posts.issue_statement(
+                db.session,
+                post,
+                form.month.data,
+                issued_by=current_user.id,
+                correction_note=form.correction_note.data or "",
+            ),
+        )
+        if done:
+            flash(_("L’état de refacturation est émis."), "success")
+            return redirect(place.url("statement", post_id=post.id, post_statement_id=statement.id))
     elif not form.month.data:
-        form.month.data = costing.month_bounds(_today().replace(day=1) - timedelta(days=1))[0]
-    status = 422 if request.method == "POST" else 200
+        last_month = clock.today().replace(day=1) - timedelta(days=1)
+        form.month.data = costing.month_bounds(last_month)[0]
     items = posts.statements_of(db.session, post)
-    return render_template(
+    return page(
         "posts/statements.html",
         place=place,
         post=post,
@@ -536,7 +492,7 @@ def statements(place: Place, post_id: int):
         statements=items,
         current={s.id for s in items if posts.current_version(items, s)},
         **rights,
-    ), status
+    )
 
 
 def _statement_or_404(place: Place, post_id: int, post_statement_id: int):
@@ -567,7 +523,7 @@ def statement(place: Place, post_id: int, post_statement_id: int):
 def _statement_document(place: Place, post_id: int, post_statement_id: int):
     post, item = _statement_or_404(place, post_id, post_statement_id)
     figures = posts.statement_figures(db.session, item)
-    _allowed_or_404(figures is not None)
+    require(figures is not None)
     record_read(db.session, item)
     filename = f"etat-refacturation-{post.id}-{item.month:%Y-%m}-v{item.version}"
     return exports.statement_document(db.session, post, figures), filename
@@ -587,9 +543,11 @@ def statement_pdf(place: Place, post_id: int, post_statement_id: int):
 @route("/<int:post_id>/etats/<int:post_statement_id>/csv", "statement_csv")
 def statement_csv(place: Place, post_id: int, post_statement_id: int):
     doc, filename = _statement_document(place, post_id, post_statement_id)
-    return send_file(
-        io.BytesIO(exports.statement_csv(doc)),
-        mimetype="text/csv; charset=utf-8",
-        as_attachment=True,
-        download_name=f"{filename}.csv",
-    )
+    statement = doc.figures.statement
+    rows = [
+        [_("Poste"), doc.post_title, _("Mois"), french.month_label(statement.month)],
+        [_("Employeur porteur"), doc.carrier_name, _("Version"), statement.version],
+        *exports.statement_rows(doc),
+    ]
+    # The kernel's writer: names and titles can never become formulas.
+    return spreadsheets.download(rows, f"{filename}.csv")

@@ -3,47 +3,47 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, HiddenField
+
+from ensemble.kernel.fields import FileField, TextAreaField, YearField
+from ensemble.kernel.forms import Form, Required
+from ensemble.kernel.spreadsheets import MAX_BYTES
 
 
-class YearForm(FlaskForm):
-    year = IntegerField(
+class YearForm(Form):
+    year = YearField(
         _l("Année de la déclaration"),
-        validators=[
-            InputRequired(_l("Indiquez l’année.")),
-            NumberRange(2012, 2100, _l("Une année entre 2012 et 2100.")),
-        ],
+        validators=[Required(_l("Indiquez l’année."))],
+        minimum=2012,
+        maximum=2100,
+        range_message=_l("Une année entre 2012 et 2100."),
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs the CSRF token (submit, validate, run)."""
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(
-        _l("Message"),
-        validators=[
-            DataRequired(_l("Écrivez votre message.")),
-            Length(max=4000, message=_l("4 000 caractères au plus.")),
-        ],
+        _l("Message"), validators=[Required(_l("Écrivez votre message."))], max_length=4000
     )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     share = BooleanField(
         _l("J’accepte que la fédération affiche les chiffres de notre centre nommément")
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
-        _l("Fichier CSV ou XLSX"), validators=[FileRequired(_l("Choisissez un fichier."))]
+        _l("Fichier CSV ou XLSX"),
+        validators=[Required(_l("Choisissez un fichier."))],
+        max_bytes=MAX_BYTES,
+        extensions=("csv", "txt", "xlsx"),
     )
 
 
-class ConfirmImportForm(FlaskForm):
-    payload = HiddenField(validators=[DataRequired(_l("Le fichier a été perdu : recommencez."))])
+class ConfirmImportForm(Form):
+    payload = HiddenField(validators=[Required(_l("Le fichier a été perdu : recommencez."))])

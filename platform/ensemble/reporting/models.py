@@ -20,7 +20,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -33,15 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from ensemble.db import Id, Model, created_at_column, id_column
+from ensemble.db import Id, Model, created_at_column, enum_type, id_column
 from ensemble.tenancy.context import TenantContext
 
 Figure = Numeric(14, 2)
 Total = Numeric(18, 2)
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e])
 
 
 class Status(enum.StrEnum):
@@ -108,7 +103,9 @@ class Declaration(Model):
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
     federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
     year: Mapped[int] = mapped_column(SmallInteger)
-    status: Mapped[Status] = mapped_column(_enum(Status, "reporting_status"), default=Status.DRAFT)
+    status: Mapped[Status] = mapped_column(
+        enum_type(Status, "reporting_status"), default=Status.DRAFT
+    )
     # The centre agrees that the federation may show its own figures by name.
     share_centre_figures: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -177,7 +174,7 @@ class Message(Model):
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
     federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
     author_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"), nullable=True)
-    side: Mapped[Side] = mapped_column(_enum(Side, "reporting_side"))
+    side: Mapped[Side] = mapped_column(enum_type(Side, "reporting_side"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
 
@@ -213,7 +210,7 @@ class Run(Model):
 
     id: Mapped[int] = id_column()
     kind: Mapped[str] = mapped_column(String(20))  # "incremental" or "full"
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "reporting_run_status"))
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, "reporting_run_status"))
     keys: Mapped[int] = mapped_column(Integer, default=0)
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
     steps_total: Mapped[int] = mapped_column(Integer, default=0)

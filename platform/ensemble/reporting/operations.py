@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ensemble.db import utcnow
+from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 from ensemble.reporting.models import (
     Declaration,
@@ -76,7 +77,7 @@ YEAR_ON_YEAR_THRESHOLD = Decimal("0.5")
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
-class WorkflowError(ValueError):
+class WorkflowError(Refusal):
     """A transition that the declaration's state does not allow (message in French)."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from flask import Flask, Response, render_template
 from flask_babel import gettext as _
@@ -10,8 +11,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from ensemble.extensions import db
+from ensemble.kernel import french
 
 log = logging.getLogger(__name__)
+
+
+def _megabytes(size: int | None) -> str:
+    if not size:
+        return _("la taille permise")
+    return french.compact_number(Decimal(size) / (1024 * 1024)) + "\u00a0Mo"
 
 
 def init_app(app: Flask) -> None:
@@ -55,9 +63,15 @@ def init_app(app: Flask) -> None:
             404: _("Page introuvable"),
             405: _("Action non permise"),
             410: _("Lien expiré"),
+            413: _("Envoi trop volumineux"),
         }
         messages = {
             404: _("Cette page n’existe pas, ou vous n’y avez pas accès."),
+            413: _(
+                "Ce que vous avez envoyé dépasse %(limit)s : rien n’a été enregistré. "
+                "Revenez en arrière et choisissez un fichier plus léger.",
+                limit=_megabytes(app.config.get("MAX_CONTENT_LENGTH")),
+            ),
         }
         return render_template(
             "errors/error.html",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ensemble.aap.models import AapAnswer, AapBudgetLine, Funder
 from ensemble.aap.permissions import is_lead_director
+from ensemble.kernel.refusal import Refusal
 from ensemble.notifications import operations as notifications
 from ensemble.tenancy import context
 
@@ -32,13 +33,8 @@ def notify(session: Session, recipients, title: str, **kwargs) -> int:
     return notifications.notify(session, recipients, title, **kwargs)
 
 
-class AapError(ValueError):
+class AapError(Refusal):
     """A refusal to show the user, attached to a form field when there is one."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 @dataclass

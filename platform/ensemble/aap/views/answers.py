@@ -3,15 +3,14 @@ remove partners, accept or decline, add and order sections, submit, record the o
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template
+from flask import render_template
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.aap import forms
+from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
 from ensemble.aap.models import SectionStatus
 from ensemble.aap.views.common import (
-    _allowed_or_404,
     _answer_or_404,
     _common,
     _section_or_404,
@@ -20,6 +19,7 @@ from ensemble.aap.views.common import (
     route,
 )
 from ensemble.extensions import db
+from ensemble.kernel.views import act, require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
 
@@ -46,122 +46,120 @@ def answer(centre: Centre, answer_id: int):
 @route("/reponses/<int:answer_id>/partenaires/inviter", methods=("POST",))
 def invite(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.InviteForm()
     choices = aap.partner_choices(db.session, item)
     form.centre_id.choices = [SelectChoice(str(c.id), c.name) for c in choices]
-    if form.validate_on_submit():
+
+    def invite_one() -> Centre:
         partner = next(c for c in choices if str(c.id) == form.centre_id.data)
-        try:
-            aap.invite_partner(db.session, item, partner)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s est invité.", name=partner.name), "success")
-    else:
-        flash(_("Choisissez un centre de votre réseau."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+        aap.invite_partner(db.session, item, partner)
+        return partner
+
+    return act(
+        form,
+        invite_one,
+        success=lambda partner: _("%(name)s est invité.", name=partner.name),
+        back=_url("answer", centre, answer_id=item.id),
+        refused=_("Choisissez un centre de votre réseau."),
+    )
 
 
 @route("/reponses/<int:answer_id>/partenaires/retirer", methods=("POST",))
 def remove(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.PartyForm()
-    if form.validate_on_submit():
-        try:
-            party = aap.remove_partner(db.session, item, form.party_id.data)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s ne participe plus à la réponse.", name=party.label), "success")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.remove_partner(db.session, item, form.party_id.data),
+        success=lambda party: _("%(name)s ne participe plus à la réponse.", name=party.label),
+        back=_url("answer", centre, answer_id=item.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/participation", methods=("POST",))
 def respond(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     form = forms.RespondForm()
-    if form.validate_on_submit():
-        try:
-            if form.decision.data == "leave":
-                aap.leave(db.session, item, centre)
-            else:
-                aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
-        except aap.AapError as error:
-            flash(error.message, "error")
+
+    def decide() -> str:
+        if form.decision.data == "leave":
+            aap.leave(db.session, item, centre)
         else:
-            if form.decision.data == "accept":
-                flash(_("Votre centre participe à la réponse."), "success")
-                return redirect(_url("answer", centre, answer_id=item.id))
-            flash(_("Votre centre ne participe plus à cette réponse."), "success")
-            return redirect(_url("index", centre))
-    return redirect(_url("answer", centre, answer_id=item.id))
+            aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
+        return form.decision.data
+
+    answer_url = _url("answer", centre, answer_id=item.id)
+    return act(
+        form,
+        decide,
+        success=lambda decision: (
+            _("Votre centre participe à la réponse.")
+            if decision == "accept"
+            else _("Votre centre ne participe plus à cette réponse.")
+        ),
+        back=answer_url,
+        next_url=lambda decision: answer_url if decision == "accept" else _url("index", centre),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/nouvelle", methods=("POST",))
 def new_section(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.NewSectionForm()
-    if form.validate_on_submit():
-        try:
-            added = aap.add_section(db.session, item, form.title.data)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            return redirect(_url("section", centre, answer_id=item.id, section_id=added.id))
-    else:
-        flash(_("Indiquez l’intitulé de la rubrique."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.add_section(db.session, item, form.title.data),
+        success=None,
+        back=_url("answer", centre, answer_id=item.id),
+        next_url=lambda added: _url("section", centre, answer_id=item.id, section_id=added.id),
+        refused=_("Indiquez l’intitulé de la rubrique."),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/deplacer", methods=("POST",))
 def move(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.MoveForm()
-    if form.validate_on_submit():
-        try:
-            aap.move_section(db.session, target, -1 if form.direction.data == "up" else 1)
-        except aap.AapError as error:
-            flash(error.message, "error")
-    return redirect(_url("answer", centre, answer_id=item.id) + "#rubriques")
+    return act(
+        form,
+        lambda: aap.move_section(db.session, target, -1 if form.direction.data == "up" else 1),
+        success=None,
+        back=_url("answer", centre, answer_id=item.id) + "#rubriques",
+    )
 
 
 @route("/reponses/<int:answer_id>/deposer", methods=("POST",))
 def submit(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
-    if forms.SubmitForm().validate_on_submit():
-        try:
-            aap.submit(db.session, item, _user_id())
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("La réponse est déposée : le dossier est figé."), "success")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    require(permissions.is_lead_director(item, context.current()))
+    return act(
+        forms.SubmitForm(),
+        lambda: aap.submit(db.session, item, _user_id()),
+        success=_("La réponse est déposée : le dossier est figé."),
+        back=_url("answer", centre, answer_id=item.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/resultat", methods=("POST",))
 def outcome(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            aap.record_outcome(
-                db.session,
-                item,
-                granted=form.outcome.data == "granted",
-                amount=form.amount.data,
-                on=form.decided_on.data,
-            )
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("La décision du financeur est enregistrée."), "success")
-    else:
-        flash(_("Indiquez la décision et sa date."), "error")
-    return redirect(_url("answer", centre, answer_id=item.id))
+    return act(
+        form,
+        lambda: aap.record_outcome(
+            db.session,
+            item,
+            granted=form.outcome.data == "granted",
+            amount=form.amount.data,
+            on=form.decided_on.data,
+        ),
+        success=_("La décision du financeur est enregistrée."),
+        back=_url("answer", centre, answer_id=item.id),
+        refused=_("Indiquez la décision et sa date."),
+    )

@@ -6,13 +6,15 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from ensemble.aap import forms
+from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
-from ensemble.aap.models import AapCall
-from ensemble.aap.views.common import _allowed_or_404, _refuse, _today, _url, _user_id, route
+from ensemble.aap.models import AapAnswer, AapCall
+from ensemble.aap.views.common import _url, _user_id, route
 from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import act, attempt, page, require
 from ensemble.network.models import Centre
-from ensemble.tenancy import context
 
 
 @route("/")
@@ -20,9 +22,9 @@ def index(centre: Centre):
     return render_template(
         "aap/index.html",
         centre=centre,
-        calls=aap.network_calls(db.session, centre, _today()),
+        calls=aap.network_calls(db.session, centre, clock.today()),
         answers=aap.answers_of(db.session, centre),
-        is_director=centre.id in context.current().director_centre_ids,
+        is_director=permissions.is_director(centre),
         start_form=forms.StartAnswerForm(),
     )
 
@@ -41,18 +43,14 @@ def _call_fields(form: forms.CallForm) -> dict:
 
 @route("/appels/nouveau", methods=("GET", "POST"))
 def new_call(centre: Centre):
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.is_director(centre))
     return _call_page(centre, None)
 
 
 def _own_call_or_404(centre: Centre, call_id: int) -> AapCall:
     """A call this centre published, for its directors; anyone else gets 404."""
     call = db.session.get(AapCall, call_id)
-    _allowed_or_404(
-        call is not None
-        and call.centre_id == centre.id
-        and centre.id in context.current().director_centre_ids
-    )
+    require(permissions.can_correct_call(call, centre))
     return call
 
 
@@ -66,58 +64,58 @@ def _call_page(centre: Centre, call: AapCall | None):
     form = forms.CallForm(obj=call if call is not None and request.method == "GET" else None)
     if call is not None and request.method == "GET":
         form.funder.data = call.funder.value
-    if form.validate_on_submit():
-        try:
-            if call is None:
-                aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
-            else:
-                aap.update_call(db.session, call, **_call_fields(form))
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(
-                _("L’appel est publié dans le réseau.")
-                if call is None
-                else _("L’appel est modifié."),
-                "success",
-            )
-            return redirect(_url("index", centre))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
+
+    def save():
+        if call is None:
+            return aap.create_call(db.session, centre, created_by=_user_id(), **_call_fields(form))
+        return aap.update_call(db.session, call, **_call_fields(form))
+
+    done, _saved = attempt(form, save)
+    if done:
+        flash(
+            _("L’appel est publié dans le réseau.") if call is None else _("L’appel est modifié."),
+            "success",
+        )
+        return redirect(_url("index", centre))
+    return page(
         "aap/call_new.html",
         centre=centre,
         form=form,
         call=call,
         withdraw_form=forms.WithdrawCallForm(),
-    ), status
+    )
 
 
 @route("/appels/<int:call_id>/retirer", methods=("POST",))
 def withdraw_call(centre: Centre, call_id: int):
     call = _own_call_or_404(centre, call_id)
-    if not forms.WithdrawCallForm().validate_on_submit():
-        flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
-        return redirect(_url("edit_call", centre, call_id=call.id))
-    try:
-        aap.withdraw_call(db.session, call)
-    except aap.AapError as error:
-        flash(str(error.message), "error")
-        return redirect(_url("edit_call", centre, call_id=call.id))
-    flash(_("L’appel est retiré du réseau."), "success")
-    return redirect(_url("index", centre))
+    edit_url = _url("edit_call", centre, call_id=call.id)
+    return act(
+        forms.WithdrawCallForm(),
+        lambda: aap.withdraw_call(db.session, call),
+        success=_("L’appel est retiré du réseau."),
+        back=edit_url,
+        next_url=_url("index", centre),
+    )
 
 
 @route("/reponses/nouvelle", methods=("POST",))
 def start_answer(centre: Centre):
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.can_start_answer(centre))
     form = forms.StartAnswerForm()
-    if not form.validate_on_submit():
-        flash(_("Choisissez un appel de la liste."), "error")
-        return redirect(_url("index", centre))
-    call = db.session.get(AapCall, form.call_id.data)
-    if call is None or call.federation_id != centre.federation_id:
-        flash(_("Choisissez un appel de la liste."), "error")
-        return redirect(_url("index", centre))
-    answer = aap.create_answer(db.session, call, centre)
-    flash(_("Votre centre est chef de file : invitez vos partenaires."), "success")
-    return redirect(_url("answer", centre, answer_id=answer.id))
+    choose = _("Choisissez un appel de la liste.")
+
+    def start() -> AapAnswer:
+        call = db.session.get(AapCall, form.call_id.data)
+        if call is None or call.federation_id != centre.federation_id:
+            raise Refusal(choose)
+        return aap.create_answer(db.session, call, centre)
+
+    return act(
+        form,
+        start,
+        success=_("Votre centre est chef de file : invitez vos partenaires."),
+        back=_url("index", centre),
+        next_url=lambda answer: _url("answer", centre, answer_id=answer.id),
+        refused=choose,
+    )

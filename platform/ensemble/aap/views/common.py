@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, url_for
 from flask_babel import gettext as _
@@ -14,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
 
-from ensemble.aap import forms
+from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer, AapCall, AapSection, AnswerStatus
 from ensemble.extensions import db
+from ensemble.kernel import clock
 from ensemble.network.models import Centre
 from ensemble.sharing.models import PartyStatus
 from ensemble.tenancy import context
@@ -32,7 +31,6 @@ object_arg("answer_id", AapAnswer)
 object_arg("section_id", AapSection)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
-PARIS = ZoneInfo("Europe/Paris")
 HISTORY_PAGE = 50  # versions per page of a section's history
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
@@ -53,23 +51,11 @@ def route(rule: str, methods: tuple[str, ...] = ("GET",)):
     return register
 
 
-def _today() -> date:
-    return datetime.now(PARIS).date()
-
-
 def _url(name: str, centre: Centre, **values) -> str:
     return url_for(f"aap.{name}", centre_slug=centre.slug, **values)
 
 
-def _allowed_or_404(allowed: bool) -> None:
-    # Not a 403: a page one may not use is a page that does not exist for them.
-    if not allowed:
-        abort(404)
-
-
 def _answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
-    if not 0 < answer_id <= 2**63 - 1:
-        abort(404)
     answer = aap.load_answer(db.session, answer_id)
     if answer is None or not aap.takes_part(answer, centre):
         abort(404)
@@ -81,14 +67,6 @@ def _section_or_404(answer: AapAnswer, section_id: int) -> AapSection:
     if section is None:
         abort(404)
     return section
-
-
-def _refuse(form, error: aap.AapError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is None or field.name == "csrf_token":
-        form.form_errors.append(error.message)
-    else:
-        field.errors.append(error.message)
 
 
 def _user_id() -> int:
@@ -153,7 +131,7 @@ def _common(centre: Centre, answer: AapAnswer) -> dict:
         "centre": centre,
         "answer": answer,
         "party": party,
-        "is_lead": aap.is_lead_director(answer, ctx),
-        "is_director": centre.id in ctx.director_centre_ids,
-        "days_left": (answer.call.deadline - _today()).days,
+        "is_lead": permissions.is_lead_director(answer, ctx),
+        "is_director": permissions.is_director(centre, ctx),
+        "days_left": (answer.call.deadline - clock.today()).days,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import flash, redirect, render_template, request, send_file
+from flask import flash, redirect, send_file
 from flask_babel import gettext as _
 
 from ensemble.aap import exports, forms
@@ -12,6 +12,7 @@ from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer
 from ensemble.aap.views.common import DOCX, ODT, _answer_or_404, _common, _url, route
 from ensemble.extensions import db
+from ensemble.kernel.views import attempt, page
 from ensemble.network.models import Centre
 
 
@@ -20,13 +21,13 @@ def notes(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     note = aap.note_of(db.session, item, centre)
     form = forms.NoteForm(obj=note)
-    if request.method == "POST":
-        if form.validate_on_submit():
-            aap.save_note(db.session, item, centre, form.body.data or "")
-            flash(_("Notes enregistrées."), "success")
-            return redirect(_url("notes", centre, answer_id=item.id))
-        return render_template("aap/notes.html", form=form, **_common(centre, item)), 422
-    return render_template("aap/notes.html", form=form, **_common(centre, item))
+    done, _note = attempt(
+        form, lambda: aap.save_note(db.session, item, centre, form.body.data or "")
+    )
+    if done:
+        flash(_("Notes enregistrées."), "success")
+        return redirect(_url("notes", centre, answer_id=item.id))
+    return page("aap/notes.html", form=form, **_common(centre, item))
 
 
 def _dossier(item: AapAnswer) -> exports.Dossier:

@@ -8,21 +8,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.aap import forms
+from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapComment, SectionStatus
 from ensemble.aap.views.common import (
     HISTORY_PAGE,
-    _allowed_or_404,
     _answer_or_404,
     _common,
-    _refuse,
     _section_or_404,
     _url,
     _user_id,
     route,
 )
 from ensemble.extensions import db
+from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.views import act, attempt, require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
 
@@ -68,23 +68,23 @@ def section(centre: Centre, answer_id: int, section_id: int):
         form.base_version.data = target.current_version
         form.body.data = target.body
         return _section_page(centre, item, target, form)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
-    if form.validate_on_submit():
-        try:
-            number = aap.save_section(
+    require(permissions.can_write_section(target, context.current()))
+    try:
+        done, number = attempt(
+            form,
+            lambda: aap.save_section(
                 db.session,
                 target,
                 base_version=form.base_version.data,
                 body=form.body.data or "",
                 author_id=_user_id(),
-            )
-        except aap.SectionConflict as conflict:
-            return _conflict_page(centre, item, target, conflict)
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(_("Version %(number)d enregistrée.", number=number), "success")
-            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+            ),
+        )
+    except aap.SectionConflict as conflict:
+        return _conflict_page(centre, item, target, conflict)
+    if done:
+        flash(_("Version %(number)d enregistrée.", number=number), "success")
+        return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
     return _section_page(centre, item, target, form, status=422)
 
 
@@ -111,79 +111,73 @@ def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
 def section_status(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
+    require(permissions.can_write_section(target, context.current()))
     form = forms.SectionSettingsForm()
-    if form.validate_on_submit():
-        try:
-            aap.set_section_status(db.session, target, SectionStatus(form.status.data))
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("État de la rubrique enregistré."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.set_section_status(db.session, target, SectionStatus(form.status.data)),
+        success=_("État de la rubrique enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/redacteur", methods=("POST",))
 def writer(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_assign_writer(target, context.current()))
+    require(permissions.can_assign_writer(target, context.current()))
     form = forms.WriterForm()
     form.writer_user_id.choices = [SelectChoice("", "")] + [
         SelectChoice(str(u.id), u.full_name) for u in aap.writer_choices(db.session, target)
     ]
-    if form.validate_on_submit():
-        raw = form.writer_user_id.data
-        try:
-            aap.assign_writer(db.session, target, int(raw) if raw else None)
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Rédaction attribuée."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.assign_writer(
+            db.session, target, int(form.writer_user_id.data) if form.writer_user_id.data else None
+        ),
+        success=_("Rédaction attribuée."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/responsable", methods=("POST",))
 def owner(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.is_lead_director(item, context.current()))
+    require(permissions.is_lead_director(item, context.current()))
     form = forms.OwnerForm()
     form.owner_party_id.choices = [
         SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
     ]
-    if form.validate_on_submit():
-        try:
-            aap.set_section_owner(db.session, target, int(form.owner_party_id.data))
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Centre responsable enregistré."), "success")
-    return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
+    return act(
+        form,
+        lambda: aap.set_section_owner(db.session, target, int(form.owner_party_id.data)),
+        success=_("Centre responsable enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
 
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/commentaires", methods=("POST",))
 def comment(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(item.is_open)
+    require(item.is_open)
     form = forms.CommentForm()
-    if form.validate_on_submit():
-        try:
-            aap.add_comment(
-                db.session,
-                target,
-                author=current_user,
-                body=form.body.data,
-                parent_id=form.parent_id.data,
-            )
-        except aap.AapError as error:
-            _refuse(form, error)
-        else:
-            flash(_("Commentaire publié."), "success")
-            return redirect(
-                _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
-            )
+    done, _comment = attempt(
+        form,
+        lambda: aap.add_comment(
+            db.session,
+            target,
+            author=current_user,
+            body=form.body.data,
+            parent_id=form.parent_id.data,
+        ),
+    )
+    if done:
+        flash(_("Commentaire publié."), "success")
+        return redirect(
+            _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+        )
     page_form = forms.SectionForm(formdata=None)
     page_form.base_version.data = target.current_version
     page_form.body.data = target.body
@@ -194,25 +188,26 @@ def comment(centre: Centre, answer_id: int, section_id: int):
 def resolve(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(item.is_open)
+    require(item.is_open)
     form = forms.ResolveForm()
-    if form.validate_on_submit():
+
+    def resolve_one():
         found = db.session.get(AapComment, form.comment_id.data)
         if found is None or found.section_id != target.id:
-            flash(_("Ce commentaire n’existe pas."), "error")
-        else:
-            try:
-                aap.resolve_comment(db.session, found, _user_id())
-            except aap.AapError as error:
-                flash(error.message, "error")
-    return redirect(
-        _url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires"
+            raise Refusal(_("Ce commentaire n’existe pas."))
+        return aap.resolve_comment(db.session, found, _user_id())
+
+    return act(
+        form,
+        resolve_one,
+        success=None,
+        back=_url("section", centre, answer_id=item.id, section_id=target.id) + "#commentaires",
     )
 
 
 def _version_arg(name: str, latest: int) -> int | None:
     raw = request.args.get(name, "")
-    if raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
+    if raw.isascii() and raw.isdigit() and len(raw) < 10 and 0 <= int(raw) <= latest:
         return int(raw)
     return None
 
@@ -232,7 +227,8 @@ def history(centre: Centre, answer_id: int, section_id: int):
         )
     else:
         raw = request.args.get("page", "1")
-        page = int(raw) if raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0 else 1
+        ok = raw.isascii() and raw.isdigit() and 0 < len(raw) < 6 and int(raw) > 0
+        page = int(raw) if ok else 1
         versions = aap.versions(
             db.session, target, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
         )
@@ -256,25 +252,28 @@ def history(centre: Centre, answer_id: int, section_id: int):
 def restore(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
-    _allowed_or_404(aap.can_write_section(target, context.current()))
+    require(permissions.can_write_section(target, context.current()))
     form = forms.RestoreForm()
-    if form.validate_on_submit() and 1 <= form.version.data <= target.current_version:
+    choose = _("Choisissez une version de la liste.")
+
+    def restore_one() -> int:
+        if not 1 <= form.version.data <= target.current_version:
+            raise Refusal(choose)
         try:
-            number = aap.restore(db.session, target, form.version.data, _user_id())
+            return aap.restore(db.session, target, form.version.data, _user_id())
         except aap.SectionConflict:
-            flash(_("La rubrique vient d’être modifiée : recommencez."), "error")
-        except aap.AapError as error:
-            flash(error.message, "error")
-        else:
-            flash(
-                _(
-                    "Version %(old)d restaurée comme version %(number)d.",
-                    old=form.version.data,
-                    number=number,
-                ),
-                "success",
-            )
-            return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
-    else:
-        flash(_("Choisissez une version de la liste."), "error")
-    return redirect(_url("history", centre, answer_id=item.id, section_id=target.id))
+            raise Refusal(_("La rubrique vient d’être modifiée : recommencez.")) from None
+
+    history_url = _url("history", centre, answer_id=item.id, section_id=target.id)
+    return act(
+        form,
+        restore_one,
+        success=lambda number: _(
+            "Version %(old)d restaurée comme version %(number)d.",
+            old=form.version.data,
+            number=number,
+        ),
+        back=history_url,
+        next_url=_url("section", centre, answer_id=item.id, section_id=target.id),
+        refused=choose,
+    )

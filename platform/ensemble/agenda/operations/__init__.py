@@ -40,7 +40,6 @@ from ensemble.agenda.operations.common import (
     ShareExceeded,
     day_start,
     now,
-    paris_today,
     settings,
 )
 from ensemble.agenda.operations.periods import Slot, by_centre, occurrences_of, slots
@@ -102,7 +101,6 @@ __all__ = [
     "occurrences_of",
     "open_calendar",
     "overrides_of",
-    "paris_today",
     "propose",
     "quarter_of",
     "regenerate_feed",

@@ -22,10 +22,10 @@ from ensemble.agenda.operations.common import (
     Booking,
     Clash,
     Settings,
-    paris_today,
     settings,
 )
 from ensemble.agenda.operations.shares import check_shares
+from ensemble.kernel import clock
 from ensemble.tenancy import context
 
 
@@ -233,7 +233,7 @@ def _expand(
 ) -> list[recurrence.Occurrence]:
     start = series.starts_local.date()
     end = (
-        recurrence.horizon_end(series, config.horizon_days, today or paris_today())
+        recurrence.horizon_end(series, config.horizon_days, today or clock.today())
         if series.rrule
         else (series.ends_local.date() + timedelta(days=1))
     )

@@ -11,6 +11,7 @@ from flask import current_app, has_app_context
 from ensemble.agenda import recurrence
 from ensemble.agenda.models import Event
 from ensemble.kernel import clock
+from ensemble.kernel.refusal import Refusal
 
 BUSY_ELSEWHERE = "Occupé — autre structure"
 
@@ -34,12 +35,8 @@ def settings() -> Settings:
     )
 
 
-class AgendaError(Exception):
+class AgendaError(Refusal):
     """A booking refused, with a French message for the person."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class Clash(AgendaError):
@@ -63,7 +60,3 @@ def day_start(day: date) -> datetime:
 def now() -> datetime:
     """The current instant, from the platform's one clock (frozen in tests)."""
     return clock.utcnow()
-
-
-def paris_today() -> date:
-    return recurrence.to_local(now()).date()

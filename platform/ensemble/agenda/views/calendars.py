@@ -7,6 +7,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ensemble.agenda import operations as agenda
+from ensemble.agenda import permissions
 from ensemble.agenda.models import Request, RequestStatus
 from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
 from ensemble.agenda.views.periods import _centres, _period, _render_period
@@ -64,7 +65,7 @@ def person(centre_slug: str, agenda_calendar_id: int):
         share_centres=_centres(line.centre_id for line in shares),
         month_label=format_date(period.anchor, "MMMM y"),
         can_book=agenda.can_book(db.session, calendar),
-        can_ask=centre.id in ctx.director_centre_ids and calendar.user_id != ctx.user_id,
+        can_ask=permissions.can_ask(centre, calendar, ctx),
         is_person=calendar.user_id == ctx.user_id,
         endpoint="agenda.person",
         args={"centre_slug": centre.slug, "agenda_calendar_id": calendar.id},

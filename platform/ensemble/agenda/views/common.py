@@ -4,16 +4,13 @@ anything another centre's)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ensemble.agenda import forms, recurrence
-from ensemble.agenda import operations as agenda
+from ensemble.agenda import forms, permissions, recurrence
 from ensemble.agenda.models import Calendar, Event, Request, RequestStatus
 from ensemble.extensions import db
 from ensemble.network.models import Centre
@@ -38,10 +35,6 @@ STATUS_LABELS = {
     RequestStatus.DECLINED: _l("Refusée"),
     RequestStatus.PROPOSED: _l("Autre créneau proposé"),
 }
-
-
-def _today() -> date:
-    return recurrence.to_local(agenda.now()).date()
 
 
 @bp.context_processor
@@ -103,11 +96,4 @@ def _request_or_404(centre: Centre, request_id: int) -> Request:
     return item
 
 
-def _can_edit(event: Event) -> bool:
-    ctx = context.current()
-    return event.user_id == ctx.user_id or event.centre_id in ctx.director_centre_ids
-
-
-def _allowed_or_404(allowed: bool) -> None:
-    if not allowed:
-        abort(404)
+_can_edit = permissions.can_edit_event

@@ -9,19 +9,19 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.agenda import forms
+from ensemble.agenda import forms, recurrence
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category, Event
 from ensemble.agenda.views.common import (
-    _allowed_or_404,
     _calendar_or_404,
     _can_edit,
     _centre,
     _event_or_404,
-    _today,
     bp,
 )
 from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre
 
 
@@ -34,13 +34,20 @@ def _event_form(calendar: Calendar, centre: Centre, **kwargs) -> forms.EventForm
     return form
 
 
-def _refuse(form, message: str) -> None:
-    form.form_errors.append(message)
-
-
 def _flash_warnings(booking: agenda.Booking) -> None:
     for warning in booking.warnings:
         flash(warning, "warning")
+
+
+def _booking(form: forms.EventForm, operation):
+    """Run `operation` (book or move); a refused rule is said on the field the person
+    used (the repetition choice, unless they typed a custom rule)."""
+    try:
+        return operation()
+    except recurrence.RuleRefused as refusal:
+        if refusal.field == "rrule" and form.repeat.data != "CUSTOM":
+            refusal.field = "repeat"
+        raise
 
 
 def _event_fields(form: forms.EventForm) -> dict:
@@ -64,34 +71,30 @@ def _event_fields(form: forms.EventForm) -> dict:
 def new_event(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
-    _allowed_or_404(agenda.can_book(db.session, calendar))
+    require(agenda.can_book(db.session, calendar))
     form = _event_form(calendar, centre)
     if request.method == "GET":
         try:
-            form.day.data = date.fromisoformat(request.args.get("date", "")[:10])
+            day = date.fromisoformat(request.args.get("date", "")[:10])
         except ValueError:
-            form.day.data = _today()
-    if form.validate_on_submit():
-        try:
-            booking = agenda.book(db.session, calendar, **_event_fields(form))
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        except ValueError:
-            form.rrule.errors.append(_("Règle de répétition invalide."))
-        else:
-            _flash_warnings(booking)
-            flash(_("Événement enregistré."), "success")
-            return redirect(
-                url_for(
-                    "agenda.person",
-                    centre_slug=centre.slug,
-                    agenda_calendar_id=calendar.id,
-                    date=form.day.data.isoformat(),
-                )
-            )
-    return render_template(
-        "agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=None
+            day = clock.today()
+        form.day.data = day if date(1900, 1, 1) <= day <= date(2100, 12, 31) else clock.today()
+    done, booking = attempt(
+        form,
+        lambda: _booking(form, lambda: agenda.book(db.session, calendar, **_event_fields(form))),
     )
+    if done:
+        _flash_warnings(booking)
+        flash(_("Événement enregistré."), "success")
+        return redirect(
+            url_for(
+                "agenda.person",
+                centre_slug=centre.slug,
+                agenda_calendar_id=calendar.id,
+                date=form.day.data.isoformat(),
+            )
+        )
+    return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=None)
 
 
 @bp.route("/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>")
@@ -121,7 +124,7 @@ def event(centre_slug: str, agenda_event_id: int):
 def edit_event(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     item = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(item) and item.series_id is None)
+    require(_can_edit(item) and item.series_id is None)
     calendar = db.session.get(Calendar, item.calendar_id)
     form = _event_form(calendar, centre, obj=None)
     if request.method == "GET":
@@ -132,24 +135,14 @@ def edit_event(centre_slug: str, agenda_event_id: int):
         form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
         if item.rrule:
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
-    if form.validate_on_submit():
-        try:
-            booking = agenda.move(db.session, item, **_event_fields(form))
-        except agenda.AgendaError as error:
-            db.session.refresh(item)
-            _refuse(form, error.message)
-        except ValueError:
-            db.session.refresh(item)
-            form.rrule.errors.append(_("Règle de répétition invalide."))
-        else:
-            _flash_warnings(booking)
-            flash(_("Événement modifié."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id)
-            )
-    return render_template(
-        "agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item
+    done, booking = attempt(
+        form, lambda: _booking(form, lambda: agenda.move(db.session, item, **_event_fields(form)))
     )
+    if done:
+        _flash_warnings(booking)
+        flash(_("Événement modifié."), "success")
+        return redirect(url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id))
+    return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item)
 
 
 @bp.route("/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/supprimer", methods=("POST",))
@@ -157,7 +150,7 @@ def edit_event(centre_slug: str, agenda_event_id: int):
 def delete_event(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     item = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(item))
+    require(_can_edit(item))
     form = forms.ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -170,10 +163,12 @@ def delete_event(centre_slug: str, agenda_event_id: int):
 
 
 def _occurrence_arg(value: str | None) -> datetime | None:
+    """An occurrence named by its original local start (« 2026-06-15T10:00 »)."""
     try:
-        return datetime.fromisoformat((value or "")[:16])
+        found = datetime.fromisoformat((value or "")[:16])
     except ValueError:
         return None
+    return found if 1900 <= found.year <= 2100 else None
 
 
 @bp.route(
@@ -184,9 +179,11 @@ def _occurrence_arg(value: str | None) -> datetime | None:
 def occurrence(centre_slug: str, agenda_event_id: int):
     centre = _centre(centre_slug)
     series = _event_or_404(centre, agenda_event_id)
-    _allowed_or_404(_can_edit(series) and bool(series.rrule))
+    require(_can_edit(series) and bool(series.rrule))
     form = forms.OccurrenceForm()
     original = _occurrence_arg(form.occurrence.data or request.args.get("le"))
+    if original is None and request.method == "POST":
+        abort(404)  # an occurrence nobody can name
     if original is None:
         original = series.starts_local  # the first occurrence
     if request.method == "GET":
@@ -194,33 +191,32 @@ def occurrence(centre_slug: str, agenda_event_id: int):
         form.day.data = original.date()
         form.start.data = original.time()
         form.end.data = (original + (series.ends_local - series.starts_local)).time()
-    if request.method == "POST" and request.form.get("annuler") and form.csrf_token.validate(form):
-        try:
-            agenda.cancel_occurrence(db.session, series, original)
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
+    event_url = url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
+    if request.method == "POST" and request.form.get("annuler"):
+        # Cancelling needs no slot: only the CSRF token and the occurrence.
+        confirm = forms.ConfirmForm()
+        done, _cancelled = attempt(
+            confirm, lambda: agenda.cancel_occurrence(db.session, series, original)
+        )
+        form.form_errors.extend(confirm.form_errors)
+        if done:
             flash(_("Occurrence annulée."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
-            )
-    elif form.validate_on_submit():
-        try:
-            booking = agenda.move_occurrence(
+            return redirect(event_url)
+    else:
+        done, booking = attempt(
+            form,
+            lambda: agenda.move_occurrence(
                 db.session,
                 series,
                 original,
                 starts_local=form.starts_local(),
                 ends_local=form.ends_local(),
-            )
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
+            ),
+        )
+        if done:
             _flash_warnings(booking)
             flash(_("Occurrence déplacée."), "success")
-            return redirect(
-                url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id)
-            )
-    return render_template(
+            return redirect(event_url)
+    return page(
         "agenda/occurrence.html", centre=centre, series=series, form=form, original=original
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import flash, render_template, request
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
@@ -13,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from ensemble.agenda import forms, importing
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Category
-from ensemble.agenda.views.common import _allowed_or_404, _calendar_or_404, _centre, bp
+from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
 from ensemble.extensions import db
+from ensemble.kernel.views import attempt, page, require
 
 
 @bp.route(
@@ -25,43 +26,49 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
     places = agenda.bookable_centres(db.session, calendar)
-    _allowed_or_404(bool(places))
+    require(places)
     choices = [SelectChoice(c.id, c.name) for c in places]
     upload = forms.ImportForm()
     confirm = forms.ConfirmImportForm(prefix="confirmer")
     upload.centre.choices = confirm.centre.choices = choices
-    candidates, outcome = None, None
+    candidates, outcome, status = None, None, None
     if request.method == "POST" and "confirmer-content" in request.form:
-        if confirm.validate_on_submit():
+
+        def import_all():
             try:
                 data = base64.b64decode(confirm.content.data, validate=True)
-                candidates = importing.parse(data)
-            except (binascii.Error, ValueError) as error:
-                confirm.form_errors.append(
-                    error.args[0]
-                    if isinstance(error, importing.ImportProblem)
-                    else _("Fichier manquant : recommencez.")
-                )
-            else:
-                outcome = importing.import_candidates(
-                    db.session,
-                    calendar,
-                    candidates,
-                    centre_id=confirm.centre.data,
-                    category=Category(confirm.category.data),
-                )
-                flash(_("%(num)d événement(s) importé(s).", num=outcome.imported), "success")
-    elif upload.validate_on_submit():
-        data = upload.file.data.read(importing.MAX_BYTES + 1)
-        try:
-            candidates = importing.parse(data)
-        except importing.ImportProblem as problem:
-            upload.file.errors.append(str(problem))
-        else:
+            except (binascii.Error, ValueError):
+                raise importing.ImportProblem(_("Fichier manquant : recommencez.")) from None
+            return importing.import_candidates(
+                db.session,
+                calendar,
+                importing.parse(data),
+                centre_id=confirm.centre.data,
+                category=Category(confirm.category.data),
+            )
+
+        done, outcome = attempt(confirm, import_all)
+        if done:
+            status = 200
+            flash(_("%(num)d événement(s) importé(s).", num=outcome.imported), "success")
+    else:
+
+        def preview():
+            data = upload.file.read()
+            try:
+                found = importing.parse(data)
+            except importing.ImportProblem as problem:
+                problem.field = "file"
+                raise
             confirm.content.data = base64.b64encode(data).decode()
             confirm.centre.data = upload.centre.data
             confirm.category.data = upload.category.data
-    return render_template(
+            return found
+
+        done, candidates = attempt(upload, preview)
+        if done:
+            status = 200
+    return page(
         "agenda/import.html",
         centre=centre,
         calendar=calendar,
@@ -69,4 +76,5 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
         confirm=confirm,
         candidates=candidates,
         outcome=outcome,
+        status=status,
     )

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from ensemble.agenda import operations as agenda
 from ensemble.agenda import recurrence
-from ensemble.agenda.views.common import VIEWS, _today
+from ensemble.agenda.views.common import VIEWS
 from ensemble.extensions import db
+from ensemble.kernel import clock
 from ensemble.network.models import Centre
 
 
@@ -60,9 +61,9 @@ def _period() -> Period:
     try:
         anchor = date.fromisoformat(request.args.get("date", "")[:10])
     except ValueError:
-        anchor = _today()
+        anchor = clock.today()
     if not date(2000, 1, 1) <= anchor <= date(2100, 1, 1):
-        anchor = _today()
+        anchor = clock.today()
     if view == "jour":
         return Period(view, anchor, anchor, anchor + timedelta(days=1))
     if view == "semaine":
@@ -97,6 +98,6 @@ def _render_period(template: str, centre: Centre, slots, period: Period, **extra
         period=period,
         by_day=_by_day(slots),
         centres=centres,
-        today=_today(),
+        today=clock.today(),
         **extra,
     )

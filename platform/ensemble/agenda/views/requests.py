@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
-from ensemble.agenda import forms
+from ensemble.agenda import forms, permissions
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Category, Request
 from ensemble.agenda.views.common import (
-    _allowed_or_404,
     _calendar_or_404,
     _centre,
     _request_or_404,
     bp,
 )
-from ensemble.agenda.views.events import _flash_warnings, _refuse
+from ensemble.agenda.views.events import _flash_warnings
 from ensemble.agenda.views.periods import _centres
 from ensemble.extensions import db
+from ensemble.kernel.views import attempt, first_error, page, require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
+
+DONE_MESSAGES = {
+    "accepter": _l("Demande acceptée : l’événement est dans l’agenda."),
+    "refuser": _l("Demande refusée."),
+    "proposer": _l("Autre créneau proposé."),
+    "retenir": _l("Créneau retenu : l’événement est dans l’agenda."),
+}
 
 
 @bp.route(
@@ -31,28 +39,27 @@ from ensemble.tenancy import context
 def ask(centre_slug: str, agenda_calendar_id: int):
     centre = _centre(centre_slug)
     calendar = _calendar_or_404(centre, agenda_calendar_id)
-    _allowed_or_404(centre.id in context.current().director_centre_ids)
+    require(permissions.is_director(centre))
     form = forms.RequestForm()
-    if form.validate_on_submit():
-        try:
-            item = agenda.ask(
-                db.session,
-                calendar,
-                centre,
-                title=form.title.data,
-                category=Category(form.category.data),
-                starts_local=form.starts_local(),
-                ends_local=form.ends_local(),
-                message=form.message.data or "",
-            )
-        except agenda.AgendaError as error:
-            _refuse(form, error.message)
-        else:
-            flash(_("Demande envoyée."), "success")
-            return redirect(
-                url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
-            )
-    return render_template("agenda/ask.html", centre=centre, calendar=calendar, form=form)
+    done, item = attempt(
+        form,
+        lambda: agenda.ask(
+            db.session,
+            calendar,
+            centre,
+            title=form.title.data,
+            category=Category(form.category.data),
+            starts_local=form.starts_local(),
+            ends_local=form.ends_local(),
+            message=form.message.data or "",
+        ),
+    )
+    if done:
+        flash(_("Demande envoyée."), "success")
+        return redirect(
+            url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
+        )
+    return page("agenda/ask.html", centre=centre, calendar=calendar, form=form)
 
 
 @bp.route("/c/<centre_slug>/agenda/demandes")
@@ -79,9 +86,8 @@ def requests(centre_slug: str):
 def request_detail(centre_slug: str, agenda_request_id: int):
     centre = _centre(centre_slug)
     item = _request_or_404(centre, agenda_request_id)
-    ctx = context.current()
-    is_person = item.user_id == ctx.user_id
-    is_requester = item.centre_id in ctx.director_centre_ids
+    is_person = permissions.is_person(item)
+    is_requester = permissions.is_requester(item)
     decline_form = forms.DeclineForm(prefix="refus")
     propose_form = forms.ProposeForm(prefix="autre")
     confirm = forms.ConfirmForm()
@@ -90,42 +96,49 @@ def request_detail(centre_slug: str, agenda_request_id: int):
     )
     if request.method == "POST":
         action = request.form.get("action", "")
-        _allowed_or_404(is_person or is_requester)
-        try:
-            if action == "accepter" and is_person and confirm.validate_on_submit():
-                _flash_warnings(agenda.accept(db.session, item, link=link))
-                flash(_("Demande acceptée : l’événement est dans l’agenda."), "success")
-            elif action == "refuser" and is_person and decline_form.validate_on_submit():
-                agenda.decline(db.session, item, decline_form.reason.data, link=link)
-                flash(_("Demande refusée."), "success")
-            elif action == "proposer" and is_person and propose_form.validate_on_submit():
-                agenda.propose(
+        require(is_person or is_requester)
+        # Each button is its own form; the one pressed is validated and run.
+        actions = {
+            "accepter": (is_person, confirm, lambda: agenda.accept(db.session, item, link=link)),
+            "refuser": (
+                is_person,
+                decline_form,
+                lambda: agenda.decline(db.session, item, decline_form.reason.data, link=link),
+            ),
+            "proposer": (
+                is_person,
+                propose_form,
+                lambda: agenda.propose(
                     db.session,
                     item,
                     propose_form.starts_local(),
                     propose_form.ends_local(),
                     propose_form.reason.data or "",
                     link=link,
-                )
-                flash(_("Autre créneau proposé."), "success")
-            elif action == "retenir" and is_requester and confirm.validate_on_submit():
-                _flash_warnings(agenda.take_proposal(db.session, item))
-                flash(_("Créneau retenu : l’événement est dans l’agenda."), "success")
-            else:
-                raise agenda.AgendaError(_("Vérifiez le formulaire."))
-        except agenda.AgendaError as error:
-            flash(error.message, "error")
-            status = 200
-        else:
+                ),
+            ),
+            "retenir": (is_requester, confirm, lambda: agenda.take_proposal(db.session, item)),
+        }
+        allowed, form, run = actions.get(action, (False, confirm, None))
+        done, booking = attempt(form, run) if allowed else (False, None)
+        if done:
+            if isinstance(booking, agenda.Booking):
+                _flash_warnings(booking)
+            flash(str(DONE_MESSAGES[action]), "success")
             return redirect(
                 url_for("agenda.request_detail", centre_slug=centre.slug, agenda_request_id=item.id)
             )
+        if not allowed:
+            confirm.form_errors.append(_("Vérifiez le formulaire."))
+        if form is confirm:
+            # Buttons without fields (accept, take the proposal): their refusal is
+            # said at the top of the page; the other forms show it on their fields.
+            flash(first_error(confirm), "error")
     else:
-        status = 200
         propose_form.day.data = item.starts_local.date()
         propose_form.start.data = item.starts_local.time()
         propose_form.end.data = item.ends_local.time()
-    return render_template(
+    return page(
         "agenda/request.html",
         centre=centre,
         item=item,
@@ -137,7 +150,7 @@ def request_detail(centre_slug: str, agenda_request_id: int):
         decline_form=decline_form,
         propose_form=propose_form,
         confirm=confirm,
-    ), status
+    )
 
 
 def _slug_of(centre_id: int) -> str:

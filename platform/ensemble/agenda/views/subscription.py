@@ -8,11 +8,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
-from ensemble.agenda import feeds, forms
+from ensemble.agenda import feeds, forms, permissions
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar
-from ensemble.agenda.views.common import _allowed_or_404, _centre, _today, bp
+from ensemble.agenda.views.common import _centre, bp
 from ensemble.extensions import db
+from ensemble.kernel import clock
+from ensemble.kernel.views import require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
 from ensemble.tenancy.resolve import MAX_ID
@@ -35,13 +37,13 @@ def subscription(centre_slug: str):
         db.session.scalar(select(Calendar.id).where(Calendar.user_id == ctx.user_id).limit(1))
         is not None
     )
-    is_director = centre.id in ctx.director_centre_ids
+    is_director = permissions.is_director(centre, ctx)
     form = forms.FeedForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         scope = form.scope.data
-        _allowed_or_404(has_calendar if scope == "person" else is_director)
+        require(has_calendar if scope == "person" else is_director)
         target = {"user_id": ctx.user_id} if scope == "person" else {"centre_id": centre.id}
         if form.action.data == "regenerate":
             had_one = agenda.active_feed(db.session, **target) is not None
@@ -67,7 +69,7 @@ def subscription(centre_slug: str):
     )
 
 
-@bp.route("/agenda/flux/<token>.ics")
+@bp.route("/agenda/flux/<token:token>.ics")
 def feed(token: str):
     """The private feed: no session, the token is the key. A revoked, regenerated
     or forged token is a 404, like any unknown page."""
@@ -80,7 +82,7 @@ def feed(token: str):
     nonce, user_id, centre_id = found
     scope = feeds.Scope(user_id, centre_id)
     context.activate(scope.context(db.session), db.session)
-    today = _today()
+    today = clock.today()
     tag = feeds.etag(db.session, scope, nonce, today)
     headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
     if feeds.matches(request.headers.get("If-None-Match"), tag):

@@ -20,16 +20,11 @@ import re
 import unicodedata
 
 from ensemble.kernel import french
+from ensemble.kernel.text import CONTROLS, LINE_BREAKS
 
-LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x85\u2028\u2029]")
-# C0 and C1 controls but \n; bidi embeddings, overrides, isolates and marks; BOM and
-# interlinear annotation marks; non-characters; surrogates (never valid alone).
-FORBIDDEN = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f"
-    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\ufeff\ufff9-\ufffb\ufdd0-\ufdef\ufffe\uffff"
-    "\ud800-\udfff]"
-)
+# One definition of the characters nobody means (kernel.text, which cleans form input
+# with them too); a tab is a space here, then the rest is removed.
+FORBIDDEN = CONTROLS
 ZWSP = "\u200b"
 # Longest French words are ~25 letters; amounts with their no-break spaces stay below 30.
 LONGEST_WORD = 32

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ensemble.kernel import clock
 from ensemble.posts.models import (
     DOCUMENT_TYPES,
     MAX_DOCUMENT_BYTES,
@@ -59,7 +60,7 @@ def add_document(
             _l("Formats acceptés : PDF, DOCX, ODT, JPEG ou PNG (le contenu doit correspondre)."),
             "file",
         )
-    if signed_on > date.today() + timedelta(days=1):
+    if signed_on > clock.today() + timedelta(days=1):
         raise PostError(_l("La date de signature ne peut pas être dans le futur."), "signed_on")
     document = PostDocument(
         post_id=post.id,

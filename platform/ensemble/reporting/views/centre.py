@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ensemble.extensions import db
-from ensemble.reporting import dashboard, forms, imports
+from ensemble.kernel import spreadsheets
+from ensemble.kernel.parsing import Unreadable, decimal_places
+from ensemble.kernel.text import clean
+from ensemble.kernel.views import act, attempt, page, require
+from ensemble.reporting import dashboard, forms, imports, permissions
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration, Side
-from ensemble.reporting.views.common import XLSX, _campaign_year, _year_arg, bp
-from ensemble.tenancy import context
-from ensemble.tenancy.navigation import is_centre_director
+from ensemble.reporting.views.common import _campaign_year, _year_arg, bp
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
 
 
@@ -29,8 +30,7 @@ def _centre_declaration(centre_slug: str, declaration_id: int):
     return centre, declaration
 
 
-def _is_director(centre) -> bool:
-    return is_centre_director(context.current(), centre.id)
+_is_director = permissions.is_director
 
 
 @bp.route("/c/<centre_slug>/declarations", methods=["GET", "POST"])
@@ -38,10 +38,12 @@ def _is_director(centre) -> bool:
 def centre_index(centre_slug: str):
     centre = centre_or_404(centre_slug)
     form = forms.YearForm(year=_campaign_year())
-    if form.validate_on_submit():
-        if not _is_director(centre):
-            abort(404)
-        declaration = reporting.declaration_for(db.session, centre, form.year.data)
+    if request.method == "POST":
+        require(_is_director(centre))
+    done, declaration = attempt(
+        form, lambda: reporting.declaration_for(db.session, centre, form.year.data)
+    )
+    if done:
         return redirect(
             url_for(
                 "reporting.centre_declaration",
@@ -54,7 +56,7 @@ def centre_index(centre_slug: str):
         .where(Declaration.centre_id == centre.id)
         .order_by(Declaration.year.desc())
     ).all()
-    return render_template(
+    return page(
         "reporting/centre_index.html",
         centre=centre,
         declarations=declarations,
@@ -64,30 +66,32 @@ def centre_index(centre_slug: str):
 
 
 def _form_figures(indicators, data) -> tuple[dict, dict, dict]:
-    """Figures typed in the form: (figures, comments, errors by field name)."""
+    """Figures typed in the form: (figures, comments, errors by field name). The
+    cells are read like every kernel field: French numbers, within numeric(14, 2)."""
     figures: dict = {}
     comments: dict = {}
     errors: dict = {}
     for indicator, key in reporting.cells(indicators):
         name = f"v__{indicator.code}__{key}"
-        raw = str(data.get(name, "")).strip()
+        raw = clean(str(data.get(name, ""))).strip()
         if not raw:
             figures[(indicator.code, key)] = None
             continue
         try:
             value = imports.parse_number(raw)
-        except ValueError:
+        except (Unreadable, ValueError):
             errors[name] = _("« %(value)s » n’est pas un nombre.", value=raw[:40])
             continue
         if value < 0:
             errors[name] = _("Une valeur négative est impossible.")
-            continue
-        if value >= Decimal("1e12"):
+        elif value > imports.MAX_FIGURE:
             errors[name] = _("Valeur impossible : au-delà du maximum admis.")
-            continue
-        figures[(indicator.code, key)] = value
+        elif decimal_places(value) > 2:
+            errors[name] = _("Au plus deux chiffres après la virgule.")
+        else:
+            figures[(indicator.code, key)] = value
     for indicator in indicators:
-        comment = str(data.get(f"c__{indicator.code}", "")).strip()[:1000]
+        comment = clean(str(data.get(f"c__{indicator.code}", ""))).strip()[:1000]
         if comment:
             comments[indicator.code] = comment
     return figures, comments, errors
@@ -98,24 +102,28 @@ def _form_figures(indicators, data) -> tuple[dict, dict, dict]:
 def centre_declaration(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
     indicators = reporting.catalogue(db.session, declaration.year)
-    editable = _is_director(centre) and declaration.status in reporting.EDITABLE
+    editable = permissions.can_edit(declaration, centre)
     form = forms.ActionForm()
     errors: dict = {}
     typed: dict = {}
     if request.method == "POST":
-        if not editable:
-            abort(404)
-        if form.validate_on_submit():
-            figures, comments, errors = _form_figures(indicators, request.form)
-            if not errors:
-                reporting.set_values(db.session, declaration, figures, comments)
-                flash(_("Déclaration enregistrée."), "success")
-                return redirect(request.path)
-            typed = {k: str(v)[:40] for k, v in request.form.items()}
+        require(editable)
+        figures, comments, errors = _form_figures(indicators, request.form)
+        if errors:
             flash(_("Certaines valeurs sont à corriger."), "error")
+        done, _saved = attempt(
+            form,
+            lambda: (
+                None if errors else reporting.set_values(db.session, declaration, figures, comments)
+            ),
+        )
+        if done and not errors:
+            flash(_("Déclaration enregistrée."), "success")
+            return redirect(request.path)
+        typed = {k: clean(str(v))[:40] for k, v in request.form.items()}
     values = reporting.values_of(declaration)
     problems = reporting.coherence_problems(db.session, declaration)
-    return render_template(
+    return page(
         "reporting/centre_declaration.html",
         centre=centre,
         declaration=declaration,
@@ -137,29 +145,25 @@ def centre_declaration(centre_slug: str, declaration_id: int):
 @login_required
 def centre_submit(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
-    if not _is_director(centre):
-        abort(404)
-    form = forms.ActionForm()
-    if form.validate_on_submit():
-        try:
-            problems = reporting.submit(db.session, declaration)
-        except reporting.WorkflowError as exc:
-            flash(str(exc), "error")
-        else:
-            if problems:
-                flash(
-                    _(
-                        "La déclaration n’a pas été transmise : %(n)d point(s) à corriger.",
-                        n=len(problems),
-                    ),
-                    "error",
+    require(_is_director(centre))
+
+    def submit() -> None:
+        problems = reporting.submit(db.session, declaration)
+        if problems:
+            raise reporting.WorkflowError(
+                _(
+                    "La déclaration n’a pas été transmise : %(n)d point(s) à corriger.",
+                    n=len(problems),
                 )
-            else:
-                flash(_("Déclaration transmise à la fédération."), "success")
-    return redirect(
-        url_for(
+            )
+
+    return act(
+        forms.ActionForm(),
+        submit,
+        success=_("Déclaration transmise à la fédération."),
+        back=url_for(
             "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
-        )
+        ),
     )
 
 
@@ -168,32 +172,31 @@ def centre_submit(centre_slug: str, declaration_id: int):
 def centre_consent(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
     # The consent may be given or withdrawn at any time, also after validation.
-    if not _is_director(centre):
-        abort(404)
+    require(_is_director(centre))
     form = forms.ConsentForm()
-    if form.validate_on_submit():
+
+    def consent() -> bool:
         reporting.set_consent(db.session, declaration, bool(form.share.data))
-        if declaration.share_centre_figures:
-            flash(
-                _(
-                    "Accord enregistré : la fédération voit vos chiffres validés de %(year)d.",
-                    year=declaration.year,
-                ),
-                "success",
+        return declaration.share_centre_figures
+
+    return act(
+        form,
+        consent,
+        success=lambda shared: (
+            _(
+                "Accord enregistré : la fédération voit vos chiffres validés de %(year)d.",
+                year=declaration.year,
             )
-        else:
-            flash(
-                _(
-                    "Accord retiré : la fédération ne voit plus vos chiffres validés de %(year)d"
-                    " qu’à travers les totaux du réseau.",
-                    year=declaration.year,
-                ),
-                "success",
+            if shared
+            else _(
+                "Accord retiré : la fédération ne voit plus vos chiffres validés de %(year)d"
+                " qu’à travers les totaux du réseau.",
+                year=declaration.year,
             )
-    return redirect(
-        url_for(
+        ),
+        back=url_for(
             "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
-        )
+        ),
     )
 
 
@@ -201,21 +204,19 @@ def centre_consent(centre_slug: str, declaration_id: int):
 @login_required
 def centre_message(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
-    if not _is_director(centre):
-        abort(404)
+    require(_is_director(centre))
     form = forms.MessageForm()
-    if form.validate_on_submit():
-        reporting.post_message(
+    return act(
+        form,
+        lambda: reporting.post_message(
             db.session, declaration, current_user.id, Side.CENTRE, form.body.data
-        )
-        flash(_("Réponse envoyée à la fédération."), "success")
-    else:
-        flash(_("Écrivez votre message."), "error")
-    return redirect(
-        url_for(
+        ),
+        success=_("Réponse envoyée à la fédération."),
+        back=url_for(
             "reporting.centre_declaration", centre_slug=centre.slug, declaration_id=declaration.id
         )
-        + "#echanges"
+        + "#echanges",
+        refused=_("Écrivez votre message."),
     )
 
 
@@ -223,36 +224,46 @@ def centre_message(centre_slug: str, declaration_id: int):
 @login_required
 def centre_import(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
-    if not _is_director(centre) or declaration.status not in reporting.EDITABLE:
-        abort(404)
+    require(permissions.can_edit(declaration, centre))
     indicators = reporting.catalogue(db.session, declaration.year)
     form = forms.ImportForm()
     confirm = forms.ConfirmImportForm()
-    preview = None
+    preview, status = None, None
     if request.method == "POST" and "payload" in request.form:
-        if confirm.validate_on_submit():
+
+        def import_all() -> int:
+            nonlocal preview
             try:
                 data = base64.b64decode(confirm.payload.data, validate=True)
             except (binascii.Error, ValueError):
                 data = b""
             preview = imports.preview(data, indicators)
-            if preview.ok:
-                reporting.set_values(db.session, declaration, preview.figures(), preview.comments())
-                flash(_("%(n)d valeurs importées.", n=len(preview.rows)), "success")
-                return redirect(
-                    url_for(
-                        "reporting.centre_declaration",
-                        centre_slug=centre.slug,
-                        declaration_id=declaration.id,
-                    )
+            if not preview.ok:
+                raise reporting.WorkflowError(
+                    _("Rien n’a été importé : le fichier contient des erreurs.")
                 )
+            reporting.set_values(db.session, declaration, preview.figures(), preview.comments())
+            return len(preview.rows)
+
+        done, imported = attempt(confirm, import_all)
+        if done:
+            flash(_("%(n)d valeurs importées.", n=imported), "success")
+            return redirect(
+                url_for(
+                    "reporting.centre_declaration",
+                    centre_slug=centre.slug,
+                    declaration_id=declaration.id,
+                )
+            )
         flash(_("Rien n’a été importé : le fichier contient des erreurs."), "error")
     elif form.validate_on_submit():
-        data = form.file.data.read(imports.MAX_BYTES + 1)
-        preview = imports.preview(data, indicators)
+        data = form.file.read()
+        preview = imports.preview(data, indicators, filename=form.file.data.filename or "")
         confirm.payload.data = base64.b64encode(data).decode() if preview.ok else ""
-    return render_template(
+        status = 200 if preview.ok else 422
+    return page(
         "reporting/import.html",
+        status=status,
         centre=centre,
         declaration=declaration,
         form=form,
@@ -263,17 +274,11 @@ def centre_import(centre_slug: str, declaration_id: int):
 
 def _export(declaration: Declaration, centre, fmt: str):
     indicators = reporting.catalogue(db.session, declaration.year)
-    values = reporting.values_of(declaration)
-    name = f"declaration-{centre.slug}-{declaration.year}"
-    if fmt == "xlsx":
-        rows = imports.export_rows(indicators, values, numeric=True)
-        data = imports.to_xlsx(rows, f"Déclaration {declaration.year}")
-        return send_file(
-            io.BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx"
-        )
-    data = imports.to_csv(imports.export_rows(indicators, values))
-    return send_file(
-        io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=f"{name}.csv"
+    rows = imports.export_rows(indicators, reporting.values_of(declaration))
+    return spreadsheets.download(
+        rows,
+        f"declaration-{centre.slug}-{declaration.year}.{fmt}",
+        title=_("Déclaration %(year)d", year=declaration.year),
     )
 
 

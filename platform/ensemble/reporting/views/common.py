@@ -3,12 +3,12 @@ year, and the filters that write figures and changes the French way."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
+from ensemble.kernel import clock, french
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration, Status
 from ensemble.tenancy.navigation import section
@@ -23,25 +23,22 @@ section("federation", _l("Tableau de bord"), "reporting.dashboard", order=21)
 section("federation", _l("Consolidation"), "reporting.runs", order=22)
 section("federation", _l("Chiffres des centres"), "reporting.shared_figures", order=23)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _year_arg(default: int) -> int:
     value = request.args.get("annee", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+    ok = value.isascii() and value.isdigit() and len(value) == 4 and 2000 <= int(value) <= 2100
+    return int(value) if ok else default
 
 
 def _campaign_year() -> int:
     """The campaign running now declares last year's activity."""
-    return date.today().year - 1
+    return clock.today().year - 1
 
 
 @bp.app_template_filter("figure")
 def figure(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return text.removesuffix(",00")
+    """« 1 488 », « 0,39 » (the kernel's compact French number); « — » when absent."""
+    return "—" if value is None else french.compact_number(value)
 
 
 @bp.app_template_filter("change")

@@ -4,7 +4,6 @@ consolidation runs."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -13,11 +12,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ensemble.extensions import db
-from ensemble.reporting import charts, dashboard, forms, imports
+from ensemble.kernel import spreadsheets
+from ensemble.kernel.views import act
+from ensemble.reporting import charts, dashboard, forms
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration, Status
 from ensemble.reporting.suppression import STAR
-from ensemble.reporting.views.common import XLSX, _campaign_year, _year_arg, bp
+from ensemble.reporting.views.common import _campaign_year, _year_arg, bp
 from ensemble.tenancy.resolve import federation_or_404, object_or_404
 
 
@@ -68,21 +69,18 @@ def federation_declaration(federation_slug: str, declaration_id: int):
 def federation_return(federation_slug: str, declaration_id: int):
     federation, declaration = _federation_declaration(federation_slug, declaration_id)
     form = forms.MessageForm()
-    if form.validate_on_submit():
-        try:
-            reporting.return_with_question(db.session, declaration, current_user.id, form.body.data)
-        except reporting.WorkflowError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(_("Déclaration renvoyée au centre avec votre question."), "success")
-    else:
-        flash(_("Écrivez la question posée au centre."), "error")
-    return redirect(
-        url_for(
+    return act(
+        form,
+        lambda: reporting.return_with_question(
+            db.session, declaration, current_user.id, form.body.data
+        ),
+        success=_("Déclaration renvoyée au centre avec votre question."),
+        back=url_for(
             "reporting.federation_declaration",
             federation_slug=federation.slug,
             declaration_id=declaration.id,
-        )
+        ),
+        refused=_("Écrivez la question posée au centre."),
     )
 
 
@@ -92,21 +90,20 @@ def federation_validate(federation_slug: str, declaration_id: int):
     from ensemble.reporting.tasks import enqueue_after_commit
 
     federation, declaration = _federation_declaration(federation_slug, declaration_id)
-    form = forms.ActionForm()
-    if form.validate_on_submit():
-        try:
-            reporting.validate(db.session, declaration)
-        except reporting.WorkflowError as exc:
-            flash(str(exc), "error")
-        else:
-            enqueue_after_commit(db.session)
-            flash(_("Déclaration validée : la consolidation est lancée."), "success")
-    return redirect(
-        url_for(
+
+    def validate() -> None:
+        reporting.validate(db.session, declaration)
+        enqueue_after_commit(db.session)
+
+    return act(
+        forms.ActionForm(),
+        validate,
+        success=_("Déclaration validée : la consolidation est lancée."),
+        back=url_for(
             "reporting.federation_declaration",
             federation_slug=federation.slug,
             declaration_id=declaration.id,
-        )
+        ),
     )
 
 
@@ -215,16 +212,8 @@ def dashboard_page(federation_slug: str):
 
 
 def _csv_download(rows, filename: str):
-    """Rows as a CSV that French Excel opens as is: semicolons, decimal commas,
-    UTF-8 with a BOM."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(
-        [[str(v).replace(".", ",") if isinstance(v, float) else v for v in r] for r in rows]
-    )
-    data = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    return send_file(
-        io.BytesIO(data), mimetype="text/csv", as_attachment=True, download_name=filename
-    )
+    """Rows as a CSV that French Excel opens as is (the kernel's writer)."""
+    return spreadsheets.download(rows, filename)
 
 
 @bp.route("/f/<federation_slug>/tableau-de-bord.csv")
@@ -240,12 +229,8 @@ def dashboard_csv(federation_slug: str):
 def dashboard_xlsx(federation_slug: str):
     federation = federation_or_404(federation_slug)
     rows = _dashboard_rows(_dashboard_view(federation))
-    data = imports.to_xlsx(rows, "Tableau de bord")
-    return send_file(
-        io.BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"tableau-de-bord-{federation.slug}.xlsx",
+    return spreadsheets.download(
+        rows, f"tableau-de-bord-{federation.slug}.xlsx", title=_("Tableau de bord")
     )
 
 

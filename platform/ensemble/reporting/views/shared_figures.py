@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
-from flask import render_template, request, send_file
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ensemble.extensions import db
-from ensemble.reporting import dashboard, imports
+from ensemble.kernel import spreadsheets
+from ensemble.reporting import dashboard
 from ensemble.reporting import operations as reporting
-from ensemble.reporting.views.common import XLSX, _campaign_year, _year_arg, bp
+from ensemble.reporting.views.common import _campaign_year, _year_arg, bp
 from ensemble.reporting.views.federation import _csv_download
 from ensemble.tenancy.resolve import federation_or_404
 
@@ -93,10 +92,8 @@ def shared_figures_csv(federation_slug: str):
 def shared_figures_xlsx(federation_slug: str):
     federation = federation_or_404(federation_slug)
     view = _shared_view(federation)
-    data = imports.to_xlsx(_shared_rows(view), "Chiffres des centres")
-    return send_file(
-        io.BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"chiffres-des-centres-{federation.slug}-{view['year']}.xlsx",
+    return spreadsheets.download(
+        _shared_rows(view),
+        f"chiffres-des-centres-{federation.slug}-{view['year']}.xlsx",
+        title=_("Chiffres des centres"),
     )
