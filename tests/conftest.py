@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +32,27 @@ TEMPLATE_DB = f"ensemble_test_{RUN_ID}_template"
 TEST_DB = f"ensemble_test_{RUN_ID}"
 
 
+class _Removal:
+    """Removes a folder when the servers stop (after the server that used it)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def stop(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory) -> Iterator[dict]:
     started = []
     admin_url = os.environ.get("DATABASE_ADMIN_URL")
     if not admin_url:
-        pg = embedded.start_postgres(tmp_path_factory.mktemp("postgres"))
+        # Not under pytest's own temporary folder: every pytest run started as the same
+        # user resets that folder to mode 0700, which cuts a running embedded server
+        # (pgserver runs as another user when started by root) off its data.
+        pg_dir = Path(tempfile.mkdtemp(prefix=f"ensemble-test-pg-{RUN_ID}-"))
+        started.append(_Removal(pg_dir))
+        pg = embedded.start_postgres(pg_dir)
         started.append(pg)
         admin_url = pg.admin_url
     redis_url = os.environ.get("REDIS_URL")
