@@ -47,3 +47,13 @@ class ImportForm(FlaskForm):
 
 class ConfirmImportForm(FlaskForm):
     payload = HiddenField(validators=[DataRequired(_l("Le fichier a été perdu : recommencez."))])
+
+
+class CloseCampaignForm(FlaskForm):
+    year = IntegerField(
+        _l("Campagne"),
+        validators=[
+            InputRequired(_l("Indiquez l’année de la campagne.")),
+            NumberRange(2012, 2100, _l("Une année entre 2012 et 2100.")),
+        ],
+    )

@@ -427,3 +427,92 @@ def _compact(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense group ids for `keys`, and the first member of each group."""
     _uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return inverse, first
+
+
+def split_certified(a: Arrays, hidden: np.ndarray, rules: Rules) -> np.ndarray:
+    """For blocks with panels: True per block when every *split* part of a cell — the
+    centres of one signature in a city or a département that holds several — stays
+    protected for every reader. Moves: 4-cycles that swap mass between the two
+    signatures inside the cell and the reverse in a city outside it (every
+    territory cell and every panel keeps its sum).
+
+    Conservative everywhere: the worst reader on each side is taken away (a whole
+    city's contribution when the receiving part is one the reader may know), and a
+    published city with a single signature determines its part (not a residual)."""
+    ok = np.ones(len(a.b_measure), dtype=bool)
+    blocks = sorted({b for b, _ in a.panels})
+    if not blocks:
+        return ok
+    free = (hidden & ~a.forced) | a.r_absent[:, None]
+    city_rows = np.flatnonzero(a.r_level == CITY)
+    index = {int(r): i for i, r in enumerate(city_rows)}
+    nc = len(city_rows)
+    nsig = 1 << 2
+    U = np.zeros((nc, nsig, 3))
+    C = np.zeros((nc, nsig, 3), dtype=np.int64)
+    R = np.zeros((nc, nsig, 3))
+    ci = np.array([index[int(r)] for r in a.a_row], dtype=np.int64)
+    U[ci, a.a_sig, a.a_pattern] = a.a_unknown[:, 0]
+    C[ci, a.a_sig, a.a_pattern] = a.a_count[:, 0]
+    R[ci, a.a_sig, a.a_pattern] = a.a_reader[:, 0]
+    # Signatures present in each city, known centres included.
+    present = np.zeros((nc, nsig), dtype=bool)
+    present[np.array([index[int(r)] for r in a.e_row]), a.e_sig] = True
+    split_city = present.sum(axis=1) >= 2
+    block_of_city = a.r_block[city_rows]
+    dep_of_city = a.r_parent[city_rows]
+    maxc = a.b_max_coalition[block_of_city]
+    fragile = (C > 0) & (maxc[:, None, None] >= C)
+    people = a.b_people[block_of_city]
+    for b in blocks:
+        cities = np.flatnonzero(block_of_city == b)
+        deps = np.unique(dep_of_city[cities])
+        # Targets: each city, and each département, with each signature.
+        groups = [(np.array([c]), True) for c in cities] + [
+            (cities[dep_of_city[cities] == d], False) for d in deps
+        ]
+        for members, is_city in groups:
+            holds = present[members].any(axis=0)
+            if is_city and not split_city[members[0]]:
+                continue
+            if not is_city and holds.sum() < 2:
+                continue
+            # A published city holding one signature determines its part.
+            counted = members[split_city[members] | free[city_rows[members], TOTAL]]
+            outside = np.setdiff1d(cities, members)
+            for s in np.flatnonzero(holds):
+                value = U[counted, s].sum()
+                count = C[counted, s].sum()
+                if value <= EPSILON:
+                    continue
+                p = float(rules.protection(value, people[members[0]]))
+                need_down = value if count >= 2 else min(p, value)
+                best_up = best_down = 0.0
+                for s2 in range(nsig):
+                    if s2 == s:
+                        continue
+                    up = down = 0.0
+                    for pat in (FULL, 1):
+                        both_in = members[(C[members, s, pat] > 0) & (C[members, s2, pat] > 0)]
+                        both_out = outside[(C[outside, s, pat] > 0) & (C[outside, s2, pat] > 0)]
+                        if not len(both_in) or not len(both_out):
+                            continue
+                        # Up: inside gives s2, outside gives s.
+                        side1 = U[both_in, s2, pat]
+                        side2 = U[both_out, s, pat]
+                        cut1 = np.maximum(R[both_in, s2, pat], fragile[both_in, s, pat] * side1)
+                        cut2 = np.maximum(R[both_out, s, pat], fragile[both_out, s2, pat] * side2)
+                        up += max(0.0, min(side1.sum() - cut1.max(), side2.sum() - cut2.max()))
+                        # Down: inside gives s, outside gives s2.
+                        side1 = U[both_in, s, pat]
+                        side2 = U[both_out, s2, pat]
+                        cut1 = fragile[both_in, s2, pat] * side1
+                        cut2 = np.maximum(R[both_out, s2, pat], fragile[both_out, s, pat] * side2)
+                        down += max(0.0, min(side1.sum() - cut1.max(), side2.sum() - cut2.max()))
+                    best_up, best_down = max(best_up, up), max(best_down, down)
+                if best_up < p - EPSILON or best_down < need_down - EPSILON:
+                    ok[b] = False
+                    break
+            if not ok[b]:
+                break
+    return ok
