@@ -577,5 +577,3 @@ def _write_cells(conn, release_id, key, cells, changes: dict[str, Change]) -> No
         ),
         {"r": release_id, "f": f, "y": y, **columns},
     )
-
-
