@@ -135,7 +135,14 @@ def dashboard_view(
     departements = release.departements(code) if code else []
     if departement not in departements:
         departement = None
-    lines = [Line(release.measure(c), release.figure(c), release.change(c)) for c in codes]
+    # Every indicator the campaign asked: « non déclaré » where no centre gave it.
+    from ensemble.reporting import operations as reporting
+
+    asked = [
+        i.code for i in reporting.catalogue(session, chosen) if sector is None or i.sector == sector
+    ]
+    asked += [c for c in codes if c not in asked]
+    lines = [Line(release.measure(c), release.figure(c), release.change(c)) for c in asked]
     key_figures = [
         Line(release.measure(c), release.figure(c), release.change(c))
         for c in KEY_FIGURES

@@ -68,11 +68,20 @@ class Certificate:
 
 
 class Certifier:
-    """Static groupings of the atoms, reused by every pass."""
+    """Static groupings of the atoms, reused by every pass. `sensitive` (rows × keys)
+    are the cells the primary rules keep secret: the targets, when hidden (a cell
+    hidden only to protect them is not protected for its own sake — what it holds
+    beyond them could have been published; every centre's figure stays protected,
+    which the tests check apart)."""
 
-    def __init__(self, arrays: Arrays, rules: Rules):
+    def __init__(self, arrays: Arrays, rules: Rules, sensitive: np.ndarray | None = None):
         self.a = a = arrays
         self.rules = rules
+        if sensitive is None:
+            from ensemble.reporting.disclosure.protect import sensitive_cells
+
+            sensitive = sensitive_cells(arrays, rules)
+        self.sensitive = sensitive
         self.atom_dep = a.r_parent[a.a_row]
         self.atom_net = a.r_net[a.a_row]
         self.movable = a.a_pattern != OTHER
@@ -154,7 +163,7 @@ class Certifier:
         targets = hidden & ~a.forced & ~a.r_absent[:, None]
         layer_of_key = np.r_[TOTAL, np.full(self.K - 1, PARTS)]
         target = targets[:, layer_of_key] & a.c_present & self.key_in_block
-        target &= residual > EPSILON
+        target &= (residual > EPSILON) & self.sensitive
         return Certificate(target, ok_up & ok_down, residual, residual_count)
 
     def _residual(self, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,7 +52,6 @@ def split(campaigns: Sequence[Campaign], columns: Columns, chunk_values: int = C
     """Yield (campaign indices, columns) parts: by breakdown width, then in chunks."""
     wide = np.array([len(m.keys) > 1 for m in columns.measures], dtype=bool)
     per_campaign = np.bincount(columns.campaign, minlength=len(campaigns))
-    order = np.argsort(columns.campaign, kind="stable")
     for is_wide in (False, True):
         chunk: list[int] = []
         size = 0
@@ -61,19 +60,17 @@ def split(campaigns: Sequence[Campaign], columns: Columns, chunk_values: int = C
                 chunk.append(ci)
                 size += int(per_campaign[ci])
             if chunk and (size >= chunk_values or ci == len(campaigns)):
-                yield is_wide, chunk, _subset(columns, order, chunk, wide, is_wide)
+                yield is_wide, chunk, _subset(columns, chunk, wide, is_wide, len(campaigns))
                 chunk, size = [], 0
 
 
-def _subset(columns: Columns, order, chunk, wide, is_wide) -> Columns:
-    local = np.full(int(columns.campaign.max(initial=-1)) + 1, -1, dtype=np.int64)
+def _subset(columns: Columns, chunk, wide, is_wide, ncampaigns: int) -> Columns:
+    local = np.full(ncampaigns, -1, dtype=np.int64)
     local[chunk] = np.arange(len(chunk))
     keep = (local[columns.campaign] >= 0) & (wide[columns.measure] == is_wide)
     sub = columns.subset(keep)
     sub.campaign = local[sub.campaign]
-    measure_campaign = local[np.minimum(columns.measure_campaign, len(local) - 1)]
-    measure_campaign[columns.measure_campaign >= len(local)] = -1
-    sub.measure_campaign = measure_campaign
+    sub.measure_campaign = local[columns.measure_campaign]
     return sub
 
 

@@ -195,7 +195,7 @@ def protect(a: Arrays, rules: Rules, *, exhaustive: bool = False) -> Outcome:
     sensitive_published = sorted(
         {int(r) for r, k in zip(*np.nonzero(bad), strict=True) if a.forced[r, layer_of_key[k]]}
     )
-    certifier = Certifier(a, rules)
+    certifier = Certifier(a, rules, bad)
     repairer = Repairer(a)
     repairs = 0
     cert = None
