@@ -50,9 +50,9 @@ LANGUAGE plpgsql AS $$
 BEGIN
     -- Once a campaign is closed its figures are published: no declaration of
     -- that year may join them (a new release would differ by that centre).
+    -- Whoever updates (a director, an analyst, a worker) and whatever they may read.
     IF NEW.status IN ('submitted', 'validated') AND NEW.status IS DISTINCT FROM OLD.status
-       AND EXISTS (SELECT 1 FROM reporting_campaigns k
-                   WHERE k.federation_id = NEW.federation_id AND k.year = NEW.year)
+       AND app_campaign_closed(NEW.federation_id, NEW.year)
     THEN
         RAISE EXCEPTION 'campaign % is closed', NEW.year USING ERRCODE = 'check_violation';
     END IF;
@@ -236,6 +236,14 @@ def upgrade():
     op.execute("DROP POLICY reporting_aggregates_read ON reporting_aggregates")
     rls.policy("reporting_aggregates", "reporting_aggregates_read", "SELECT", using=ADMIN)
 
+    # Whether a campaign is closed, whoever asks: a definer function of the helper role.
+    op.execute(f"GRANT SELECT ON reporting_campaigns TO {ROLES.rls_helper}")
+    rls.definer_function(
+        "app_campaign_closed(p_federation_id bigint, p_year integer) RETURNS boolean",
+        "SELECT EXISTS (SELECT 1 FROM reporting_campaigns k"
+        " WHERE k.federation_id = p_federation_id AND k.year = p_year)",
+    )
+    op.execute(f"GRANT EXECUTE ON FUNCTION app_campaign_closed(bigint, integer) TO {reporting}")
     op.execute(CLOSED_GUARD)
 
 
@@ -243,6 +251,7 @@ def downgrade():
     reporting = ROLES.reporting
     op.execute("DROP TRIGGER reporting_declarations_campaign_open ON reporting_declarations")
     op.execute("DROP FUNCTION reporting_declarations_campaign_open()")
+    op.execute("DROP FUNCTION app_campaign_closed(bigint, integer)")
     op.execute("DROP POLICY reporting_aggregates_read ON reporting_aggregates")
     rls.policy(
         "reporting_aggregates",
@@ -254,6 +263,7 @@ def downgrade():
     op.execute(f"REVOKE SELECT ON memberships FROM {reporting}")
     op.drop_table("reporting_published")
     op.drop_table("reporting_releases")
+    op.execute(f"REVOKE SELECT ON reporting_campaigns FROM {ROLES.rls_helper}")
     op.drop_table("reporting_campaigns")
 
     op.execute(f"REVOKE INSERT ON reporting_dirty FROM {reporting}")

@@ -225,6 +225,10 @@ def consolidate(
             main.rollback()
             return Outcome(None, "busy")
         claimed = _claim(side, federation_id)
+        # Keys that failed before, cleared once this run recomputes them.
+        failed = side.execute(
+            text("SELECT id, federation_id, year FROM reporting_dirty WHERE failed_at IS NOT NULL")
+        ).all()
         platform = full and federation_id is None
         # Per federation: the years to recompute, or everything (a full run).
         plan: dict[int, set[int] | None] = {}
@@ -249,9 +253,6 @@ def consolidate(
         if not plan:
             main.rollback()
             return Outcome(None, "idle")
-        max_id = max((c[0] for c in claimed), default=0)
-        if platform:
-            max_id = side.scalar(text("SELECT coalesce(max(id), 0) FROM reporting_dirty"))
 
         def kind_of(years) -> str:
             if nightly:
@@ -297,7 +298,7 @@ def consolidate(
             else:
                 written = removed = 0
             _progress(side, run_ids, 2)
-            _clear_outbox(main, plan, keys, max_id)
+            _clear_outbox(main, plan, keys, [c[0] for c in claimed], failed)
             results = (
                 publication.publish(main, sorted(plan), rules, run_ids=runs) if publish else []
             )
@@ -353,23 +354,15 @@ def _keys_of(main: Connection, plan: dict[int, set[int] | None]) -> set[tuple[in
     return keys
 
 
-def _clear_outbox(main: Connection, plan, keys, max_id: int) -> None:
-    """The outbox rows this run recomputed, failed ones included: a key that failed
-    before is cleared once a run recomputes it."""
-    whole = [f for f, years in plan.items() if years is None]
-    scope = sorted(keys)
-    main.execute(
-        text(
-            "DELETE FROM reporting_dirty WHERE id <= :max AND (federation_id = ANY(:whole)"
-            f" OR (federation_id, year) IN {SCOPE})"
-        ),
-        {
-            "max": max_id,
-            "whole": whole,
-            "scope_f": [f for f, _ in scope],
-            "scope_y": [y for _, y in scope],
-        },
-    )
+def _clear_outbox(main: Connection, plan, keys, claimed: list[int], failed) -> None:
+    """The outbox rows this run consumed: those it claimed, and those that had failed
+    before for a key it recomputed (they clear once recomputed). Rows added since the
+    claim stay for the next run."""
+    whole = {f for f, years in plan.items() if years is None}
+    ids = list(claimed) + [
+        i for i, f, y in failed if f in whole or (y is not None and (f, y) in keys)
+    ]
+    main.execute(text("DELETE FROM reporting_dirty WHERE id = ANY(:ids)"), {"ids": ids})
 
 
 def _claim(side: Connection, federation_id: int | None) -> list[tuple[int, int, int, bool]]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.db import utcnow
@@ -284,13 +284,10 @@ def _plain(value: Decimal) -> str:
 
 
 def is_closed(session: Session, federation_id: int, year: int) -> bool:
-    return (
-        session.scalar(
-            select(Campaign.id).where(
-                Campaign.federation_id == federation_id, Campaign.year == year
-            )
-        )
-        is not None
+    """Whether the campaign is closed, whoever asks (a definer function: a centre's
+    director may not read its federation's campaigns, and must still be told)."""
+    return bool(
+        session.scalar(text("SELECT app_campaign_closed(:f, :y)"), {"f": federation_id, "y": year})
     )
 
 

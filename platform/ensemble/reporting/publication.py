@@ -416,7 +416,7 @@ def publish(
     sources.sort(key=lambda s: (s.federation_id, s.year))
     # The year before each, when it has a release: its change may be published.
     released = {
-        (r.federation_id, r.year): r.current
+        (r.federation_id, r.year)
         for r in closed_campaigns(conn, sorted({s.federation_id for s in sources}))
         if r.current is not None
     }
@@ -515,38 +515,51 @@ def _named_now_of(conn, key) -> frozenset[int]:
     return _named_now(conn, [key]).get(key, frozenset())
 
 
+def _rows_of(decision: Decided) -> frozenset:
+    return frozenset(
+        (code, TOTAL if k == "" else PARTS, dep, city)
+        for code, k, dep, city, _v, _n, secret in decision.cells
+        if not secret
+    )
+
+
 def _changes(conn, accepted, campaigns, values, rules) -> dict[tuple[int, int], dict[str, Change]]:
-    """Year-on-year changes of the network totals (see disclosure/changes.py)."""
-    candidates: list[tuple[tuple[int, int], Candidate]] = []
-    before_published = _published_before(conn, [(k[0], k[1] - 1) for k in accepted])[0]
-    for key, decision in accepted.items():
-        f, y = key
-        before = campaigns.get((f, y - 1))
-        if before is None:
-            continue
-        now_rows = frozenset(
-            (code, TOTAL if k == "" else PARTS, dep, city)
-            for code, k, dep, city, _v, _n, secret in decision.cells
-            if not secret
-        )
-        prev_rows = frozenset(before_published.get((f, y - 1), ()))
-        for measure in campaigns[key].measures:
-            if measure.network_only:
-                continue
-            top = (measure.code, TOTAL, STAR, STAR)
-            if top not in now_rows or top not in prev_rows:
-                continue
-            previous = next((m for m in before.measures if m.code == measure.code), None)
-            if previous is None:
-                continue
-            candidates.append(
-                (key, Candidate(measure.code, campaigns[key], before, values[key],
-                                values[(f, y - 1)], measure, now_rows, prev_rows))
-            )  # fmt: skip
-    decided = decide_changes([c for _k, c in candidates], rules)
+    """Year-on-year changes of the network totals (see disclosure/changes.py), year by
+    year: the year before is read from this run when it is published now, and a
+    change published for it is a fact when the next one is checked."""
+    previous_published = _published_before(conn, [(k[0], k[1] - 1) for k in accepted])[0]
     out: dict[tuple[int, int], dict[str, Change]] = defaultdict(dict)
-    for i, change in decided.items():
-        out[candidates[i][0]][change.code] = change
+    for year in sorted({k[1] for k in accepted}):
+        candidates: list[tuple[tuple[int, int], Candidate]] = []
+        for key, decision in accepted.items():
+            f, y = key
+            if y != year or (f, y - 1) not in campaigns:
+                continue
+            before = campaigns[(f, y - 1)]
+            now_rows = _rows_of(decision)
+            if (f, y - 1) in accepted:
+                prev_rows = _rows_of(accepted[(f, y - 1)])
+            else:
+                prev_rows = frozenset(previous_published.get((f, y - 1), ()))
+            for measure in campaigns[key].measures:
+                if measure.network_only:
+                    continue
+                top = (measure.code, TOTAL, STAR, STAR)
+                if top not in now_rows or top not in prev_rows:
+                    continue
+                if not any(m.code == measure.code for m in before.measures):
+                    continue
+                candidates.append(
+                    (key, Candidate(measure.code, campaigns[key], before, values[key],
+                                    values[(f, y - 1)], measure, now_rows, prev_rows))
+                )  # fmt: skip
+        decided = decide_changes([c for _k, c in candidates], rules)
+        for i, change in decided.items():
+            key, candidate = candidates[i]
+            out[key][change.code] = change
+            # Published now: the panel is a fact on this year's figures for the next.
+            panel = _panel(values[key], values[(key[0], key[1] - 1)], change.code)
+            campaigns[key].panels.setdefault(change.code, []).append(panel)
     return out
 
 
