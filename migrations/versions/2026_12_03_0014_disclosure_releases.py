@@ -196,26 +196,11 @@ def upgrade():
         sa.CheckConstraint(
             "secret = (value IS NULL)", name="ck_reporting_published_secret_has_no_value"
         ),
-        sa.ForeignKeyConstraint(
-            ["release_id"],
-            ["reporting_releases.id"],
-            ondelete="CASCADE",
-            name="fk_reporting_published_release_id_reporting_releases",
-        ),
-        sa.PrimaryKeyConstraint(
-            "release_id",
-            "indicator_code",
-            "breakdown_key",
-            "departement",
-            "city",
-            name="pk_reporting_published",
-        ),
     )
-    op.create_index(
-        "ix_reporting_published_federation_id_year",
-        "reporting_published",
-        ["federation_id", "year"],
-    )
+    # No five-column key and no foreign key: one row per cell holds by construction, a
+    # release is never deleted, and per-row checks would cost more than deciding the
+    # cells (see the model).
+    op.create_index("ix_reporting_published_release_id", "reporting_published", ["release_id"])
     for table in ("reporting_releases", "reporting_published"):
         rls.enable(table)
         op.execute(f"GRANT SELECT ON {table} TO {ROLES.runtime}")

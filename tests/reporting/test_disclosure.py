@@ -100,7 +100,7 @@ def networks(draw, years=1):
 
 
 def published_of(cells) -> dict:
-    return {(code, k, d, c): v for code, k, d, c, v, _n, secret in cells if not secret}
+    return {(code, k, d, c): v for code, k, d, c, v, _n, secret in cells.rows() if not secret}
 
 
 def readers(campaign: Campaign):
@@ -133,7 +133,7 @@ def test_no_reader_narrows_a_hidden_cell_or_a_centres_figure(campaigns):
     [decided], _stats = decide([campaign], RULES)
     assert not decided.refused
     # Every published cell passes the primary rules (the engine's own accounting).
-    for code, key, dep, city, value, centres, secret in decided.cells:
+    for code, key, dep, city, value, centres, secret in decided.cells.rows():
         if not secret:
             assert centres >= RULES.min_centres, (code, key, dep, city)
             if code == "pe.enfants":
@@ -148,11 +148,7 @@ def test_year_on_year_changes_reveal_nothing_either(campaigns):
     (d_before, d_now), _stats = decide([before, now], RULES)
 
     def rows(decided):
-        return frozenset(
-            (code, TOTAL if k == "" else PARTS, d, c)
-            for code, k, d, c, _v, _n, secret in decided.cells
-            if not secret
-        )
+        return decided.cells.published_rows()
 
     candidates = [
         Candidate(m.code, now, before, now.values, before.values, m, rows(d_now), rows(d_before))
@@ -317,9 +313,10 @@ def test_a_mean_is_protected_through_its_sum():
     values[(1, "pe.participation_horaire", "")] = 0.80
     campaign = Campaign(1, 2021, centres, [RATE], values)
     [decided], _ = decide([campaign], RULES)
-    cells = {(d, c): secret for _code, _k, d, c, _v, _n, secret in decided.cells}
+    cells = {(d, c): secret for _code, _k, d, c, _v, _n, secret in decided.cells.rows()}
     assert cells[("62", "*")] is True  # one centre
     # Published: the network; so the département 59 must be secret too, or 62 follows.
     assert cells[("*", "*")] is False and cells[("59", "*")] is True
     assert_no_reader_narrows(campaign, decided.cells)
-    assert Decimal("0.80") not in {Decimal(str(v)) for *_r, v, _n, s in decided.cells if not s}
+    shown = {Decimal(str(v)) for *_r, v, _n, s in decided.cells.rows() if not s}
+    assert Decimal("0.80") not in shown

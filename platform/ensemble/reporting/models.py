@@ -361,22 +361,25 @@ class PublishedCell(Model):
     year-on-year change over the centres that declared both years."""
 
     __tablename__ = "reporting_published"
+    # One row per cell holds by construction (a release writes each cell once, in
+    # one statement); a five-column key over half a million rows would cost more
+    # than deciding them. Readers look cells up by release.
     __table_args__ = (
-        PrimaryKeyConstraint(
-            "release_id",
-            "indicator_code",
-            "breakdown_key",
-            "departement",
-            "city",
-            name="pk_reporting_published",
-        ),
-        Index("ix_reporting_published_federation_id_year", "federation_id", "year"),
+        Index("ix_reporting_published_release_id", "release_id"),
         CheckConstraint("secret = (value IS NULL)", name="secret_has_no_value"),
     )
 
-    release_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("reporting_releases.id", ondelete="CASCADE")
-    )
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        """The cell's key, for the ORM's identity map."""
+        c = cls.__table__.c
+        return {
+            "primary_key": [c.release_id, c.indicator_code, c.breakdown_key, c.departement, c.city]
+        }
+
+    # No foreign key: a release is never deleted, and a referential check per cell
+    # would cost a lookup for each of half a million rows (as for the aggregates).
+    release_id: Mapped[int] = mapped_column(Id)
     federation_id: Mapped[int] = mapped_column(Id)
     year: Mapped[int] = mapped_column(SmallInteger)
     indicator_code: Mapped[str] = mapped_column(String(60, collation="C"))

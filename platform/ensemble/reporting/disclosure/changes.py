@@ -78,13 +78,19 @@ class Candidate:
     before_published: frozenset[tuple[str, int, str, str]]
 
 
+def _totals(values, code: str) -> dict[int, float]:
+    """Centre -> total of `code` (figures may come lazily, with their totals apart)."""
+    if hasattr(values, "totals"):
+        return values.totals()
+    return {k[0]: v for k, v in values.items() if k[1] == code and k[2] == ""}
+
+
 def decide_changes(candidates: Sequence[Candidate], rules: Rules) -> dict[int, Change]:
     """Which candidates may be published (index -> change)."""
     out: dict[int, Change] = {}
     checks: list[tuple[int, frozenset[int]]] = []
     for i, c in enumerate(candidates):
-        now = {k[0]: v for k, v in c.now_values.items() if k[1] == c.code and k[2] == ""}
-        before = {k[0]: v for k, v in c.before_values.items() if k[1] == c.code and k[2] == ""}
+        now, before = _totals(c.now_values, c.code), _totals(c.before_values, c.code)
         panel = frozenset(now) & frozenset(before)
         if not panel:
             continue

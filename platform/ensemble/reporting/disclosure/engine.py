@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ensemble.reporting.disclosure.certify import Certifier
 from ensemble.reporting.disclosure.model import Arrays, Campaign, Columns, build, columns_of
 from ensemble.reporting.disclosure.protect import Audit, Outcome, audit, protect
 from ensemble.reporting.disclosure.rules import Rules
@@ -70,7 +71,10 @@ def _subset(columns: Columns, chunk, wide, is_wide, ncampaigns: int) -> Columns:
     keep = (local[columns.campaign] >= 0) & (wide[columns.measure] == is_wide)
     sub = columns.subset(keep)
     sub.campaign = local[sub.campaign]
-    sub.measure_campaign = local[columns.measure_campaign]
+    mc = columns.measure_campaign
+    inside = (mc >= 0) & (mc < ncampaigns)
+    sub.measure_campaign = np.full(len(mc), -1, dtype=np.int64)
+    sub.measure_campaign[inside] = local[mc[inside]]
     return sub
 
 
@@ -106,6 +110,39 @@ def reaudit(decision: Decision, rules: Rules, *, exhaustive: bool = False) -> Au
     total = Audit()
     for part in decision.parts:
         report = audit(part.arrays, rules, part.outcome.hidden, exhaustive=exhaustive)
+        total.targets += report.targets
+        total.certified += report.certified
+        total.lp_targets += report.lp_targets
+        total.lp_solves += report.lp_solves
+        total.readers = max(total.readers, report.readers)
+        total.failures += report.failures
+        total.seconds += report.seconds
+    return total
+
+
+def audit_published(
+    campaigns: Sequence[Campaign], columns: Columns | None = None, rules: Rules | None = None
+) -> Audit:
+    """The auditor alone, on what releases published: every row the campaigns record
+    as `published_before` is a fact, everything else hidden; every cell the rules keep
+    secret must hold for every reader, and no published cell may single a centre out."""
+    from ensemble.reporting.disclosure.protect import sensitive_cells
+
+    rules = rules or Rules()
+    campaigns = list(campaigns)
+    columns = columns if columns is not None else columns_of(campaigns)
+    total = Audit()
+    for _wide, chunk, cols in split(campaigns, columns):
+        if not len(cols.value):
+            continue
+        arrays = build([campaigns[i] for i in chunk], cols)
+        hidden = np.ones((arrays.rows, 2), dtype=bool)
+        sensitive = sensitive_cells(arrays, rules)
+        report = audit(arrays, rules, hidden, certifier=Certifier(arrays, rules, sensitive))
+        layer_of_key = np.r_[0, np.full(arrays.K - 1, 1)]
+        exposed = sensitive & arrays.forced[:, layer_of_key]
+        for r, k in zip(*np.nonzero(exposed), strict=True):
+            report.failures.append({"row": int(r), "key": int(k), "reader": "published"})
         total.targets += report.targets
         total.certified += report.certified
         total.lp_targets += report.lp_targets

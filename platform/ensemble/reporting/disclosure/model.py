@@ -335,21 +335,24 @@ def build(campaigns: Sequence[Campaign], columns: Columns | None = None) -> Arra
     named_keys = np.array([pairs(ci, c) for ci, c in named], dtype=int_)
     e_known = np.isin(pairs(e_campaign, e_centre), named_keys)
 
-    # Panels: signature bits per entry.
+    # Panels: signature bits per entry (one membership test per panel position).
     e_sig = np.zeros(nentries, dtype=int_)
     panels: list[tuple[int, frozenset[int]]] = []
     if any(c.panels for c in campaigns):
         block_of = {(int(b_campaign[b]), m.code): b for b, m in enumerate(b_measure)}
+        members: list[list[int]] = [[] for _ in range(MAX_PANELS)]
         for ci, campaign in enumerate(campaigns):
             for code, sets in campaign.panels.items():
                 block = block_of.get((ci, code))
                 if block is None:
                     continue
-                lo, hi = np.searchsorted(e_block, [block, block + 1])
                 for j, panel in enumerate(sets[:MAX_PANELS]):
                     panels.append((int(block), frozenset(panel)))
-                    members = np.isin(e_centre[lo:hi], np.array(sorted(panel), dtype=int_))
-                    e_sig[lo:hi][members] |= 1 << j
+                    members[j] += [int(pairs(block, c)) for c in panel]
+        entry_keys = pairs(e_block, e_centre)
+        for j, keys_j in enumerate(members):
+            if keys_j:
+                e_sig[np.isin(entry_keys, np.array(keys_j, dtype=int_))] |= 1 << j
 
     # Patterns: full breakdown, total only, other.
     declared = ~np.isnan(e_values)
@@ -536,16 +539,32 @@ def _coalitions(arrays: Arrays, campaigns: list[Campaign]) -> None:
 
 
 def _forced(arrays: Arrays, campaigns: list[Campaign]) -> None:
-    """Rows an earlier release published: facts from now on, whatever is decided."""
+    """Rows an earlier release published: facts from now on, whatever is decided.
+    Matched on integer keys (block, département, city, layer): one pass."""
     if not any(c.published_before for c in campaigns):
         return
-    for row in range(arrays.rows):
-        block = arrays.r_block[row]
-        campaign = campaigns[int(arrays.b_campaign[block])]
-        if not campaign.published_before:
-            continue
-        dep, city = arrays.place(row)
-        code = arrays.b_measure[block].code
-        for layer in (TOTAL, PARTS):
-            if (code, layer, dep, city) in campaign.published_before:
-                arrays.forced[row, layer] = True
+    a = arrays
+    block_of = {(int(a.b_campaign[b]), m.code): b for b, m in enumerate(a.b_measure)}
+    dep_code = {d: i for i, d in enumerate(a.deps)}
+    city_code = {c: i for i, c in enumerate(a.cities)}
+
+    def key(block, dep, city, layer):
+        return ((block * 4096 + dep + 1) * 65536 + city + 1) * 2 + layer
+
+    wanted = []
+    for ci, campaign in enumerate(campaigns):
+        for code, layer, dep, city in campaign.published_before:
+            block = block_of.get((ci, code))
+            if block is None:
+                continue
+            d = -1 if dep == STAR else dep_code.get(dep)
+            c = -1 if city == STAR else city_code.get((dep, city))
+            if d is None or c is None:
+                continue
+            wanted.append(key(block, d, c, layer))
+    if not wanted:
+        return
+    wanted = np.array(wanted, dtype=np.int64)
+    for layer in (TOTAL, PARTS):
+        rows = key(a.r_block, a.r_dep_code, a.r_city_code, layer)
+        a.forced[:, layer] = np.isin(rows, wanted)
