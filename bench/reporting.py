@@ -8,7 +8,13 @@ Prints, measured in one run:
   (goal ≤ 1.5), with a profile of where the difference goes (writing the rows,
   building their index);
 - incremental consolidation after one centre's change ÷ the full run (goal ≤ 0.02);
-- peak memory of a worker process running the full consolidation (goal < 1 GiB).
+- the statistical-disclosure auditor on every published campaign (every territory,
+  sector and year; every reader: the federation, each centre, each employer of two
+  centres; 3 % of centres named) ÷ the full consolidation (goal ≤ 2), in wall-clock
+  and in CPU time, beside the whole publication (reading, deciding what to keep
+  secret, auditing, writing the releases);
+- peak memory of a worker process running the full consolidation, then publishing
+  and auditing every campaign (goal < 1 GiB).
 
     DATABASE_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/0 python bench/reporting.py
@@ -51,9 +57,13 @@ FROM generate_series(1, {CENTRES}) e;
 
 -- Each federation covers two départements; its centres spread over the cities
 -- of those départements (about two centres per city, {CITIES} cities in all).
+-- One employer in ten runs two centres of the same federation (c and c + 40).
 INSERT INTO centres (slug, name, employer_id, federation_id, address, postcode, city)
 SELECT 'bench-centre-' || c, 'Centre social ' || c,
-       (SELECT id FROM employers WHERE slug = 'bench-employer-' || c),
+       (SELECT id FROM employers WHERE slug = 'bench-employer-'
+            || CASE WHEN c > {FEDERATIONS} AND c <= 12 * {FEDERATIONS}
+                         AND (c / {FEDERATIONS}) % 2 = 1
+                    THEN c - {FEDERATIONS} ELSE c END),
        (SELECT id FROM federations WHERE slug = 'bench-' || (1 + (c % {FEDERATIONS}))),
        '', lpad((1 + ((c % {FEDERATIONS}) * 2 + (c / {FEDERATIONS}) % 2) % 95)::text, 2, '0')
            || '100',
@@ -61,9 +71,10 @@ SELECT 'bench-centre-' || c, 'Centre social ' || c,
            || ((c / {FEDERATIONS} / 2) % ({CITIES} / {FEDERATIONS} / 2))
 FROM generate_series(1, {CENTRES}) c;
 
+-- 3 % of centres agree to be named.
 INSERT INTO reporting_declarations
     (centre_id, federation_id, year, status, share_centre_figures, submitted_at, validated_at)
-SELECT c.id, c.federation_id, y, 'validated', false, now(), now()
+SELECT c.id, c.federation_id, y, 'validated', c.id % 33 = 0, now(), now()
 FROM centres c, generate_series({YEARS.start}, {YEARS.stop - 1}) y;
 
 -- Every cell of the catalogue valid that year; breakdowns add up to their total.
@@ -85,12 +96,25 @@ CROSS JOIN LATERAL (
     UNION ALL SELECT 'hommes' WHERE i.breakdown = 'sex') k;
 """
 
+CLOSE = f"""
+INSERT INTO reporting_campaigns (federation_id, year)
+SELECT f.id, y FROM federations f, generate_series({YEARS.start}, {YEARS.stop - 1}) y;
+"""
+
+# A worker's night: the full consolidation, then every campaign published again
+# (forced: what a change of the rules does) and audited, in one process.
 WORKER = """
 import resource, sys
 from sqlalchemy import create_engine
-from ensemble.reporting import consolidation
-outcome = consolidation.consolidate(create_engine(sys.argv[1]), full=True)
-print(outcome.status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+from ensemble.reporting import consolidation, publication
+from ensemble.reporting.disclosure.rules import Rules
+engine = create_engine(sys.argv[1])
+outcome = consolidation.consolidate(engine, full=True, publish=False)
+with engine.begin() as conn:
+    published = publication.publish(conn, None, Rules(), force=True)
+with engine.connect() as conn:
+    audit = publication.audit_published(conn, None, Rules())
+print(outcome.status, len(published), audit.ok, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -124,6 +148,61 @@ def cpu_timed(fn) -> tuple[float, float | None]:
     return elapsed, (None if before is None or after is None else after - before)
 
 
+def process_cpu() -> float:
+    return time.process_time()
+
+
+def disclosure(engine, full: float, full_cpu: float | None) -> None:
+    """Publication of every closed campaign, then the auditor alone on what was
+    published; both against the full consolidation, wall-clock and CPU."""
+    from ensemble.reporting import publication
+    from ensemble.reporting.disclosure.rules import Rules
+
+    rules = Rules()
+    before_cpu, before_backend = process_cpu(), server_cpu()
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        results = publication.publish(conn, None, rules)
+    wall = time.perf_counter() - started
+    cpu = process_cpu() - before_cpu
+    backend = (server_cpu() or 0) - (before_backend or 0)
+    secret = sum(r.secret_cells for r in results)
+    cells = sum(r.cells for r in results)
+    changes = sum(r.changes for r in results)
+    refused = sum(1 for r in results if r.status == "refused")
+    print(
+        f"publication of {len(results)} campaigns ({refused} refused): {cells} cells, {secret}"
+        f" secret ({secret / max(cells, 1):.0%}), {changes} year-on-year changes;"
+        f" {wall:.2f} s (Python CPU {cpu:.2f} s, backend CPU {backend:.2f} s)"
+        f" → publication / full consolidation = {wall / full:.2f} (wall-clock)"
+    )
+    before_cpu, before_backend = process_cpu(), server_cpu()
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        audit = publication.audit_published(conn, None, rules)
+    wall = time.perf_counter() - started
+    cpu = process_cpu() - before_cpu
+    backend = (server_cpu() or 0) - (before_backend or 0)
+    print(
+        f"auditor on everything published: {audit.targets} secret cells checked for every"
+        f" reader (up to {audit.readers or 'each centre and group'} readers per block),"
+        f" {audit.certified} proven by moves, {audit.lp_targets} by the LP"
+        f" ({audit.lp_solves} HiGHS solves), {len(audit.failures)} failure(s);"
+        f" {wall:.2f} s (Python CPU {cpu:.2f} s, backend CPU {backend:.2f} s)"
+    )
+    ratio = wall / full
+    print(
+        f"auditor / full consolidation = {ratio:.2f} wall-clock (goal ≤ 2):"
+        f" {'OK' if ratio <= 2 else 'ABOVE GOAL'}"
+        + (
+            f"; in CPU time (auditor's Python and backend ÷ the consolidation's backend)"
+            f" {(cpu + backend) / full_cpu:.2f}"
+            if full_cpu
+            else ""
+        )
+    )
+
+
 def main() -> int:
     started = time.perf_counter()
     with bench_app(DATABASE, demo=False) as (urls, _app):
@@ -137,6 +216,7 @@ def main() -> int:
 def run(urls, engine, started: float) -> int:
     with psycopg.connect(_libpq(urls.admin), autocommit=True) as conn:
         conn.execute(GENERATE)
+        conn.execute(CLOSE)
         conn.execute("VACUUM ANALYZE")
         centres, declarations, cells = conn.execute(
             "SELECT (SELECT count(*) FROM centres), (SELECT count(*) FROM"
@@ -172,15 +252,19 @@ def run(urls, engine, started: float) -> int:
             conn.rollback()
         return write, index
 
+    def full_run():
+        # The consolidation alone (its publication is measured apart below).
+        consolidation.consolidate(engine, full=True, publish=False)
+
     bare_run()  # warm the cache, as a nightly run would find it
-    consolidation.consolidate(engine, full=True)  # and the worker's connections
+    full_run()  # and the worker's connections
     bares, fulls, profiles, bare_cpu, full_cpu = [], [], [], [], []
     # Interleaved, three of each, medians: the machine may be shared.
     for _ in range(3):
         wall, cpu = cpu_timed(bare_run)
         bares.append(wall)
         bare_cpu.append(cpu)
-        wall, cpu = cpu_timed(lambda: consolidation.consolidate(engine, full=True))
+        wall, cpu = cpu_timed(full_run)
         fulls.append(wall)
         full_cpu.append(cpu)
         profiles.append(profile_run())
@@ -231,7 +315,7 @@ def run(urls, engine, started: float) -> int:
 
     def incremental_run():
         nonlocal outcome
-        outcome = consolidation.consolidate(engine)
+        outcome = consolidation.consolidate(engine, publish=False)
 
     incremental = timed(incremental_run)
     base = full
@@ -241,6 +325,8 @@ def run(urls, engine, started: float) -> int:
         f" {incremental / base:.4f} (goal ≤ 0.02):"
         f" {'OK' if incremental / base <= 0.02 else 'ABOVE GOAL'}"
     )
+
+    disclosure(engine, full, sorted(full_cpu)[1] if None not in full_cpu else None)
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)])}
     out = subprocess.run(  # noqa: S603 - our interpreter, our code
@@ -253,9 +339,10 @@ def run(urls, engine, started: float) -> int:
     peak_mib = int(out[-1]) / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
-        f"worker peak memory (full consolidation in its own process): {peak_mib:.0f} MiB"
-        f" (children max {children:.0f} MiB; goal < 1024 MiB):"
-        f" {'OK' if peak_mib < 1024 else 'ABOVE GOAL'}"
+        "worker peak memory (full consolidation, then every campaign published and audited,"
+        f" in its own process): {peak_mib:.0f} MiB ({out[1]} campaigns published, audit"
+        f" {'passed' if out[2] == 'True' else 'FAILED'}; children max {children:.0f} MiB;"
+        f" goal < 1024 MiB): {'OK' if peak_mib < 1024 else 'ABOVE GOAL'}"
     )
     print(f"total bench time: {time.perf_counter() - started:.1f} s")
     return 0

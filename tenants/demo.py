@@ -150,8 +150,13 @@ def load(path: Path = DEMO_FILE) -> Summary:
     with context.using(context.system_context(is_admin=True), db.session):
         net = load_network(db.session, read_network(path))
         db.session.flush()
-    for module in capability_loaders():
+    modules = capability_loaders()
+    for module in modules:
         module.load(db.session, net)
         db.session.flush()
     db.session.commit()
+    # Work the platform's workers would do on committed data (consolidation…).
+    for module in modules:
+        if hasattr(module, "after_commit"):
+            module.after_commit()
     return Summary(len(net.federations), len(net.employers), len(net.centres), len(net.users))

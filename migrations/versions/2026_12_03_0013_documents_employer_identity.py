@@ -35,9 +35,7 @@ def upgrade() -> None:
     )
     op.add_column("employers", sa.Column("siret", sa.String(14), nullable=False, server_default=""))
     op.create_check_constraint(op.f("ck_employers_siret"), "employers", "siret ~ '^([0-9]{14})?$'")
-    # The application always writes these columns; the defaults only filled existing rows.
-    for column in ("address", "postcode", "siret"):
-        op.alter_column("employers", column, server_default=None)
+    # The defaults stay: an employer may be recorded before its legal identity is known.
     # Administrators correct an employer's legal identity like its name (policies decide
     # who); the columns that place the row stay as 0010 left them.
     rls.grant_update("employers", ("slug", "name", "kind", "city", "address", "postcode", "siret"))

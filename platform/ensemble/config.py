@@ -105,7 +105,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "AGENDA_HORIZON_DAYS": int(env.get("AGENDA_HORIZON_DAYS", 731)),
         # Federation reporting: statistical confidentiality and the workers' pacing.
         "REPORTING_SUPPRESSION_THRESHOLD": int(env.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
+        "REPORTING_MIN_CENTRES": int(env.get("REPORTING_MIN_CENTRES", 3)),
         "REPORTING_DOMINANCE": env.get("REPORTING_DOMINANCE", "0.85"),
+        "REPORTING_DOMINANCE_TWO": env.get("REPORTING_DOMINANCE_TWO", "0.90"),
+        "REPORTING_PROTECTION_SHARE": env.get("REPORTING_PROTECTION_SHARE", "0.20"),
+        "REPORTING_PROTECTION_PEOPLE": env.get("REPORTING_PROTECTION_PEOPLE", "5"),
         "REPORTING_RETRY_DELAY": float(env.get("REPORTING_RETRY_DELAY", 30)),
         "REPORTING_PAUSE_BEFORE_COMMIT": float(env.get("REPORTING_PAUSE_BEFORE_COMMIT", 0)),
     }

@@ -4,8 +4,10 @@ Alma's 2021 declaration carries the figures of its 2021 activity report
 (/shared/seeds, « Rapport d’activité 2021 »). The other Nord centres' figures,
 and every centre's 2019 and 2020 figures, are illustrative: Alma's scaled by a
 fixed factor per centre and year, so that the federation's dashboard has a
-network and trends to show. All are validated, with their (federation, year)
-keys left to consolidate: the first pass of the workers' sweeper computes them.
+network and trends to show. All are validated, and the federation's analyst
+has closed the three campaigns; once the demo is committed, `after_commit`
+consolidates and publishes them (statistical disclosure control included), as
+the workers would.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ensemble.reporting import operations as reporting
-from ensemble.reporting.models import Declaration, Status
+from ensemble.reporting.models import Campaign, Declaration, Status
 from ensemble.tenancy import context
+from ensemble.tenancy.context import TenantContext
 from tenants.demo import DemoNetwork
 
 ORDER = 60
@@ -55,6 +58,7 @@ ALMA_2021: dict[tuple[str, str], str] = {
     ("pa.jours_accueil", ""): "127",
 }
 
+NORD_ANALYST = "paul.verhaeghe@federation-nord.demo"
 NORD_CENTRES = (
     "alma",
     "echo",
@@ -123,3 +127,32 @@ def load(session: Session, net: DemoNetwork) -> None:
                 declaration = session.get(Declaration, declaration_id)
                 if declaration.status is Status.SUBMITTED:
                     reporting.validate(session, declaration)
+
+    analyst = net.users[NORD_ANALYST]
+    as_analyst = TenantContext(
+        user_id=analyst.id,
+        federation_ids=frozenset({federation.id}),
+        network_ids=frozenset({federation.id}),
+    )
+    with context.using(as_analyst, session):
+        for year in YEARS:
+            closed = session.scalar(
+                select(Campaign).where(
+                    Campaign.federation_id == federation.id, Campaign.year == year
+                )
+            )
+            if closed is None:
+                reporting.close_campaign(session, federation.id, year, analyst.id)
+
+
+def after_commit() -> None:
+    """Consolidate and publish what the demo loaded (what the workers' first pass does)."""
+    from ensemble.extensions import db
+    from ensemble.reporting import consolidation
+    from ensemble.reporting.tasks import rules
+
+    engine = db.engines["reporting"]
+    try:
+        consolidation.consolidate(engine, full=True, rules=rules())
+    finally:
+        engine.dispose()  # the loader's caller may copy or drop the database next

@@ -1,7 +1,9 @@
 """Federation reporting in a real browser: Alma's director imports and submits
 the 2022 declaration; the Nord analyst returns it with a question; the director
-answers, corrects and submits again; the analyst validates; after the workers'
-consolidation the dashboard shows 2022, and the analyst exports it as XLSX.
+answers, corrects and submits again; the analyst validates and closes the 2022
+campaign; after the workers' consolidation and publication the dashboard shows
+2022 (« secret » where a figure would be Alma's own, « non déclaré » where nobody
+declared, and how many centres each figure covers), and the analyst exports it.
 Then the dashboard on a phone. Screenshots in tests/artifacts/."""
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def _consolidate(live_server) -> None:
 
     with live_server.app.app_context():
         consolidation.consolidate(db.engines["reporting"], full=True)
+        db.engines["reporting"].dispose()
 
 
 def _sign_in(ui, email):
@@ -122,10 +125,21 @@ def test_declaration_from_import_to_dashboard(browser_page, live_server, tmp_pat
     page.get_by_role("button", name="Valider la déclaration").click()
     ui.check_a11y()
     expect(page.locator(".flashes")).to_contain_text("Déclaration validée")
+    # Open campaign: nothing of 2022 is published yet.
+    ui.visit(f"/f/nord/tableau-de-bord?annee={YEAR}")
+    expect(page.locator("main")).to_contain_text(f"Campagne {YEAR} en cours")
+    ui.visit(f"/f/nord/declarations?annee={YEAR}")
+    ui.check_a11y()
+    page.get_by_role("button", name=f"Clore la campagne {YEAR} et publier ses chiffres").click()
+    ui.check_a11y()
+    expect(page.locator(".flashes")).to_contain_text(f"Campagne {YEAR} close")
     _consolidate(live_server)
     ui.visit("/f/nord/consolidation")
     ui.check_a11y()
-    expect(page.locator("main")).to_contain_text("terminée")
+    expect(page.locator("main")).to_contain_text("terminé")
+    expect(page.locator("main")).to_contain_text(f"Campagne {YEAR}\u00a0: publication nº 1")
+    expect(page.locator("main")).not_to_contain_text("worker")
+    ui.screenshot("reporting-04-runs")
     ui.visit(f"/f/nord/tableau-de-bord?annee={YEAR}&indicateur=pe.enfants")
     ui.check_a11y()
     expect(page.get_by_role("heading", level=1)).to_contain_text(str(YEAR))
@@ -133,8 +147,15 @@ def test_declaration_from_import_to_dashboard(browser_page, live_server, tmp_pat
     # Alma alone validated 2022: every sum would be Alma's own figure, so none is published.
     trend_rows = page.locator("section[aria-labelledby=tendance] tbody tr")
     expect(trend_rows.filter(has_text=str(YEAR))).to_contain_text("secret")
-    expect(page.locator("main")).not_to_contain_text("150")
-    expect(page.locator(".key-figures")).to_contain_text("1 déclarations validées sur 6 centres")
+    expect(page.locator("main")).not_to_contain_text("162")
+    table = page.locator("section[aria-labelledby=secteurs] tbody")
+    expect(table.locator("tr", has_text="Enfants accueillis en halte-garderie")).to_contain_text(
+        "secret"
+    )
+    expect(table.locator("tr", has_text="Allocataires du RSA accompagnés")).to_contain_text(
+        "non déclaré"
+    )
+    expect(page.locator(".lead")).to_contain_text("1 centre ayant déclaré")
     ui.screenshot("reporting-04-dashboard")
     ui.visit("/f/nord/tableau-de-bord?annee=2021&indicateur=asf.personnes")
     ui.check_a11y()

@@ -28,6 +28,9 @@ ISOLATED_TABLES = {
     "reporting_runs",
     "reporting_aggregates",
     "reporting_cooperation",
+    "reporting_campaigns",
+    "reporting_releases",
+    "reporting_published",
 }
 TENANT_TABLES = ("reporting_declarations", "reporting_values", "reporting_messages")
 
@@ -162,24 +165,55 @@ def test_consolidation_tables_are_read_only_at_runtime(demo, db_session, as_user
         assert rows(db_session, "SELECT * FROM reporting_runs") == []
 
 
-def test_aggregates_of_one_network_are_invisible_to_another(demo, db_session, as_user):
+def test_raw_aggregates_are_the_workers_and_publications_stay_in_their_network(
+    demo, db_session, as_user
+):
     nord = demo.federation("nord").id
+    # The raw (unsuppressed) cells: no analyst reads them, not even her own network's.
+    for email in (SSD_ANALYST, NORD_ANALYST, ALMA_DIRECTOR):
+        with as_user(email):
+            assert rows(db_session, "SELECT * FROM reporting_aggregates") == [], email
+    # What was published: the network's members read it, another network does not.
+    for table in ("reporting_releases", "reporting_published", "reporting_campaigns"):
+        with as_user(NORD_ANALYST):
+            assert (
+                rows(db_session, f"SELECT count(*) FROM {table} WHERE federation_id = :f", f=nord)[
+                    0
+                ][0]
+                > 0
+            ), table
+        with as_user(ALMA_DIRECTOR):
+            assert (
+                rows(db_session, f"SELECT count(*) FROM {table} WHERE federation_id = :f", f=nord)[
+                    0
+                ][0]
+                > 0
+            ), table
+        with as_user(SSD_ANALYST):
+            assert (
+                rows(db_session, f"SELECT * FROM {table} WHERE federation_id = :f", f=nord) == []
+            ), table
     with as_user(SSD_ANALYST):
-        assert (
-            rows(db_session, "SELECT * FROM reporting_aggregates WHERE federation_id = :f", f=nord)
-            == []
-        )
+        # Nor her pending work.
         assert (
             rows(db_session, "SELECT * FROM reporting_dirty WHERE federation_id = :f", f=nord) == []
         )
-    with as_user(NORD_ANALYST):
-        # The demo validated Nord's declarations: their keys wait for the workers.
-        assert (
-            rows(
-                db_session, "SELECT count(*) FROM reporting_dirty WHERE federation_id = :f", f=nord
-            )[0][0]
-            > 0
-        )
+
+
+def test_publications_are_written_by_the_workers_only(demo, db_session, as_user):
+    nord = demo.federation("nord").id
+    for email in (NORD_ANALYST, ALMA_DIRECTOR):
+        with as_user(email):
+            for table in ("reporting_releases", "reporting_published"):
+                assert refused(db_session, f"DELETE FROM {table}"), table
+            assert refused(
+                db_session,
+                "INSERT INTO reporting_releases (federation_id, year, number, centres,"
+                " named_centre_ids, fingerprint, secret_cells, audited_cells, certified_cells,"
+                " linear_programs, readers) VALUES (:f, 2030, 1, 1, '{}', '', 0, 0, 0, 0, 0)",
+                f=nord,
+            )
+            assert refused(db_session, "UPDATE reporting_campaigns SET refused_reason = 'x'")
 
 
 def test_the_catalogue_is_public_reference_data(db_session, as_user):

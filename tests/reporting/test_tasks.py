@@ -11,7 +11,7 @@ def test_beat_schedules_the_sweeper_and_the_nightly_full_run(app):
     assert schedule["reporting-sweep-every-minute"]["task"] == SWEEP
     assert schedule["reporting-sweep-every-minute"]["schedule"] == 60.0
     nightly = schedule["reporting-full-nightly"]
-    assert nightly["task"] == CONSOLIDATE and nightly["kwargs"] == {"full": True}
+    assert nightly["task"] == CONSOLIDATE and nightly["kwargs"] == {"full": True, "nightly": True}
 
 
 def test_validation_enqueues_only_after_commit(app, monkeypatch, db_session):

@@ -40,9 +40,10 @@ class Employer(Model):
     city: Mapped[str] = mapped_column(String(120), default="")
     # Legal identity, printed on the documents exchanged between employers and sent to
     # funders (cost statements, attestations). Empty when not known.
-    address: Mapped[str] = mapped_column(String(200), default="")
-    postcode: Mapped[str] = mapped_column(String(10), default="")
-    siret: Mapped[str] = mapped_column(String(14), default="")
+    # Optional: « SIRET non renseigné » is printed when unknown (every writer may omit them).
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    siret: Mapped[str] = mapped_column(String(14), default="", server_default="")
 
     centres: Mapped[list[Centre]] = relationship(back_populates="employer")
 

@@ -13,27 +13,38 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
+from ensemble.kernel import french
+
 _ids = count(1)
 WIDTH, HEIGHT = 640, 260
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 24, 24, 40
 
 
 def _fmt(value: Decimal) -> str:
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return text.removesuffix(",00")
+    return french.compact_number(value)
 
 
-def line_chart(title: str, points: list[tuple[str, Decimal | None]]) -> Markup:
-    """A trend: one point per year; a gap where the figure is not published."""
+def _missing(value) -> str | None:
+    """What to write where there is no figure: the words given (« secret », « non
+    déclaré »), or « non publié »."""
+    if value is None:
+        return "non publié"
+    return value if isinstance(value, str) else None
+
+
+def line_chart(title: str, points: list[tuple[str, Decimal | str | None]]) -> Markup:
+    """A trend: one point per year; a gap where the figure is not published (a value
+    may be the words to show instead: « secret », « non déclaré »)."""
     chart_id = f"chart-{next(_ids)}"
-    known = [v for _, v in points if v is not None]
+    points = [(label, None if isinstance(v, str) else v, _missing(v)) for label, v in points]
+    known = [v for _, v, _m in points if v is not None]
     top = max(known, default=Decimal(1)) or Decimal(1)
     inner_w = WIDTH - PAD_LEFT - PAD_RIGHT
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     step = inner_w / max(len(points) - 1, 1)
     coords = []
     parts = []
-    for i, (label, value) in enumerate(points):
+    for i, (label, value, _words) in enumerate(points):
         x = PAD_LEFT + i * step
         parts.append(
             f'<text class="chart-axis" x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
@@ -70,7 +81,7 @@ def line_chart(title: str, points: list[tuple[str, Decimal | None]]) -> Markup:
         f'y1="{PAD_TOP + inner_h}" y2="{PAD_TOP + inner_h}"/>'
     )
     described = ", ".join(
-        f"{label} : {_fmt(v) if v is not None else 'non publié'}" for label, v in points
+        f"{label} : {_fmt(v) if v is not None else words}" for label, v, words in points
     )
     return Markup(  # noqa: S704 - every interpolated text is escaped above
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -81,9 +92,12 @@ def line_chart(title: str, points: list[tuple[str, Decimal | None]]) -> Markup:
     )
 
 
-def bar_chart(title: str, bars: list[tuple[str, Decimal | None]]) -> Markup:
-    """Horizontal bars, one per territory or indicator, the value written at the end."""
+def bar_chart(title: str, bars: list[tuple[str, Decimal | str | None]]) -> Markup:
+    """Horizontal bars, one per territory or indicator, the value written at the end
+    (or the words given instead of a figure: « secret », « non déclaré »)."""
     chart_id = f"chart-{next(_ids)}"
+    words = {label: _missing(v) for label, v in bars}
+    bars = [(label, None if isinstance(v, str) else v) for label, v in bars]
     row_h, label_w = 28, 200
     height = PAD_TOP + row_h * max(len(bars), 1) + 8
     known = [v for _, v in bars if v is not None]
@@ -98,7 +112,8 @@ def bar_chart(title: str, bars: list[tuple[str, Decimal | None]]) -> Markup:
         )
         if value is None:
             parts.append(
-                f'<text class="chart-value" x="{label_w}" y="{y + 17}">secret statistique</text>'
+                f'<text class="chart-value" x="{label_w}" y="{y + 17}">'
+                f"{escape(words[label])}</text>"
             )
             continue
         width = max(float(value / top) * inner_w, 1.0)
@@ -111,7 +126,7 @@ def bar_chart(title: str, bars: list[tuple[str, Decimal | None]]) -> Markup:
             f"{escape(_fmt(value))}</text>"
         )
     described = ", ".join(
-        f"{label} : {_fmt(v) if v is not None else 'secret statistique'}" for label, v in bars
+        f"{label} : {_fmt(v) if v is not None else words[label]}" for label, v in bars
     )
     return Markup(  # noqa: S704 - every interpolated text is escaped above
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '

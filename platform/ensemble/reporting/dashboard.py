@@ -1,30 +1,40 @@
-"""What the federation's dashboard and the director's comparison publish.
+"""What the federation's dashboard, the director's comparison and the run page show.
 
-Everything comes from the consolidated cells (`reporting_aggregates`), read
-under row-level security and passed through statistical suppression one cube
-(federation, year, indicator) at a time, so that every view — key figures,
-trends, territories, exports — shows the same published cells. Never a named
-centre's figures, except the centre's own for its director.
+Figures come from the federation's releases only (`published.py`): published,
+secret or not declared, each with the number of centres it covers. The default
+year is the last closed campaign; a campaign still open shows its progress only.
+Never a named centre's figures, except the centre's own for its director, and
+those of centres that agreed, on the federation's page of named figures.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ensemble.kernel import french
 from ensemble.network.models import Centre
-from ensemble.reporting.models import Aggregate, Declaration, Indicator, Run, Status
+from ensemble.reporting import published as pub
+from ensemble.reporting.models import (
+    Campaign,
+    Declaration,
+    DirtyKey,
+    Indicator,
+    Release,
+    Run,
+    RunStatus,
+    Status,
+)
 from ensemble.reporting.operations import SECTORS
-from ensemble.reporting.suppression import STAR, Cell, suppress
 from ensemble.sharing.cooperation import NETWORK_LABELS
 
+STAR = pub.STAR
 KEY_FIGURES = (
-    "_declarations",
     "pe.enfants",
     "en.enfants_scolarite",
     "je.jeunes",
@@ -32,162 +42,6 @@ KEY_FIGURES = (
     "isp.rsa",
     "pa.familles",
 )
-COOPERATION_UNITS = {"count": "count", "hours": "hours", "fte": "fte"}
-COMPLETENESS = "_declarations"
-
-
-@dataclass(frozen=True)
-class Published:
-    """A cell as shown: None when suppressed (or absent)."""
-
-    value: Decimal | None
-    centres: int = 0
-    hidden: bool = False
-
-
-@dataclass
-class Measure:
-    code: str
-    label: str
-    sector: str
-    unit: str
-    aggregation: str
-    counts_people: bool
-    first_year: int = 0
-    last_year: int | None = None
-
-    def asked_in(self, year: int) -> bool:
-        return self.first_year <= year and (self.last_year is None or self.last_year >= year)
-
-
-@dataclass
-class Network:
-    """The published cells of one federation, all years."""
-
-    federation_id: int
-    measures: dict[str, Measure]
-    # (year, code) -> {(departement, city, breakdown_key): Published}
-    cubes: dict[tuple[int, str], dict[tuple[str, str, str], Published]] = field(
-        default_factory=dict
-    )
-
-    @property
-    def years(self) -> list[int]:
-        """Campaign years: those with validated declarations (cooperation figures
-        alone, staged for the current year, do not make a campaign)."""
-        return sorted({y for y, code in self.cubes if code == COMPLETENESS})
-
-    def cell(
-        self, year: int, code: str, departement: str = STAR, city: str = STAR, key: str = ""
-    ) -> Published:
-        return self.cubes.get((year, code), {}).get((departement, city, key), Published(None))
-
-    def territories(self, year: int, code: str, departement: str | None) -> list[tuple[str, str]]:
-        """Départements of the federation, or the cities of one département."""
-        keys = self.cubes.get((year, code), {})
-        if departement:
-            return sorted(
-                {(d, c) for d, c, k in keys if d == departement and c != STAR and k == ""}
-            )
-        return sorted({(d, c) for d, c, k in keys if d != STAR and c == STAR and k == ""})
-
-    def display(self, year: int, code: str, **where) -> Decimal | None:
-        """The cell as a reader sees it: a sum, or a mean per centre for rates."""
-        cell = self.cell(year, code, **where)
-        if cell.value is None:
-            return None
-        measure = self.measures.get(code)
-        if measure and measure.aggregation == "mean" and cell.centres:
-            return (cell.value / cell.centres).quantize(Decimal("0.01"))
-        return cell.value
-
-    def change(self, year: int, code: str, **where) -> Decimal | None:
-        """Year-on-year change in percent, when both years are published."""
-        now, before = self.display(year, code, **where), self.display(year - 1, code, **where)
-        if now is None or before is None or before == 0:
-            return None
-        return ((now - before) / before * 100).quantize(Decimal("0.1"))
-
-
-def _settings() -> tuple[int, Decimal]:
-    config = current_app.config
-    return (
-        int(config.get("REPORTING_SUPPRESSION_THRESHOLD", 11)),
-        Decimal(str(config.get("REPORTING_DOMINANCE", "0.85"))),
-    )
-
-
-def measures(session: Session) -> dict[str, Measure]:
-    out = {
-        "_declarations": Measure(
-            "_declarations", "Déclarations validées", "completude", "count", "sum", False
-        )
-    }
-    for indicator in session.scalars(select(Indicator).order_by(Indicator.position)):
-        out.setdefault(
-            indicator.code,
-            Measure(
-                indicator.code,
-                indicator.label,
-                indicator.sector,
-                indicator.unit,
-                indicator.aggregation,
-                indicator.counts_people,
-                indicator.first_year,
-                indicator.last_year,
-            ),
-        )
-    return out
-
-
-def cooperation_codes() -> list[str]:
-    """The cooperation figures the capabilities declare (shared posts, joint answers…)."""
-    return list(NETWORK_LABELS)
-
-
-def network(session: Session, federation_id: int) -> Network:
-    """Every published cell of the federation (one query, then suppression)."""
-    threshold, dominance = _settings()
-    known = measures(session)
-    raw: dict[tuple[int, str], dict[tuple[str, str, str], Cell]] = defaultdict(dict)
-    for row in session.execute(
-        select(
-            Aggregate.year,
-            Aggregate.indicator_code,
-            Aggregate.departement,
-            Aggregate.city,
-            Aggregate.breakdown_key,
-            Aggregate.total,
-            Aggregate.centres,
-            Aggregate.max_centre,
-        ).where(Aggregate.federation_id == federation_id)
-    ):
-        raw[(row.year, row.indicator_code)][(row.departement, row.city, row.breakdown_key)] = Cell(
-            row.total, row.centres, row.max_centre
-        )
-    result = Network(federation_id, known)
-    for (year, code), cells in raw.items():
-        measure = known.get(code)
-        if measure is None:
-            label, unit = NETWORK_LABELS.get(code, (code, "count"))
-            measure = Measure(code, label, "cooperation", unit, "sum", False)
-            known[code] = measure
-        if code == COMPLETENESS:
-            # How many centres declared is public within the network: not a figure about people.
-            hidden: set = set()
-        else:
-            hidden = suppress(
-                cells,
-                counts_people=measure.counts_people,
-                aggregation=measure.aggregation,
-                threshold=threshold,
-                dominance=dominance,
-            )
-        result.cubes[(year, code)] = {
-            key: Published(None, 0, True) if key in hidden else Published(c.total, c.centres)
-            for key, c in cells.items()
-        }
-    return result
 
 
 @dataclass(frozen=True)
@@ -226,21 +80,152 @@ def completeness(session: Session, federation_id: int, year: int) -> Completenes
     )
 
 
-def last_run(session: Session) -> Run | None:
-    return session.scalar(select(Run).order_by(Run.id.desc()).limit(1))
-
-
-def sector_codes(net: Network, sector: str | None, year: int) -> list[str]:
-    """The indicators of the campaign of `year` (a past theme is not listed), by sector."""
-    return [
-        code
-        for code, m in net.measures.items()
-        if code != COMPLETENESS and m.asked_in(year) and (sector is None or m.sector == sector)
-    ]
+def campaign_years(session: Session, federation_id: int) -> list[int]:
+    """Years in which at least one of the federation's declarations was validated."""
+    return list(
+        session.scalars(
+            select(Declaration.year)
+            .where(
+                Declaration.federation_id == federation_id,
+                Declaration.status == Status.VALIDATED,
+            )
+            .distinct()
+            .order_by(Declaration.year)
+        )
+    )
 
 
 def sectors_with_labels() -> list[tuple[str, object]]:
     return list(SECTORS.items())
+
+
+# --- The federation's dashboard --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One indicator's line: its figure, its change, what they cover."""
+
+    measure: pub.Measure
+    figure: pub.Figure
+    change: pub.Change | None
+
+
+def dashboard_view(
+    session: Session,
+    federation_id: int,
+    *,
+    year: int | None,
+    sector: str | None,
+    code: str | None,
+    departement: str | None,
+) -> dict:
+    publication = pub.publication(session, federation_id)
+    years = publication.years
+    chosen = year if year in years else publication.latest_year
+    release = publication.release(chosen)
+    view: dict = {"publication": publication, "years": years, "year": chosen, "release": release}
+    if release is None:
+        return view | {"codes": [], "lines": [], "key_figures": [], "cooperation": []}
+    if sector not in SECTORS:
+        sector = None
+    codes = [c for c in release.codes(sector) if release.measure(c).sector != "cooperation"]
+    if code not in codes:
+        code = next((c for c in KEY_FIGURES if c in codes), codes[0] if codes else None)
+    departements = release.departements(code) if code else []
+    if departement not in departements:
+        departement = None
+    # Every indicator the campaign asked: « non déclaré » where no centre gave it.
+    from ensemble.reporting import operations as reporting
+
+    asked = [
+        i.code for i in reporting.catalogue(session, chosen) if sector is None or i.sector == sector
+    ]
+    asked += [c for c in codes if c not in asked]
+    lines = [Line(release.measure(c), release.figure(c), release.change(c)) for c in asked]
+    key_figures = [
+        Line(release.measure(c), release.figure(c), release.change(c))
+        for c in KEY_FIGURES
+        if c in release.measures and release.figure(c).status != pub.NOT_DECLARED
+    ]
+    cooperation = [
+        Line(release.measure(c), release.figure(c), None)
+        for c in NETWORK_LABELS
+        if release.figure(c).status != pub.NOT_DECLARED
+    ]
+    trend = publication.trend(code) if code else []
+    if departement:
+        territories = [
+            (city, release.figure(code, departement, city))
+            for city in release.cities(code, departement)
+        ]
+    else:
+        territories = [(_("Département %(d)s", d=d), release.figure(code, d)) for d in departements]
+    return view | {
+        "sector": sector,
+        "code": code,
+        "measure": release.measure(code) if code else None,
+        "codes": codes,
+        "departement": departement,
+        "departements": departements,
+        "lines": lines,
+        "key_figures": key_figures,
+        "cooperation": cooperation,
+        "trend": trend,
+        "territories": territories,
+    }
+
+
+def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:
+    """Campaigns with validated declarations that the federation has not closed."""
+    closed = set(
+        session.scalars(select(Campaign.year).where(Campaign.federation_id == federation_id))
+    )
+    return [
+        completeness(session, federation_id, y)
+        for y in campaign_years(session, federation_id)
+        if y not in closed
+    ]
+
+
+# --- The director's comparison -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    indicator: Indicator
+    mine: Decimal | None
+    network: pub.Figure
+    departement: pub.Figure
+    mean: Decimal | None  # network sum per centre (sums only)
+
+
+def comparison_view(session: Session, centre: Centre, year: int | None, own) -> dict:
+    """The centre's own figures beside its network's and its département's published
+    ones (the same releases every reader sees: what the director knows of their own
+    centre was taken into account when they were protected)."""
+    from ensemble.reporting import operations as reporting
+
+    publication = pub.publication(session, centre.federation_id)
+    years = publication.years
+    chosen = year if year in years else publication.latest_year
+    release = publication.release(chosen)
+    rows: list[Comparison] = []
+    if release is not None:
+        declaration = own(chosen)
+        values = reporting.values_of(declaration) if declaration else {}
+        for indicator in reporting.catalogue(session, chosen):
+            network = release.figure(indicator.code)
+            dep = release.figure(indicator.code, centre.departement)
+            mean = None
+            if network.published and network.centres and indicator.aggregation == "sum":
+                mean = (network.value / network.centres).quantize(Decimal("0.1"))
+            mine = values.get((indicator.code, ""))
+            rows.append(Comparison(indicator, mine.value if mine else None, network, dep, mean))
+    return {"years": years, "year": chosen, "release": release, "rows": rows}
+
+
+# --- Centres' own figures, where they agreed ----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -258,26 +243,12 @@ class SharedFigures:
     year: int
     indicators: list[Indicator]
     centres: list[SharedCentre]
-    # (centre_id, indicator_code) -> value (totals only)
     values: dict[tuple[int, str], Decimal]
+    # Centres that agreed since the last release: not named until a release may name them.
+    waiting: int = 0
 
     def value(self, centre_id: int, code: str) -> Decimal | None:
         return self.values.get((centre_id, code))
-
-
-def campaign_years(session: Session, federation_id: int) -> list[int]:
-    """Years in which at least one of the federation's declarations was validated."""
-    return list(
-        session.scalars(
-            select(Declaration.year)
-            .where(
-                Declaration.federation_id == federation_id,
-                Declaration.status == Status.VALIDATED,
-            )
-            .distinct()
-            .order_by(Declaration.year)
-        )
-    )
 
 
 def shared_figures(
@@ -286,9 +257,25 @@ def shared_figures(
     year: int,
     indicators: list[Indicator],
 ) -> SharedFigures:
-    """Read from `reporting_shared_figures`, the view that holds validated figures of
-    consenting centres only (and runs under the reader's row-level security): a
-    centre that did not agree is absent, not hidden by this code."""
+    """Read from `reporting_shared_figures` (validated figures of consenting centres,
+    under the reader's row-level security), and only for the centres the campaign's
+    current release names: a centre's agreement takes effect once a release, audited
+    with its figures known to everyone, could name it."""
+    release = session.scalar(
+        select(Release)
+        .where(Release.federation_id == federation_id, Release.year == year)
+        .order_by(Release.number.desc())
+        .limit(1)
+    )
+    named = set(release.named_centre_ids or []) if release is not None else set()
+    closed = (
+        session.scalar(
+            select(Campaign.id).where(
+                Campaign.federation_id == federation_id, Campaign.year == year
+            )
+        )
+        is not None
+    )
     codes = [i.code for i in indicators]
     rows = session.execute(
         text(
@@ -301,10 +288,78 @@ def shared_figures(
     ).all()
     centres: dict[int, SharedCentre] = {}
     values: dict[tuple[int, str], Decimal] = {}
+    waiting: set[int] = set()
     for row in rows:
+        # An open campaign publishes nothing yet: named figures come with its release.
+        if not closed or row.centre_id not in named:
+            waiting.add(row.centre_id)
+            continue
         centres.setdefault(
             row.centre_id, SharedCentre(row.centre_id, row.centre_name, row.city, row.departement)
         )
         values[(row.centre_id, row.indicator_code)] = row.value
     ordered = sorted(centres.values(), key=lambda c: (c.departement, c.city, c.name, c.centre_id))
-    return SharedFigures(year, indicators, ordered, values)
+    return SharedFigures(year, indicators, ordered, values, len(waiting))
+
+
+# --- Runs ------------------------------------------------------------------------------
+
+RUN_KINDS = {
+    "incremental": _l("après une validation"),
+    "full": _l("recalcul complet demandé"),
+    "nightly": _l("recalcul de nuit"),
+    "publication": _l("mise à jour de la publication"),
+}
+
+
+@dataclass(frozen=True)
+class RunLine:
+    run: Run
+    what: str
+    state: str
+    started: str
+    duration: str
+
+
+def runs_view(session: Session, federation_id: int) -> dict:
+    runs = session.scalars(
+        select(Run).where(Run.federation_id == federation_id).order_by(Run.id.desc()).limit(10)
+    ).all()
+    lines = []
+    for r in runs:
+        if r.status is RunStatus.DONE:
+            state = _("terminé")
+        elif r.status is RunStatus.RUNNING:
+            state = _("en cours")
+        else:
+            state = _("échec")
+        duration = ""
+        if r.finished_at is not None:
+            seconds = max((r.finished_at - r.started_at).total_seconds(), 0)
+            duration = french.duration(seconds / 3600) if seconds >= 60 else _("moins d’une minute")
+        lines.append(
+            RunLine(
+                r,
+                str(RUN_KINDS.get(r.kind, r.kind)),
+                state,
+                french.long_datetime(r.started_at),
+                duration,
+            )  # fmt: skip
+        )
+    pending = session.scalars(
+        select(DirtyKey).where(DirtyKey.federation_id == federation_id).order_by(DirtyKey.id)
+    ).all()
+    waiting = [k for k in pending if k.failed_at is None]
+    failed = [k for k in pending if k.failed_at is not None]
+    campaigns = session.scalars(
+        select(Campaign).where(Campaign.federation_id == federation_id).order_by(Campaign.year)
+    ).all()
+    publication = pub.publication(session, federation_id)
+    return {
+        "runs": lines,
+        "waiting": waiting,
+        "failed": failed,
+        "running": any(r.status is RunStatus.RUNNING for r in runs),
+        "campaigns": campaigns,
+        "publication": publication,
+    }

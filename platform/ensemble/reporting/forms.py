@@ -47,3 +47,7 @@ class ImportForm(Form):
 
 class ConfirmImportForm(Form):
     payload = HiddenField(validators=[Required(_l("Le fichier a été perdu : recommencez."))])
+
+
+class CloseCampaignForm(Form):
+    year = YearField(_l("Campagne"), validators=[Required(_l("Indiquez l’année de la campagne."))])

@@ -8,6 +8,11 @@ The consolidation side (`reporting_dirty`, `reporting_runs`,
 `reporting_aggregates`, `reporting_cooperation`) is written by the workers
 through the reporting role, which reads across tenants; see the migration for
 why that role may write these four tables and no other.
+
+Publication (`reporting_campaigns`, `reporting_releases`, `reporting_published`,
+migration 0014): a campaign is published once its federation closes it; each
+release is what every reader may see of it, after statistical disclosure
+control; pages and exports read releases only, never the raw aggregates.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -30,6 +36,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ensemble.db import Id, Model, created_at_column, enum_type, id_column
@@ -189,26 +196,45 @@ class Message(Model):
 
 class DirtyKey(Model):
     """The outbox of consolidation: (federation, year) pairs to recompute, written in
-    the same transaction as the validation. PostgreSQL, not Redis, is the record
-    of pending work: a lost message is re-enqueued by the sweeper."""
+    the same transaction as the validation (or a federation's request for a full
+    run, `full`, with no year). PostgreSQL, not Redis, is the record of pending
+    work: a lost message is re-enqueued by the sweeper."""
 
     __tablename__ = "reporting_dirty"
+    __table_args__ = (CheckConstraint("full_run OR year IS NOT NULL", name="year_or_full"),)
 
     id: Mapped[int] = id_column()
     federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
-    year: Mapped[int] = mapped_column(SmallInteger)
+    year: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    full_run: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = created_at_column()
 
 
+class RunKind(enum.StrEnum):
+    INCREMENTAL = "incremental"  # after validations
+    FULL = "full"  # asked for by the federation
+    NIGHTLY = "nightly"  # every night, the whole platform
+
+
 class Run(Model):
-    """One consolidation run: what the consolidation page shows."""
+    """One consolidation run of one federation: what its consolidation page shows.
+    `error` is the French reason shown to the federation; `detail` the technical
+    one, for the platform's administrators."""
 
     __tablename__ = "reporting_runs"
+    __table_args__ = (
+        CheckConstraint("finished_at IS NULL OR finished_at >= started_at", name="ends_after"),
+        Index("ix_reporting_runs_federation_id", "federation_id", "id"),
+    )
 
     id: Mapped[int] = id_column()
+    # Null only for runs recorded before runs belonged to a federation.
+    federation_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("federations.id"), nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(20))  # "incremental" or "full"
     status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, "reporting_run_status"))
     keys: Mapped[int] = mapped_column(Integer, default=0)
@@ -216,6 +242,7 @@ class Run(Model):
     steps_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_written: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = created_at_column()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -273,3 +300,91 @@ class CooperationFigure(Model):
     label: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(10))
     value: Mapped[Decimal] = mapped_column(Total)
+
+
+class Campaign(Model):
+    """A federation's campaign of one year, once closed: its figures are published
+    then, and its validated declarations stay as they are (no validation after).
+    The workers record here the last publication they had to refuse, so that the
+    same inputs are not tried again every minute."""
+
+    __tablename__ = "reporting_campaigns"
+    __table_args__ = (
+        UniqueConstraint("federation_id", "year", name="uq_reporting_campaigns_federation_year"),
+        CheckConstraint("year BETWEEN 2000 AND 2100", name="year"),
+    )
+
+    id: Mapped[int] = id_column()
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    closed_at: Mapped[datetime] = created_at_column()
+    closed_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"), nullable=True)
+    refused_fingerprint: Mapped[str] = mapped_column(Text, default="")
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    refused_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Release(Model):
+    """One publication of a closed campaign: what every reader may see of it. A
+    later release (a centre agreed to be named, the rules changed) is audited
+    together with every earlier one: what was published stays known."""
+
+    __tablename__ = "reporting_releases"
+    __table_args__ = (
+        UniqueConstraint(
+            "federation_id", "year", "number", name="uq_reporting_releases_federation_year_number"
+        ),
+    )
+
+    id: Mapped[int] = id_column()
+    federation_id: Mapped[int] = mapped_column(Id, ForeignKey("federations.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    number: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = created_at_column()
+    run_id: Mapped[int | None] = mapped_column(Id, ForeignKey("reporting_runs.id"), nullable=True)
+    centres: Mapped[int] = mapped_column(Integer)
+    named_centre_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    secret_cells: Mapped[int] = mapped_column(Integer, default=0)
+    audited_cells: Mapped[int] = mapped_column(Integer, default=0)
+    certified_cells: Mapped[int] = mapped_column(Integer, default=0)
+    linear_programs: Mapped[int] = mapped_column(Integer, default=0)
+    readers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PublishedCell(Model):
+    """One cell of a release: its value, or secret (value null, `secret`). A cell
+    nobody declared has no row (« non déclaré »). The network total may carry the
+    year-on-year change over the centres that declared both years."""
+
+    __tablename__ = "reporting_published"
+    # One row per cell holds by construction (a release writes each cell once, in
+    # one statement); a five-column key over half a million rows would cost more
+    # than deciding them. Readers look cells up by release.
+    __table_args__ = (
+        Index("ix_reporting_published_release_id", "release_id"),
+        CheckConstraint("secret = (value IS NULL)", name="secret_has_no_value"),
+    )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        """The cell's key, for the ORM's identity map."""
+        c = cls.__table__.c
+        return {
+            "primary_key": [c.release_id, c.indicator_code, c.breakdown_key, c.departement, c.city]
+        }
+
+    # No foreign key: a release is never deleted, and a referential check per cell
+    # would cost a lookup for each of half a million rows (as for the aggregates).
+    release_id: Mapped[int] = mapped_column(Id)
+    federation_id: Mapped[int] = mapped_column(Id)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    indicator_code: Mapped[str] = mapped_column(String(60, collation="C"))
+    breakdown_key: Mapped[str] = mapped_column(String(20, collation="C"))
+    departement: Mapped[str] = mapped_column(String(3, collation="C"))
+    city: Mapped[str] = mapped_column(String(120, collation="C"))
+    value: Mapped[Decimal | None] = mapped_column(Total, nullable=True)
+    centres: Mapped[int] = mapped_column(Integer)
+    secret: Mapped[bool] = mapped_column(Boolean)
+    change: Mapped[Decimal | None] = mapped_column(Numeric(9, 1), nullable=True)
+    change_centres: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -13,13 +13,15 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.db import utcnow
+from ensemble.kernel import french
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 from ensemble.reporting.models import (
+    Campaign,
     Declaration,
     DeclaredValue,
     DirtyKey,
@@ -220,6 +222,21 @@ def coherence_problems(session: Session, declaration: Declaration) -> list[Probl
                     )
                 )
         parts = [values.get((indicator.code, key)) for key in keys]
+        for key, part in zip(keys, parts, strict=True):
+            # A part above its total is wrong whatever the other parts say.
+            if part is not None and total is not None and part.value > total.value:
+                problems.append(
+                    Problem(
+                        indicator.code,
+                        _(
+                            "« %(label)s » : %(part)s (%(key)s) dépasse le total (%(total)s).",
+                            label=indicator.label,
+                            part=_plain(part.value),
+                            key=str(BREAKDOWN_LABELS[key]).lower(),
+                            total=_plain(total.value),
+                        ),
+                    )
+                )
         if keys and any(parts) and total is None:
             problems.append(
                 Problem(
@@ -264,14 +281,33 @@ def coherence_problems(session: Session, declaration: Declaration) -> list[Probl
 
 
 def _plain(value: Decimal) -> str:
-    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
-    return text.removesuffix(",00")
+    return french.compact_number(value)
+
+
+def is_closed(session: Session, federation_id: int, year: int) -> bool:
+    """Whether the campaign is closed, whoever asks (a definer function: a centre's
+    director may not read its federation's campaigns, and must still be told)."""
+    return bool(
+        session.scalar(text("SELECT app_campaign_closed(:f, :y)"), {"f": federation_id, "y": year})
+    )
+
+
+def _refuse_if_closed(session: Session, declaration: Declaration) -> None:
+    if is_closed(session, declaration.federation_id, declaration.year):
+        raise WorkflowError(
+            _(
+                "La campagne %(year)d est close : ses chiffres sont publiés et ne changent"
+                " plus. Une déclaration de %(year)d ne peut plus être transmise ni validée.",
+                year=declaration.year,
+            )
+        )
 
 
 def submit(session: Session, declaration: Declaration) -> list[Problem]:
     """Submit to the federation if no check blocks; returns the problems otherwise."""
     if declaration.status not in EDITABLE:
         raise WorkflowError(_("Cette déclaration a déjà été transmise."))
+    _refuse_if_closed(session, declaration)
     problems = [p for p in coherence_problems(session, declaration) if p.blocking]
     if problems:
         return problems
@@ -315,6 +351,7 @@ def validate(session: Session, declaration: Declaration) -> DirtyKey:
     in the same transaction, so the work survives whatever happens to the queue."""
     if declaration.status is not Status.SUBMITTED:
         raise WorkflowError(_("Seule une déclaration transmise peut être validée."))
+    _refuse_if_closed(session, declaration)
     declaration.status = Status.VALIDATED
     declaration.validated_at = utcnow()
     key = DirtyKey(
@@ -341,5 +378,57 @@ def federation_declarations(session: Session, federation_id: int, year: int) -> 
             select(Declaration)
             .where(Declaration.federation_id == federation_id, Declaration.year == year)
             .order_by(Declaration.status, Declaration.id)
+        )
+    )
+
+
+def close_campaign(session: Session, federation_id: int, year: int, user_id: int) -> Campaign:
+    """The federation closes a campaign: its figures are published (by the workers,
+    after statistical disclosure control) and no declaration of that year may join
+    them afterwards. The key recorded in the outbox starts the publication."""
+    if is_closed(session, federation_id, year):
+        raise WorkflowError(_("La campagne %(year)d est déjà close.", year=year))
+    validated = session.scalar(
+        select(func.count())
+        .select_from(Declaration)
+        .where(
+            Declaration.federation_id == federation_id,
+            Declaration.year == year,
+            Declaration.status == Status.VALIDATED,
+        )
+    )
+    if not validated:
+        raise WorkflowError(
+            _("Aucune déclaration validée pour %(year)d : il n’y a rien à publier.", year=year)
+        )
+    campaign = Campaign(
+        federation_id=federation_id,
+        year=year,
+        closed_by_user_id=user_id,
+        refused_fingerprint="",
+        refused_reason="",
+    )
+    session.add(campaign)
+    session.add(DirtyKey(federation_id=federation_id, year=year, attempts=0, last_error=""))
+    session.flush()
+    return campaign
+
+
+def request_full_run(session: Session, federation_id: int) -> DirtyKey:
+    """A federation asks for its figures to be recomputed from scratch. Recorded in
+    the outbox under the analyst's context: the database lets a federation ask for
+    itself only."""
+    key = DirtyKey(federation_id=federation_id, year=None, full_run=True, attempts=0, last_error="")
+    session.add(key)
+    session.flush()
+    return key
+
+
+def closed_years(session: Session, federation_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Campaign.year)
+            .where(Campaign.federation_id == federation_id)
+            .order_by(Campaign.year)
         )
     )

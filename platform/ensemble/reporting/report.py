@@ -4,8 +4,9 @@ activity report: key figures, then each section's table. Published cells only.""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from xml.sax.saxutils import escape
+
+from ensemble.kernel import french
 
 
 def _text(value: str) -> str:
@@ -13,11 +14,9 @@ def _text(value: str) -> str:
     return str(value).replace("\u202f", "\u00a0").replace("\u2212", "-")
 
 
-def _figure(value: Decimal | None) -> str:
-    if value is None:
-        return "secret"
-    text = f"{value:,.2f}".replace(",", "\u00a0").replace(".", ",")
-    return text.removesuffix(",00")
+def _figure(figure) -> str:
+    """A published figure's words: the number, « secret » or « non déclaré »."""
+    return figure.words()
 
 
 def dashboard_pdf(view: dict) -> bytes:
@@ -45,45 +44,66 @@ def dashboard_pdf(view: dict) -> bytes:
         )
         return t
 
-    federation, year = view["federation"], view["year"]
-    c = view["completeness"]
+    federation, year, release = view["federation"], view["year"], view["release"]
     story = [
-        para(f"Rapport d’activité du réseau {year}", "Title"),
+        para(f"Rapport d’activité du réseau {year or ''}", "Title"),
         para(federation.name, "Heading2"),
-        para(
-            f"Complétude : {c.validated} déclarations validées sur {c.centres} centres"
-            f" ({c.percent} %). « secret » : chiffre non publié (secret statistique)."
-        ),
-        Spacer(1, 4 * mm),
-        para("Chiffres clés", "Heading2"),
-        table(
-            [["Indicateur", "Valeur"]]
-            + [[m.label, _figure(v)] for m, v, _change in view["key_figures"]]
-        ),
-        Spacer(1, 4 * mm),
-        para(f"Évolution : {view['label']}", "Heading2"),
-        table([["Année", "Valeur"]] + [[y, _figure(v)] for y, v in view["trend"]]),
-        Spacer(1, 4 * mm),
-        para(f"Par territoire : {view['label']} ({year})", "Heading2"),
-        table([["Territoire", "Valeur"]] + [[n, _figure(v)] for n, v in view["bars"]]),
-        Spacer(1, 4 * mm),
-        para("Tous les indicateurs", "Heading2"),
-        table(
-            [["Indicateur", "Valeur", "Évolution sur un an"]]
-            + [
-                [m.label, _figure(v), "—" if ch is None else f"{_figure(ch)} %"]
-                for m, v, ch, _hidden in view["table"]
-            ]
-        ),
     ]
-    if view["cooperation"]:
+    if release is None:
+        story.append(para("Aucune campagne close : aucun chiffre publié."))
+    else:
+        story += [
+            para(
+                f"Publication nº {release.number} de la campagne {year},"
+                f" {french.plural(release.centres, '%(num)s centre', '%(num)s centres')}"
+                " ayant déclaré. « secret » : chiffre non publié (secret statistique) ;"
+                " « non déclaré » : aucun centre n’a donné ce chiffre."
+            ),
+            Spacer(1, 4 * mm),
+            para("Chiffres clés", "Heading2"),
+            table(
+                [["Indicateur", "Valeur", "Centres"]]
+                + [[ln.measure.label, _figure(ln.figure), str(ln.figure.centres)]
+                   for ln in view["key_figures"]]
+            ),
+        ]  # fmt: skip
+        if view.get("code"):
+            story += [
+                Spacer(1, 4 * mm),
+                para(f"Évolution : {view['label']}", "Heading2"),
+                table(
+                    [["Année", "Valeur", "Centres"]]
+                    + [[str(y), _figure(f), str(f.centres)] for y, f in view["trend"]]
+                ),
+                Spacer(1, 4 * mm),
+                para(f"Par territoire : {view['label']} ({year})", "Heading2"),
+                table(
+                    [["Territoire", "Valeur", "Centres"]]
+                    + [[n, _figure(f), str(f.centres)] for n, f in view["territories"]]
+                ),
+            ]
         story += [
             Spacer(1, 4 * mm),
-            para("La coopération dans le réseau", "Heading2"),
+            para("Tous les indicateurs", "Heading2"),
             table(
-                [["Indicateur", "Valeur"]] + [[m.label, _figure(v)] for m, v in view["cooperation"]]
+                [["Indicateur", "Valeur", "Centres", "Évolution sur un an"]]
+                + [
+                    [ln.measure.label, _figure(ln.figure), str(ln.figure.centres),
+                     "—" if ln.change is None else ln.change.words()]
+                    for ln in view["lines"]
+                ]
             ),
-        ]
+        ]  # fmt: skip
+        if view["cooperation"]:
+            story += [
+                Spacer(1, 4 * mm),
+                para("La coopération dans le réseau", "Heading2"),
+                table(
+                    [["Indicateur", "Valeur", "Centres"]]
+                    + [[ln.measure.label, _figure(ln.figure), str(ln.figure.centres)]
+                       for ln in view["cooperation"]]
+                ),
+            ]  # fmt: skip
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,

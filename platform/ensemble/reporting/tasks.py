@@ -30,12 +30,23 @@ def reporting_engine():
     return db.engines["reporting"]
 
 
+def rules():
+    from ensemble.reporting.disclosure.rules import Rules
+
+    return Rules.from_config(current_app.config)
+
+
 @shared_task(name=CONSOLIDATE, bind=True, max_retries=consolidation.MAX_ATTEMPTS - 1)
-def consolidate(self, full: bool = False) -> dict:
+def consolidate(
+    self, full: bool = False, federation_id: int | None = None, nightly: bool = False
+) -> dict:
     try:
         outcome = consolidation.consolidate(
             reporting_engine(),
             full=full,
+            federation_id=federation_id,
+            nightly=nightly,
+            rules=rules(),
             pause=float(current_app.config.get("REPORTING_PAUSE_BEFORE_COMMIT", 0)),
         )
     except consolidation.ConsolidationFailed as exc:
@@ -47,18 +58,24 @@ def consolidate(self, full: bool = False) -> dict:
     return {
         "status": outcome.status,
         "run_id": outcome.run_id,
+        "run_ids": list(outcome.run_ids),
         "keys": outcome.keys,
         "rows": outcome.rows_written + outcome.rows_removed,
+        "published": [(r.federation_id, r.year, r.status) for r in outcome.publications],
     }
 
 
 @shared_task(name=SWEEP)
 def sweep() -> int:
-    """Re-enqueue pending work that no message may be carrying any more."""
-    consolidation.close_interrupted_runs(reporting_engine())
-    pending = consolidation.pending_keys(reporting_engine())
+    """Re-enqueue pending work that no message may be carrying any more, and the
+    publications that what readers know has made out of date."""
+    engine = reporting_engine()
+    consolidation.close_interrupted_runs(engine)
+    pending = consolidation.pending_keys(engine)
     if pending:
         consolidate.delay()
+    for federation_id in consolidation.stale_federations(engine, rules()):
+        consolidate.delay(federation_id=federation_id)
     return pending
 
 
@@ -66,17 +83,22 @@ periodic("reporting-sweep-every-minute", 60.0, SWEEP)
 BEAT_SCHEDULE["reporting-full-nightly"] = {
     "task": CONSOLIDATE,
     "schedule": crontab(hour="2", minute="30"),
-    "kwargs": {"full": True},
+    "kwargs": {"full": True, "nightly": True},
 }
 
 
-def enqueue_after_commit(session: Session | scoped_session) -> None:
-    """Ask a worker to consolidate once the validation is committed (not before:
-    the worker must see it; and never for a rolled-back one)."""
+def enqueue_after_commit(
+    session: Session | scoped_session, federation_id: int | None = None
+) -> None:
+    """Ask a worker to consolidate once the validation (or the request) is committed
+    (not before: the worker must see it; and never for a rolled-back one)."""
     target = session() if isinstance(session, scoped_session) else session
 
     def send(_session) -> None:
         with contextlib.suppress(Exception):  # Redis down: the sweeper catches up
-            consolidate.delay()
+            if federation_id is None:
+                consolidate.delay()
+            else:
+                consolidate.delay(federation_id=federation_id)
 
     event.listen(target, "after_commit", send, once=True)

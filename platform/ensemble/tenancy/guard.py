@@ -24,9 +24,19 @@ from sqlalchemy.engine import make_url
 
 from ensemble.config import ConfigurationError
 
-# The only tables the reporting role may write (outbox, run log, results, staging).
+# The only tables the reporting role may write: the outbox, run log, results and staging
+# of consolidation (0007), and the releases the publication writes once disclosure
+# control has checked them, with the campaign's pointer to its current release (0014).
 REPORTING_WRITABLE = frozenset(
-    {"reporting_dirty", "reporting_runs", "reporting_aggregates", "reporting_cooperation"}
+    {
+        "reporting_dirty",
+        "reporting_runs",
+        "reporting_aggregates",
+        "reporting_cooperation",
+        "reporting_campaigns",
+        "reporting_releases",
+        "reporting_published",
+    }
 )
 
 _ROLE = "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -299,24 +298,14 @@ def centre_export_xlsx(centre_slug: str, declaration_id: int):
 @bp.route("/c/<centre_slug>/declarations/comparaison")
 @login_required
 def centre_comparison(centre_slug: str):
-    """The centre's own figures against its network's published aggregates."""
+    """The centre's own figures against its network's and département's published ones."""
     centre = centre_or_404(centre_slug)
-    net = dashboard.network(db.session, centre.federation_id)
-    years = net.years or [_campaign_year()]
-    year = _year_arg(max(years))
-    declaration = db.session.scalar(
-        select(Declaration).where(Declaration.centre_id == centre.id, Declaration.year == year)
-    )
-    own = reporting.values_of(declaration) if declaration else {}
-    rows = []
-    for indicator in reporting.catalogue(db.session, year):
-        cell = net.cell(year, indicator.code)
-        network_value = net.display(year, indicator.code)
-        mean = None
-        if cell.value is not None and cell.centres and indicator.aggregation == "sum":
-            mean = (cell.value / cell.centres).quantize(Decimal("0.1"))
-        mine = own.get((indicator.code, ""))
-        rows.append((indicator, mine.value if mine else None, network_value, mean, cell.centres))
-    return render_template(
-        "reporting/comparison.html", centre=centre, year=year, years=years, rows=rows
-    )
+    requested = _year_arg(0) or None
+
+    def own(year):
+        return db.session.scalar(
+            select(Declaration).where(Declaration.centre_id == centre.id, Declaration.year == year)
+        )
+
+    view = dashboard.comparison_view(db.session, centre, requested, own)
+    return render_template("reporting/comparison.html", centre=centre, **view)

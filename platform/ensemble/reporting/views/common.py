@@ -3,13 +3,12 @@ year, and the filters that write figures and changes the French way."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
 from ensemble.kernel import clock, french
 from ensemble.reporting import operations as reporting
+from ensemble.reporting import published as pub
 from ensemble.reporting.models import Declaration, Status
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.urls import object_arg
@@ -36,19 +35,25 @@ def _campaign_year() -> int:
 
 
 @bp.app_template_filter("figure")
-def figure(value: Decimal | None) -> str:
-    """« 1 488 », « 0,39 » (the kernel's compact French number); « — » when absent."""
-    return "—" if value is None else french.compact_number(value)
+def figure(value) -> str:
+    """A number (« 1 234,5 »), or a published figure's words (« secret »,
+    « non déclaré »); « — » for nothing."""
+    if isinstance(value, pub.Figure):
+        return value.words()
+    if value is None:
+        return "—"
+    return french.compact_number(value)
 
 
 @bp.app_template_filter("change")
-def change_filter(value: Decimal | None) -> str:
-    """A year-on-year change: « +23,8 % », « −4 % », « — »."""
+def change_filter(value) -> str:
+    """A year-on-year change: « +23,8 % sur un an (6 centres ayant déclaré les deux
+    années) », « — » when none is published."""
     if value is None:
         return "—"
-    sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
-    text = f"{abs(value):.1f}".replace(".", ",").removesuffix(",0")
-    return f"{sign}{text}\u00a0%"
+    if isinstance(value, pub.Change):
+        return value.words()
+    return french.percent(value, 1, signed=True)
 
 
 @bp.context_processor

@@ -9,15 +9,14 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ensemble.extensions import db
-from ensemble.kernel import spreadsheets
+from ensemble.kernel import french, spreadsheets
 from ensemble.kernel.views import act
 from ensemble.reporting import charts, dashboard, forms
 from ensemble.reporting import operations as reporting
+from ensemble.reporting import published as pub
 from ensemble.reporting.models import Declaration, Status
-from ensemble.reporting.suppression import STAR
 from ensemble.reporting.views.common import _campaign_year, _year_arg, bp
 from ensemble.tenancy.resolve import federation_or_404, object_or_404
 
@@ -36,12 +35,47 @@ def federation_index(federation_slug: str):
     federation = federation_or_404(federation_slug)
     year = _year_arg(_campaign_year())
     declarations = reporting.federation_declarations(db.session, federation.id, year)
+    closed = reporting.is_closed(db.session, federation.id, year)
     return render_template(
         "reporting/federation_index.html",
         federation=federation,
         year=year,
         declarations=declarations,
         completeness=dashboard.completeness(db.session, federation.id, year),
+        closed=closed,
+        close_form=forms.CloseCampaignForm(year=year),
+    )
+
+
+@bp.route("/f/<federation_slug>/declarations/cloture", methods=["POST"])
+@login_required
+def federation_close(federation_slug: str):
+    """Close a campaign: its figures are published once the workers have checked the
+    statistical secret; no declaration of that year may be validated afterwards."""
+    from ensemble.reporting.tasks import enqueue_after_commit
+
+    federation = federation_or_404(federation_slug)
+    form = forms.CloseCampaignForm()
+    index = url_for("reporting.federation_index", federation_slug=federation.slug)
+
+    def close() -> int:
+        reporting.close_campaign(db.session, federation.id, form.year.data, current_user.id)
+        enqueue_after_commit(db.session, federation.id)
+        return form.year.data
+
+    return act(
+        form,
+        close,
+        success=lambda year: _(
+            "Campagne %(year)d close : ses chiffres seront publiés dès que le contrôle du"
+            " secret statistique les aura vérifiés (quelques instants).",
+            year=year,
+        ),
+        next_url=lambda year: url_for(
+            "reporting.federation_index", federation_slug=federation.slug, annee=year
+        ),
+        back=index,
+        refused=_("Choisissez l’année de la campagne à clore."),
     )
 
 
@@ -108,91 +142,70 @@ def federation_validate(federation_slug: str, declaration_id: int):
 
 
 def _dashboard_view(federation):
-    net = dashboard.network(db.session, federation.id)
-    years = net.years or [_campaign_year()]
-    year = _year_arg(max(years))
-    sector = request.args.get("secteur") or None
-    if sector not in reporting.SECTORS:
-        sector = None
-    codes = dashboard.sector_codes(net, sector, year)
-    code = request.args.get("indicateur") or ""
-    if code not in codes:
-        code = next((c for c in dashboard.KEY_FIGURES if c in codes), codes[0] if codes else "")
-    departement = request.args.get("departement") or None
-    departements = sorted({d for d, _c in net.territories(year, code, None)})
-    if departement not in departements:
-        departement = None
-    measure = net.measures.get(code)
-    label = measure.label if measure else code
-    trend = [(str(y), net.display(y, code)) for y in years]
-    territories = net.territories(year, code, departement)
-    bars = [
-        (
-            (c if c != STAR else _("Département %(d)s", d=d)),
-            net.display(year, code, departement=d, city=c),
+    requested = _year_arg(0) or None
+    view = dashboard.dashboard_view(
+        db.session,
+        federation.id,
+        year=requested,
+        sector=request.args.get("secteur") or None,
+        code=request.args.get("indicateur") or None,
+        departement=request.args.get("departement") or None,
+    )
+    view["federation"] = federation
+    view["open_campaigns"] = dashboard.open_campaigns(db.session, federation.id)
+    release = view["release"]
+    if release is not None and view["code"]:
+        label = view["measure"].label
+        view["label"] = label
+        view["trend_chart"] = charts.line_chart(
+            _("%(label)s, par année", label=label),
+            [(str(y), f.display if f.published else f.words()) for y, f in view["trend"]],
         )
-        for d, c in territories
-    ]
-    table = [
-        (net.measures[c], net.display(year, c), net.change(year, c), net.cell(year, c).hidden)
-        for c in codes
-    ]
-    key_figures = [
-        (net.measures[c], net.display(year, c), net.change(year, c))
-        for c in dashboard.KEY_FIGURES
-        if c in net.measures
-    ]
-    cooperation = [
-        (net.measures[c], net.display(year, c))
-        for c in dashboard.cooperation_codes()
-        if c in net.measures
-    ]
-    return {
-        "federation": federation,
-        "net": net,
-        "years": years,
-        "year": year,
-        "sector": sector,
-        "code": code,
-        "label": label,
-        "departement": departement,
-        "departements": departements,
-        "codes": codes,
-        "trend": trend,
-        "bars": bars,
-        "table": table,
-        "key_figures": key_figures,
-        "cooperation": cooperation,
-        "completeness": dashboard.completeness(db.session, federation.id, year),
-        "trend_chart": charts.line_chart(_("%(label)s, par année", label=label), trend),
-        "bar_chart": charts.bar_chart(
-            _("%(label)s en %(year)d, par territoire", label=label, year=year), bars
-        ),
-    }
+        view["bar_chart"] = charts.bar_chart(
+            _("%(label)s en %(year)d, par territoire", label=label, year=view["year"]),
+            [(n, f.display if f.published else f.words()) for n, f in view["territories"]],
+        )
+    return view
 
 
 def _dashboard_rows(view) -> list[list]:
-    """The view as rows: what the CSV, XLSX and PDF exports contain (published cells only)."""
-    rows: list[list] = [[_("Tableau de bord"), view["federation"].name, str(view["year"])]]
+    """The view as rows: what the CSV and XLSX exports contain (published figures
+    only: « secret » for a figure kept secret, « non déclaré » where nobody declared)."""
+    release = view["release"]
+    title = [_("Tableau de bord"), view["federation"].name]
+    if release is None:
+        return [title, [], [_("Aucune campagne close : aucun chiffre publié.")]]
+    rows: list[list] = [title + [str(view["year"])]]
+    rows.append(
+        [_("Publication nº %(n)d", n=release.number), french.long_date(release.published_at)]
+    )
     rows.append([])
-    rows.append([_("Indicateur"), _("Valeur"), _("Évolution sur un an (%)")])
-    for measure, value, change, _hidden in view["table"]:
-        rows.append([measure.label, _cell(value), _cell(change)])
-    rows.append([])
-    rows.append([_("Évolution : %(label)s", label=view["label"]), _("Valeur")])
-    rows += [[year, _cell(value)] for year, value in view["trend"]]
-    rows.append([])
-    rows.append([_("Territoire"), _("Valeur")])
-    rows += [[name, _cell(value)] for name, value in view["bars"]]
-    rows.append([])
-    c = view["completeness"]
-    rows.append([_("Centres"), _("Validées"), _("Transmises"), _("Renvoyées"), _("Non reçues")])
-    rows.append([c.centres, c.validated, c.submitted, c.returned, c.drafts])
+    rows.append(
+        [_("Indicateur"), _("Valeur"), _("Centres"), _("Évolution sur un an (%)"),
+         _("Centres ayant déclaré les deux années")]
+    )  # fmt: skip
+    for line in view["lines"]:
+        rows.append(
+            [
+                line.measure.label,
+                _cell(line.figure),
+                line.figure.centres,
+                "" if line.change is None else float(line.change.percent),
+                "" if line.change is None else line.change.centres,
+            ]
+        )
+    if view["code"]:
+        rows.append([])
+        rows.append([_("Évolution : %(label)s", label=view["label"]), _("Valeur"), _("Centres")])
+        rows += [[str(year), _cell(f), f.centres] for year, f in view["trend"]]
+        rows.append([])
+        rows.append([_("Territoire"), _("Valeur"), _("Centres")])
+        rows += [[name, _cell(f), f.centres] for name, f in view["territories"]]
     return rows
 
 
-def _cell(value):
-    return "secret" if value is None else float(value)
+def _cell(figure: pub.Figure):
+    return float(figure.display) if figure.published else figure.words()
 
 
 def _filters() -> dict:
@@ -252,33 +265,23 @@ def dashboard_pdf(federation_slug: str):
 @bp.route("/f/<federation_slug>/consolidation", methods=["GET", "POST"])
 @login_required
 def runs(federation_slug: str):
-    from ensemble.reporting.tasks import consolidate
+    from ensemble.reporting.tasks import enqueue_after_commit
 
     federation = federation_or_404(federation_slug)
     form = forms.ActionForm()
     if form.validate_on_submit():
-        try:
-            consolidate.delay(full=True)
-        except Exception:  # noqa: BLE001 - Redis down: say so, the nightly run will do it
-            flash(
-                _("La file de calcul est indisponible ; la consolidation de nuit s’en chargera."),
-                "error",
-            )
-        else:
-            flash(_("Consolidation complète demandée."), "success")
+        # Recorded in the outbox under the analyst's context: the database lets a
+        # federation ask for itself only; the sweeper picks it up if Redis is down.
+        reporting.request_full_run(db.session, federation.id)
+        enqueue_after_commit(db.session, federation.id)
+        flash(
+            _(
+                "Recalcul demandé : les chiffres de %(name)s sont recalculés en entier dans"
+                " quelques instants.",
+                name=federation.name,
+            ),
+            "success",
+        )
         return redirect(url_for("reporting.runs", federation_slug=federation.slug))
-    from ensemble.reporting.models import DirtyKey, Run
-
-    recent = db.session.scalars(select(Run).order_by(Run.id.desc()).limit(10)).all()
-    pending = db.session.scalars(
-        select(DirtyKey).where(DirtyKey.federation_id == federation.id).order_by(DirtyKey.id)
-    ).all()
-    running = any(r.status.value == "running" for r in recent)
-    return render_template(
-        "reporting/runs.html",
-        federation=federation,
-        runs=recent,
-        pending=pending,
-        running=running,
-        form=form,
-    )
+    view = dashboard.runs_view(db.session, federation.id)
+    return render_template("reporting/runs.html", federation=federation, form=form, **view)
