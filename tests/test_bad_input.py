@@ -56,6 +56,9 @@ FORMLESS = {
     # The thread with the federation opens once the declaration is submitted; the
     # walk's centre declaration is a draft, so that its figures form is walked.
     "reporting.centre_message": "shown on a submitted declaration only",
+    # Offered while the year's campaign is open with validated declarations; the walk's
+    # federation has none (closing is tested in tests/reporting/test_words.py).
+    "reporting.federation_close": "shown on an open campaign with validated declarations",
     # WebDAV protocol endpoints (PROPFIND, REPORT, PUT…): no HTML form, walked by
     # tests/dav with real clients' requests.
     "caldav.dav": "the CalDAV protocol, not a form",
