@@ -152,6 +152,10 @@ def test_every_spreadsheet_download_is_inert(walk, hostile):
     downloads = _downloads(walk)
     kinds = {response.mimetype for _url, response in downloads}
     assert kinds == set(SPREADSHEETS), kinds
+    for url, response in downloads:
+        # One charset parameter, said once (a doubled one confuses strict clients).
+        assert response.headers["Content-Type"].count("charset") <= 1, url
+        assert "no-store" in response.headers.get("Cache-Control", ""), url
     assert len(downloads) >= 6, [u for u, _ in downloads]
     problems, shown = [], {}
     for url, response in downloads:

@@ -189,3 +189,19 @@ def test_an_smtp_failure_never_reaches_a_request(app, client, sent_tasks, monkey
     result = deliver.apply(args=args, kwargs=kwargs)
     assert result.failed() and isinstance(result.result, ConnectionRefusedError)
     assert _RefusingSMTP.attempts == deliver.max_retries + 1
+
+
+def test_too_many_reset_requests_say_the_real_wait(app):
+    """The reset limit is a window of an hour: the page says how long, in minutes
+    and in Retry-After, and does not talk about failed sign-ins."""
+    client = app.test_client()
+    codes = [ask_reset(client, UNKNOWN, address="10.9.7.7").status_code for _ in range(11)]
+    assert 429 in codes
+    blocked = ask_reset(client, UNKNOWN, address="10.9.7.7")
+    assert blocked.status_code == 429
+    wait = int(blocked.headers["Retry-After"])
+    assert 0 < wait <= 3600
+    page = blocked.get_data(as_text=True)
+    minutes = int(re.search(r"réessayez dans (\d+)\xa0?\s?min", page).group(1))
+    assert minutes == -(-wait // 60)
+    assert "connexion ont échoué" not in page

@@ -143,3 +143,19 @@ def test_every_spelling_of_an_address_shares_one_count(app, spelling, left, righ
         _, remaining = throttle._strategy().get_window_stats(item, *ids, "any")
     assert throttle.account_key(variant) == throttle.account_key(canonical)
     assert remaining == item.amount - 1
+
+
+def test_a_recognised_device_gets_in_from_an_address_locked_by_others(app):
+    """Everyone behind one NAT shares an address: someone else's guesses from it
+    must not lock out a person on the browser they signed in with before."""
+    owner = app.test_client()
+    assert attempt(owner, EMAIL, GOOD, "10.7.0.1").status_code == 302
+    owner.post("/deconnexion", data={"csrf_token": csrf_token(owner, "/")})
+    app.config["LOGIN_FAILURE_LIMIT_PER_IP"] = "3 per hour"
+    try:
+        for n in range(3):
+            attempt(app.test_client(), f"inconnu{n}@nulle-part.demo", "faux", "10.7.0.1")
+        assert attempt(app.test_client(), EMAIL, GOOD, "10.7.0.1").status_code == 429
+        assert attempt(owner, EMAIL, GOOD, "10.7.0.1").status_code == 302
+    finally:
+        app.config["LOGIN_FAILURE_LIMIT_PER_IP"] = "10000 per hour"

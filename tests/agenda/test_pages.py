@@ -166,6 +166,8 @@ def test_feeds_follow_visibility_answer_304_and_die_when_revoked(app, booked, mo
     # Conditional request: unchanged → 304, no body.
     again = anonymous.get(path, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+    # Personal data behind a token: kept by no shared cache, revalidated each time.
+    assert response.headers["Cache-Control"] == "private, no-cache"
 
     sign_in(officer, OFFICER)
     (person_url,) = _feed_url(officer, "alma", "person")

@@ -61,6 +61,7 @@ def test_a_client_finds_the_calendar_from_the_server_address(dav, hugo, collecti
     for start in ("/.well-known/caldav", "/"):
         moved = dav("PROPFIND", start, hugo, PROPFIND_ALL, Depth="0")
         assert moved.status_code == 301 and moved.headers["Location"].endswith("/dav/")
+        assert "Le service CalDAV est à l’adresse" in moved.get_data(as_text=True)
     root = responses(dav("PROPFIND", "/dav/", hugo, PROPFIND_ALL, Depth="0").data)
     principal = root["/dav/"]["props"][f"{D}current-user-principal"].findtext(f"{D}href")
     assert principal == hugo.home
@@ -184,6 +185,17 @@ def test_calendar_query_keeps_to_its_time_range_and_multiget_to_its_hrefs(dav, h
     found = responses(january.data)
     assert list(found) == [collection + "janvier.ics"]
     assert "SUMMARY:Janvier" in found[collection + "janvier.ics"]["props"][f"{C}calendar-data"].text
+
+    # Windows beyond what is stored (year 1, year 9999) are the same as no bound.
+    for start, end in (
+        ("00010101T000000Z", "20280201T000000Z"),
+        ("20280301T000000Z", "99991231T235959Z"),
+    ):
+        wide = dav(
+            "REPORT", collection, hugo, report_xml("query", time_range(start, end)), Depth="1"
+        )
+        assert wide.status_code == 207
+        assert (collection + ("janvier.ics" if start < "2" else "mars.ics")) in responses(wide.data)
 
     wanted = "".join(f"<D:href>{collection}{n}.ics</D:href>" for n in ("mars", "absent"))
     got = responses(dav("REPORT", collection, hugo, report_xml("multiget", wanted)).data)

@@ -257,3 +257,17 @@ def test_the_largest_bigint_id_is_still_a_route(app):
     adapter = app.url_map.bind("localhost")
     endpoint, args = adapter.match("/c/alma/aap/appels/9223372036854775807/modifier")
     assert endpoint == "aap.edit_call" and args["call_id"] == 2**63 - 1
+
+
+def test_wtforms_own_french_messages_take_the_typographic_apostrophe(app):
+    """WTForms ships « N'est pas un choix valide. »; the interface writes ’."""
+    from wtforms import SelectField
+
+    class Choice(Form):
+        place = SelectField(choices=["a"])
+
+    with app.test_request_context("/", method="POST", headers={"Accept-Language": "fr"}):
+        form = Choice(formdata=MultiDict({"place": "zzz"}), meta={"csrf": False})
+        assert not form.validate()
+        (message,) = form.errors["place"]
+        assert "'" not in message and "\u2019" in message, message

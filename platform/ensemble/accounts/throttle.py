@@ -18,7 +18,9 @@ calls `check` before verifying it and `failed` after a wrong one:
   (`device_token`): its attempts count in a bucket of its own, so an attacker
   hammering the account from elsewhere does not lock its rightful owner out.
 - Per address (LOGIN_FAILURE_LIMIT_PER_IP, default 50 per hour): one address
-  trying many accounts.
+  trying many accounts. A recognised device is exempt from it (and its failures
+  do not count there), so a shared address locked by someone else's guesses
+  still lets people in from the devices they used before.
 
 The account key is a hash of the normalised e-mail, the same whether or not the
 account exists: the throttle says nothing about which accounts exist.
@@ -84,7 +86,9 @@ def _buckets(email: str, address: str | None, device: str | None):
     owner = device_id(device, key)
     account_ids = (namespace, "sign-in-account", key, owner or "any")
     yield account, account_ids, True
-    if address:
+    # A device that signed in to this account before is its owner's: the address
+    # bucket (everyone behind one NAT or proxy) neither blocks nor counts it.
+    if address and owner is None:
         yield per_address, (namespace, "sign-in-address", address), False
 
 

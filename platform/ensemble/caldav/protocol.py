@@ -215,9 +215,12 @@ def _time(value: str | None, default: datetime) -> datetime:
     if not value:
         return default
     try:
-        return datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        moment = datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise davxml.BadBody("time-range") from None
+    # Nothing is stored outside these bounds; a window beyond them (year 1, 9999)
+    # asks for the same rows, and converting year 1 to Paris time would overflow.
+    return min(max(moment, FAR_PAST), FAR_FUTURE)
 
 
 def _query(session, collection: Collection, body, names) -> Answer:

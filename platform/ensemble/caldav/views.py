@@ -67,7 +67,12 @@ def _text(status: int, message: str, **headers: str) -> Response:
 def well_known():
     """RFC 6764 §5: the context path of the CalDAV service (and where clients
     given only the server's address look first)."""
-    return redirect(f"{request.script_root}{PREFIX}/", code=301)
+    target = f"{request.script_root}{PREFIX}/"
+    answer = redirect(target, code=301)
+    # Werkzeug's body is an English HTML page; clients only read Location.
+    answer.set_data(_("Le service CalDAV est à l’adresse %(target)s.", target=target))
+    answer.content_type = "text/plain; charset=utf-8"
+    return answer
 
 
 def _signed_in() -> Reader | Response:

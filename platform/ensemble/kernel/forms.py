@@ -55,12 +55,30 @@ def _guarded(validator: Callable) -> Callable:
     return run
 
 
+class _Typographic:
+    """WTForms' own French messages (« N'est pas un choix valide. ») with the
+    typographic apostrophe the rest of the interface uses."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def gettext(self, string: str) -> str:
+        return self.inner.gettext(string).replace("'", "\u2019")
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.inner.ngettext(singular, plural, n).replace("'", "\u2019")
+
+
 class Form(FlaskForm):
     """FlaskForm with cleaned input and validators that cannot end a request in a 500."""
 
     class Meta(FlaskForm.Meta):
         def wrap_formdata(self, form, formdata):
             return cleaned(super().wrap_formdata(form, formdata))
+
+        def get_translations(self, form):
+            inner = super().get_translations(form)
+            return None if inner is None else _Typographic(inner)
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(v) for name, v in (extra_validators or {}).items()}

@@ -56,7 +56,8 @@ MAX_CELL = 10_000  # characters
 HEADER_SEARCH = 30  # rows looked at for the header
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
+# Werkzeug adds « ; charset=utf-8 » to every text/* type it sends.
+CSV = "text/csv"
 
 
 class SheetProblem(Exception):  # noqa: N818 - a problem of the file, explained to the person

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from decimal import Decimal
 
 from flask import Flask, Response, render_template
@@ -10,7 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from ensemble.extensions import db
+from ensemble.extensions import db, limiter
 from ensemble.kernel import french
 
 log = logging.getLogger(__name__)
@@ -46,15 +48,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_template(
+        # Flask-Limiter's limits (reset requests…): say the real wait, in words and
+        # in Retry-After, rather than « a few minutes » for a window of an hour.
+        limit = limiter.current_limit
+        wait = 60
+        if limit is not None:
+            left = math.ceil(limit.reset_at - time.time())
+            wait = max(1, min(left, limit.limit.get_expiry()))
+        page = render_template(
             "errors/error.html",
             code=429,
-            title=_("Trop de tentatives"),
+            title=_("Trop de demandes"),
             message=_(
-                "Trop de tentatives de connexion ont échoué. Par sécurité, "
-                "patientez quelques minutes avant de réessayer."
+                "Trop de demandes en peu de temps depuis cette adresse. Par sécurité, "
+                "réessayez dans %(minutes)d min.",
+                minutes=math.ceil(wait / 60),
             ),
-        ), 429
+        )
+        return Response(page, 429, {"Retry-After": str(wait)})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -84,7 +84,9 @@ def feed(token: str):
     context.activate(scope.context(db.session), db.session)
     today = clock.today()
     tag = feeds.etag(db.session, scope, nonce, today)
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=300"}
+    # A feed is personal data behind a token: nothing shared may keep it, and a
+    # client revalidates every time (a 304 from the ETag costs almost nothing).
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
     if feeds.matches(request.headers.get("If-None-Match"), tag):
         return Response(status=304, headers=headers)
     if centre_id is not None:
