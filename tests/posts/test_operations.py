@@ -227,6 +227,11 @@ def test_statement_lines_add_up_to_the_real_cost(demo, db_session, as_user, offi
         ]
         assert figures.reinvoiced + figures.carrier_line.amount == figures.cost.real_cost
 
+        # Issued again with nothing changed (a double click, a replayed form): refused,
+        # no identical version piles up.
+        error = _refusal(lambda: posts.issue_statement(db_session, post, date(2026, 3, 1)))
+        assert "déjà à jour (version 1)" in error.message and error.field == "month"
+
         # A correction is a new version that names the one it replaces.
         posts.set_cost(
             db_session,

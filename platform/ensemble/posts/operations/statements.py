@@ -138,6 +138,27 @@ def issue_statement(
         .order_by(PostStatement.version.desc())
         .limit(1)
     )
+    parties = visible_parties(post)
+    carrier = next(p for p in parties if p.is_owner)
+    hosts = [p for p in parties if not p.is_owner]
+    by_party = month_shares(post, allocations_with_parties(session, post), month)
+    shares = costing.carrier_and_hosts([by_party.get(p.id, Fraction(0)) for p in hosts])
+    real_cost = cost.real_cost
+    amounts = costing.split_cost(real_cost, shares)
+    lines = [
+        (party.id, party.label, _share(share), amount)
+        for party, share, amount in zip([carrier, *hosts], shares, amounts, strict=True)
+    ]
+    if previous is not None and _same_figures(session, previous, cost, lines):
+        # A second click (or a replayed form) must not pile up identical versions.
+        raise PostError(
+            _l(
+                "L’état de ce mois est déjà à jour (version %(version)s) : ni le coût ni "
+                "les parts n’ont changé depuis.",
+                version=previous.version,
+            ),
+            "month",
+        )
     statement = PostStatement(
         post_id=post.id,
         agreement_id=post.agreement_id,
@@ -151,7 +172,6 @@ def issue_statement(
     session.add(statement)
     session.flush()
 
-    real_cost = cost.real_cost
     session.add(
         PostStatementCost(
             statement_id=statement.id,
@@ -165,14 +185,8 @@ def issue_statement(
             rounding_rule=costing.ROUNDING_RULE,
         )
     )
-    parties = visible_parties(post)
-    carrier = next(p for p in parties if p.is_owner)
-    hosts = [p for p in parties if not p.is_owner]
-    by_party = month_shares(post, allocations_with_parties(session, post), month)
-    shares = costing.carrier_and_hosts([by_party.get(p.id, Fraction(0)) for p in hosts])
-    amounts = costing.split_cost(real_cost, shares)
-    for position, (party, share, amount) in enumerate(
-        zip([carrier, *hosts], shares, amounts, strict=True)
+    for position, (party, (_party_id, _name, share, amount)) in enumerate(
+        zip([carrier, *hosts], lines, strict=True)
     ):
         session.add(
             PostStatementLine(
@@ -181,13 +195,38 @@ def issue_statement(
                 party_id=party.id,
                 party_name=party.label,
                 is_carrier=party.is_owner,
-                share=(Decimal(share.numerator) / share.denominator).quantize(Decimal("0.000001")),
+                share=share,
                 amount=amount,
                 position=position,
             )
         )
     session.flush()
     return statement
+
+
+def _share(share: Fraction) -> Decimal:
+    return (Decimal(share.numerator) / share.denominator).quantize(Decimal("0.000001"))
+
+
+def _same_figures(
+    session: Session,
+    previous: PostStatement,
+    cost: PostCost,
+    lines: list[tuple[int, str, Decimal, Decimal]],
+) -> bool:
+    """Whether `previous` was computed from the same cost and gives the same lines."""
+    figures = statement_figures(session, previous)
+    if figures is None:
+        return False
+    frozen = figures.cost
+    same_cost = (
+        frozen.gross_salary,
+        frozen.employer_charges,
+        frozen.travel_expenses,
+        frozen.employment_aid,
+    ) == (cost.gross_salary, cost.employer_charges, cost.travel_expenses, cost.employment_aid)
+    issued = [(line.party_id, line.party_name, line.share, line.amount) for line in figures.lines]
+    return same_cost and issued == lines
 
 
 def ensure_monthly_statement(
