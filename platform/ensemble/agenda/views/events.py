@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -61,6 +61,7 @@ def _event_fields(form: forms.EventForm) -> dict:
         "starts_local": form.starts_local(),
         "ends_local": form.ends_local(),
         "rrule": form.rule(),
+        "all_day": bool(form.all_day.data),
     }
 
 
@@ -132,7 +133,13 @@ def edit_event(centre_slug: str, agenda_event_id: int):
         form.centre.data = item.centre_id
         form.description.data, form.participants.data = item.description, item.participants
         form.day.data = item.starts_local.date()
-        form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
+        form.all_day.data = item.all_day
+        if item.all_day:
+            form.end_day.data = (item.ends_local - timedelta(days=1)).date()
+        else:
+            form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
+            if item.ends_local.date() != item.starts_local.date():
+                form.end_day.data = item.ends_local.date()
         if item.rrule:
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
     done, booking = attempt(
