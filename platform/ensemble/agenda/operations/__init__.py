@@ -48,6 +48,7 @@ from ensemble.agenda.operations.requests import (
     accept_refusal,
     ask,
     decline,
+    proposal_refusal,
     propose,
     take_proposal,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "open_calendar",
     "overrides_of",
     "propose",
+    "proposal_refusal",
     "quarter_of",
     "regenerate_feed",
     "revoke_feed",
