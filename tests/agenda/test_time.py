@@ -390,3 +390,32 @@ def test_views_show_holidays_trips_across_days_and_the_repeated_hour(
     assert "jusqu’à 12:00" in client.get(base + "?vue=jour&date=2027-12-27").get_data(as_text=True)
     autumn = client.get(base + "?vue=jour&date=2027-10-31").get_data(as_text=True)
     assert "02:30 (heure d’été)–02:45 (heure d’été)" in autumn
+
+
+def test_a_monthly_series_moved_across_a_month_end_keeps_its_cancellation(
+    db_session, setup, as_user
+):
+    # Monthly on the 24th, the February one cancelled, moved a week later: the
+    # new series is on the 31st (months without one skipped, RFC 5545); the
+    # cancellation follows its occurrence by rank, the second one.
+    with as_user(OFFICER):
+        series = _book(
+            db_session,
+            setup,
+            datetime(2029, 1, 24, 10),
+            datetime(2029, 1, 24, 11),
+            rrule="FREQ=MONTHLY;COUNT=4",
+        )
+        agenda.cancel_occurrence(db_session, series, datetime(2029, 2, 24, 10))
+        agenda.move(
+            db_session,
+            series,
+            starts_local=datetime(2029, 1, 31, 10),
+            ends_local=datetime(2029, 1, 31, 11),
+            config=CFG,
+        )
+        assert [b[0] for b in _busy(db_session, series)] == [
+            datetime(2029, 1, 31, 10),
+            datetime(2029, 5, 31, 10),
+            datetime(2029, 7, 31, 10),
+        ]

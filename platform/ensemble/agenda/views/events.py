@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -112,6 +113,7 @@ def event(centre_slug: str, agenda_event_id: int):
         event=item,
         series=series,
         occurrences=occurrences,
+        on_holidays=agenda.holiday_occurrences(db.session, series, now) if series.rrule else [],
         place=db.session.get(Centre, item.centre_id),
         can_edit=_can_edit(item),
         form=forms.ConfirmForm(),
@@ -167,6 +169,35 @@ def delete_event(centre_slug: str, agenda_event_id: int):
     return redirect(
         url_for("agenda.person", centre_slug=centre.slug, agenda_calendar_id=calendar_id)
     )
+
+
+@bp.route(
+    "/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/jours-feries", methods=("POST",)
+)
+@login_required
+def skip_holidays(centre_slug: str, agenda_event_id: int):
+    """Cancel the upcoming occurrences of a series that fall on a public holiday."""
+    centre = _centre(centre_slug)
+    series = _event_or_404(centre, agenda_event_id)
+    require(_can_edit(series) and bool(series.rrule))
+    form = forms.ConfirmForm()
+    done, count = attempt(
+        form, lambda: agenda.skip_holidays(db.session, series, since=agenda.now())
+    )
+    if done:
+        flash(
+            ngettext(
+                "Une occurrence retirée (jour férié).",
+                "%(num)s occurrences retirées (jours fériés).",
+                count,
+            )
+            if count
+            else _("Aucune occurrence à venir ne tombe un jour férié."),
+            "success",
+        )
+    else:
+        flash(_("Vérifiez le formulaire."), "error")
+    return redirect(url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id))
 
 
 def _occurrence_arg(value: str | None) -> datetime | None:
