@@ -112,22 +112,30 @@ def week_of(session: Session, user_id: int) -> Week:
     )
 
 
-def check_day(day: DayHours, name: str) -> None:
-    """Refuse hours the table would refuse, with a French message naming the day."""
+def check_day(day: DayHours, name: str, prefix: str = "") -> None:
+    """Refuse hours the table would refuse, with a French message naming the day
+    (on the field `prefix` + « starts » or « break_starts » when a form has them)."""
+    hours_field, break_field = f"{prefix}starts", f"{prefix}break_starts"
     if (day.starts is None) != (day.ends is None):
-        raise Refusal(_("%(day)s : indiquez le début et la fin, ou aucun des deux.", day=name))
+        raise Refusal(
+            _("%(day)s : indiquez le début et la fin, ou aucun des deux.", day=name), hours_field
+        )
     if day.starts is not None and day.ends is not None and day.ends <= day.starts:
-        raise Refusal(_("%(day)s : la fin doit être après le début.", day=name))
+        raise Refusal(_("%(day)s : la fin doit être après le début.", day=name), hours_field)
     if (day.break_starts is None) != (day.break_ends is None):
         raise Refusal(
-            _("%(day)s : indiquez le début et la fin de la pause, ou aucun des deux.", day=name)
+            _("%(day)s : indiquez le début et la fin de la pause, ou aucun des deux.", day=name),
+            break_field,
         )
     if day.break_starts is not None and day.break_ends is not None:
         if day.starts is None or day.ends is None:
-            raise Refusal(_("%(day)s : une pause n’a de sens qu’un jour travaillé.", day=name))
+            raise Refusal(
+                _("%(day)s : une pause n’a de sens qu’un jour travaillé.", day=name), break_field
+            )
         if not day.starts < day.break_starts < day.break_ends < day.ends:
             raise Refusal(
-                _("%(day)s : la pause doit tenir entre le début et la fin de journée.", day=name)
+                _("%(day)s : la pause doit tenir entre le début et la fin de journée.", day=name),
+                break_field,
             )
 
 
@@ -137,7 +145,7 @@ def set_week(session: Session, user_id: int, days: Sequence[DayHours]) -> Week:
     if len(days) != 7:
         raise Refusal(_("Indiquez les sept jours de la semaine."))
     for weekday, day in enumerate(days):
-        check_day(day, str(WEEKDAY_NAMES[weekday]))
+        check_day(day, str(WEEKDAY_NAMES[weekday]), f"d{weekday}_")
     rows = {
         row.weekday: row
         for row in session.scalars(select(WorkingDay).where(WorkingDay.user_id == user_id))
