@@ -5,17 +5,17 @@ time included) under a per-person lock."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import recurrence
-from ensemble.agenda.models import Busy, Calendar, Category, Event
+from ensemble.agenda.models import MAX_EVENT_DAYS, Busy, Calendar, Category, Event
 from ensemble.agenda.operations.common import (
     BUSY_ELSEWHERE,
     AgendaError,
@@ -47,13 +47,15 @@ def book(
     rrule: str | None = None,
     exdates: list[datetime] | None = None,
     uid: str | None = None,
+    all_day: bool = False,
     config: Settings | None = None,
 ) -> Booking:
     """Book an event (or a series) in the person's calendar. Refused with
     `Clash` when it overlaps another of the person's occurrences or leaves less
-    than the travel time before or after one at another centre."""
+    than the travel time before or after one at another centre. An all-day
+    event runs from local midnight `starts_local` to local midnight `ends_local`."""
     config = config or settings()
-    _check_period(starts_local, ends_local)
+    _check_period(starts_local, ends_local, all_day)
     if rrule:
         rrule = recurrence.validate_rrule(rrule, starts_local)
     savepoint = session.begin_nested()
@@ -70,6 +72,7 @@ def book(
             starts_local=starts_local,
             ends_local=ends_local,
             tzid=recurrence.PARIS,
+            all_day=all_day,
             rrule=rrule or None,
             exdates=list(exdates or []),
             uid=uid or _new_uid(),
@@ -95,15 +98,23 @@ def move(
     **changes,
 ) -> Booking:
     """Change an event or a whole series (time, place, details, rule); the
-    clash and share checks run again on every occurrence."""
+    clash and share checks run again on every occurrence.
+
+    When a series moves (its first start changes by some wall-clock shift),
+    its cancelled and changed occurrences move their identities by the same
+    shift: what the person cancelled stays cancelled, a changed occurrence keeps
+    replacing its own (it keeps the time it was given)."""
     config = config or settings()
     starts = changes.get("starts_local", event.starts_local)
     ends = changes.get("ends_local", event.ends_local)
-    _check_period(starts, ends)
+    _check_period(starts, ends, changes.get("all_day", event.all_day))
     if changes.get("rrule"):
         changes["rrule"] = recurrence.validate_rrule(changes["rrule"], starts)
+    shift = starts - event.starts_local
     savepoint = session.begin_nested()
     try:
+        if shift and event.series_id is None and event.rrule:
+            _shift_exceptions(session, event, shift)
         for key, value in changes.items():
             setattr(event, key, value.strip() if isinstance(value, str) else value)
         if "rrule" in changes and not changes["rrule"]:
@@ -119,6 +130,23 @@ def move(
         raise
     savepoint.commit()
     return Booking(event, warnings)
+
+
+def _shift_exceptions(session: Session, series: Event, shift: timedelta) -> None:
+    """Move the identities of a series' exceptions by `shift` (wall clock). The
+    changed occurrences are renamed in two statements, through a distant
+    parking place, because their unique index is checked row by row."""
+    series.exdates = sorted({d + shift for d in series.exdates})
+    parked = timedelta(days=365 * 3000)
+    for step in (parked, shift - parked):
+        session.execute(
+            update(Event)
+            .where(Event.series_id == series.id)
+            .values(recurrence_id=Event.recurrence_id + step, sequence=Event.sequence + 1)
+            .execution_options(synchronize_session=False)
+        )
+    for override in overrides_of(session, series):
+        session.refresh(override)
 
 
 def cancel_occurrence(session: Session, series: Event, recurrence_local: datetime) -> None:
@@ -166,6 +194,7 @@ def move_occurrence(
                 description=series.description,
                 participants=series.participants,
                 tzid=series.tzid,
+                all_day=series.all_day,
                 rrule=None,
                 exdates=[],
                 series_id=series.id,
@@ -203,11 +232,13 @@ def delete_event(session: Session, event: Event) -> None:
         materialise(session, series, settings())
 
 
-def _check_period(starts: datetime, ends: datetime) -> None:
+def _check_period(starts: datetime, ends: datetime, all_day: bool = False) -> None:
     if ends <= starts:
         raise AgendaError(_("La fin doit être après le début."))
-    if ends - starts > timedelta(hours=24):
-        raise AgendaError(_("Un événement dure au plus 24 heures."))
+    if ends - starts > timedelta(days=MAX_EVENT_DAYS):
+        raise AgendaError(_("Un événement dure au plus %(n)s jours.", n=MAX_EVENT_DAYS))
+    if all_day and (starts.time() != time() or ends.time() != time()):
+        raise AgendaError(_("Un événement sur la journée commence et finit à minuit."))
 
 
 def _series_of(session: Session, event: Event) -> Event:
@@ -261,7 +292,10 @@ def materialise(
             "agreement_id": series.agreement_id,
             "centre_id": _centre_of(session, series, o.event_id),
             "during": Range(o.starts_at, o.ends_at, bounds="[)"),
-            "travel_minutes": config.travel_minutes,
+            "recurrence_local": o.recurrence_local,
+            "all_day": o.all_day,
+            # Nobody travels to a day of leave: no margin around an all-day row.
+            "travel_minutes": 0 if o.all_day else config.travel_minutes,
         }
         for o in occurrences
     ]

@@ -28,6 +28,8 @@ class Slot:
     starts_at: datetime
     ends_at: datetime
     event: Event | None  # None: not visible here, shown as busy elsewhere
+    recurrence_local: datetime | None = None  # the occurrence's identity (RECURRENCE-ID)
+    all_day: bool = False
 
     @property
     def title(self) -> str:
@@ -77,6 +79,8 @@ def _slots(session: Session, busy: Sequence[Busy]) -> list[Slot]:
             b.centre_id,
             *_bounds(b),
             events.get(b.event_id),
+            b.recurrence_local,
+            b.all_day,
         )
         for b in busy
     ]
