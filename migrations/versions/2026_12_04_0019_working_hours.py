@@ -1,7 +1,7 @@
 """Working hours per person (agenda_working_hours), read by the slot finder.
 
 Revision ID: 0019_working_hours
-Revises: 0014_disclosure_releases
+Revises: 0017_agenda_time
 Create Date: 2026-12-04
 
 A person writes only their own week. It is read by the person and by whoever
@@ -17,7 +17,7 @@ from alembic import op
 from ensemble.tenancy import rls
 
 revision = "0019_working_hours"
-down_revision = "0014_disclosure_releases"
+down_revision = "0017_agenda_time"
 branch_labels = None
 depends_on = None
 

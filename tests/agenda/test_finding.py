@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from posts.posts_support import FRESNOY_DIRECTOR, OFFICER
 from sqlalchemy import func, select
 
-from ensemble.agenda import finding, hours
+from ensemble.agenda import finding, holidays, hours
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Busy, Calendar, Category, Event
 from ensemble.kernel.refusal import Refusal
@@ -76,6 +76,8 @@ busy_events = st.lists(
     ),
     max_size=7,
 )
+# A day of leave (all day, at one of the centres) or none.
+leave_days = st.one_of(st.none(), st.tuples(st.integers(0, 1), st.integers(0, 2)))
 weeks = st.one_of(
     st.none(),
     st.builds(
@@ -100,9 +102,10 @@ weeks = st.one_of(
     quarters=st.integers(2, 12),
     where=st.integers(0, 2),
     part=st.sampled_from([None, finding.Part.MORNING, finding.Part.AFTERNOON]),
+    leave=leave_days,
 )
 def test_the_finder_proposes_what_books_and_finds_what_a_brute_force_finds(
-    db_session, setup, calendar, as_user, events, day, quarters, where, part
+    db_session, setup, calendar, as_user, events, day, quarters, where, part, leave
 ):
     centres = [setup.alma, setup.fresnoy, setup.basse_masure]
     duration = timedelta(minutes=15 * quarters)
@@ -111,6 +114,19 @@ def test_the_finder_proposes_what_books_and_finds_what_a_brute_force_finds(
         with as_user(OFFICER):
             if day is not None:
                 hours.set_week(db_session, setup.officer_id, [day] * 5 + [hours.DayHours()] * 2)
+            if leave is not None:
+                off = datetime.combine(MONDAY + timedelta(days=leave[0]), time())
+                agenda.book(
+                    db_session,
+                    calendar,
+                    centre_id=centres[leave[1]],
+                    category=Category.ABSENCE,
+                    title="Congé",
+                    starts_local=off,
+                    ends_local=off + timedelta(days=1),
+                    all_day=True,
+                    config=CFG,
+                )
             for offset, start, length, centre in events:
                 begin = datetime.combine(MONDAY + timedelta(days=offset), time()) + timedelta(
                     minutes=15 * start
@@ -142,7 +158,7 @@ def test_the_finder_proposes_what_books_and_finds_what_a_brute_force_finds(
                 _books(db_session, calendar, centres[where], start, start + duration)
                 for start in _grid(week, MONDAY, last, duration, part)
             )
-            event(f"a free slot exists: {exists}, proposals unchecked: {len(unchecked)}")
+            event(f"a free slot exists: {exists}, leave: {leave is not None}")
             found = _find(
                 db_session, calendar, centres[where], duration, MONDAY, last, part=part, limit=3
             )
@@ -305,6 +321,47 @@ def test_a_busy_interval_the_director_cannot_see_is_still_honoured(
             db_session, calendar, setup.fresnoy, timedelta(hours=2), MONDAY, MONDAY + timedelta(4)
         )
     assert proposals and all(p.starts_local.hour >= 13 for p in proposals)
+
+
+def test_leave_blocks_its_days_without_travel_around_them(db_session, setup, calendar, as_user):
+    with as_user(OFFICER):
+        # Leave on Monday and Tuesday (booked at Alma), searched for Fresnoy.
+        agenda.book(
+            db_session,
+            calendar,
+            centre_id=setup.alma,
+            category=Category.ABSENCE,
+            title="Congés",
+            starts_local=datetime(2026, 3, 2),
+            ends_local=datetime(2026, 3, 4),
+            all_day=True,
+            config=CFG,
+        )
+        proposals = _find(
+            db_session, calendar, setup.fresnoy, timedelta(hours=2), MONDAY, MONDAY + timedelta(2)
+        )
+    assert {p.starts_local.date() for p in proposals} == {date(2026, 3, 4)}
+    assert proposals[0].starts_local == datetime(2026, 3, 4, 9)
+    assert all(p.travel_minutes == 0 for p in proposals)
+
+
+def test_public_holidays_are_skipped_alsace_moselle_included(db_session, setup, calendar, as_user):
+    good_friday = date(2026, 4, 3)
+    with as_user(OFFICER):
+        roubaix, strasbourg = (
+            _find(
+                db_session,
+                calendar,
+                setup.alma,
+                timedelta(hours=2),
+                date(2026, 4, 3),
+                date(2026, 4, 6),  # Easter Monday, a holiday everywhere
+                closed_days=lambda day, d=departement: holidays.is_public_holiday(day, d),
+            )
+            for departement in ("59", "67")
+        )
+    assert {p.starts_local.date() for p in roubaix} == {good_friday}
+    assert strasbourg == []
 
 
 # --- Shares -------------------------------------------------------------------------------

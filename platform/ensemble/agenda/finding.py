@@ -7,10 +7,11 @@ would refuse:
 
 - the person's working hours (`hours.week_of`, the default week when unset),
   minus closed days (public holidays, given by the caller);
-- the person's busy intervals (events, leave, and anything else booked), with
-  the same rule as the no-double-booking trigger of migration 0005: an
-  interval blocks its own time, widened by the travel time when it is at
-  another centre (the larger of its travel time and the one in force);
+- the person's busy intervals (events, leave and other all-day absences,
+  anything else booked), with the same rule as the no-double-booking trigger
+  (migrations 0005 and 0017): an interval blocks its own time, widened by the
+  travel time when it is at another centre (the larger of its travel time and
+  the one in force) unless it is an all-day row, which needs no travel;
 - the centre's agreed share (`operations.share_lines`): a slot that would take
   the centre past its month or quarter is refused under the « refuse » policy
   and ranked last under « warn »;
@@ -40,11 +41,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import hours, recurrence
-from ensemble.agenda.models import Busy, Calendar, Category
+from ensemble.agenda.models import LONG_BUSY, MAX_EVENT_HOURS, Busy, Calendar, Category
 from ensemble.agenda.operations import (
     AgendaError,
     Settings,
@@ -101,9 +102,10 @@ class _Blocked:
     ends_at: datetime
     centre_id: int
     travel: timedelta
+    all_day: bool = False
 
     def blocks(self, centre_id: int) -> tuple[datetime, datetime]:
-        if centre_id == self.centre_id:
+        if centre_id == self.centre_id or self.all_day:
             return self.starts_at, self.ends_at
         return self.starts_at - self.travel, self.ends_at + self.travel
 
@@ -141,13 +143,20 @@ def check_request(
 
 def _busy(session: Session, user_id: int, first_day: date, end_day: date, config: Settings):
     """The person's busy intervals the reader may see, around local days
-    [first_day, end_day), widened by a day for travel at the edges."""
+    [first_day, end_day), widened by a day for travel at the edges. A row may
+    start up to MAX_EVENT_HOURS earlier (leave): the bound keeps the scan on the
+    person's index."""
+    lower, upper = day_start(first_day - timedelta(days=1)), day_start(end_day + timedelta(days=1))
+    starts = func.lower(Busy.during)
     rows = session.execute(
-        select(Busy.during, Busy.centre_id, Busy.travel_minutes)
+        select(Busy.during, Busy.centre_id, Busy.travel_minutes, Busy.all_day)
         .where(
             Busy.user_id == user_id,
-            func.lower(Busy.during) >= day_start(first_day - timedelta(days=2)),
-            func.lower(Busy.during) < day_start(end_day + timedelta(days=1)),
+            # Rows of a day at most on the person's index, longer ones on their partial index.
+            (starts >= lower - timedelta(hours=25))
+            | (text(LONG_BUSY) & (starts >= lower - timedelta(hours=MAX_EVENT_HOURS))),
+            starts < upper,
+            func.upper(Busy.during) > lower,
         )
         .order_by(func.lower(Busy.during))
     ).all()
@@ -156,18 +165,20 @@ def _busy(session: Session, user_id: int, first_day: date, end_day: date, config
             during.lower,
             during.upper,
             centre_id,
-            timedelta(minutes=max(travel, config.travel_minutes)),
+            timedelta(0) if all_day else timedelta(minutes=max(travel, config.travel_minutes)),
+            all_day,
         )
-        for during, centre_id, travel in rows
+        for during, centre_id, travel, all_day in rows
     ]
 
 
 def _by_day(blocked: list[_Blocked]) -> dict[date, list[_Blocked]]:
-    """Busy intervals by the local days their widened span touches."""
+    """Busy intervals by the local days their widened span touches (an
+    interval ending at midnight does not touch the next day)."""
     days: dict[date, list[_Blocked]] = {}
     for item in blocked:
         first = recurrence.to_local(item.starts_at - item.travel).date()
-        last = recurrence.to_local(item.ends_at + item.travel).date()
+        last = recurrence.to_local(item.ends_at + item.travel - timedelta(microseconds=1)).date()
         day = first
         while day <= last:
             days.setdefault(day, []).append(item)
@@ -209,7 +220,9 @@ def _travel(
     local day, when at another centre."""
     lo, hi = recurrence.to_instant(starts_local), recurrence.to_instant(ends_local)
     day = starts_local.date()
-    same_day = [b for b in blocked if recurrence.to_local(b.starts_at).date() == day]
+    same_day = [
+        b for b in blocked if not b.all_day and recurrence.to_local(b.starts_at).date() == day
+    ]
     before = [b for b in same_day if b.ends_at <= lo]
     after = [b for b in same_day if b.starts_at >= hi]
     minutes = 0

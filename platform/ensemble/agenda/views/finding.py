@@ -3,6 +3,7 @@ request or a booking) and one's working hours."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flask import flash, redirect, request, url_for
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.agenda import finder_forms, finding, hours, permissions
+from ensemble.agenda import finder_forms, finding, holidays, hours, permissions
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category
 from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
@@ -35,45 +36,45 @@ def _places(calendar: Calendar, centre: Centre, is_person: bool) -> list[Centre]
     return [centre] if permissions.is_director(centre) else []
 
 
-def _is_closed(day: date) -> bool:
-    """A public holiday. None is known to the finder yet: the calendar of
-    holidays (Alsace-Moselle included) comes with the agenda's all-day events,
-    and plugs in here."""
-    del day
-    return False
+def _closed_at(place: Centre) -> Callable[[date], bool]:
+    """The public holidays where the slot takes place (Alsace-Moselle has two more)."""
+    return lambda day: holidays.is_public_holiday(day, place.departement or None)
 
 
 def _search(form: finder_forms.FinderForm, calendar: Calendar, places: list[Centre]):
-    centre_ids = [c.id for c in places] if not form.centre.data else [form.centre.data]
+    chosen = [c for c in places if not form.centre.data or c.id == form.centre.data]
     first, last = form.first_day.data, form.last_day.data
     if form.repeat.data:
-        return finding.find_series(
-            db.session,
-            calendar,
-            centre_ids,
-            form.length,
-            first,
-            weekday=int(form.weekday.data),
-            every_weeks=int(form.repeat.data),
-            count=form.count.data,
-            part=form.part_of_day,
-            closed_days=_is_closed,
-        )
+        found = []
+        for place in chosen:
+            found += finding.find_series(
+                db.session,
+                calendar,
+                [place.id],
+                form.length,
+                first,
+                weekday=int(form.weekday.data),
+                every_weeks=int(form.repeat.data),
+                count=form.count.data,
+                part=form.part_of_day,
+                closed_days=_closed_at(place),
+            )
+        return sorted(found, key=lambda p: (p.travel_minutes, p.starts_local.time()))[:6]
     if last < clock.today():
         raise Refusal(_("La période est passée."), "last_day")
     weekdays = {int(form.weekday.data)} if form.weekday.data else None
     found: list[finding.Proposal] = []
-    for centre_id in centre_ids:
+    for place in chosen:
         found += finding.find(
             db.session,
             calendar,
-            centre_id,
+            place.id,
             form.length,
             first,
             last,
             weekdays=weekdays,
             part=form.part_of_day,
-            closed_days=_is_closed,
+            closed_days=_closed_at(place),
         )
     return sorted(found, key=lambda p: (p.over_share, p.travel_minutes, p.starts_local))[:8]
 
