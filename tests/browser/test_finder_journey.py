@@ -118,4 +118,14 @@ def test_a_director_finds_a_slot_the_officer_accepts_and_his_phone_syncs(
         updated, _deleted = objects.sync()
         seen += _summaries_at(updated, slot)
     assert seen == [TITLE]
+
+    # --- The subscription page on the phone: a webcal link and its QR code, from PUBLIC_URL.
+    officer.visit("/c/alma/agenda/abonnement")
+    link = phone.get_by_role("link", name="S’abonner dans l’application d’agenda")
+    if not link.count():  # another journey may have created the address already
+        phone.get_by_role("button", name="Créer l’adresse").first.click()
+        officer.check_a11y()
+    expect(link).to_have_attribute("href", re.compile(r"^webcal://127\.0\.0\.1:\d+/agenda/flux/"))
+    expect(phone.get_by_role("img", name="Lien d’abonnement (webcal) à scanner")).to_be_visible()
+    officer.screenshot("finder-subscription-phone")
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d$", starts) and user_id
