@@ -59,7 +59,7 @@ from ensemble.kernel.refusal import Refusal
 
 MAX_WINDOW_DAYS = 92
 MAX_RESULTS = 20
-MAX_TRIALS = 60
+MAX_TRIALS = 40
 MAX_SERIES_COUNT = 30
 MIN_DURATION = timedelta(minutes=15)
 MAX_DURATION = timedelta(hours=10)
@@ -305,16 +305,20 @@ def trial(session: Session, calendar: Calendar, proposal: Proposal, config: Sett
     return None
 
 
-def _confirmed(
+def confirmed(
     session: Session,
     calendar: Calendar,
-    ranked: list[Proposal],
+    ranked: Sequence[Proposal],
     limit: int,
-    config: Settings,
-    verify: bool,
+    config: Settings | None = None,
+    verify: bool = True,
 ) -> list[Proposal]:
+    """The first `limit` of `ranked` that the booking accepts (each tried by
+    `trial`), trying at most MAX_TRIALS. Searches over several centres rank
+    their unchecked proposals together and confirm them here once."""
+    config = config or settings()
     if not verify:
-        return ranked[:limit]
+        return list(ranked[:limit])
     kept: list[Proposal] = []
     for proposal in ranked[:MAX_TRIALS]:
         if trial(session, calendar, proposal, config) is None:
@@ -322,6 +326,16 @@ def _confirmed(
             if len(kept) == limit:
                 break
     return kept
+
+
+def rank(proposal: Proposal) -> tuple:
+    """Within the centre's share first, then the fewest travel minutes, then the earliest."""
+    return (proposal.over_share, proposal.travel_minutes, proposal.starts_local)
+
+
+def series_rank(proposal: Proposal) -> tuple:
+    """The fewest travel minutes over the series, then the earliest time of day."""
+    return (proposal.travel_minutes, proposal.starts_local.time(), proposal.centre_id)
 
 
 # --- One slot ---------------------------------------------------------------------------
@@ -387,8 +401,8 @@ def find(
                         )
                     )
         day += timedelta(days=1)
-    ranked = sorted(candidates, key=lambda p: (p.over_share, p.travel_minutes, p.starts_local))
-    return _confirmed(session, calendar, ranked, limit, config, verify)
+    ranked = sorted(candidates, key=rank)
+    return confirmed(session, calendar, ranked, limit, config, verify)
 
 
 # --- A series ---------------------------------------------------------------------------
@@ -476,7 +490,5 @@ def find_series(
                         ),
                     )
                 )
-    ranked = sorted(
-        candidates, key=lambda p: (p.travel_minutes, p.starts_local.time(), p.centre_id)
-    )
-    return _confirmed(session, calendar, ranked, limit, config, verify)
+    ranked = sorted(candidates, key=series_rank)
+    return confirmed(session, calendar, ranked, limit, config, verify)

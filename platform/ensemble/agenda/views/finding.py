@@ -25,6 +25,7 @@ from ensemble.tenancy import context
 
 # The window offered first: « dans les trois semaines qui viennent ».
 DEFAULT_WINDOW_DAYS = 21
+SHOWN, SERIES_SHOWN = 8, 6
 
 
 def _places(calendar: Calendar, centre: Centre, is_person: bool) -> list[Centre]:
@@ -42,10 +43,12 @@ def _closed_at(place: Centre) -> Callable[[date], bool]:
 
 
 def _search(form: finder_forms.FinderForm, calendar: Calendar, places: list[Centre]):
+    """Each centre's candidates, unchecked, ranked together; then the best ones
+    confirmed by trial bookings once (not once per centre)."""
     chosen = [c for c in places if not form.centre.data or c.id == form.centre.data]
     first, last = form.first_day.data, form.last_day.data
+    found: list[finding.Proposal] = []
     if form.repeat.data:
-        found = []
         for place in chosen:
             found += finding.find_series(
                 db.session,
@@ -57,13 +60,15 @@ def _search(form: finder_forms.FinderForm, calendar: Calendar, places: list[Cent
                 every_weeks=int(form.repeat.data),
                 count=form.count.data,
                 part=form.part_of_day,
+                limit=finding.MAX_RESULTS,
                 closed_days=_closed_at(place),
+                verify=False,
             )
-        return sorted(found, key=lambda p: (p.travel_minutes, p.starts_local.time()))[:6]
+        ranked = sorted(found, key=finding.series_rank)
+        return finding.confirmed(db.session, calendar, ranked, SERIES_SHOWN)
     if last < clock.today():
         raise Refusal(_("La période est passée."), "last_day")
     weekdays = {int(form.weekday.data)} if form.weekday.data else None
-    found: list[finding.Proposal] = []
     for place in chosen:
         found += finding.find(
             db.session,
@@ -74,9 +79,11 @@ def _search(form: finder_forms.FinderForm, calendar: Calendar, places: list[Cent
             last,
             weekdays=weekdays,
             part=form.part_of_day,
+            limit=finding.MAX_RESULTS,
             closed_days=_closed_at(place),
+            verify=False,
         )
-    return sorted(found, key=lambda p: (p.over_share, p.travel_minutes, p.starts_local))[:8]
+    return finding.confirmed(db.session, calendar, sorted(found, key=finding.rank), SHOWN)
 
 
 @bp.route(
