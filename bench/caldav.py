@@ -20,6 +20,16 @@ interleaved rounds on both servers, over HTTP with Basic authentication:
 Printed: each median, the number of objects each server answered, and the
 ratios Ensemble ÷ Radicale (goal ≤ 1).
 
+(c) the slot finder (ensemble.agenda.finding) on that same calendar, in the
+    process, as Fresnoy Mackellerie's director asks it: 1 h for the officer at
+    Fresnoy (his weekdays here leave no two free hours in a row), over one
+    week and over three months from next Monday, median of the interleaved
+    rounds, with the number of proposals and trial bookings;
+    the ratio three months ÷ one week (goal ≤ 13, i.e. linear at worst: 92
+    days are 13 weeks).
+
+`--finder` runs (c) alone (no gunicorn, no Radicale).
+
     DATABASE_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/0 python bench/caldav.py
 
@@ -210,6 +220,75 @@ def start_radicale(folder: Path) -> tuple[int, subprocess.Popen]:
     return port, process
 
 
+FINDER_ROUNDS = 9
+FINDER_GOAL = 13
+FINDER_DIRECTOR = "thomas.lefebvre@fresnoy.demo"
+
+
+def finder(app) -> bool:
+    """(c): the finder over one week and over three months; True when within the goal."""
+    from sqlalchemy import select
+
+    from ensemble.agenda import finding
+    from ensemble.agenda.models import Calendar
+    from ensemble.extensions import db
+    from ensemble.network.models import Centre
+    from ensemble.people.models import User
+    from ensemble.tenancy import context
+    from ensemble.tenancy.scopes import context_for_user
+
+    today = date.today()
+    monday = today + timedelta(days=7 - today.weekday())
+    windows = {"1 week": monday + timedelta(days=6), "3 months": monday + timedelta(days=91)}
+    times: dict[str, list[float]] = {label: [] for label in windows}
+    found: dict[str, int] = {}
+    trials: dict[str, int] = {}
+    with app.app_context(), app.test_request_context():
+        director = db.session.scalar(select(User).where(User.email == FINDER_DIRECTOR))
+        officer = db.session.scalar(select(User).where(User.email == OFFICER))
+        with context.using(context_for_user(db.session, director.id), db.session):
+            fresnoy = db.session.scalar(select(Centre).where(Centre.slug == "fresnoy-mackellerie"))
+            calendar = db.session.scalar(
+                select(Calendar).where(Calendar.user_id == officer.id).order_by(Calendar.id)
+            )
+            counted = finding.trial
+
+            def counting(*args, **kwargs):
+                trials[current] = trials.get(current, 0) + 1
+                return counted(*args, **kwargs)
+
+            finding.trial = counting
+            try:
+                for _round in range(FINDER_ROUNDS):
+                    for current, last in windows.items():
+                        trials[current] = 0
+                        begin = time.perf_counter()
+                        proposals = finding.find(
+                            db.session, calendar, fresnoy.id, timedelta(hours=1), monday, last
+                        )
+                        times[current].append(time.perf_counter() - begin)
+                        found[current] = len(proposals)
+                        db.session.rollback()
+            finally:
+                finding.trial = counted
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    print(
+        f"\nslot finder, 1 h at Fresnoy Mackellerie from {monday:%d/%m/%Y}"
+        f" (median of {FINDER_ROUNDS}):"
+    )
+    for label in windows:
+        print(
+            f"  {label:8}: {medians[label] * 1000:7.1f} ms, {found[label]} proposals,"
+            f" {trials[label]} trial bookings"
+        )
+    ratio = medians["3 months"] / medians["1 week"]
+    print(
+        f"ratio finder 3 months ÷ 1 week: {ratio:.2f} (goal ≤ {FINDER_GOAL}):"
+        f" {'OK' if ratio <= FINDER_GOAL else 'SLOWER'}"
+    )
+    return ratio <= FINDER_GOAL
+
+
 def main() -> int:
     started = time.perf_counter()
     _admin, redis_url = urls_from_environment()
@@ -219,14 +298,17 @@ def main() -> int:
             f"officer's calendar: {events} event rows, {occurrences} occurrences over three years"
             f" ({time.perf_counter() - started:.0f} s to book through the operations)"
         )
+        if "--finder" in sys.argv[1:]:
+            return 0 if finder(app) else 1
         port, ensemble_server, secret, calendar_id, user_id = start_ensemble(app, urls, redis_url)
         radicale_port, radicale_server = start_radicale(Path(tmp))
         try:
-            return run(port, secret, calendar_id, user_id, radicale_port, Path(tmp))
+            status = run(port, secret, calendar_id, user_id, radicale_port, Path(tmp))
         finally:
             for process in (ensemble_server, radicale_server):
                 process.terminate()
                 process.wait(timeout=30)
+        return status if finder(app) else 1
 
 
 def run(

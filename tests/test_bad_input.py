@@ -63,6 +63,9 @@ FORMLESS = {
     # tests/dav with real clients' requests.
     "caldav.dav": "the CalDAV protocol, not a form",
     "caldav.well_known": "the CalDAV discovery redirect, not a form",
+    # The finder's proposals are shown after a search (a POST); their button is
+    # fuzzed field by field in tests/agenda/test_finder_pages.py.
+    "agenda.take": "shown with the proposals of a search only",
 }
 # Routes the walk does not post to while signed in (it would end its own session).
 LAST = {"accounts.sign_out"}

@@ -72,7 +72,11 @@ def _busy_in_the_feed(app) -> set[datetime]:
         data={"csrf_token": csrf_token(director, page), "scope": "centre", "action": "regenerate"},
     )
     html = director.get(page).get_data(as_text=True)
-    (url,) = {u for u in html.split('"') if u.endswith(".ics") and "/agenda/flux/" in u}
+    (url,) = {
+        u
+        for u in html.split('"')
+        if u.startswith("http") and u.endswith(".ics") and "/agenda/flux/" in u
+    }
     response = anonymous.get("/agenda/flux/" + url.split("/agenda/flux/", 1)[1])
     assert response.status_code == 200
     calendar = icalendar.Calendar.from_ical(response.data)

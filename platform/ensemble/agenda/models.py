@@ -362,3 +362,7 @@ for _table, _label in (
     ("agenda_feeds", _l("Abonnement à un agenda")),
 ):
     object_label(_table, _label)
+
+# Working hours live beside the finder that reads them; their table is declared here,
+# where the capability's models are discovered.
+from ensemble.agenda.hours import WorkingDay  # noqa: E402, F401

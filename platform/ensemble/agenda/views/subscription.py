@@ -13,7 +13,7 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar
 from ensemble.agenda.views.common import _centre, bp
 from ensemble.extensions import db
-from ensemble.kernel import clock
+from ensemble.kernel import clock, qr
 from ensemble.kernel.views import require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
@@ -26,6 +26,26 @@ def _feed_url(feed) -> str | None:
         return None
     value = feeds.token(current_app.config["SECRET_KEY"], feed.id, feed.nonce)
     return external_url("agenda.feed", token=value)
+
+
+def webcal(url: str | None) -> str | None:
+    """The feed's address as a webcal:// link, which a phone opens straight in its
+    calendar app as a read-only subscription (the same host and path: PUBLIC_URL)."""
+    if url is None:
+        return None
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def _feed(url: str | None) -> dict | None:
+    """What the page shows of one feed: its address, its webcal link, its QR code."""
+    if url is None:
+        return None
+    link = webcal(url)
+    return {
+        "url": url,
+        "webcal": link,
+        "qr_code": qr.svg(link or url, title=_("Lien d’abonnement (webcal) à scanner")),
+    }
 
 
 @bp.route("/c/<centre_slug>/agenda/abonnement", methods=("GET", "POST"))
@@ -64,8 +84,8 @@ def subscription(centre_slug: str):
         form=form,
         has_calendar=has_calendar,
         is_director=is_director,
-        person_url=_feed_url(person_feed),
-        centre_url=_feed_url(centre_feed),
+        person=_feed(_feed_url(person_feed)),
+        centre_feed=_feed(_feed_url(centre_feed)),
     )
 
 
