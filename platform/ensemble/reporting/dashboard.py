@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ensemble.kernel import french
 from ensemble.network.models import Centre
+from ensemble.reporting import leaflet as leaflets
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import (
     Campaign,
@@ -126,7 +127,13 @@ def dashboard_view(
     release = publication.release(chosen)
     view: dict = {"publication": publication, "years": years, "year": chosen, "release": release}
     if release is None:
-        return view | {"codes": [], "lines": [], "key_figures": [], "cooperation": []}
+        return view | {
+            "codes": [],
+            "lines": [],
+            "key_figures": [],
+            "cooperation": [],
+            "leaflet": None,
+        }
     if sector not in SECTORS:
         sector = None
     codes = [c for c in release.codes(sector) if release.measure(c).sector != "cooperation"]
@@ -135,6 +142,9 @@ def dashboard_view(
     departements = release.departements(code) if code else []
     if departement not in departements:
         departement = None
+    leaflet = leaflets.build(
+        release, departement, centres_in_territory(session, federation_id, departement)
+    )
     # Every indicator the campaign asked: « non déclaré » where no centre gave it.
     from ensemble.reporting import operations as reporting
 
@@ -173,7 +183,16 @@ def dashboard_view(
         "cooperation": cooperation,
         "trend": trend,
         "territories": territories,
+        "leaflet": leaflet,
     }
+
+
+def centres_in_territory(session: Session, federation_id: int, departement: str | None) -> int:
+    """The federation's centres (declared or not) in a département, or in all."""
+    query = select(func.count()).select_from(Centre).where(Centre.federation_id == federation_id)
+    if departement:
+        query = query.where(func.left(Centre.postcode, 2) == departement)
+    return session.scalar(query) or 0
 
 
 def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:
@@ -192,12 +211,53 @@ def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:
 
 
 @dataclass(frozen=True)
+class Territory:
+    """A published figure of the network or the département, as a director compares
+    with it: the figure, and per centre (a mean for a sum; for a yes-or-no question,
+    the share of centres that answered yes) — both derived from published figures."""
+
+    figure: pub.Figure
+    per_centre: Decimal | None
+    share: Decimal | None
+
+    def words(self) -> str:
+        if self.share is not None:
+            return french.percent(self.share)
+        return self.figure.words()
+
+
+def yes_or_no(indicator: Indicator) -> bool:
+    """A question answered 1 (yes) or 0 (no): « le centre mène-t-il … »."""
+    return indicator.unit == "count" and indicator.max_value == 1
+
+
+def _territory(indicator: Indicator, figure: pub.Figure) -> Territory:
+    if not figure.published or not figure.centres or figure.value is None:
+        return Territory(figure, None, None)
+    if yes_or_no(indicator):
+        return Territory(figure, None, (figure.value * 100 / figure.centres).quantize(Decimal(1)))
+    if indicator.aggregation == "sum":
+        return Territory(figure, (figure.value / figure.centres).quantize(Decimal("0.1")), None)
+    return Territory(figure, None, None)
+
+
+@dataclass(frozen=True)
 class Comparison:
     indicator: Indicator
     mine: Decimal | None
-    network: pub.Figure
-    departement: pub.Figure
-    mean: Decimal | None  # network sum per centre (sums only)
+    network: Territory
+    departement: Territory
+
+    @property
+    def mean(self) -> Decimal | None:  # network sum per centre (sums only)
+        return self.network.per_centre
+
+    def my_words(self) -> str:
+        if self.mine is None:
+            return _("non déclaré")
+        if yes_or_no(self.indicator):
+            return _("oui") if self.mine else _("non")
+        return french.compact_number(self.mine)
 
 
 def comparison_view(session: Session, centre: Centre, year: int | None, own) -> dict:
@@ -215,13 +275,10 @@ def comparison_view(session: Session, centre: Centre, year: int | None, own) -> 
         declaration = own(chosen)
         values = reporting.values_of(declaration) if declaration else {}
         for indicator in reporting.catalogue(session, chosen):
-            network = release.figure(indicator.code)
-            dep = release.figure(indicator.code, centre.departement)
-            mean = None
-            if network.published and network.centres and indicator.aggregation == "sum":
-                mean = (network.value / network.centres).quantize(Decimal("0.1"))
+            network = _territory(indicator, release.figure(indicator.code))
+            dep = _territory(indicator, release.figure(indicator.code, centre.departement))
             mine = values.get((indicator.code, ""))
-            rows.append(Comparison(indicator, mine.value if mine else None, network, dep, mean))
+            rows.append(Comparison(indicator, mine.value if mine else None, network, dep))
     return {"years": years, "year": chosen, "release": release, "rows": rows}
 
 

@@ -72,13 +72,13 @@ def bar_chart_svg(chart: Chart, *, hidden: bool = False, chart_id: str | None = 
         )
     if hidden:
         opening = Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d"'
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" viewBox="0 0 %d %d"'
             ' width="%d" height="%d" font-family="%s" aria-hidden="true">'
         ) % (WIDTH, height, WIDTH, height, FONT)
         described = Markup("")
     else:
         opening = Markup(
-            '<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d"'
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" viewBox="0 0 %d %d"'
             ' font-family="%s" role="img" aria-labelledby="%s-t %s-d">'
         ) % (WIDTH, height, FONT, chart_id, chart_id)
         reading = ", ".join(f"{bar.label} : {bar.text}" for bar in chart.bars)
