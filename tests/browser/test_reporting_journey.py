@@ -176,6 +176,15 @@ def test_the_dashboard_on_a_phone(phone_page, live_server):
     ui.check_a11y()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
+    # Every chart's text as the phone draws it: 12 px or more.
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')].map(
+                t => parseFloat(t.getAttribute('font-size')) * scale);
+        })"""
+    )
+    assert len(sizes) > 20 and min(sizes) >= 12, min(sizes)
     ui.screenshot("reporting-06-phone-dashboard")
 
 

@@ -388,5 +388,5 @@ def test_bars_stay_inside_the_drawing(values, maximum):
     assert len(widths) == sum(v is not None for v in values)
     assert all(0 < w <= 360 - 104 for w in widths)
     assert 'role="img"' in svg and "<title" in svg
-    # Text stays readable on a phone: 14 units in a 360-unit-wide drawing.
-    assert set(re.findall(r'font-size="(\d+)"', svg)) == {"14"}
+    # Text stays readable on a phone: 15 units in a 360-unit-wide drawing.
+    assert set(re.findall(r'font-size="(\d+)"', svg)) == {"15"}

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ensemble.kernel import documents as doc
 from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.reporting import leaflet as leaflets
@@ -185,6 +186,31 @@ def dashboard_view(
         "territories": territories,
         "leaflet": leaflet,
     }
+
+
+def _bars(items: list[tuple[str, pub.Figure]]) -> list[doc.Bar]:
+    return [
+        doc.Bar(label, f.display if f.published else None, f.words(), f.coverage())
+        for label, f in items
+    ]
+
+
+def trend_chart(view: dict) -> doc.Chart:
+    """The chosen indicator year by year (« secret », « non déclaré » where no bar)."""
+    return doc.Chart(
+        _("%(label)s, par année", label=view["measure"].label),
+        _bars([(str(y), f) for y, f in view["trend"]]),
+        headings=(_("Année"), _("Valeur"), _("Centres")),
+    )
+
+
+def territory_chart(view: dict) -> doc.Chart:
+    """The chosen indicator by département, or by city within one."""
+    return doc.Chart(
+        _("%(label)s en %(year)d, par territoire", label=view["measure"].label, year=view["year"]),
+        _bars(view["territories"]),
+        headings=(_("Territoire"), _("Valeur"), _("Centres")),
+    )
 
 
 def centres_in_territory(session: Session, federation_id: int, departement: str | None) -> int:

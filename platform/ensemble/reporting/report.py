@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from ensemble.kernel import documents as doc
 from ensemble.kernel import french
+from ensemble.reporting import dashboard
 from ensemble.reporting.leaflet import KeyFigure, Leaflet
 
 
@@ -79,23 +80,9 @@ def _all_indicators(view: dict) -> list[doc.Block]:
         label = view["label"]
         blocks += [
             doc.Heading(_("Évolution : %(label)s", label=label)),
-            doc.Chart(
-                _("%(label)s, par année", label=label),
-                [
-                    doc.Bar(str(y), f.display if f.published else None, f.words(), f.coverage())
-                    for y, f in view["trend"]
-                ],
-                headings=(_("Année"), _("Valeur"), _("Centres")),
-            ),
+            dashboard.trend_chart(view),
             doc.Heading(_("Par territoire : %(label)s", label=label)),
-            doc.Chart(
-                _("%(label)s en %(year)d, par territoire", label=label, year=view["year"]),
-                [
-                    doc.Bar(name, f.display if f.published else None, f.words(), f.coverage())
-                    for name, f in view["territories"]
-                ],
-                headings=(_("Territoire"), _("Valeur"), _("Centres")),
-            ),
+            dashboard.territory_chart(view),
         ]
     if view["cooperation"]:
         blocks += [

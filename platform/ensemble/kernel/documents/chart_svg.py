@@ -3,7 +3,7 @@ value written at the bar's end. One drawing for the web pages and the PDF.
 
 Only presentation attributes (no `style`, no script, no external reference): the
 page's Content-Security-Policy allows it inline, WeasyPrint draws it as it is. The
-drawing is 360 units wide and its text 14 units high, so that a phone 330 pixels wide
+drawing is 360 units wide and its text 15 units high, so that a phone drawing it 300 pixels wide
 still shows it at 12 pixels or more; the PDF prints it 100 mm wide (text about
 11 pt). Colours have a contrast of at least 4.5:1 on white.
 """
@@ -18,8 +18,8 @@ from markupsafe import Markup
 from ensemble.kernel.documents.model import Chart
 
 WIDTH = 360
-ROW = 46
-TEXT = 14
+ROW = 48
+TEXT = 15
 BAR_HEIGHT = 14
 VALUE_ROOM = 104  # kept right of the longest bar for its value (« 1 234 567 € »)
 LABEL_CHARACTERS = 44
