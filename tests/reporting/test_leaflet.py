@@ -174,3 +174,30 @@ def test_the_director_compares_the_leaflet_questions(app, demo):
     assert salaries[0] == "42" and salaries[-1] != "secret"
     for other in ("ECHO", "Fresnoy", "Basse Masure", "Assia Djebar"):
         assert other not in html
+
+
+def test_territory_by_territory(demo, db_session, app):
+    release = _release(demo, db_session)
+    rows = leaflets.by_territory(release, {"59": 6, "93": 4})
+    assert [r.departement for r in rows] == ["59", ""]
+    dep, network = rows
+    assert (dep.centres, dep.respondents, network.centres, network.respondents) == (6, 6, 10, 6)
+    for row in rows:
+        where = row.departement or STAR
+        for code, figure in zip(leaflets.TERRITORY_FIGURES, row.figures, strict=True):
+            published = release.figure(code, where)
+            assert figure.respondents == published.centres
+            assert figure.status == published.status
+    # A département whose cells are all secret shows « secret », never a figure.
+    secret = dataclasses.replace(
+        release,
+        cells={k: (None, v[1], True) if k[2] == "59" else v for k, v in release.cells.items()},
+    )
+    dep = leaflets.by_territory(secret, {"59": 6})[0]
+    assert {f.text for f in dep.figures} | {dep.priority.text} == {"secret"}
+    analyst = app.test_client()
+    sign_in(analyst, NORD_ANALYST)
+    page = text_of(analyst.get("/f/nord/tableau-de-bord?annee=2021").get_data(as_text=True))
+    assert "Territoire par territoire" in page and "Département 59 6 6 83 % 6 centres" in page
+    words = flat(pdf_text(analyst.get("/f/nord/tableau-de-bord.pdf?annee=2021").data))
+    assert "Territoire par territoire" in words

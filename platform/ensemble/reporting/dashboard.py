@@ -134,6 +134,7 @@ def dashboard_view(
             "key_figures": [],
             "cooperation": [],
             "leaflet": None,
+            "territory_rows": [],
         }
     if sector not in SECTORS:
         sector = None
@@ -143,9 +144,11 @@ def dashboard_view(
     departements = release.departements(code) if code else []
     if departement not in departements:
         departement = None
+    centres = centres_by_departement(session, federation_id)
     leaflet = leaflets.build(
-        release, departement, centres_in_territory(session, federation_id, departement)
+        release, departement, centres.get(departement, 0) if departement else sum(centres.values())
     )
+    territory_rows = leaflets.by_territory(release, centres)
     # Every indicator the campaign asked: « non déclaré » where no centre gave it.
     from ensemble.reporting import operations as reporting
 
@@ -185,6 +188,8 @@ def dashboard_view(
         "trend": trend,
         "territories": territories,
         "leaflet": leaflet,
+        "territory_rows": territory_rows,
+        "territory_headings": leaflets.territory_headings(release),
     }
 
 
@@ -213,12 +218,16 @@ def territory_chart(view: dict) -> doc.Chart:
     )
 
 
-def centres_in_territory(session: Session, federation_id: int, departement: str | None) -> int:
-    """The federation's centres (declared or not) in a département, or in all."""
-    query = select(func.count()).select_from(Centre).where(Centre.federation_id == federation_id)
-    if departement:
-        query = query.where(func.left(Centre.postcode, 2) == departement)
-    return session.scalar(query) or 0
+def centres_by_departement(session: Session, federation_id: int) -> dict[str, int]:
+    """The federation's centres (declared or not), by département."""
+    departement = func.left(Centre.postcode, 2)
+    return dict(
+        session.execute(
+            select(departement, func.count())
+            .where(Centre.federation_id == federation_id)
+            .group_by(departement)
+        ).all()
+    )
 
 
 def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:

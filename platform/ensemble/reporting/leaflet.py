@@ -277,3 +277,66 @@ def build(
 
 
 _BY: dict[str, object] = {"age": _l("âge"), "sex": _l("sexe")}
+
+
+# --- Territory by territory -------------------------------------------------------------
+
+# The table's columns, with headings short enough for nine columns on a page.
+TERRITORY_FIGURES: dict[str, object] = {
+    "ct.personnes": _l("Personnes touchées"),
+    "va.benevoles": _l("Bénévoles"),
+    "rh.salaries": _l("Salariés"),
+    "rh.etp": _l("ETP"),
+    "fi.produits": _l("Produits"),
+}
+
+
+@dataclass(frozen=True)
+class TerritoryRow:
+    """One département's line of the leaflet's table: its centres, those that answered,
+    its share in priority neighbourhoods and its main figures (each with its centres)."""
+
+    departement: str
+    centres: int
+    respondents: int
+    priority: KeyFigure
+    figures: tuple[KeyFigure, ...]
+
+    @property
+    def name(self) -> str:
+        return _("Département %(d)s", d=self.departement)
+
+
+def territory_headings(release: pub.PublishedRelease) -> list[str]:
+    return [str(heading) for heading in TERRITORY_FIGURES.values()]
+
+
+def by_territory(
+    release: pub.PublishedRelease, centres_by_departement: dict[str, int]
+) -> list[TerritoryRow]:
+    """Every département of the release, in order, then the whole network."""
+    departements = sorted(
+        {d for (code, key, d, city) in release.cells if key == "" and d != STAR and city == STAR}
+    )
+    rows = []
+    for where in [*departements, None]:
+        cell = where or STAR
+        qpv = release.figure(PRIORITY_NEIGHBOURHOODS, cell)
+        answered = Decimal(qpv.centres) if qpv.centres else None
+        rows.append(
+            TerritoryRow(
+                departement=where or "",
+                centres=(
+                    centres_by_departement.get(where, 0)
+                    if where
+                    else sum(centres_by_departement.values())
+                ),
+                respondents=_territory_respondents(release, where),
+                priority=_share(_("Centres en quartier prioritaire"), qpv, answered, qpv),
+                figures=tuple(
+                    _figure(_label(release.measure(code)), release.figure(code, cell))
+                    for code in TERRITORY_FIGURES
+                ),
+            )
+        )
+    return rows

@@ -23,6 +23,31 @@ def _figures_table(caption: str, figures: list[KeyFigure]) -> doc.Table:
     )  # fmt: skip
 
 
+def _territories_table(view: dict) -> doc.Table:
+    """Eight columns on a page: the département's number, its centres and how many
+    answered, then each figure over the centres that answered it."""
+    columns = [
+        doc.Column.text(_("Département")),
+        doc.Column.amount(_("Centres")),
+        doc.Column.amount(_("Quartier prioritaire")),
+    ]
+    columns += [doc.Column.amount(h) for h in view["territory_headings"]]
+    rows = [
+        doc.Row(
+            [
+                row.departement or _("Réseau"),
+                f"{row.centres}\n"
+                + french.plural(row.respondents, "%(num)s a répondu", "%(num)s ont répondu"),
+                f"{row.priority.text}\n{row.priority.coverage()}",
+            ]
+            + [f"{f.text}\n{f.coverage()}" for f in row.figures],
+            kind="body" if row.departement else "total",
+        )
+        for row in view["territory_rows"]
+    ]
+    return doc.Table(columns, rows, caption=_("Territoire par territoire"), small=True)
+
+
 def _leaflet_blocks(leaflet: Leaflet) -> list[doc.Block]:
     blocks: list[doc.Block] = [
         doc.Heading(_("Les centres : %(territory)s", territory=leaflet.territory)),
@@ -128,6 +153,8 @@ def dashboard_document(view: dict) -> doc.Document:
         ]
         if view.get("leaflet") is not None:
             blocks += _leaflet_blocks(view["leaflet"])
+        if view.get("territory_rows"):
+            blocks += [doc.Heading(_("Territoire par territoire")), _territories_table(view)]
         blocks += _all_indicators(view)
     return doc.Document(
         title=title,
