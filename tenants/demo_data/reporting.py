@@ -57,6 +57,50 @@ ALMA_2021: dict[tuple[str, str], str] = {
     ("pa.enfants", ""): "206",
     ("pa.jours_accueil", ""): "127",
 }
+# What the observatory's leaflets also ask (illustrative for Alma too: the activity
+# report does not give them). Yes-or-no questions are per centre, below.
+ALMA_LEAFLET: dict[tuple[str, str], str] = {
+    ("ct.personnes", ""): "2400",
+    ("ct.personnes", "0-17"): "900",
+    ("ct.personnes", "18-25"): "300",
+    ("ct.personnes", "26-59"): "850",
+    ("ct.personnes", "60+"): "350",
+    ("ct.adherents", ""): "780",
+    ("ct.adherents", "femmes"): "470",
+    ("ct.adherents", "hommes"): "310",
+    ("va.benevoles", ""): "85",
+    ("va.benevoles", "femmes"): "52",
+    ("va.benevoles", "hommes"): "33",
+    ("rh.salaries", ""): "42",
+    ("rh.salaries", "femmes"): "30",
+    ("rh.salaries", "hommes"): "12",
+    ("rh.etp", ""): "31.5",
+    ("rh.heures_benevoles", ""): "6200",
+    ("fi.produits", ""): "2150000",
+    ("fi.charges", ""): "2120000",
+    ("fi.prestation_caf", ""): "610000",
+    ("fi.communes", ""): "540000",
+    ("fi.departement", ""): "230000",
+    ("fi.etat", ""): "310000",
+    ("fi.usagers", ""): "160000",
+}
+# Which centres do what (1 = yes): ECHO serves a priority neighbourhood from outside it;
+# only two centres run job-integration actions, so that figure stays secret.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "ct.qpv": ("alma", "pile-sainte-elisabeth", "assia-djebar", "fresnoy-mackellerie",
+               "basse-masure"),
+    "ac.accueil_loisirs": ("alma", "echo", "pile-sainte-elisabeth", "assia-djebar",
+                           "fresnoy-mackellerie", "basse-masure"),
+    "ac.scolarite": ("alma", "echo", "pile-sainte-elisabeth", "fresnoy-mackellerie",
+                     "basse-masure"),
+    "ac.parentalite": ("alma", "echo", "pile-sainte-elisabeth", "assia-djebar",
+                       "fresnoy-mackellerie", "basse-masure"),
+    "ac.numerique": ("alma", "echo", "fresnoy-mackellerie", "basse-masure"),
+    "ac.acces_droits": ("alma", "echo", "assia-djebar", "basse-masure"),
+    "ac.seniors": ("echo", "pile-sainte-elisabeth", "assia-djebar"),
+    "ac.vacances": ("alma", "echo", "pile-sainte-elisabeth", "assia-djebar", "basse-masure"),
+    "ac.insertion": ("alma", "echo"),
+}  # fmt: skip
 
 NORD_ANALYST = "paul.verhaeghe@federation-nord.demo"
 NORD_CENTRES = (
@@ -79,22 +123,30 @@ CENTRE_FACTOR = {
 }
 YEAR_FACTOR = {2019: Decimal("1.1"), 2020: Decimal("0.8"), 2021: Decimal("1")}
 NOT_SCALED = {"pe.participation_horaire", "isp.qualification", "pa.jours_accueil"}
+ONE_DECIMAL = {"rh.etp"}
+# The part that keeps a breakdown adding up after rounding: total minus the others.
+LAST_PART = {"hommes": ("femmes",), "60+": ("0-17", "18-25", "26-59")}
 
 
 def figures(slug: str, year: int) -> dict[tuple[str, str], Decimal]:
-    if slug == "alma" and year == 2021:
-        return {k: Decimal(v) for k, v in ALMA_2021.items()}
-    factor = CENTRE_FACTOR[slug] * YEAR_FACTOR[year]
     out: dict[tuple[str, str], Decimal] = {}
-    for (code, key), text in ALMA_2021.items():
+    if slug == "alma" and year == 2021:
+        out = {k: Decimal(v) for k, v in ALMA_2021.items()}
+    factor = CENTRE_FACTOR[slug] * YEAR_FACTOR[year]
+    scaled = ALMA_LEAFLET if out else ALMA_2021 | ALMA_LEAFLET
+    for (code, key), text in scaled.items():
         value = Decimal(text)
         if code not in NOT_SCALED:
-            value = (value * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            step = Decimal("0.1") if code in ONE_DECIMAL else Decimal(1)
+            value = (value * factor).quantize(step, rounding=ROUND_HALF_UP)
         out[(code, key)] = value
-    # Keep breakdowns adding up after rounding: men = total - women.
+    # Keep breakdowns adding up after rounding.
     for code, key in list(out):
-        if key == "hommes":
-            out[(code, key)] = out[(code, "")] - out[(code, "femmes")]
+        if key in LAST_PART and (code, "") in out:
+            others = sum((out[(code, k)] for k in LAST_PART[key]), Decimal(0))
+            out[(code, key)] = out[(code, "")] - others
+    for code, centres in ACTIONS.items():
+        out[(code, "")] = Decimal(1 if slug in centres else 0)
     return out
 
 

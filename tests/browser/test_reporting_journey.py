@@ -176,7 +176,60 @@ def test_the_dashboard_on_a_phone(phone_page, live_server):
     ui.check_a11y()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400
+    # Every chart's text as the phone draws it: 12 px or more.
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart')].flatMap(svg => {
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            return [...svg.querySelectorAll('text')].map(
+                t => parseFloat(t.getAttribute('font-size')) * scale);
+        })"""
+    )
+    assert len(sizes) > 20 and min(sizes) >= 12, min(sizes)
     ui.screenshot("reporting-06-phone-dashboard")
+
+
+def test_the_analyst_reads_the_leaflet_and_downloads_it(browser_page, live_server):
+    """The network's key figures as the observatory's leaflets give them: « secret »
+    where the disclosure control kept a figure back, « non déclaré » where nobody
+    answered, how many centres answered each figure; then the printable leaflet
+    (PDF), downloaded, read back and rendered page by page to tests/artifacts/."""
+    from kernel.document_checks import flat, pdf_text, to_png
+
+    ui, page = browser_page, browser_page.page
+    _consolidate(live_server)
+    _sign_in(ui, NORD_ANALYST)
+    ui.visit("/f/nord/tableau-de-bord?annee=2021")
+    ui.check_a11y()
+    leaflet = page.locator("section[aria-labelledby=plaquette]")
+    expect(leaflet.get_by_role("heading", level=2)).to_contain_text("Tout le réseau")
+    expect(leaflet).to_contain_text("réponses de 6 centres")
+    expect(leaflet).to_contain_text(
+        "100\u202f% des centres mènent un accueil de loisirs (6 centres ayant répondu)"
+    )
+    actions = leaflet.locator("section[aria-labelledby=plaquette-actions]")
+    expect(actions.locator("tbody tr", has_text="Insertion socio-professionnelle")).to_contain_text(
+        "secret"
+    )
+    table = page.locator("section[aria-labelledby=secteurs] tbody")
+    theme = table.locator("tr", has_text="Thème 2021")
+    expect(theme).to_contain_text("non déclaré")
+    expect(theme).not_to_contain_text("secret")
+    expect(leaflet.locator("svg.chart-bars").first).to_be_visible()
+    ui.screenshot("reporting-11-leaflet")
+    page.get_by_label("Département", exact=True).select_option("59")
+    page.get_by_role("button", name="Filtrer").click()
+    ui.check_a11y()
+    expect(leaflet.get_by_role("heading", level=2)).to_contain_text("Département 59")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Rapport imprimable (PDF)").click()
+    data = download_info.value.path().read_bytes()
+    assert data.startswith(b"%PDF")
+    words = flat(pdf_text(data))
+    assert "Les centres : Département 59" in words
+    assert "réseau en 2021" in words and "secret" in words and "non déclaré" in words
+    assert "6 centres ayant répondu" in words
+    pages = to_png(data, "reporting-12-leaflet-pdf", dpi=70)
+    assert len(pages) >= 2
 
 
 def test_figures_by_name_only_with_the_centres_consent(browser_page, phone_page, live_server):

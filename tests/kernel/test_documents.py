@@ -324,3 +324,69 @@ def test_the_demo_employers_have_well_formed_sirets():
     assert all(siret_is_valid(s) for s in sirets)
     assert any(not e.get("siret") for e in network["employers"])  # « SIRET non renseigné »
     assert AMOUNT.fullmatch("21\u202f000,00\u00a0€")
+
+
+# --- Charts ---------------------------------------------------------------------------------
+
+
+def _chart(labels: list[str]) -> doc.Chart:
+    return doc.Chart(
+        "Enfants accueillis, par territoire",
+        [doc.Bar("Département 59", Decimal(155), "155", "6 centres")]
+        + [doc.Bar(label, Decimal(12), "12", "3 centres") for label in labels]
+        + [
+            doc.Bar("Département 62", None, "secret", "2 centres"),
+            doc.Bar("Un nombre impossible", Decimal("NaN"), "—"),
+            doc.Bar("Un nombre négatif", Decimal(-5), "−5"),
+        ],
+        headings=("Territoire", "Valeur", "Centres"),
+    )
+
+
+def test_a_chart_draws_bars_and_carries_its_data_table_in_every_format():
+    chart = _chart([value[:300] for value in HOSTILE])
+    document = doc.Document(title="Graphique", blocks=[doc.Heading("Par territoire"), chart])
+    html = doc.to_html(document)
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    # Inert: no element, attribute or URL comes from the labels; no style attribute (CSP).
+    assert not re.search(r"<(?!/?(?:text|rect|title|desc)\b)[a-z]", svg)
+    assert not re.search(r"\sstyle=", svg)
+    assert "&lt;script&gt;" in svg
+    # One bar per known, positive figure; « secret » written where there is none.
+    assert svg.count("<rect") == 1 + len(HOSTILE)
+    assert "secret" in svg and "aria-hidden" in svg
+    text = flat(pdf_text(doc.to_pdf(document)))
+    for words in ("Département 59", "155", "6 centres", "Département 62", "secret", "Territoire"):
+        assert words in text
+    table = Docx(io.BytesIO(doc.to_docx(document))).tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["Territoire", "Valeur", "Centres"]
+    assert [c.text for c in table.rows[-3].cells] == ["Département 62", "secret", "2 centres"]
+    odt = teletype.extractText(load_odt(io.BytesIO(doc.to_odt(document))).text)
+    assert "Département 62" in odt and "secret" in odt
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([None, Decimal(100)]),
+)
+def test_bars_stay_inside_the_drawing(values, maximum):
+    chart = doc.Chart(
+        "Parts",
+        [doc.Bar(f"Ligne {i}", v, "x") for i, v in enumerate(values)],
+        maximum=maximum,
+    )
+    svg = str(doc.bar_chart_svg(chart))
+    widths = [float(w) for w in re.findall(r'<rect x="0" y="\d+" width="([\d.]+)"', svg)]
+    assert len(widths) == sum(v is not None for v in values)
+    assert all(0 < w <= 360 - 104 for w in widths)
+    assert 'role="img"' in svg and "<title" in svg
+    # Text stays readable on a phone: 15 units in a 360-unit-wide drawing.
+    assert set(re.findall(r'font-size="(\d+)"', svg)) == {"15"}

@@ -13,7 +13,7 @@ from ensemble.reporting import imports
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration, DirtyKey, Side, Status
 from reporting.support import ALMA_DIRECTOR, ECHO_DIRECTOR, NORD_ANALYST
-from tenants.demo_data.reporting import ALMA_2021
+from tenants.demo_data.reporting import ACTIONS, ALMA_2021, ALMA_LEAFLET
 
 
 def test_the_catalogue_is_versioned_per_campaign(db_session, as_user):
@@ -36,7 +36,8 @@ def test_alma_2021_declaration_carries_the_activity_report(demo, db_session, as_
     assert values[("asf.personnes", "")].value == 664
     assert values[("asf.personnes", "femmes")].value == 377
     assert values[("pe.participation_horaire", "")].value == Decimal("0.39")
-    assert len(values) == len(ALMA_2021)
+    # The activity report's figures, and the leaflet's questions it does not answer.
+    assert len(values) == len(ALMA_2021) + len(ALMA_LEAFLET) + len(ACTIONS)
 
 
 def _draft(demo, session, as_user, figures, year=2022, email=ALMA_DIRECTOR, slug="alma"):

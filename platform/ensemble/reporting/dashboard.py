@@ -17,8 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ensemble.kernel import documents as doc
 from ensemble.kernel import french
 from ensemble.network.models import Centre
+from ensemble.reporting import leaflet as leaflets
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import (
     Campaign,
@@ -126,7 +128,14 @@ def dashboard_view(
     release = publication.release(chosen)
     view: dict = {"publication": publication, "years": years, "year": chosen, "release": release}
     if release is None:
-        return view | {"codes": [], "lines": [], "key_figures": [], "cooperation": []}
+        return view | {
+            "codes": [],
+            "lines": [],
+            "key_figures": [],
+            "cooperation": [],
+            "leaflet": None,
+            "territory_rows": [],
+        }
     if sector not in SECTORS:
         sector = None
     codes = [c for c in release.codes(sector) if release.measure(c).sector != "cooperation"]
@@ -135,6 +144,11 @@ def dashboard_view(
     departements = release.departements(code) if code else []
     if departement not in departements:
         departement = None
+    centres = centres_by_departement(session, federation_id)
+    leaflet = leaflets.build(
+        release, departement, centres.get(departement, 0) if departement else sum(centres.values())
+    )
+    territory_rows = leaflets.by_territory(release, centres)
     # Every indicator the campaign asked: « non déclaré » where no centre gave it.
     from ensemble.reporting import operations as reporting
 
@@ -173,7 +187,47 @@ def dashboard_view(
         "cooperation": cooperation,
         "trend": trend,
         "territories": territories,
+        "leaflet": leaflet,
+        "territory_rows": territory_rows,
+        "territory_headings": leaflets.territory_headings(release),
     }
+
+
+def _bars(items: list[tuple[str, pub.Figure]]) -> list[doc.Bar]:
+    return [
+        doc.Bar(label, f.display if f.published else None, f.words(), f.coverage())
+        for label, f in items
+    ]
+
+
+def trend_chart(view: dict) -> doc.Chart:
+    """The chosen indicator year by year (« secret », « non déclaré » where no bar)."""
+    return doc.Chart(
+        _("%(label)s, par année", label=view["measure"].label),
+        _bars([(str(y), f) for y, f in view["trend"]]),
+        headings=(_("Année"), _("Valeur"), _("Centres")),
+    )
+
+
+def territory_chart(view: dict) -> doc.Chart:
+    """The chosen indicator by département, or by city within one."""
+    return doc.Chart(
+        _("%(label)s en %(year)d, par territoire", label=view["measure"].label, year=view["year"]),
+        _bars(view["territories"]),
+        headings=(_("Territoire"), _("Valeur"), _("Centres")),
+    )
+
+
+def centres_by_departement(session: Session, federation_id: int) -> dict[str, int]:
+    """The federation's centres (declared or not), by département."""
+    departement = func.left(Centre.postcode, 2)
+    return dict(
+        session.execute(
+            select(departement, func.count())
+            .where(Centre.federation_id == federation_id)
+            .group_by(departement)
+        ).all()
+    )
 
 
 def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:
@@ -192,12 +246,53 @@ def open_campaigns(session: Session, federation_id: int) -> list[Completeness]:
 
 
 @dataclass(frozen=True)
+class Territory:
+    """A published figure of the network or the département, as a director compares
+    with it: the figure, and per centre (a mean for a sum; for a yes-or-no question,
+    the share of centres that answered yes) — both derived from published figures."""
+
+    figure: pub.Figure
+    per_centre: Decimal | None
+    share: Decimal | None
+
+    def words(self) -> str:
+        if self.share is not None:
+            return french.percent(self.share)
+        return self.figure.words()
+
+
+def yes_or_no(indicator: Indicator) -> bool:
+    """A question answered 1 (yes) or 0 (no): « le centre mène-t-il … »."""
+    return indicator.unit == "count" and indicator.max_value == 1
+
+
+def _territory(indicator: Indicator, figure: pub.Figure) -> Territory:
+    if not figure.published or not figure.centres or figure.value is None:
+        return Territory(figure, None, None)
+    if yes_or_no(indicator):
+        return Territory(figure, None, (figure.value * 100 / figure.centres).quantize(Decimal(1)))
+    if indicator.aggregation == "sum":
+        return Territory(figure, (figure.value / figure.centres).quantize(Decimal("0.1")), None)
+    return Territory(figure, None, None)
+
+
+@dataclass(frozen=True)
 class Comparison:
     indicator: Indicator
     mine: Decimal | None
-    network: pub.Figure
-    departement: pub.Figure
-    mean: Decimal | None  # network sum per centre (sums only)
+    network: Territory
+    departement: Territory
+
+    @property
+    def mean(self) -> Decimal | None:  # network sum per centre (sums only)
+        return self.network.per_centre
+
+    def my_words(self) -> str:
+        if self.mine is None:
+            return _("non déclaré")
+        if yes_or_no(self.indicator):
+            return _("oui") if self.mine else _("non")
+        return french.compact_number(self.mine)
 
 
 def comparison_view(session: Session, centre: Centre, year: int | None, own) -> dict:
@@ -215,13 +310,10 @@ def comparison_view(session: Session, centre: Centre, year: int | None, own) -> 
         declaration = own(chosen)
         values = reporting.values_of(declaration) if declaration else {}
         for indicator in reporting.catalogue(session, chosen):
-            network = release.figure(indicator.code)
-            dep = release.figure(indicator.code, centre.departement)
-            mean = None
-            if network.published and network.centres and indicator.aggregation == "sum":
-                mean = (network.value / network.centres).quantize(Decimal("0.1"))
+            network = _territory(indicator, release.figure(indicator.code))
+            dep = _territory(indicator, release.figure(indicator.code, centre.departement))
             mine = values.get((indicator.code, ""))
-            rows.append(Comparison(indicator, mine.value if mine else None, network, dep, mean))
+            rows.append(Comparison(indicator, mine.value if mine else None, network, dep))
     return {"years": years, "year": chosen, "release": release, "rows": rows}
 
 

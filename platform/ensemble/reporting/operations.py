@@ -32,6 +32,7 @@ from ensemble.reporting.models import (
 )
 
 SECTORS: dict[str, object] = {
+    "centre": _l("Le centre et ses publics"),
     "vie_associative": _l("Vie associative"),
     "petite_enfance": _l("Petite enfance"),
     "enfance": _l("Enfance"),
@@ -41,6 +42,7 @@ SECTORS: dict[str, object] = {
     "parentalite": _l("Parentalité"),
     "ressources_humaines": _l("Ressources humaines"),
     "finances": _l("Finances"),
+    "actions": _l("Actions menées"),
     "cooperation": _l("Coopération"),
 }
 

@@ -15,6 +15,7 @@ CSS through WeasyPrint, tagged PDF/UA-1), DOCX (python-docx) and ODT (odfpy).
                 [doc.Row(["64 – Charges de personnel", french.euros(21000)])],
                 caption="Budget",
             ),
+            doc.Chart("Enfants accueillis", [doc.Bar("Roubaix", Decimal(155), "155", "6 centres")]),
             doc.SignatureBlock([doc.Signer("Pour l’employeur", "Association …")]),
         ],
         header="Texte en haut de chaque page", footer="Texte en bas de chaque page",
@@ -33,11 +34,14 @@ blocks with `from_html`. Table columns are fitted to their content once
 from collections.abc import Callable
 
 from ensemble.kernel.documents.cache import cached
+from ensemble.kernel.documents.chart_svg import bar_chart_svg
 from ensemble.kernel.documents.docx_writer import to_docx
 from ensemble.kernel.documents.html_pdf import to_html, to_pdf
 from ensemble.kernel.documents.model import (
+    Bar,
     Block,
     Cell,
+    Chart,
     Column,
     Cover,
     Document,
@@ -82,8 +86,10 @@ __all__ = [
     "ODT_MIMETYPE",
     "PDF_MIMETYPE",
     "RENDERERS",
+    "Bar",
     "Block",
     "Cell",
+    "Chart",
     "Column",
     "Cover",
     "Document",
@@ -97,6 +103,7 @@ __all__ = [
     "SignatureBlock",
     "Signer",
     "Table",
+    "bar_chart_svg",
     "clean_text",
     "from_html",
     "plain",

@@ -14,9 +14,11 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from ensemble.kernel.documents import layout
+from ensemble.kernel.documents.chart_svg import bar_chart_svg
 from ensemble.kernel.documents.fonts import FAMILY
 from ensemble.kernel.documents.model import (
     Block,
+    Chart,
     Cover,
     Document,
     Heading,
@@ -146,6 +148,13 @@ def _block(block: Block) -> Markup:
         return _signatures(block)
     if isinstance(block, PageBreak):
         return Markup('<div class="page-break"></div>')
+    if isinstance(block, Chart):
+        # The drawing is decorative for a screen reader (aria-hidden): the data table
+        # that follows carries the same figures, and is what the PDF's tags expose.
+        return Markup('<figure class="chart">%s%s</figure>') % (
+            bar_chart_svg(block, hidden=True),
+            _table(block.data_table()),
+        )
     raise TypeError(f"not a document block: {block!r}")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 from ensemble.kernel.documents.text import clean_text, safe_href
@@ -266,7 +267,64 @@ class PageBreak:
     pass
 
 
-Block = Heading | Paragraph | ListBlock | Table | SignatureBlock | PageBreak
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a `Chart`: its label, its length (None: no bar, only `text`) and the
+    words written at its end and in the data table (« 155 », « 84 % », « secret »);
+    `note` fills the data table's third column (« 6 centres »)."""
+
+    label: str
+    value: Decimal | None
+    text: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("label", "text", "note"):
+            object.__setattr__(self, name, clean_text(getattr(self, name)))
+        if self.value is not None and (not self.value.is_finite() or self.value < 0):
+            object.__setattr__(self, "value", None)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart, always followed by its data table: the PDF draws the bars
+    (SVG) above the table; DOCX and ODT, and screen readers, have the table. `maximum`
+    fixes the scale (100 for shares in percent); otherwise the longest bar fills the line.
+    `headings` name the table's columns (label, value, note)."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    headings: tuple[str, str, str] = ("", "Valeur", "")
+    maximum: Decimal | None = None
+
+    def __init__(
+        self,
+        title: str,
+        bars: Sequence[Bar],
+        headings: Sequence[str] = ("", "Valeur", ""),
+        maximum: Decimal | None = None,
+    ) -> None:
+        object.__setattr__(self, "title", clean_text(title))
+        object.__setattr__(self, "bars", tuple(bars))
+        label, value, note = (list(headings) + ["", "", ""])[:3]
+        object.__setattr__(
+            self, "headings", (clean_text(label), clean_text(value), clean_text(note))
+        )
+        object.__setattr__(self, "maximum", maximum)
+
+    def data_table(self) -> Table:
+        """The chart's figures as a table (its caption is the chart's title)."""
+        with_notes = any(bar.note for bar in self.bars) or bool(self.headings[2])
+        columns = [Column.text(self.headings[0] or " "), Column.amount(self.headings[1])]
+        if with_notes:
+            columns.append(Column.amount(self.headings[2]))
+        rows = [
+            Row([bar.label, bar.text] + ([bar.note] if with_notes else [])) for bar in self.bars
+        ]
+        return Table(columns, rows, caption=self.title, small=True)
+
+
+Block = Heading | Paragraph | ListBlock | Table | SignatureBlock | PageBreak | Chart
 
 
 @dataclass(frozen=True)

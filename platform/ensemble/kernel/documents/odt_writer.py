@@ -23,6 +23,7 @@ from ensemble.kernel.documents import layout
 from ensemble.kernel.documents.fonts import FAMILY
 from ensemble.kernel.documents.model import (
     Block,
+    Chart,
     Cover,
     Document,
     Heading,
@@ -267,6 +268,9 @@ class _Writer:
             self.body.append(self.list_block(block, self.list_style(block)))
         elif isinstance(block, Table):
             self.table(block)
+        elif isinstance(block, Chart):
+            # Word processors get the chart's figures: its data table.
+            self.table(block.data_table())
         elif isinstance(block, SignatureBlock):
             self.signatures(block)
         elif isinstance(block, PageBreak):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
-from ensemble.kernel import clock, french
+from ensemble.kernel import clock, documents, french
 from ensemble.reporting import operations as reporting
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import Declaration, Status
@@ -59,6 +59,7 @@ def change_filter(value) -> str:
 @bp.context_processor
 def helpers():
     return {
+        "chart_svg": documents.bar_chart_svg,
         "status_labels": reporting.STATUS_LABELS,
         "sector_labels": reporting.SECTORS,
         "unit_labels": reporting.UNITS,

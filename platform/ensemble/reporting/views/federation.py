@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from ensemble.extensions import db
 from ensemble.kernel import french, spreadsheets
 from ensemble.kernel.views import act
-from ensemble.reporting import charts, dashboard, forms
+from ensemble.reporting import dashboard, forms
 from ensemble.reporting import operations as reporting
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import Declaration, Status
@@ -157,14 +157,8 @@ def _dashboard_view(federation):
     if release is not None and view["code"]:
         label = view["measure"].label
         view["label"] = label
-        view["trend_chart"] = charts.line_chart(
-            _("%(label)s, par année", label=label),
-            [(str(y), f.display if f.published else f.words()) for y, f in view["trend"]],
-        )
-        view["bar_chart"] = charts.bar_chart(
-            _("%(label)s en %(year)d, par territoire", label=label, year=view["year"]),
-            [(n, f.display if f.published else f.words()) for n, f in view["territories"]],
-        )
+        view["trend_chart"] = dashboard.trend_chart(view)
+        view["bar_chart"] = dashboard.territory_chart(view)
     return view
 
 
