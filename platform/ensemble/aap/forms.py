@@ -193,6 +193,8 @@ class OutcomeForm(Form):
     )
     amount = EurosField(_l("Montant accordé en euros"), validators=[Optional()])
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])
+    # Asked only to correct a decision already recorded.
+    reason = TextField(_l("Raison de la correction"), max_length=500)
 
 
 class NoteForm(Form):

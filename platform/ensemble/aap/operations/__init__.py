@@ -68,7 +68,7 @@ from ensemble.aap.operations.sections import (
     versions,
     writer_choices,
 )
-from ensemble.aap.operations.submission import record_outcome, submit
+from ensemble.aap.operations.submission import correct_outcome, record_outcome, submit
 from ensemble.aap.permissions import (
     active_parties,
     can_approve_section,
@@ -112,6 +112,7 @@ __all__ = [
     "can_assign_writer",
     "can_write_section",
     "comments",
+    "correct_outcome",
     "create_answer",
     "create_call",
     "delete_budget_line",

@@ -159,7 +159,9 @@ def invite_partner(session: Session, answer: AapAnswer, centre: Centre) -> Agree
 
 
 def respond(session: Session, answer: AapAnswer, centre: Centre, *, accept: bool) -> None:
-    """The invited centre's director accepts or declines."""
+    """The invited centre's director accepts or declines (while the answer is open:
+    a submitted dossier keeps the parties it was submitted with)."""
+    _require_open(answer)
     party = party_for(answer, centre)
     if party is None or party.status is not PartyStatus.INVITED:
         raise AapError(_l("Aucune invitation en attente pour ce centre."))
@@ -169,7 +171,9 @@ def respond(session: Session, answer: AapAnswer, centre: Centre, *, accept: bool
 
 
 def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
-    """A partner's director withdraws its centre: it loses access at once."""
+    """A partner's director withdraws its centre: it loses access at once. Refused once
+    the answer is submitted: the funder holds a dossier the centre co-signed."""
+    _require_open(answer)
     party = party_for(answer, centre)
     if party is None or party.is_owner or party.status not in VISIBLE_STATUSES:
         raise AapError(_l("Le centre chef de file ne peut pas quitter sa propre réponse."))
@@ -181,8 +185,9 @@ def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
 
 def remove_partner(session: Session, answer: AapAnswer, party_id: int) -> AgreementParty:
     """The lead removes a partner: it loses access at once (its sections go back
-    to the lead; its budget lines no longer count)."""
+    to the lead; its budget lines no longer count). Refused once the answer is submitted."""
     _require_lead(answer)
+    _require_open(answer)
     party = next((p for p in answer.agreement.parties if p.id == party_id), None)
     if party is None or party.is_owner or party.status not in VISIBLE_STATUSES:
         raise AapError(_l("Ce centre ne participe pas à la réponse."), "party_id")

@@ -13,7 +13,12 @@ from ensemble.aap.operations.budget import budget_of
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, _require_lead, _require_open
 from ensemble.aap.operations.people import _notify_directors
 from ensemble.aap.permissions import active_parties
+from ensemble.audit import operations as audit
+from ensemble.audit.models import AuditAction
 from ensemble.db import utcnow
+from ensemble.kernel import clock, french
+from ensemble.kernel.text import clean
+from ensemble.tenancy import context
 
 
 def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
@@ -51,12 +56,76 @@ def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
 def record_outcome(
     session: Session, answer: AapAnswer, *, granted: bool, amount: Decimal | None, on: date
 ) -> None:
+    """The funder's decision, recorded once on a submitted answer: changing it
+    afterwards is a correction (`correct_outcome`), with its reason in the log."""
     _require_lead(answer)
     if answer.status is AnswerStatus.DRAFT:
         raise AapError(_l("La réponse n’a pas encore été déposée."))
+    if answer.status is not AnswerStatus.SUBMITTED:
+        raise AapError(
+            _l("La décision du financeur est déjà enregistrée : corrigez-la en donnant la raison.")
+        )
+    _set_outcome(answer, granted=granted, amount=amount, on=on)
+    session.flush()
+
+
+def correct_outcome(
+    session: Session,
+    answer: AapAnswer,
+    *,
+    granted: bool,
+    amount: Decimal | None,
+    on: date,
+    reason: str,
+) -> None:
+    """Correct a recorded decision (a typing error, a decision revised by the funder):
+    a new entry of the answer's log says what it was, what it becomes and why."""
+    _require_lead(answer)
+    if answer.status not in (AnswerStatus.GRANTED, AnswerStatus.REFUSED):
+        raise AapError(_l("Aucune décision n’est encore enregistrée : il n’y a rien à corriger."))
+    reason = clean(reason or "").strip()
+    if not reason:
+        raise AapError(_l("Indiquez la raison de la correction."), "reason")
+    before = _outcome_details(answer)
+    _set_outcome(answer, granted=granted, amount=amount, on=on)
+    session.flush()
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        AapAnswer.__tablename__,
+        answer.id,
+        details={
+            "correction": reason[:500],
+            "before": before,
+            "after": _outcome_details(answer),
+        },
+        **answer.audit_tenant(context.current()),
+    )
+
+
+def _outcome_details(answer: AapAnswer) -> dict[str, str | None]:
+    return {
+        "status": answer.status.value,
+        "granted_amount": (
+            None if answer.granted_amount is None else f"{answer.granted_amount:.2f}"
+        ),
+        "outcome_on": None if answer.outcome_on is None else answer.outcome_on.isoformat(),
+    }
+
+
+def _set_outcome(answer: AapAnswer, *, granted: bool, amount: Decimal | None, on: date) -> None:
     if granted and (amount is None or not Decimal("0.01") <= amount <= MAX_AMOUNT):
         raise AapError(_l("Indiquez le montant accordé."), "amount")
+    assert answer.submitted_at is not None  # a decided answer was submitted
+    submitted_on = clock.paris(answer.submitted_at).date()
+    if on < submitted_on:
+        raise AapError(
+            _l(
+                "La décision ne peut pas précéder le dépôt de la réponse (le %(day)s).",
+                day=french.short_date(submitted_on),
+            ),
+            "decided_on",
+        )
     answer.status = AnswerStatus.GRANTED if granted else AnswerStatus.REFUSED
     answer.granted_amount = amount if granted else None
     answer.outcome_on = on
-    session.flush()

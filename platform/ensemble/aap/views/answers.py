@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
-from ensemble.aap.models import SectionStatus
+from ensemble.aap.models import AnswerStatus, SectionStatus
 from ensemble.aap.views.common import (
     _answer_or_404,
     _common,
@@ -150,16 +150,27 @@ def outcome(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     require(permissions.is_lead_director(item, context.current()))
     form = forms.OutcomeForm()
+    correcting = item.status is not AnswerStatus.SUBMITTED
+
+    def decide() -> None:
+        decision = {
+            "granted": form.outcome.data == "granted",
+            "amount": form.amount.data,
+            "on": form.decided_on.data,
+        }
+        if correcting:
+            aap.correct_outcome(db.session, item, reason=form.reason.data or "", **decision)
+        else:
+            aap.record_outcome(db.session, item, **decision)
+
     return act(
         form,
-        lambda: aap.record_outcome(
-            db.session,
-            item,
-            granted=form.outcome.data == "granted",
-            amount=form.amount.data,
-            on=form.decided_on.data,
+        decide,
+        success=(
+            _("La décision du financeur est corrigée ; la correction figure au journal.")
+            if correcting
+            else _("La décision du financeur est enregistrée.")
         ),
-        success=_("La décision du financeur est enregistrée."),
         back=_url("answer", centre, answer_id=item.id),
         refused=_("Indiquez la décision et sa date."),
     )
