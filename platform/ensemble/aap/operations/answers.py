@@ -101,10 +101,15 @@ def answers_of(session: Session, centre: Centre) -> list[AapAnswer]:
 
 
 def load_answer(session: Session, answer_id: int) -> AapAnswer | None:
-    """The answer under RLS (None when not visible), with parties and sections."""
+    """The answer under RLS (None when not visible), with parties and sections.
+
+    Loaded afresh (populate_existing): what RLS shows depends on the person, and an
+    invited centre sees fewer sections than the lead; a session that changes person
+    (the demo loader, the tests) must not keep the other person's collections."""
     return session.scalar(
         select(AapAnswer)
         .where(AapAnswer.id == answer_id)
+        .execution_options(populate_existing=True)
         .options(
             selectinload(AapAnswer.agreement)
             .selectinload(Agreement.parties)

@@ -18,11 +18,11 @@ from ensemble.aap.operations.common import (
 )
 from ensemble.aap.operations.people import section_link
 from ensemble.aap.permissions import (
-    active_parties,
     can_approve_section,
     can_assign_writer,
     can_write_section,
     lead_party,
+    visible_parties,
 )
 from ensemble.aap.richtext import sanitize
 from ensemble.db import rowcount, utcnow
@@ -77,7 +77,8 @@ def set_section_owner(session: Session, section: AapSection, party_id: int) -> N
     answer = section.answer
     _require_lead(answer)
     _require_open(answer)
-    party = next((p for p in active_parties(answer) if p.id == party_id), None)
+    # An invited centre may be asked to write a section: it sees it before accepting.
+    party = next((p for p in visible_parties(answer) if p.id == party_id), None)
     if party is None:
         raise AapError(_l("Choisissez un centre qui participe à la réponse."), "owner_party_id")
     if party.id != section.owner_party_id:

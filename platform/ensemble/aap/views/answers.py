@@ -13,6 +13,7 @@ from ensemble.aap.models import AnswerStatus, SectionStatus
 from ensemble.aap.views.common import (
     _answer_or_404,
     _common,
+    _invited_answer_or_404,
     _section_or_404,
     _url,
     _user_id,
@@ -26,7 +27,9 @@ from ensemble.tenancy import context
 
 @route("/reponses/<int:answer_id>/")
 def answer(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
+    item = _invited_answer_or_404(centre, answer_id)
+    if not aap.is_member(item, centre):
+        return render_template("aap/invitation.html", **_common(centre, item))
     invite_form = forms.InviteForm()
     invite_form.centre_id.choices = [SelectChoice("", _("— Choisir —"))] + [
         SelectChoice(str(c.id), c.name) for c in aap.partner_choices(db.session, item)
@@ -80,7 +83,7 @@ def remove(centre: Centre, answer_id: int):
 
 @route("/reponses/<int:answer_id>/participation", methods=("POST",))
 def respond(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
+    item = _invited_answer_or_404(centre, answer_id)
     form = forms.RespondForm()
 
     def decide() -> str:

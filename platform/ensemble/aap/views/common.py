@@ -56,6 +56,17 @@ def _url(name: str, centre: Centre, **values) -> str:
 
 
 def _answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
+    """The answer, for the lead and the partners that accepted: an invited centre
+    gets a 404 on the dossier, its budget, history and exports."""
+    answer = _invited_answer_or_404(centre, answer_id)
+    if not aap.is_member(answer, centre):
+        abort(404)
+    return answer
+
+
+def _invited_answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
+    """The answer for its parties, invited ones included (its page shows them the
+    invitation, and they accept or decline it)."""
     answer = aap.load_answer(db.session, answer_id)
     if answer is None or not aap.takes_part(answer, centre):
         abort(404)

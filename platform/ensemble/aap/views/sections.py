@@ -24,7 +24,14 @@ from ensemble.extensions import db
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import act, attempt, require
 from ensemble.network.models import Centre
+from ensemble.sharing.models import PartyStatus
 from ensemble.tenancy import context
+
+
+def _owner_label(party) -> str:
+    if party.status is PartyStatus.INVITED:
+        return _("%(name)s (invité, pas encore partenaire)", name=party.centre.name)
+    return party.centre.name
 
 
 def _section_page(centre, item, target, form, status=200, **extra):
@@ -39,7 +46,7 @@ def _section_page(centre, item, target, form, status=200, **extra):
     writer_form.writer_user_id.data = str(target.writer_user_id or "")
     owner_form = forms.OwnerForm()
     owner_form.owner_party_id.choices = [
-        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+        SelectChoice(str(p.id), _owner_label(p)) for p in aap.visible_parties(item)
     ]
     owner_form.owner_party_id.data = str(target.owner_party_id)
     return render_template(
@@ -147,7 +154,7 @@ def owner(centre: Centre, answer_id: int, section_id: int):
     require(permissions.is_lead_director(item, context.current()))
     form = forms.OwnerForm()
     form.owner_party_id.choices = [
-        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+        SelectChoice(str(p.id), _owner_label(p)) for p in aap.visible_parties(item)
     ]
     return act(
         form,
