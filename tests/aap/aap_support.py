@@ -122,6 +122,8 @@ def submit_filled(demo, session, joint_answer) -> None:
             session, answer.sections[0], author=demo.user(FRESNOY_DIRECTOR), body="À relire."
         )
     with context.using(demo.context_of(ECHO_DIRECTOR), session) as ctx:
-        aap.submit(session, load(session, joint_answer.answer_id), ctx.user_id)
+        aap.submit(
+            session, load(session, joint_answer.answer_id), ctx.user_id, despite_unapproved=True
+        )
     session.flush()
     session.expire_all()

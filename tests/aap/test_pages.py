@@ -159,11 +159,16 @@ def test_invitation_accepted_over_http_then_removed_partner_gets_404(
     )
     assert accepted.status_code == 302
     echo = _signed_in(app, ECHO_DIRECTOR)
-    token = _token(echo, f"{ECHO}/reponses/{built.answer_id}/")
-    echo.post(
-        f"{ECHO}/reponses/{built.answer_id}/partenaires/retirer",
-        data={"csrf_token": token, "party_id": str(built.fresnoy_party_id)},
-    )
+    answer_page = echo.get(f"{ECHO}/reponses/{built.answer_id}/").get_data(as_text=True)
+    remove_url = f"{ECHO}/reponses/{built.answer_id}/partenaires/{built.fresnoy_party_id}/retirer"
+    assert f'href="{remove_url}"' in answer_page  # a link to a confirmation, not a button
+    confirmation = echo.get(remove_url)
+    assert confirmation.status_code == 200
+    html = confirmation.get_data(as_text=True)
+    assert "Retirer Centre Social Fresnoy Mackellerie de la réponse" in html
+    assert "perd l’accès au dossier" in html
+    removed = echo.post(remove_url, data={"csrf_token": _token(echo, remove_url)})
+    assert removed.status_code == 302
     for path in ("/", "/budget", "/notes", "/dossier.pdf"):
         assert fresnoy.get(f"{FRESNOY}/reponses/{built.answer_id}{path}").status_code == 404
 
@@ -283,7 +288,17 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
     url = f"{ECHO}/reponses/{joint_answer.answer_id}/"
     echo = _signed_in(app, ECHO_DIRECTOR)
     token = _token(echo, url)
-    refused = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    # The confirmation page lists what is not finished and asks for a tick.
+    confirmation = echo.get(url + "deposer").get_data(as_text=True)
+    assert "11 rubriques ne sont pas approuvées" in confirmation
+    assert "Le budget du projet n’est pas équilibré" in confirmation
+    assert "20\u202f000,00\u00a0€ de charges pour 19\u202f000,00\u00a0€ de produits" in confirmation
+    unticked = echo.post(url + "deposer", data={"csrf_token": token})
+    assert unticked.status_code == 422
+    assert "Cochez cette case pour continuer." in unticked.get_data(as_text=True)
+    refused = echo.post(
+        url + "deposer", data={"csrf_token": token, "acknowledge_0": "y"}, follow_redirects=True
+    )
     assert "Le budget n’est pas équilibré" in refused.get_data(as_text=True)
     assert "1\u202f000,00" in refused.get_data(as_text=True)
     fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
@@ -303,7 +318,9 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
             label="Participation des familles",
             amount=Decimal("1000"),
         )
-    done = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    done = echo.post(
+        url + "deposer", data={"csrf_token": token, "acknowledge_0": "y"}, follow_redirects=True
+    )
     assert "le dossier est figé" in done.get_data(as_text=True)
     section_id = _section_id(db_session, demo, joint_answer.answer_id)
     frozen = echo.post(

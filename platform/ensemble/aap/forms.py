@@ -89,17 +89,12 @@ class InviteForm(Form):
     )
 
 
-class PartyForm(Form):
-    party_id = IdField(validators=[_require_id])
-
-
 class RespondForm(Form):
     decision = SelectField(
         _l("Réponse"),
         choices=[
             SelectChoice("accept", _l("Accepter")),
             SelectChoice("decline", _l("Décliner")),
-            SelectChoice("leave", _l("Quitter")),
         ],
         validators=[InputRequired()],
     )
@@ -179,10 +174,6 @@ class BudgetLineForm(Form):
 class DeleteLineForm(Form):
     line_id = IdField(validators=[_require_id])
     version = VersionField()
-
-
-class SubmitForm(Form):
-    pass
 
 
 class OutcomeForm(Form):

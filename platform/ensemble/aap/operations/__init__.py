@@ -68,7 +68,13 @@ from ensemble.aap.operations.sections import (
     versions,
     writer_choices,
 )
-from ensemble.aap.operations.submission import correct_outcome, record_outcome, submit
+from ensemble.aap.operations.submission import (
+    Readiness,
+    correct_outcome,
+    readiness,
+    record_outcome,
+    submit,
+)
 from ensemble.aap.permissions import (
     active_parties,
     can_approve_section,
@@ -94,6 +100,7 @@ __all__ = [
     "FUNDER_LABELS",
     "MAX_AMOUNT",
     "MAX_BODY",
+    "Readiness",
     "Run",
     "SILENT",
     "SectionConflict",
@@ -133,6 +140,7 @@ __all__ = [
     "partner_choices",
     "party_for",
     "people_of",
+    "readiness",
     "record_outcome",
     "remove_partner",
     "resolve_comment",

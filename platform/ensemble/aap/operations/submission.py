@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ensemble.aap.models import AapAnswer, AnswerStatus
+from ensemble.aap.budget import Budget
+from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus, SectionStatus
 from ensemble.aap.operations.budget import budget_of
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, _require_lead, _require_open
 from ensemble.aap.operations.people import _notify_directors
 from ensemble.aap.permissions import active_parties
+from ensemble.aap.richtext import text_lines
 from ensemble.audit import operations as audit
 from ensemble.audit.models import AuditAction
 from ensemble.db import utcnow
@@ -21,12 +24,45 @@ from ensemble.kernel.text import clean
 from ensemble.tenancy import context
 
 
-def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
-    """The lead submits: refused while the budget is empty or unbalanced; the
+@dataclass(frozen=True)
+class Readiness:
+    """What is not finished in a dossier, for the confirmation page before submitting."""
+
+    unapproved: list[AapSection]
+    empty: list[AapSection]
+    budget: Budget
+
+    @property
+    def budget_ready(self) -> bool:
+        return bool(self.budget.lines) and self.budget.balanced
+
+
+def readiness(session: Session, answer: AapAnswer) -> Readiness:
+    sections = sorted(answer.sections, key=lambda s: (s.position, s.id))
+    return Readiness(
+        unapproved=[s for s in sections if s.status is not SectionStatus.APPROVED],
+        empty=[s for s in sections if not text_lines(s.body)],
+        budget=budget_of(session, answer),
+    )
+
+
+def submit(
+    session: Session, answer: AapAnswer, user_id: int, *, despite_unapproved: bool = False
+) -> None:
+    """The lead submits: refused while the budget is empty or unbalanced, and while
+    sections are unapproved unless the lead chose to submit despite them; the
     dossier is frozen afterwards (policies refuse every write to it)."""
     _require_lead(answer)
     _require_open(answer)
-    budget = budget_of(session, answer)
+    ready = readiness(session, answer)
+    if ready.unapproved and not despite_unapproved:
+        raise AapError(
+            _l(
+                "%(num)d rubriques ne sont pas approuvées : confirmez le dépôt malgré elles.",
+                num=len(ready.unapproved),
+            )
+        )
+    budget = ready.budget
     if not budget.lines:
         raise AapError(_l("Le budget est vide : chaque centre saisit ses lignes avant le dépôt."))
     if not budget.balanced:

@@ -18,7 +18,7 @@ from ensemble.aap.models import AapAnswer, AapCall, AapSection, AnswerStatus
 from ensemble.extensions import db
 from ensemble.kernel import clock
 from ensemble.network.models import Centre
-from ensemble.sharing.models import PartyStatus
+from ensemble.sharing.models import AgreementParty, PartyStatus
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section as nav_section
 from ensemble.tenancy.resolve import centre_or_404
@@ -29,6 +29,7 @@ bp = Blueprint("aap", "ensemble.aap", template_folder="templates")
 object_arg("call_id", AapCall)
 object_arg("answer_id", AapAnswer)
 object_arg("section_id", AapSection)
+object_arg("party_id", AgreementParty)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
 HISTORY_PAGE = 50  # versions per page of a section's history
