@@ -8,6 +8,7 @@ from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation
 
+from ensemble.aap.budget import account_choices
 from ensemble.aap.models import Funder, SectionStatus
 from ensemble.aap.operations import FUNDER_LABELS
 from ensemble.kernel.fields import (
@@ -154,16 +155,26 @@ class RestoreForm(Form):
 class BudgetLineForm(Form):
     line_id = IdField()
     version = HiddenField()
-    account = TextField(
+    # A select of the associations' chart; what is not in it is refused by the
+    # operation with a French message (no « Not a valid choice »).
+    account = SelectField(
         _l("Compte"),
-        validators=[Required(_l("Indiquez le compte, par exemple 641."))],
-        max_length=6,
+        choices=[SelectChoice("", _l("— Choisir le compte —"))]
+        + [SelectChoice(code, label) for code, label in account_choices()],
+        validators=[InputRequired(_l("Choisissez le compte."))],
+        validate_choice=False,
     )
     label = TextField(
         _l("Intitulé"), validators=[Required(_l("Indiquez l’intitulé."))], max_length=200
     )
     funder = TextField(_l("Financeur (compte 74)"), max_length=200)
     amount = EurosField(_l("Montant en euros"), validators=[Required(_l("Indiquez le montant."))])
+
+    def offer_account(self, current: str) -> None:
+        """Keep a line's finer account (641…) among the choices when editing it."""
+        self.account.choices = [SelectChoice("", str(_l("— Choisir le compte —")))] + [
+            SelectChoice(code, label) for code, label in account_choices(current)
+        ]
 
     def base_version(self) -> int | None:
         raw = (self.version.data or "").strip()
