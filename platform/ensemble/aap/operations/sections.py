@@ -174,6 +174,12 @@ def _write_version(
         theirs = session.execute(
             select(AapSection.current_version, AapSection.body).where(AapSection.id == section.id)
         ).one()
+        saved = session.execute(
+            select(AapSectionVersion.author_name, AapSectionVersion.created_at).where(
+                AapSectionVersion.section_id == section.id,
+                AapSectionVersion.number == theirs.current_version,
+            )
+        ).one_or_none()
         raise SectionConflict(
             section_id=section.id,
             base=base_version,
@@ -181,6 +187,8 @@ def _write_version(
             ancestor=version_body(session, section.id, base_version),
             theirs=theirs.body,
             theirs_version=theirs.current_version,
+            theirs_author=saved.author_name if saved else "",
+            theirs_at=saved.created_at if saved else None,
         )
     session.add(
         AapSectionVersion(
