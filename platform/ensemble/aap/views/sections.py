@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.aap import drafts, forms, permissions
+from ensemble.aap import drafts, forms, permissions, presence
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapComment, SectionStatus
 from ensemble.aap.views.common import (
@@ -67,6 +67,8 @@ def _section_page(centre, item, target, form, status=200, **extra):
         draft=extra.pop("draft", None),
         refused=extra.pop("refused", False),
         draft_reasons=draft_reasons(),
+        viewers=presence.others(target.id, _user_id()),
+        presence_ping=presence.PING,
         **extra,
         **_common(centre, item),
     ), status
@@ -84,7 +86,21 @@ def section(centre: Centre, answer_id: int, section_id: int):
     # « Reprendre » puts the kept draft in the editor, from the current version.
     resume = draft is not None and request.args.get("brouillon") == "1"
     form.body.data = draft.body if resume and draft else target.body
+    _here(centre, target.id)
     return _section_page(centre, item, target, form, draft=None if resume else draft)
+
+
+def _here(centre: Centre, section_id: int) -> None:
+    presence.seen(section_id, presence.Viewer(_user_id(), current_user.full_name, centre.name))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/presence")
+def presence_now(centre: Centre, answer_id: int, section_id: int):
+    """Who else has the section open: the page pings it while it stays open."""
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _here(centre, target.id)
+    return render_template("aap/_presence.html", viewers=presence.others(target.id, _user_id()))
 
 
 def _save(centre: Centre, answer_id: int, section_id: int):
