@@ -54,8 +54,9 @@ from ensemble.aap.operations.common import (
     notify,
 )
 from ensemble.aap.operations.discussion import add_comment, comments, resolve_comment
+from ensemble.aap.operations.mine import MySection, my_sections
 from ensemble.aap.operations.notes import note_of, save_note
-from ensemble.aap.operations.people import answer_link, people_of, section_link
+from ensemble.aap.operations.people import answer_link, mine_link, people_of, section_link
 from ensemble.aap.operations.sections import (
     add_section,
     assign_writer,
@@ -100,6 +101,7 @@ __all__ = [
     "FUNDER_LABELS",
     "MAX_AMOUNT",
     "MAX_BODY",
+    "MySection",
     "Readiness",
     "Run",
     "SILENT",
@@ -132,6 +134,8 @@ __all__ = [
     "leave",
     "load_answer",
     "merge3",
+    "mine_link",
+    "my_sections",
     "move_section",
     "network_calls",
     "note_of",
