@@ -13,6 +13,7 @@ from ensemble.aap.models import Funder, SectionStatus
 from ensemble.aap.operations import FUNDER_LABELS
 from ensemble.kernel.fields import (
     INT4_MAX,
+    CountField,
     DateField,
     EurosField,
     IdField,
@@ -119,6 +120,19 @@ class MoveForm(Form):
 class SectionForm(Form):
     base_version = VersionField()
     body = RichTextField(_l("Texte de la rubrique"), max_length=200_000)
+
+
+class SectionLimitForm(Form):
+    limit_unit = SelectField(
+        _l("Limite fixée par l’appel"),
+        choices=[
+            SelectChoice("", _l("Aucune")),
+            SelectChoice("characters", _l("En caractères (espaces compris)")),
+            SelectChoice("words", _l("En mots")),
+        ],
+        validate_choice=True,
+    )
+    limit_value = CountField(_l("Nombre maximal"), validators=[Optional()])
 
 
 class SectionSettingsForm(Form):

@@ -96,6 +96,39 @@
     form.addEventListener("submit", keep);
   }
 
+  // Live counter of a section with a length limit (#compteur): the readable text,
+  // spaces included, in characters or words, as the funder counts it.
+  function counter() {
+    var box = document.getElementById("compteur");
+    var form = document.querySelector("form[data-draft-form]");
+    if (!box || !form) return;
+    var textarea = form.querySelector("textarea");
+    var unit = box.getAttribute("data-limit-unit");
+    var limit = parseInt(box.getAttribute("data-limit-value"), 10);
+    var label = box.getAttribute("data-counter-label");
+    var over = box.getAttribute("data-counter-over");
+    function readable(html) {
+      var doc = new DOMParser().parseFromString(html || "", "text/html");
+      var parts = [];
+      doc.body.querySelectorAll("h1,h2,h3,h4,h5,h6,p,li").forEach(function (el) {
+        if (!el.querySelector("p,li")) parts.push(el.textContent.trim());
+      });
+      if (!parts.length) parts.push(doc.body.textContent.trim());
+      return parts.filter(Boolean).join(" ").replace(/\s+/g, " ");
+    }
+    function update() {
+      var text = readable(textarea.value);
+      var count = unit === "words" ? (text ? text.split(" ").length : 0) : text.length;
+      var number = count.toLocaleString("fr-FR") + "\u00a0" + label + " / " +
+        limit.toLocaleString("fr-FR");
+      box.textContent = count > limit ? number + " — " + over : number;
+      box.classList.toggle("over", count > limit);
+    }
+    form.addEventListener("input", update);
+    update();
+  }
+
   presence();
   drafts();
+  counter();
 })();

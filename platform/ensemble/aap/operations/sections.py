@@ -88,6 +88,22 @@ def set_section_owner(session: Session, section: AapSection, party_id: int) -> N
         session.refresh(section, ["owner_party"])
 
 
+LIMIT_UNITS = ("characters", "words")
+
+
+def set_section_limit(session: Session, section: AapSection, unit: str, value: int | None) -> None:
+    """The lead records the call's length limit for the section (none: unit "")."""
+    _require_lead(section.answer)
+    _require_open(section.answer)
+    if unit and unit not in LIMIT_UNITS:
+        raise AapError(_l("Choisissez caractères ou mots."), "limit_unit")
+    if unit and not (value and 1 <= value <= 1_000_000):
+        raise AapError(_l("Indiquez la limite, entre 1 et 1 000 000."), "limit_value")
+    section.limit_unit = unit or ""
+    section.limit_value = value if unit else None
+    session.flush()
+
+
 def writer_choices(session: Session, section: AapSection) -> list[User]:
     """The people of the owner party's centre (its directors see them)."""
     return list(

@@ -30,6 +30,7 @@ class Readiness:
 
     unapproved: list[AapSection]
     empty: list[AapSection]
+    over_limit: list[AapSection]
     budget: Budget
 
     @property
@@ -42,6 +43,7 @@ def readiness(session: Session, answer: AapAnswer) -> Readiness:
     return Readiness(
         unapproved=[s for s in sections if s.status is not SectionStatus.APPROVED],
         empty=[s for s in sections if not text_lines(s.body)],
+        over_limit=[s for s in sections if s.over_limit],
         budget=budget_of(session, answer),
     )
 

@@ -279,6 +279,25 @@ def incomplete_lines(ready: aap.Readiness) -> list[str]:
                 titles=_quoted([s.title for s in ready.empty]),
             )
         )
+    if ready.over_limit:
+        lines.append(
+            ngettext(
+                "%(num)d rubrique dépasse la limite fixée par l’appel : %(titles)s.",
+                "%(num)d rubriques dépassent la limite fixée par l’appel : %(titles)s.",
+                len(ready.over_limit),
+                titles=french.list_of(
+                    [
+                        _(
+                            "« %(title)s » (%(count)d pour %(limit)d)",
+                            title=s.title,
+                            count=s.length,
+                            limit=s.limit_value,
+                        )
+                        for s in ready.over_limit
+                    ]
+                ),
+            )
+        )
     budget = ready.budget
     if not budget.lines:
         lines.append(_("Le budget est vide : le dépôt sera refusé tant qu’il l’est."))

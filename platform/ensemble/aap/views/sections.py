@@ -52,6 +52,9 @@ def _section_page(centre, item, target, form, status=200, **extra):
         SelectChoice(str(p.id), _owner_label(p)) for p in aap.visible_parties(item)
     ]
     owner_form.owner_party_id.data = str(target.owner_party_id)
+    limit_form = forms.SectionLimitForm(
+        formdata=None, limit_unit=target.limit_unit, limit_value=target.limit_value
+    )
     return render_template(
         "aap/section.html",
         section=target,
@@ -59,6 +62,7 @@ def _section_page(centre, item, target, form, status=200, **extra):
         settings_form=settings_form,
         writer_form=writer_form,
         owner_form=owner_form,
+        limit_form=limit_form,
         comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
         threads=aap.comments(db.session, target),
         can_write=aap.can_write_section(target, ctx),
@@ -219,6 +223,23 @@ def section_status(centre: Centre, answer_id: int, section_id: int):
         form,
         lambda: aap.set_section_status(db.session, target, SectionStatus(form.status.data)),
         success=_("État de la rubrique enregistré."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/limite", methods=("POST",))
+def section_limit(centre: Centre, answer_id: int, section_id: int):
+    """The lead records the length limit the call sets for the section."""
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.is_lead_director(item, context.current()))
+    form = forms.SectionLimitForm()
+    return act(
+        form,
+        lambda: aap.set_section_limit(
+            db.session, target, form.limit_unit.data or "", form.limit_value.data
+        ),
+        success=_("Limite de la rubrique enregistrée."),
         back=_url("section", centre, answer_id=item.id, section_id=target.id),
     )
 
