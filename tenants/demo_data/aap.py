@@ -264,7 +264,10 @@ def _families(session: Session, net: DemoNetwork, today: date) -> None:
             user_id=ctx.user_id,
         )
         _write_all(session, answer)
-        aap.submit(session, answer, ctx.user_id)
+        aap.submit(session, answer, ctx.user_id, despite_unapproved=True)
+        # Replayed history: it was submitted six weeks ago, decided ten days ago.
+        assert answer.submitted_at is not None
+        answer.submitted_at -= timedelta(days=42)
         aap.record_outcome(
             session, answer, granted=True, amount=Decimal("7500.00"), on=today - timedelta(days=10)
         )

@@ -102,3 +102,28 @@ def fill_answer(demo, db_session, joint_answer) -> None:
             funder="CARSAT Nord-Picardie",
             amount=Decimal("5000"),
         )
+
+
+def submit_filled(demo, session, joint_answer) -> None:
+    """`fill_answer`, Fresnoy's 1 000 € of family contributions so the budget balances,
+    a comment to resolve, then the lead submits."""
+    fill_answer(demo, session, joint_answer)
+    with context.using(demo.context_of(FRESNOY_DIRECTOR), session) as ctx:
+        answer = load(session, joint_answer.answer_id)
+        aap.add_budget_line(
+            session,
+            answer,
+            demo.centre("fresnoy-mackellerie"),
+            account="70",
+            label="Participation des familles",
+            amount=Decimal("1000"),
+        )
+        aap.add_comment(
+            session, answer.sections[0], author=demo.user(FRESNOY_DIRECTOR), body="À relire."
+        )
+    with context.using(demo.context_of(ECHO_DIRECTOR), session) as ctx:
+        aap.submit(
+            session, load(session, joint_answer.answer_id), ctx.user_id, despite_unapproved=True
+        )
+    session.flush()
+    session.expire_all()

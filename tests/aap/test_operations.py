@@ -448,14 +448,19 @@ def test_an_unbalanced_budget_blocks_submission(demo, db_session, joint_answer, 
             amount=Decimal("150.50"),
         )
         with pytest.raises(aap.AapError) as caught:
-            aap.submit(db_session, answer, ctx.user_id)
+            aap.submit(db_session, answer, ctx.user_id, despite_unapproved=True)
         assert "150,50" in str(caught.value)
         assert answer.status is AnswerStatus.DRAFT
 
 
 def test_an_empty_budget_blocks_submission(db_session, joint_answer, as_user):
     with as_user(ECHO_DIRECTOR) as ctx, pytest.raises(aap.AapError):
-        aap.submit(db_session, load(db_session, joint_answer.answer_id), ctx.user_id)
+        aap.submit(
+            db_session,
+            load(db_session, joint_answer.answer_id),
+            ctx.user_id,
+            despite_unapproved=True,
+        )
 
 
 def test_submission_by_the_lead_freezes_the_dossier_down_to_sql(
@@ -463,10 +468,15 @@ def test_submission_by_the_lead_freezes_the_dossier_down_to_sql(
 ):
     _balanced_budget(demo, db_session, joint_answer, as_user)
     with as_user(FRESNOY_DIRECTOR) as ctx, pytest.raises(aap.AapError):
-        aap.submit(db_session, load(db_session, joint_answer.answer_id), ctx.user_id)
+        aap.submit(
+            db_session,
+            load(db_session, joint_answer.answer_id),
+            ctx.user_id,
+            despite_unapproved=True,
+        )
     with as_user(ECHO_DIRECTOR) as ctx:
         answer = load(db_session, joint_answer.answer_id)
-        aap.submit(db_session, answer, ctx.user_id)
+        aap.submit(db_session, answer, ctx.user_id, despite_unapproved=True)
         assert answer.status is AnswerStatus.SUBMITTED
         assert sorted(answer.submitted_centre_ids) == sorted(
             demo.centre(s).id for s in ("echo", "fresnoy-mackellerie", "basse-masure")
@@ -515,7 +525,7 @@ def test_an_outcome_needs_a_submitted_answer_and_an_amount(demo, db_session, joi
     _balanced_budget(demo, db_session, joint_answer, as_user)
     with as_user(ECHO_DIRECTOR) as ctx:
         answer = load(db_session, joint_answer.answer_id)
-        aap.submit(db_session, answer, ctx.user_id)
+        aap.submit(db_session, answer, ctx.user_id, despite_unapproved=True)
         with pytest.raises(aap.AapError):
             aap.record_outcome(db_session, answer, granted=True, amount=None, on=date(2027, 6, 1))
         aap.record_outcome(db_session, answer, granted=False, amount=None, on=date(2027, 6, 1))

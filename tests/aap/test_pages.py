@@ -159,11 +159,16 @@ def test_invitation_accepted_over_http_then_removed_partner_gets_404(
     )
     assert accepted.status_code == 302
     echo = _signed_in(app, ECHO_DIRECTOR)
-    token = _token(echo, f"{ECHO}/reponses/{built.answer_id}/")
-    echo.post(
-        f"{ECHO}/reponses/{built.answer_id}/partenaires/retirer",
-        data={"csrf_token": token, "party_id": str(built.fresnoy_party_id)},
-    )
+    answer_page = echo.get(f"{ECHO}/reponses/{built.answer_id}/").get_data(as_text=True)
+    remove_url = f"{ECHO}/reponses/{built.answer_id}/partenaires/{built.fresnoy_party_id}/retirer"
+    assert f'href="{remove_url}"' in answer_page  # a link to a confirmation, not a button
+    confirmation = echo.get(remove_url)
+    assert confirmation.status_code == 200
+    html = confirmation.get_data(as_text=True)
+    assert "Retirer Centre Social Fresnoy Mackellerie de la réponse" in html
+    assert "perd l’accès au dossier" in html
+    removed = echo.post(remove_url, data={"csrf_token": _token(echo, remove_url)})
+    assert removed.status_code == 302
     for path in ("/", "/budget", "/notes", "/dossier.pdf"):
         assert fresnoy.get(f"{FRESNOY}/reponses/{built.answer_id}{path}").status_code == 404
 
@@ -283,7 +288,17 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
     url = f"{ECHO}/reponses/{joint_answer.answer_id}/"
     echo = _signed_in(app, ECHO_DIRECTOR)
     token = _token(echo, url)
-    refused = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    # The confirmation page lists what is not finished and asks for a tick.
+    confirmation = echo.get(url + "deposer").get_data(as_text=True)
+    assert "11 rubriques ne sont pas approuvées" in confirmation
+    assert "Le budget du projet n’est pas équilibré" in confirmation
+    assert "20\u202f000,00\u00a0€ de charges pour 19\u202f000,00\u00a0€ de produits" in confirmation
+    unticked = echo.post(url + "deposer", data={"csrf_token": token})
+    assert unticked.status_code == 422
+    assert "Cochez cette case pour continuer." in unticked.get_data(as_text=True)
+    refused = echo.post(
+        url + "deposer", data={"csrf_token": token, "acknowledge_0": "y"}, follow_redirects=True
+    )
     assert "Le budget n’est pas équilibré" in refused.get_data(as_text=True)
     assert "1\u202f000,00" in refused.get_data(as_text=True)
     fresnoy = _signed_in(app, FRESNOY_DIRECTOR)
@@ -303,14 +318,17 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
             label="Participation des familles",
             amount=Decimal("1000"),
         )
-    done = echo.post(url + "deposer", data={"csrf_token": token}, follow_redirects=True)
+    done = echo.post(
+        url + "deposer", data={"csrf_token": token, "acknowledge_0": "y"}, follow_redirects=True
+    )
     assert "le dossier est figé" in done.get_data(as_text=True)
     section_id = _section_id(db_session, demo, joint_answer.answer_id)
     frozen = echo.post(
         f"{url}rubriques/{section_id}/",
         data={"csrf_token": token, "base_version": "1", "body": "x"},
     )
-    assert frozen.status_code == 404
+    assert frozen.status_code == 409  # the text comes back, the dossier stays as submitted
+    assert "La réponse a été déposée pendant que vous écriviez" in frozen.get_data(as_text=True)
     outcome = echo.post(
         url + "resultat",
         data={
@@ -370,6 +388,8 @@ def test_the_history_is_paged_and_any_two_versions_compare(app, demo, db_session
     second = lead.get(url + "?page=2").get_data(as_text=True)
     assert 'name="version" value="1"' in second and "Karim Haddou" in second
     compared = lead.get(url + "?de=1&a=60").get_data(as_text=True)
-    assert "Public, rédaction 60" in compared and "diff-removed" in compared
+    # One paragraph edited inside: the changed word is marked in place.
+    assert "diff-changed" in compared
+    assert '<del class="diff-removed">1</del><ins class="diff-added">60</ins>' in compared
     for garbage in ("?de=-1&a=2", "?de=1&a=99999", "?page=abc", "?page=0"):
         assert lead.get(url + garbage).status_code == 200

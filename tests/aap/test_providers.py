@@ -18,7 +18,15 @@ def test_joint_answers_submitted_and_won_per_centre(database, demo):
     engine = create_engine(database.reporting)
     try:
         with Session(engine) as session:
-            figures = PROVIDERS["joint_answers"](session, date.today().year)
+            year = date.today().year
+            figures = PROVIDERS["joint_answers"](session, year)
+            granted_once = session.execute(
+                text(
+                    "SELECT coalesce(sum(granted_amount), 0) FROM aap_answers"
+                    " WHERE status = 'granted' AND extract(year FROM submitted_at) = :y"
+                ),
+                {"y": year},
+            ).scalar_one()
             # The reporting role reads the lifecycle columns, never a dossier.
             try:
                 session.execute(text("SELECT body FROM aap_sections LIMIT 1"))
@@ -32,6 +40,10 @@ def test_joint_answers_submitted_and_won_per_centre(database, demo):
     for centre in (alma, fresnoy):
         assert by_key[(centre, "joint_answers.submitted")] >= 1
         assert by_key[(centre, "joint_answers.won")] >= 1
-        assert by_key[(centre, "joint_answers.granted")] >= Decimal("7500.00")
+    # The amount is the lead's (Alma), counted once in the network's total.
+    assert by_key[(alma, "joint_answers.granted")] >= Decimal("7500.00")
+    assert by_key[(fresnoy, "joint_answers.granted")] == 0
+    network_total = sum(f.value for f in figures if f.code == "joint_answers.granted")
+    assert network_total == granted_once
     # ECHO's answer is still being written: not counted.
     assert (echo, "joint_answers.submitted") not in by_key

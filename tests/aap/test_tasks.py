@@ -1,5 +1,6 @@
-"""Deadline reminders: sent at 14, 7 and 2 days, to the parties' directors and
-for sections not yet approved, and never twice for the same reminder."""
+"""Deadline reminders: on the day an answer reaches 14, 7 or 2 days, one digest per
+person (its directors, the writers of sections not yet approved) linking to « Mes
+rubriques », never twice the same day; and the « Mes rubriques » page itself."""
 
 from __future__ import annotations
 
@@ -30,9 +31,15 @@ def _task(app):
 
 
 def _titles(db_session, demo, email):
+    return [title for title, _body, _link in _notes(db_session, demo, email)]
+
+
+def _notes(db_session, demo, email):
     with context.using(demo.context_of(email), db_session) as ctx:
-        return db_session.scalars(
-            select(Notification.title).where(Notification.user_id == ctx.user_id)
+        return db_session.execute(
+            select(Notification.title, Notification.body, Notification.link).where(
+                Notification.user_id == ctx.user_id
+            )
         ).all()
 
 
@@ -62,21 +69,53 @@ def test_the_beat_task_run_twice_in_a_day_sends_each_reminder_once(
     remind = _task(app)
     assert remind("2027-03-01") == 0  # 30 days before: nothing due
     first = remind("2027-03-17")  # 14 days before
-    # Three directors for the answer, the writer for the one section not approved.
+    # One digest each: three directors for the answer, the writer for her section.
     assert first == 4
     assert remind("2027-03-17") == 0
-    assert remind("2027-03-18") == 0  # same threshold: already sent
+    assert remind("2027-03-18") == 0  # same threshold: already reminded
     for email in (ECHO_DIRECTOR, FRESNOY_DIRECTOR, BASSE_MASURE_DIRECTOR):
-        titles = _titles(db_session, demo, email)
+        digests = [n for n in _notes(db_session, demo, email) if "vos rappels" in n[0]]
+        assert len(digests) == 1, email
+        title, body, link = digests[0]
+        assert title == "Réponses communes : vos rappels du 17/03/2027"
         assert (
-            titles.count(
-                "Réponse « Bien vieillir dans son quartier (essai) » : date limite le 31/03/2027"
-            )
-            == 1
-        ), email
-    assert any("Rubrique « " in t for t in _titles(db_session, demo, ECHO_STAFF))
-    assert remind("2027-03-24") == 4  # 7 days before: the next reminder
+            "Réponse « Bien vieillir dans son quartier (essai) » : date limite le 31/03/2027"
+            in (body)
+        )
+        assert link.endswith("/aap/mes-rubriques")
+    staff = [n for n in _notes(db_session, demo, ECHO_STAFF) if "vos rappels" in n[0]]
+    assert len(staff) == 1 and "Rubrique « " in staff[0][1]
+    assert remind("2027-03-24") == 4  # 7 days before: the next digest
     assert remind("2027-03-24") == 0
+
+
+def test_many_sections_of_one_answer_make_one_digest(app, db_session, demo, joint_answer):
+    """A director got 12 e-mails for one answer in one run: now one, listing them."""
+    remind = _task(app)
+    assert remind("2027-03-17") == 3  # the three directors; nobody writes a section yet
+    echo = [n for n in _notes(db_session, demo, ECHO_DIRECTOR) if "vos rappels" in n[0]]
+    assert len(echo) == 1
+    assert echo[0][1].count("Rubrique « ") == 11  # ECHO owns all eleven sections
+
+
+def test_my_sections_lists_what_i_write_across_answers(app, db_session, demo, joint_answer):
+    from conftest import sign_in
+
+    other = build_answer(demo, db_session, deadline=date(2027, 2, 28))
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session):
+        for answer_id in (joint_answer.answer_id, other.answer_id):
+            answer = load(db_session, answer_id)
+            aap.assign_writer(db_session, answer.sections[2], demo.user(ECHO_STAFF).id)
+    client = app.test_client()
+    assert sign_in(client, ECHO_STAFF).status_code == 302
+    page = client.get("/c/echo/aap/mes-rubriques").get_data(as_text=True)
+    assert page.count("Ressources humaines") == 2
+    assert "Relations avec" not in page  # not hers
+    with context.using(demo.context_of(ECHO_STAFF), db_session) as ctx:
+        mine = aap.my_sections(db_session, ctx.user_id)
+        ours = {other.answer_id, joint_answer.answer_id}
+        ids = [m.answer.id for m in mine if m.answer.id in ours]
+        assert ids == [other.answer_id, joint_answer.answer_id]  # soonest deadline first
 
 
 def test_no_reminder_for_a_submitted_answer_or_a_left_partner(app, db_session, demo):
@@ -85,9 +124,12 @@ def test_no_reminder_for_a_submitted_answer_or_a_left_partner(app, db_session, d
         aap.remove_partner(db_session, load(db_session, built.answer_id), built.fresnoy_party_id)
     _task(app)("2027-05-08")
     assert not any(
-        "2027" in t and "10/05/2027" in t for t in _titles(db_session, demo, FRESNOY_DIRECTOR)
+        "vos rappels" in title and "10/05/2027" in body
+        for title, body, _l in _notes(db_session, demo, FRESNOY_DIRECTOR)
     )
-    assert any("10/05/2027" in t for t in _titles(db_session, demo, BASSE_MASURE_DIRECTOR))
+    assert any(
+        "10/05/2027" in body for _t, body, _l in _notes(db_session, demo, BASSE_MASURE_DIRECTOR)
+    )
 
 
 def test_the_task_is_scheduled_every_morning(app):

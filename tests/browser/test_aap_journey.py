@@ -110,13 +110,13 @@ def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
         ("641", "Animatrice seniors", "", "12 000"),
         ("74", "Subvention", "CARSAT Nord-Picardie", "9 000,00"),
     ):
-        partner_page.get_by_label("Compte", exact=True).fill(account)
+        partner_page.get_by_label("Compte", exact=True).select_option(account[:2])
         partner_page.get_by_label("Intitulé", exact=True).fill(label)
         partner_page.get_by_label("Financeur (compte 74)").fill(funder)
         partner_page.get_by_label("Montant en euros").fill(amount)
         _submit(partner, partner_page, "Enregistrer la ligne")
         expect(partner_page.locator(".flash")).to_contain_text("Ligne de budget enregistrée")
-    expect(partner_page.locator("main")).to_contain_text("Budget non équilibré")
+    expect(partner_page.locator("main")).to_contain_text("Budget du projet non équilibré")
     width = partner_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
     partner.screenshot("aap-04-phone-budget")
@@ -191,17 +191,27 @@ def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
         ("606", "Tablettes", "", "3 000"),
         ("74", "Subvention", "Département du Nord", "6 000"),
     ):
-        lead_page.get_by_label("Compte", exact=True).fill(account)
+        lead_page.get_by_label("Compte", exact=True).select_option(account[:2])
         lead_page.get_by_label("Intitulé", exact=True).fill(label)
         lead_page.get_by_label("Financeur (compte 74)").fill(funder)
         lead_page.get_by_label("Montant en euros").fill(amount)
         _submit(lead, lead_page, "Enregistrer la ligne")
-    expect(lead_page.locator("main")).to_contain_text("Budget équilibré")
+    expect(lead_page.locator("main")).to_contain_text("Budget du projet équilibré")
     lead.screenshot("aap-08-budget")
     lead_page.get_by_role("navigation", name="Rubriques de la réponse").get_by_role(
         "link", name="Dossier"
     ).click()
     lead.check_a11y()
+    # Submitting goes through a confirmation page that lists what is not finished.
+    lead_page.get_by_role("link", name="Déposer la réponse…").click()
+    lead.check_a11y()
+    unfinished = lead_page.locator(".warning")
+    expect(unfinished).to_contain_text("rubriques ne sont pas approuvées")
+    expect(unfinished).to_contain_text("rubriques sont vides")
+    lead.screenshot("aap-08b-confirm-submit")
+    _submit(lead, lead_page, "Déposer la réponse")
+    expect(lead_page.locator(".field.checkbox .error")).to_contain_text("Cochez cette case")
+    lead_page.get_by_label(re.compile("Je dépose malgré")).check()
     _submit(lead, lead_page, "Déposer la réponse")
     expect(lead_page.locator(".flash")).to_contain_text("le dossier est figé")
     lead.screenshot("aap-09-submitted")

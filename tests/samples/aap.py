@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer, AapCall, AapSection, Funder
 from ensemble.network.models import Centre
+from ensemble.sharing.models import AgreementParty
 from ensemble.tenancy import context
 
 from samples import sample
@@ -83,3 +84,11 @@ def aap_call(demo, session, kind, slug, owner_email):
     """The call the tenant's centre published (its directors may correct it)."""
     with context.using(demo.context_of(owner_email), session):
         return _answer(demo, session, slug, owner_email).call_id
+
+
+@sample(AgreementParty)
+def aap_party(demo, session, kind, slug, owner_email):
+    """The partner invited to the tenant's answer (its lead may remove it)."""
+    with context.using(demo.context_of(owner_email), session):
+        answer = _answer(demo, session, slug, owner_email)
+        return next(p.id for p in answer.agreement.parties if not p.is_owner)

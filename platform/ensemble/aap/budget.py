@@ -39,6 +39,19 @@ VOLUNTARY = ("86", "87")
 ZERO = Decimal("0.00")
 
 
+def account_choices(current: str = "") -> list[tuple[str, str]]:
+    """The chart's classes for the account select, charges then income (the Cerfa's
+    order); a line's finer account (641…) stays offered when it is edited."""
+    codes = sorted(ACCOUNT_CLASSES, key=_class_order)
+    choices = [(code, ACCOUNT_CLASSES[code][1]) for code in codes]
+    if current and current not in ACCOUNT_CLASSES and account_kind(current) is not None:
+        choices.insert(
+            codes.index(current[:2]) + 1,
+            (current, f"{current} ({ACCOUNT_CLASSES[current[:2]][1]})"),
+        )
+    return choices
+
+
 def account_kind(account: str) -> str | None:
     """CHARGE, INCOME, or None for an account outside the Cerfa budget."""
     if not (account.isdigit() and 2 <= len(account) <= 6):

@@ -8,10 +8,12 @@ from wtforms import HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation
 
+from ensemble.aap.budget import account_choices
 from ensemble.aap.models import Funder, SectionStatus
 from ensemble.aap.operations import FUNDER_LABELS
 from ensemble.kernel.fields import (
     INT4_MAX,
+    CountField,
     DateField,
     EurosField,
     IdField,
@@ -89,17 +91,12 @@ class InviteForm(Form):
     )
 
 
-class PartyForm(Form):
-    party_id = IdField(validators=[_require_id])
-
-
 class RespondForm(Form):
     decision = SelectField(
         _l("Réponse"),
         choices=[
             SelectChoice("accept", _l("Accepter")),
             SelectChoice("decline", _l("Décliner")),
-            SelectChoice("leave", _l("Quitter")),
         ],
         validators=[InputRequired()],
     )
@@ -123,6 +120,19 @@ class MoveForm(Form):
 class SectionForm(Form):
     base_version = VersionField()
     body = RichTextField(_l("Texte de la rubrique"), max_length=200_000)
+
+
+class SectionLimitForm(Form):
+    limit_unit = SelectField(
+        _l("Limite fixée par l’appel"),
+        choices=[
+            SelectChoice("", _l("Aucune")),
+            SelectChoice("characters", _l("En caractères (espaces compris)")),
+            SelectChoice("words", _l("En mots")),
+        ],
+        validate_choice=True,
+    )
+    limit_value = CountField(_l("Nombre maximal"), validators=[Optional()])
 
 
 class SectionSettingsForm(Form):
@@ -159,16 +169,26 @@ class RestoreForm(Form):
 class BudgetLineForm(Form):
     line_id = IdField()
     version = HiddenField()
-    account = TextField(
+    # A select of the associations' chart; what is not in it is refused by the
+    # operation with a French message (no « Not a valid choice »).
+    account = SelectField(
         _l("Compte"),
-        validators=[Required(_l("Indiquez le compte, par exemple 641."))],
-        max_length=6,
+        choices=[SelectChoice("", _l("— Choisir le compte —"))]
+        + [SelectChoice(code, label) for code, label in account_choices()],
+        validators=[InputRequired(_l("Choisissez le compte."))],
+        validate_choice=False,
     )
     label = TextField(
         _l("Intitulé"), validators=[Required(_l("Indiquez l’intitulé."))], max_length=200
     )
     funder = TextField(_l("Financeur (compte 74)"), max_length=200)
     amount = EurosField(_l("Montant en euros"), validators=[Required(_l("Indiquez le montant."))])
+
+    def offer_account(self, current: str) -> None:
+        """Keep a line's finer account (641…) among the choices when editing it."""
+        self.account.choices = [SelectChoice("", str(_l("— Choisir le compte —")))] + [
+            SelectChoice(code, label) for code, label in account_choices(current)
+        ]
 
     def base_version(self) -> int | None:
         raw = (self.version.data or "").strip()
@@ -181,10 +201,6 @@ class DeleteLineForm(Form):
     version = VersionField()
 
 
-class SubmitForm(Form):
-    pass
-
-
 class OutcomeForm(Form):
     outcome = SelectField(
         _l("Décision du financeur"),
@@ -193,6 +209,8 @@ class OutcomeForm(Form):
     )
     amount = EurosField(_l("Montant accordé en euros"), validators=[Optional()])
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])
+    # Asked only to correct a decision already recorded.
+    reason = TextField(_l("Raison de la correction"), max_length=500)
 
 
 class NoteForm(Form):

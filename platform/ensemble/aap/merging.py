@@ -5,6 +5,7 @@ through when they touch different paragraphs."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from ensemble.aap.richtext import text_lines
@@ -12,20 +13,50 @@ from ensemble.aap.richtext import text_lines
 
 @dataclass(frozen=True)
 class DiffLine:
-    op: str  # "same", "added", "removed"
+    op: str  # "same", "added", "removed", or "changed" (a paragraph edited inside)
     text: str
+    # For a changed paragraph: its words, each ("same" | "added" | "removed", text).
+    words: tuple[tuple[str, str], ...] = ()
+
+
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def word_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """The words of a paragraph edited inside: what stayed, what went, what came."""
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    parts: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(("removed", "".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(("added", "".join(b[j1:j2])))
+    return tuple(parts)
+
+
+def _similar(old: str, new: str) -> bool:
+    """Edited rather than replaced: at least half of the words kept."""
+    return difflib.SequenceMatcher(a=old.split(), b=new.split(), autojunk=False).ratio() >= 0.5
 
 
 def diff(old: str, new: str) -> list[DiffLine]:
-    """A line-by-line diff of two section texts (difflib on their readable text)."""
+    """A diff of two section texts by paragraph (difflib on their readable text); a
+    paragraph edited inside is one "changed" line carrying its word diff."""
     a, b = text_lines(old), text_lines(new)
     lines: list[DiffLine] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if tag == "equal":
             lines += [DiffLine("same", t) for t in a[i1:i2]]
             continue
-        lines += [DiffLine("removed", t) for t in a[i1:i2]]
-        lines += [DiffLine("added", t) for t in b[j1:j2]]
+        removed, added = a[i1:i2], b[j1:j2]
+        while removed and added and _similar(removed[0], added[0]):
+            before, after = removed.pop(0), added.pop(0)
+            lines.append(DiffLine("changed", after, word_diff(before, after)))
+        lines += [DiffLine("removed", t) for t in removed]
+        lines += [DiffLine("added", t) for t in added]
     return lines
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ensemble.aap.richtext import text_lines
 from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
 from ensemble.network.models import Centre
@@ -223,6 +224,9 @@ class AapSection(_AnswerAudit, Model):
     current_version: Mapped[int] = mapped_column(Integer, default=0)
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The call's length limit for this section: "characters" or "words", or none ("").
+    limit_unit: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    limit_value: Mapped[int | None] = mapped_column(Integer)
 
     answer: Mapped[AapAnswer] = relationship(back_populates="sections")
     owner_party: Mapped[AgreementParty] = relationship()
@@ -232,7 +236,23 @@ class AapSection(_AnswerAudit, Model):
         _answer_fk(),
         UniqueConstraint("id", "agreement_id", name="uq_aap_sections_id_agreement"),
         CheckConstraint("current_version >= 0", name="version"),
+        CheckConstraint(
+            "(limit_unit = '' AND limit_value IS NULL)"
+            " OR (limit_unit IN ('characters', 'words') AND limit_value BETWEEN 1 AND 1000000)",
+            name="length_limit",
+        ),
     )
+
+    @property
+    def length(self) -> int:
+        """The text's length in the limit's unit (characters of the readable text,
+        spaces included, as funders count them; or words)."""
+        text = " ".join(text_lines(self.body))
+        return len(text.split()) if self.limit_unit == "words" else len(text)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.limit_value is not None and self.length > self.limit_value
 
 
 def _section_fk() -> ForeignKeyConstraint:

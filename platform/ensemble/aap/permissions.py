@@ -20,8 +20,16 @@ def party_for(answer: AapAnswer, centre: Centre) -> AgreementParty | None:
 
 
 def takes_part(answer: AapAnswer, centre: Centre) -> bool:
+    """A partner, the lead, or a centre invited and not yet decided."""
     party = party_for(answer, centre)
     return party is not None and party.status in VISIBLE_STATUSES
+
+
+def is_member(answer: AapAnswer, centre: Centre) -> bool:
+    """A partner that accepted, or the lead: who reads the dossier. An invited centre
+    sees the call, the lead, the deadline and what it is asked to write, no more."""
+    party = party_for(answer, centre)
+    return party is not None and party.status is PartyStatus.ACTIVE
 
 
 def active_parties(answer: AapAnswer) -> list[AgreementParty]:

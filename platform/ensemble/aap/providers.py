@@ -1,5 +1,8 @@
 """Network figures of joint answers: per centre and year, the answers it took
-part in that were submitted, and those that were granted (won).
+part in that were submitted, and those that were granted (won); the amount
+granted is attributed to the lead (chef de file) alone, who receives it for the
+project, so that the network's total counts it once (7 500 € between two centres
+is 7 500 €, not 15 000 €).
 
 Runs on the reporting role, which reads only the answers' lifecycle columns
 (never a dossier)."""
@@ -20,7 +23,9 @@ from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider
 network_label("joint_answers.submitted", _l("Réponses communes déposées (participations)"), "count")
 network_label("joint_answers.won", _l("Réponses communes retenues (participations)"), "count")
 network_label(
-    "joint_answers.granted", _l("Montants accordés aux réponses communes retenues"), "euros"
+    "joint_answers.granted",
+    _l("Montants accordés aux réponses communes retenues (comptés une fois, au chef de file)"),
+    "euros",
 )
 
 
@@ -31,6 +36,7 @@ def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
     rows = session.execute(
         select(
             AapAnswer.status,
+            AapAnswer.lead_centre_id,
             AapAnswer.submitted_centre_ids,
             AapAnswer.granted_amount,
         ).where(AapAnswer.submitted_at >= first, AapAnswer.submitted_at < last)
@@ -43,7 +49,8 @@ def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
             submitted[centre_id] += 1
             if row.status == AnswerStatus.GRANTED:
                 won[centre_id] += 1
-                granted[centre_id] += row.granted_amount
+        if row.status == AnswerStatus.GRANTED:
+            granted[row.lead_centre_id] += row.granted_amount
     figures = []
     for centre_id in sorted(submitted):
         figures += [
@@ -63,7 +70,7 @@ def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
             ),
             CooperationFigure(
                 "joint_answers.granted",
-                "Montant accordé aux réponses communes retenues (total du projet)",
+                "Montant accordé aux réponses communes retenues qu’il porte (chef de file)",
                 "euros",
                 centre_id,
                 granted[centre_id],

@@ -1,15 +1,19 @@
-"""Deadline reminders for joint answers, sent by Celery beat every morning.
+"""Deadline reminders for joint answers, sent by Celery beat every morning, as
+one digest per person and day.
 
-At 14, 7 and 2 days before a call's deadline, every party's directors of each
-answer still in draft are reminded, and each section not yet approved is
-signalled to its writer (or, without one, to its owner party's directors).
-Every reminder has its own key (answer or section, deadline, threshold), kept
-by the notification's dedup key: a second run the same day — or a later run
-before the next threshold — sends nothing again.
+On the day an answer still in draft reaches 14, 7 or 2 days before its call's
+deadline, every party's directors are reminded of it, and each section not yet
+approved is signalled to its writer (or, without one, to its owner party's
+directors). Everything one person is reminded of that day is one notification
+(one e-mail, or a line of their daily e-mail digest if they chose it) linking to
+« Mes rubriques »; its dedup key (person, day) makes a second run the same day
+send nothing. A day the task does not run is not caught up: the next threshold
+reminds again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from celery import shared_task
@@ -60,60 +64,84 @@ def _open_answers(session, day: date) -> list[tuple[int, int, int]]:
         ]
 
 
+def crossed(days_left: int) -> int | None:
+    """The threshold reached today (14, 7 or 2 days left), or None: each threshold
+    is reminded on the day it is reached, once."""
+    threshold = threshold_for(days_left)
+    return (
+        threshold if threshold is not None and threshold_for(days_left + 1) != threshold else None
+    )
+
+
+@dataclass
+class _Digest:
+    email: str
+    centre: Centre
+    lines: list[str] = field(default_factory=list)
+
+
 def send_reminders(session, day: date) -> int:
-    sent = 0
+    """One digest per person and day, listing every answer and section that reached
+    a threshold today, linking to « Mes rubriques ». Returns the digests sent."""
+    digests: dict[int, _Digest] = {}
+
+    def add(user_id: int, email: str, centre: Centre, line: str) -> None:
+        digests.setdefault(user_id, _Digest(email, centre)).lines.append(line)
+
     for answer_id, lead_centre_id, federation_id in _open_answers(session, day):
         lead = context.system_context(centre_ids=[lead_centre_id], federation_ids=[federation_id])
         with context.using(lead, session):
             answer = aap.load_answer(session, answer_id)
             deadline = answer.call.deadline
             days_left = (deadline - day).days
-            threshold = threshold_for(days_left)
-            if threshold is None:
+            if crossed(days_left) is None:
                 continue
             parties = aap.active_parties(answer)
             pending = [s for s in answer.sections if s.status is not SectionStatus.APPROVED]
-            key = f"aap:{answer.id}:{deadline:%Y-%m-%d}:j-{threshold}"
             # Stored text: a task has no reader's language; French is the source.
-            title = f"Réponse « {answer.title} » : date limite le {deadline:%d/%m/%Y}"
-            body = f"Il reste {days_left} jour{'s' if days_left > 1 else ''}." + (
-                f" Rubriques pas encore approuvées : {len(pending)}." if pending else ""
+            line = (
+                f"Réponse « {answer.title} » : date limite le {deadline:%d/%m/%Y}, "
+                f"dans {days_left} jour{'s' if days_left > 1 else ''}."
+                + (f" Rubriques pas encore approuvées : {len(pending)}." if pending else "")
             )
             people = aap.people_of(session, [p.centre_id for p in parties], directors_only=True)
             for user_id, email, centre in people:
-                sent += notify(
-                    session,
-                    [(user_id, email)],
-                    title,
-                    body=body,
-                    link=aap.answer_link(centre, answer),
-                    centre_id=centre.id,
-                    dedup_key=key,
-                )
-            sent += _section_reminders(session, answer, pending, threshold, deadline)
-    return sent
-
-
-def _section_reminders(session, answer, pending, threshold: int, deadline: date) -> int:
+                add(user_id, email, centre, line)
+            for section in pending:
+                for user_id, email, centre in _section_people(session, section):
+                    add(
+                        user_id,
+                        email,
+                        centre,
+                        f"Rubrique « {section.title} » de la réponse « {answer.title} » : "
+                        f"à terminer avant le {deadline:%d/%m/%Y}.",
+                    )
     sent = 0
-    for section in pending:
-        centre = section.owner_party.centre
-        people = [
-            p
-            for p in aap.people_of(session, [centre.id], directors_only=False)
-            if p[0] == section.writer_user_id
-        ] or aap.people_of(session, [centre.id], directors_only=True)
-        for user_id, email, person_centre in people:
+    for user_id, digest in digests.items():
+        # Written for the person's centre, as the reminders it replaces were.
+        centre = digest.centre
+        ctx = context.system_context(centre_ids=[centre.id], federation_ids=[centre.federation_id])
+        with context.using(ctx, session):
             sent += notify(
                 session,
-                [(user_id, email)],
-                f"Rubrique « {section.title} » à terminer avant le {deadline:%d/%m/%Y}",
-                body=f"Réponse « {answer.title} » : cette rubrique n’est pas encore approuvée.",
-                link=aap.section_link(person_centre, section),
-                centre_id=person_centre.id,
-                dedup_key=f"aap-section:{section.id}:{deadline:%Y-%m-%d}:j-{threshold}",
+                [(user_id, digest.email)],
+                f"Réponses communes : vos rappels du {day:%d/%m/%Y}",
+                body="\n".join(dict.fromkeys(digest.lines)),
+                link=aap.mine_link(centre),
+                centre_id=centre.id,
+                dedup_key=f"aap-digest:{day:%Y-%m-%d}",
             )
     return sent
+
+
+def _section_people(session, section) -> list[tuple[int, str, Centre]]:
+    """A section's writer, or without one its owner party's directors."""
+    centre = section.owner_party.centre
+    return [
+        p
+        for p in aap.people_of(session, [centre.id], directors_only=False)
+        if p[0] == section.writer_user_id
+    ] or aap.people_of(session, [centre.id], directors_only=True)
 
 
 @shared_task(name="ensemble.aap.send_deadline_reminders")

@@ -132,6 +132,10 @@
       sync();
     });
     if (textarea.form) textarea.form.addEventListener("submit", sync);
+    // A draft put back into the textarea (aap-section.js) is shown in the editor.
+    textarea.addEventListener("rich-editor:reload", function () {
+      area.innerHTML = cleanHtml(textarea.value) || "<p><br></p>";
+    });
 
     editor.appendChild(toolbar);
     editor.appendChild(area);

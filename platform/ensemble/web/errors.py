@@ -24,18 +24,24 @@ def _megabytes(size: int | None) -> str:
     return french.compact_number(Decimal(size) / (1024 * 1024)) + "\u00a0Mo"
 
 
+def csrf_page():
+    """The page of a form whose token expired (a capability whose form carries typed
+    text may answer with that text instead, and fall back on this)."""
+    return render_template(
+        "errors/error.html",
+        code=400,
+        title=_("Le formulaire a expiré"),
+        message=_(
+            "Pour votre sécurité, ce formulaire n’est plus valable. "
+            "Revenez en arrière, rechargez la page et recommencez."
+        ),
+    ), 400
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template(
-            "errors/error.html",
-            code=400,
-            title=_("Le formulaire a expiré"),
-            message=_(
-                "Pour votre sécurité, ce formulaire n’est plus valable. "
-                "Revenez en arrière, rechargez la page et recommencez."
-            ),
-        ), 400
+        return csrf_page()
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):

@@ -54,27 +54,36 @@ from ensemble.aap.operations.common import (
     notify,
 )
 from ensemble.aap.operations.discussion import add_comment, comments, resolve_comment
+from ensemble.aap.operations.mine import MySection, my_sections
 from ensemble.aap.operations.notes import note_of, save_note
-from ensemble.aap.operations.people import answer_link, people_of, section_link
+from ensemble.aap.operations.people import answer_link, mine_link, people_of, section_link
 from ensemble.aap.operations.sections import (
     add_section,
     assign_writer,
     move_section,
     restore,
     save_section,
+    set_section_limit,
     set_section_owner,
     set_section_status,
     version_body,
     versions,
     writer_choices,
 )
-from ensemble.aap.operations.submission import record_outcome, submit
+from ensemble.aap.operations.submission import (
+    Readiness,
+    correct_outcome,
+    readiness,
+    record_outcome,
+    submit,
+)
 from ensemble.aap.permissions import (
     active_parties,
     can_approve_section,
     can_assign_writer,
     can_write_section,
     is_lead_director,
+    is_member,
     lead_party,
     party_for,
     takes_part,
@@ -93,6 +102,8 @@ __all__ = [
     "FUNDER_LABELS",
     "MAX_AMOUNT",
     "MAX_BODY",
+    "MySection",
+    "Readiness",
     "Run",
     "SILENT",
     "SectionConflict",
@@ -112,16 +123,20 @@ __all__ = [
     "can_assign_writer",
     "can_write_section",
     "comments",
+    "correct_outcome",
     "create_answer",
     "create_call",
     "delete_budget_line",
     "diff",
     "invite_partner",
     "is_lead_director",
+    "is_member",
     "lead_party",
     "leave",
     "load_answer",
     "merge3",
+    "mine_link",
+    "my_sections",
     "move_section",
     "network_calls",
     "note_of",
@@ -130,6 +145,7 @@ __all__ = [
     "partner_choices",
     "party_for",
     "people_of",
+    "readiness",
     "record_outcome",
     "remove_partner",
     "resolve_comment",
@@ -139,6 +155,7 @@ __all__ = [
     "save_note",
     "save_section",
     "section_link",
+    "set_section_limit",
     "set_section_owner",
     "set_section_status",
     "submit",

@@ -101,10 +101,15 @@ def answers_of(session: Session, centre: Centre) -> list[AapAnswer]:
 
 
 def load_answer(session: Session, answer_id: int) -> AapAnswer | None:
-    """The answer under RLS (None when not visible), with parties and sections."""
+    """The answer under RLS (None when not visible), with parties and sections.
+
+    Loaded afresh (populate_existing): what RLS shows depends on the person, and an
+    invited centre sees fewer sections than the lead; a session that changes person
+    (the demo loader, the tests) must not keep the other person's collections."""
     return session.scalar(
         select(AapAnswer)
         .where(AapAnswer.id == answer_id)
+        .execution_options(populate_existing=True)
         .options(
             selectinload(AapAnswer.agreement)
             .selectinload(Agreement.parties)
@@ -159,7 +164,9 @@ def invite_partner(session: Session, answer: AapAnswer, centre: Centre) -> Agree
 
 
 def respond(session: Session, answer: AapAnswer, centre: Centre, *, accept: bool) -> None:
-    """The invited centre's director accepts or declines."""
+    """The invited centre's director accepts or declines (while the answer is open:
+    a submitted dossier keeps the parties it was submitted with)."""
+    _require_open(answer)
     party = party_for(answer, centre)
     if party is None or party.status is not PartyStatus.INVITED:
         raise AapError(_l("Aucune invitation en attente pour ce centre."))
@@ -169,7 +176,9 @@ def respond(session: Session, answer: AapAnswer, centre: Centre, *, accept: bool
 
 
 def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
-    """A partner's director withdraws its centre: it loses access at once."""
+    """A partner's director withdraws its centre: it loses access at once. Refused once
+    the answer is submitted: the funder holds a dossier the centre co-signed."""
+    _require_open(answer)
     party = party_for(answer, centre)
     if party is None or party.is_owner or party.status not in VISIBLE_STATUSES:
         raise AapError(_l("Le centre chef de file ne peut pas quitter sa propre réponse."))
@@ -181,8 +190,9 @@ def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
 
 def remove_partner(session: Session, answer: AapAnswer, party_id: int) -> AgreementParty:
     """The lead removes a partner: it loses access at once (its sections go back
-    to the lead; its budget lines no longer count)."""
+    to the lead; its budget lines no longer count). Refused once the answer is submitted."""
     _require_lead(answer)
+    _require_open(answer)
     party = next((p for p in answer.agreement.parties if p.id == party_id), None)
     if party is None or party.is_owner or party.status not in VISIBLE_STATUSES:
         raise AapError(_l("Ce centre ne participe pas à la réponse."), "party_id")

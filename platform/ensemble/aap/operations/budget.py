@@ -15,6 +15,7 @@ from ensemble.aap.models import AapAnswer, AapBudgetLine
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, BudgetConflict, _require_open
 from ensemble.aap.permissions import active_parties, party_for
 from ensemble.db import rowcount, table_of, utcnow
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.sharing.models import AgreementParty, PartyStatus
 from ensemble.tenancy import context
@@ -34,8 +35,12 @@ def _check_line(account: str, label: str, funder: str, amount: Decimal) -> None:
         raise AapError(_l("Indiquez l’intitulé de la ligne."), "label")
     if account.startswith("74") and not funder.strip():
         raise AapError(_l("Une subvention (compte 74) doit nommer son financeur."), "funder")
-    if not Decimal(0) <= amount <= MAX_AMOUNT:
-        raise AapError(_l("Le montant doit être positif."), "amount")
+    if amount < 0:
+        raise AapError(_l("Le montant ne peut pas être négatif."), "amount")
+    if amount > MAX_AMOUNT:
+        raise AapError(
+            _l("Montant trop élevé : au plus %(limit)s.", limit=french.euros(MAX_AMOUNT)), "amount"
+        )
     if amount != amount.quantize(Decimal("0.01")):
         raise AapError(_l("Le montant s’écrit au centime près."), "amount")
 

@@ -5,6 +5,7 @@ loader replays history) and the checks that an answer is open and led by you."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,9 @@ class SectionConflict(Exception):
     ancestor: str
     theirs: str
     theirs_version: int
+    # Who saved the other version, and when: the conflict page names them.
+    theirs_author: str = ""
+    theirs_at: datetime | None = None
 
 
 @dataclass

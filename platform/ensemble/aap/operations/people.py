@@ -73,5 +73,10 @@ def answer_link(centre: Centre, answer: AapAnswer) -> str:
     return f"/c/{centre.slug}/aap/reponses/{answer.id}"
 
 
+def mine_link(centre: Centre) -> str:
+    """« Mes rubriques »: the sections assigned to the person, across answers."""
+    return f"/c/{centre.slug}/aap/mes-rubriques"
+
+
 def section_link(centre: Centre, section: AapSection) -> str:
     return f"/c/{centre.slug}/aap/reponses/{section.answer_id}/rubriques/{section.id}"

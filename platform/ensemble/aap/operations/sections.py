@@ -18,11 +18,11 @@ from ensemble.aap.operations.common import (
 )
 from ensemble.aap.operations.people import section_link
 from ensemble.aap.permissions import (
-    active_parties,
     can_approve_section,
     can_assign_writer,
     can_write_section,
     lead_party,
+    visible_parties,
 )
 from ensemble.aap.richtext import sanitize
 from ensemble.db import rowcount, utcnow
@@ -77,7 +77,8 @@ def set_section_owner(session: Session, section: AapSection, party_id: int) -> N
     answer = section.answer
     _require_lead(answer)
     _require_open(answer)
-    party = next((p for p in active_parties(answer) if p.id == party_id), None)
+    # An invited centre may be asked to write a section: it sees it before accepting.
+    party = next((p for p in visible_parties(answer) if p.id == party_id), None)
     if party is None:
         raise AapError(_l("Choisissez un centre qui participe à la réponse."), "owner_party_id")
     if party.id != section.owner_party_id:
@@ -85,6 +86,22 @@ def set_section_owner(session: Session, section: AapSection, party_id: int) -> N
         section.writer_user_id = None
         session.flush()
         session.refresh(section, ["owner_party"])
+
+
+LIMIT_UNITS = ("characters", "words")
+
+
+def set_section_limit(session: Session, section: AapSection, unit: str, value: int | None) -> None:
+    """The lead records the call's length limit for the section (none: unit "")."""
+    _require_lead(section.answer)
+    _require_open(section.answer)
+    if unit and unit not in LIMIT_UNITS:
+        raise AapError(_l("Choisissez caractères ou mots."), "limit_unit")
+    if unit and not (value and 1 <= value <= 1_000_000):
+        raise AapError(_l("Indiquez la limite, entre 1 et 1 000 000."), "limit_value")
+    section.limit_unit = unit or ""
+    section.limit_value = value if unit else None
+    session.flush()
 
 
 def writer_choices(session: Session, section: AapSection) -> list[User]:
@@ -173,6 +190,12 @@ def _write_version(
         theirs = session.execute(
             select(AapSection.current_version, AapSection.body).where(AapSection.id == section.id)
         ).one()
+        saved = session.execute(
+            select(AapSectionVersion.author_name, AapSectionVersion.created_at).where(
+                AapSectionVersion.section_id == section.id,
+                AapSectionVersion.number == theirs.current_version,
+            )
+        ).one_or_none()
         raise SectionConflict(
             section_id=section.id,
             base=base_version,
@@ -180,6 +203,8 @@ def _write_version(
             ancestor=version_body(session, section.id, base_version),
             theirs=theirs.body,
             theirs_version=theirs.current_version,
+            theirs_author=saved.author_name if saved else "",
+            theirs_at=saved.created_at if saved else None,
         )
     session.add(
         AapSectionVersion(

@@ -2,26 +2,69 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ensemble.aap.models import AapAnswer, AnswerStatus
+from ensemble.aap.budget import Budget
+from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus, SectionStatus
 from ensemble.aap.operations.budget import budget_of
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, _require_lead, _require_open
 from ensemble.aap.operations.people import _notify_directors
 from ensemble.aap.permissions import active_parties
+from ensemble.aap.richtext import text_lines
+from ensemble.audit import operations as audit
+from ensemble.audit.models import AuditAction
 from ensemble.db import utcnow
+from ensemble.kernel import clock, french
+from ensemble.kernel.text import clean
+from ensemble.tenancy import context
 
 
-def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
-    """The lead submits: refused while the budget is empty or unbalanced; the
+@dataclass(frozen=True)
+class Readiness:
+    """What is not finished in a dossier, for the confirmation page before submitting."""
+
+    unapproved: list[AapSection]
+    empty: list[AapSection]
+    over_limit: list[AapSection]
+    budget: Budget
+
+    @property
+    def budget_ready(self) -> bool:
+        return bool(self.budget.lines) and self.budget.balanced
+
+
+def readiness(session: Session, answer: AapAnswer) -> Readiness:
+    sections = sorted(answer.sections, key=lambda s: (s.position, s.id))
+    return Readiness(
+        unapproved=[s for s in sections if s.status is not SectionStatus.APPROVED],
+        empty=[s for s in sections if not text_lines(s.body)],
+        over_limit=[s for s in sections if s.over_limit],
+        budget=budget_of(session, answer),
+    )
+
+
+def submit(
+    session: Session, answer: AapAnswer, user_id: int, *, despite_unapproved: bool = False
+) -> None:
+    """The lead submits: refused while the budget is empty or unbalanced, and while
+    sections are unapproved unless the lead chose to submit despite them; the
     dossier is frozen afterwards (policies refuse every write to it)."""
     _require_lead(answer)
     _require_open(answer)
-    budget = budget_of(session, answer)
+    ready = readiness(session, answer)
+    if ready.unapproved and not despite_unapproved:
+        raise AapError(
+            _l(
+                "%(num)d rubriques ne sont pas approuvées : confirmez le dépôt malgré elles.",
+                num=len(ready.unapproved),
+            )
+        )
+    budget = ready.budget
     if not budget.lines:
         raise AapError(_l("Le budget est vide : chaque centre saisit ses lignes avant le dépôt."))
     if not budget.balanced:
@@ -51,12 +94,76 @@ def submit(session: Session, answer: AapAnswer, user_id: int) -> None:
 def record_outcome(
     session: Session, answer: AapAnswer, *, granted: bool, amount: Decimal | None, on: date
 ) -> None:
+    """The funder's decision, recorded once on a submitted answer: changing it
+    afterwards is a correction (`correct_outcome`), with its reason in the log."""
     _require_lead(answer)
     if answer.status is AnswerStatus.DRAFT:
         raise AapError(_l("La réponse n’a pas encore été déposée."))
+    if answer.status is not AnswerStatus.SUBMITTED:
+        raise AapError(
+            _l("La décision du financeur est déjà enregistrée : corrigez-la en donnant la raison.")
+        )
+    _set_outcome(answer, granted=granted, amount=amount, on=on)
+    session.flush()
+
+
+def correct_outcome(
+    session: Session,
+    answer: AapAnswer,
+    *,
+    granted: bool,
+    amount: Decimal | None,
+    on: date,
+    reason: str,
+) -> None:
+    """Correct a recorded decision (a typing error, a decision revised by the funder):
+    a new entry of the answer's log says what it was, what it becomes and why."""
+    _require_lead(answer)
+    if answer.status not in (AnswerStatus.GRANTED, AnswerStatus.REFUSED):
+        raise AapError(_l("Aucune décision n’est encore enregistrée : il n’y a rien à corriger."))
+    reason = clean(reason or "").strip()
+    if not reason:
+        raise AapError(_l("Indiquez la raison de la correction."), "reason")
+    before = _outcome_details(answer)
+    _set_outcome(answer, granted=granted, amount=amount, on=on)
+    session.flush()
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        AapAnswer.__tablename__,
+        answer.id,
+        details={
+            "correction": reason[:500],
+            "before": before,
+            "after": _outcome_details(answer),
+        },
+        **answer.audit_tenant(context.current()),
+    )
+
+
+def _outcome_details(answer: AapAnswer) -> dict[str, str | None]:
+    return {
+        "status": answer.status.value,
+        "granted_amount": (
+            None if answer.granted_amount is None else f"{answer.granted_amount:.2f}"
+        ),
+        "outcome_on": None if answer.outcome_on is None else answer.outcome_on.isoformat(),
+    }
+
+
+def _set_outcome(answer: AapAnswer, *, granted: bool, amount: Decimal | None, on: date) -> None:
     if granted and (amount is None or not Decimal("0.01") <= amount <= MAX_AMOUNT):
         raise AapError(_l("Indiquez le montant accordé."), "amount")
+    assert answer.submitted_at is not None  # a decided answer was submitted
+    submitted_on = clock.paris(answer.submitted_at).date()
+    if on < submitted_on:
+        raise AapError(
+            _l(
+                "La décision ne peut pas précéder le dépôt de la réponse (le %(day)s).",
+                day=french.short_date(submitted_on),
+            ),
+            "decided_on",
+        )
     answer.status = AnswerStatus.GRANTED if granted else AnswerStatus.REFUSED
     answer.granted_amount = amount if granted else None
     answer.outcome_on = on
-    session.flush()

@@ -5,28 +5,35 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from ensemble.aap import forms, permissions
 from ensemble.aap import operations as aap
-from ensemble.aap.models import SectionStatus
+from ensemble.aap.models import AapAnswer, AnswerStatus, SectionStatus
 from ensemble.aap.views.common import (
     _answer_or_404,
     _common,
+    _invited_answer_or_404,
     _section_or_404,
     _url,
     _user_id,
     route,
 )
 from ensemble.extensions import db
-from ensemble.kernel.views import act, require
+from ensemble.kernel import french
+from ensemble.kernel.confirm import Confirmation, confirm
+from ensemble.kernel.views import act, page, require
 from ensemble.network.models import Centre
+from ensemble.sharing.models import AgreementParty
 from ensemble.tenancy import context
 
 
 @route("/reponses/<int:answer_id>/")
 def answer(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
+    item = _invited_answer_or_404(centre, answer_id)
+    if not aap.is_member(item, centre):
+        return render_template("aap/invitation.html", **_common(centre, item))
     invite_form = forms.InviteForm()
     invite_form.centre_id.choices = [SelectChoice("", _("— Choisir —"))] + [
         SelectChoice(str(c.id), c.name) for c in aap.partner_choices(db.session, item)
@@ -65,29 +72,100 @@ def invite(centre: Centre, answer_id: int):
     )
 
 
-@route("/reponses/<int:answer_id>/partenaires/retirer", methods=("POST",))
-def remove(centre: Centre, answer_id: int):
+@route("/reponses/<int:answer_id>/partenaires/<int:party_id>/retirer", methods=("GET", "POST"))
+def remove(centre: Centre, answer_id: int, party_id: int):
+    """The lead removes a partner, after a confirmation page saying what it loses."""
     item = _answer_or_404(centre, answer_id)
-    require(permissions.is_lead_director(item, context.current()))
-    form = forms.PartyForm()
-    return act(
-        form,
-        lambda: aap.remove_partner(db.session, item, form.party_id.data),
-        success=lambda party: _("%(name)s ne participe plus à la réponse.", name=party.label),
-        back=_url("answer", centre, answer_id=item.id),
+    require(permissions.is_lead_director(item, context.current()) and item.is_open)
+    party = next((p for p in aap.visible_parties(item) if p.id == party_id), None)
+    require(party is not None and not party.is_owner)
+    assert party is not None and party.centre is not None
+    name = party.centre.name
+    answer_url = _url("answer", centre, answer_id=item.id)
+    confirmation = Confirmation(
+        title=_("Retirer %(name)s de la réponse ?", name=name),
+        consequences=[
+            _("%(name)s perd l’accès au dossier dès maintenant.", name=name),
+            *_partner_losses(item, party),
+            _("Pour travailler de nouveau ensemble, il faudra l’inviter à nouveau."),
+        ],
+        confirm_label=_("Retirer %(name)s", name=name),
+        cancel_url=answer_url,
+    )
+    return confirm(
+        confirmation,
+        lambda: aap.remove_partner(db.session, item, party_id),
+        success=lambda removed: _("%(name)s ne participe plus à la réponse.", name=removed.label),
+        next_url=answer_url,
+    )
+
+
+def _partner_losses(item: AapAnswer, party: AgreementParty) -> list[str]:
+    """What a party leaving takes away: its sections go back to the lead, its
+    budget lines stop counting."""
+    lines = []
+    owned = [s.title for s in item.sections if s.owner_party_id == party.id]
+    if owned:
+        lines.append(
+            ngettext(
+                "Sa rubrique revient au chef de file : %(titles)s.",
+                "Ses %(num)d rubriques reviennent au chef de file : %(titles)s.",
+                len(owned),
+                titles=_quoted(owned),
+            )
+        )
+    totals = aap.budget_of(db.session, item).parties.get(party.id)
+    if totals is not None and (totals.charges or totals.income):
+        lines.append(
+            _(
+                "Ses lignes de budget ne comptent plus : %(charges)s de charges et "
+                "%(income)s de produits sortent du budget du projet.",
+                charges=french.euros(totals.charges),
+                income=french.euros(totals.income),
+            )
+        )
+    return lines
+
+
+def _quoted(titles: list[str]) -> str:
+    return french.list_of([f"« {t} »" for t in titles])
+
+
+@route("/reponses/<int:answer_id>/quitter", methods=("GET", "POST"))
+def leave(centre: Centre, answer_id: int):
+    """A partner's director withdraws its centre, after a confirmation page."""
+    item = _answer_or_404(centre, answer_id)
+    party = aap.party_for(item, centre)
+    assert party is not None  # _answer_or_404: an active party
+    answer_url = _url("answer", centre, answer_id=item.id)
+    if party.is_owner:
+        return page("aap/lead_stays.html", **_common(centre, item))
+    require(permissions.is_director(centre, context.current()) and item.is_open)
+    confirmation = Confirmation(
+        title=_("Retirer votre centre de la réponse « %(title)s » ?", title=item.title),
+        consequences=[
+            _("Votre centre perd l’accès au dossier dès maintenant."),
+            *_partner_losses(item, party),
+            _("Seul le chef de file peut vous inviter à nouveau."),
+        ],
+        confirm_label=_("Retirer mon centre"),
+        cancel_url=answer_url,
+    )
+    return confirm(
+        confirmation,
+        lambda: aap.leave(db.session, item, centre),
+        success=_("Votre centre ne participe plus à cette réponse."),
+        next_url=_url("index", centre),
     )
 
 
 @route("/reponses/<int:answer_id>/participation", methods=("POST",))
 def respond(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
+    item = _invited_answer_or_404(centre, answer_id)
     form = forms.RespondForm()
 
     def decide() -> str:
-        if form.decision.data == "leave":
-            aap.leave(db.session, item, centre)
-        else:
-            aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
+        aap.respond(db.session, item, centre, accept=form.decision.data == "accept")
         return form.decision.data
 
     answer_url = _url("answer", centre, answer_id=item.id)
@@ -97,7 +175,7 @@ def respond(centre: Centre, answer_id: int):
         success=lambda decision: (
             _("Votre centre participe à la réponse.")
             if decision == "accept"
-            else _("Votre centre ne participe plus à cette réponse.")
+            else _("Votre centre a décliné l’invitation.")
         ),
         back=answer_url,
         next_url=lambda decision: answer_url if decision == "accept" else _url("index", centre),
@@ -133,16 +211,106 @@ def move(centre: Centre, answer_id: int, section_id: int):
     )
 
 
-@route("/reponses/<int:answer_id>/deposer", methods=("POST",))
+@route("/reponses/<int:answer_id>/deposer", methods=("GET", "POST"))
 def submit(centre: Centre, answer_id: int):
+    """The lead submits, after a confirmation page listing what is not finished;
+    unapproved sections need an explicit tick."""
     item = _answer_or_404(centre, answer_id)
-    require(permissions.is_lead_director(item, context.current()))
-    return act(
-        forms.SubmitForm(),
-        lambda: aap.submit(db.session, item, _user_id()),
-        success=_("La réponse est déposée : le dossier est figé."),
-        back=_url("answer", centre, answer_id=item.id),
+    require(permissions.is_lead_director(item, context.current()) and item.is_open)
+    ready = aap.readiness(db.session, item)
+    partners = [p for p in aap.active_parties(item) if not p.is_owner]
+    answer_url = _url("answer", centre, answer_id=item.id)
+    acknowledgements = []
+    if ready.unapproved:
+        acknowledgements.append(
+            ngettext(
+                "Je dépose malgré %(num)d rubrique non approuvée.",
+                "Je dépose malgré %(num)d rubriques non approuvées.",
+                len(ready.unapproved),
+            )
+        )
+    confirmation = Confirmation(
+        title=_("Déposer la réponse « %(title)s » auprès du financeur ?", title=item.title),
+        consequences=[
+            _(
+                "Le dossier est figé : rubriques, budget, partenaires et pièces jointes ne se "
+                "modifient plus ; les versions restent consultables."
+            ),
+            ngettext(
+                "Le centre partenaire est prévenu du dépôt.",
+                "Les %(num)d centres partenaires sont prévenus du dépôt.",
+                len(partners),
+            )
+            if partners
+            else _("Aucun centre partenaire n’a accepté l’invitation."),
+        ],
+        incomplete=incomplete_lines(ready),
+        acknowledgements=acknowledgements,
+        confirm_label=_("Déposer la réponse"),
+        cancel_url=answer_url,
+        destructive=False,
     )
+    return confirm(
+        confirmation,
+        lambda: aap.submit(db.session, item, _user_id(), despite_unapproved=bool(ready.unapproved)),
+        success=_("La réponse est déposée : le dossier est figé."),
+        next_url=answer_url,
+    )
+
+
+def incomplete_lines(ready: aap.Readiness) -> list[str]:
+    """What the confirmation page lists as not finished, in French."""
+    lines = []
+    if ready.unapproved:
+        lines.append(
+            ngettext(
+                "%(num)d rubrique n’est pas approuvée : %(titles)s.",
+                "%(num)d rubriques ne sont pas approuvées : %(titles)s.",
+                len(ready.unapproved),
+                titles=_quoted([s.title for s in ready.unapproved]),
+            )
+        )
+    if ready.empty:
+        lines.append(
+            ngettext(
+                "%(num)d rubrique est vide : %(titles)s.",
+                "%(num)d rubriques sont vides : %(titles)s.",
+                len(ready.empty),
+                titles=_quoted([s.title for s in ready.empty]),
+            )
+        )
+    if ready.over_limit:
+        lines.append(
+            ngettext(
+                "%(num)d rubrique dépasse la limite fixée par l’appel : %(titles)s.",
+                "%(num)d rubriques dépassent la limite fixée par l’appel : %(titles)s.",
+                len(ready.over_limit),
+                titles=french.list_of(
+                    [
+                        _(
+                            "« %(title)s » (%(count)d pour %(limit)d)",
+                            title=s.title,
+                            count=s.length,
+                            limit=s.limit_value,
+                        )
+                        for s in ready.over_limit
+                    ]
+                ),
+            )
+        )
+    budget = ready.budget
+    if not budget.lines:
+        lines.append(_("Le budget est vide : le dépôt sera refusé tant qu’il l’est."))
+    elif not budget.balanced:
+        lines.append(
+            _(
+                "Le budget du projet n’est pas équilibré : %(charges)s de charges pour "
+                "%(income)s de produits ; le dépôt sera refusé tant qu’il ne l’est pas.",
+                charges=french.euros(budget.total_charges),
+                income=french.euros(budget.total_income),
+            )
+        )
+    return lines
 
 
 @route("/reponses/<int:answer_id>/resultat", methods=("POST",))
@@ -150,16 +318,27 @@ def outcome(centre: Centre, answer_id: int):
     item = _answer_or_404(centre, answer_id)
     require(permissions.is_lead_director(item, context.current()))
     form = forms.OutcomeForm()
+    correcting = item.status is not AnswerStatus.SUBMITTED
+
+    def decide() -> None:
+        decision = {
+            "granted": form.outcome.data == "granted",
+            "amount": form.amount.data,
+            "on": form.decided_on.data,
+        }
+        if correcting:
+            aap.correct_outcome(db.session, item, reason=form.reason.data or "", **decision)
+        else:
+            aap.record_outcome(db.session, item, **decision)
+
     return act(
         form,
-        lambda: aap.record_outcome(
-            db.session,
-            item,
-            granted=form.outcome.data == "granted",
-            amount=form.amount.data,
-            on=form.decided_on.data,
+        decide,
+        success=(
+            _("La décision du financeur est corrigée ; la correction figure au journal.")
+            if correcting
+            else _("La décision du financeur est enregistrée.")
         ),
-        success=_("La décision du financeur est enregistrée."),
         back=_url("answer", centre, answer_id=item.id),
         refused=_("Indiquez la décision et sa date."),
     )

@@ -40,10 +40,12 @@ def budget(centre: Centre, answer_id: int):
         editing = next((line for line in own if raw.isdigit() and line.id == int(raw)), None)
         if editing is not None:
             form = forms.BudgetLineForm(obj=editing)
+            form.offer_account(editing.account)
             form.line_id.data = editing.id
             form.version.data = str(editing.version)
     else:
         require(can_edit)
+        form.offer_account((form.account.data or "").strip())
 
         def save_line():
             fields = {

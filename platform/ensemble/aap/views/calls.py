@@ -15,6 +15,7 @@ from ensemble.kernel import clock
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import act, attempt, page, require
 from ensemble.network.models import Centre
+from ensemble.tenancy import context
 
 
 @route("/")
@@ -26,6 +27,17 @@ def index(centre: Centre):
         answers=aap.answers_of(db.session, centre),
         is_director=permissions.is_director(centre),
         start_form=forms.StartAnswerForm(),
+    )
+
+
+@route("/mes-rubriques")
+def mine(centre: Centre):
+    """The sections assigned to me across the answers being written."""
+    return render_template(
+        "aap/mine.html",
+        centre=centre,
+        mine=aap.my_sections(db.session, context.current().user_id),
+        status_labels=forms.STATUS_LABELS,
     )
 
 

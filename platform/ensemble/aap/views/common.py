@@ -18,7 +18,7 @@ from ensemble.aap.models import AapAnswer, AapCall, AapSection, AnswerStatus
 from ensemble.extensions import db
 from ensemble.kernel import clock
 from ensemble.network.models import Centre
-from ensemble.sharing.models import PartyStatus
+from ensemble.sharing.models import AgreementParty, PartyStatus
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section as nav_section
 from ensemble.tenancy.resolve import centre_or_404
@@ -29,6 +29,7 @@ bp = Blueprint("aap", "ensemble.aap", template_folder="templates")
 object_arg("call_id", AapCall)
 object_arg("answer_id", AapAnswer)
 object_arg("section_id", AapSection)
+object_arg("party_id", AgreementParty)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
 
 HISTORY_PAGE = 50  # versions per page of a section's history
@@ -56,6 +57,17 @@ def _url(name: str, centre: Centre, **values) -> str:
 
 
 def _answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
+    """The answer, for the lead and the partners that accepted: an invited centre
+    gets a 404 on the dossier, its budget, history and exports."""
+    answer = _invited_answer_or_404(centre, answer_id)
+    if not aap.is_member(answer, centre):
+        abort(404)
+    return answer
+
+
+def _invited_answer_or_404(centre: Centre, answer_id: int) -> AapAnswer:
+    """The answer for its parties, invited ones included (its page shows them the
+    invitation, and they accept or decline it)."""
     answer = aap.load_answer(db.session, answer_id)
     if answer is None or not aap.takes_part(answer, centre):
         abort(404)

@@ -3,12 +3,13 @@ status, owner and writer, comment threads, history, diff and restore."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.aap import forms, permissions
+from ensemble.aap import drafts, forms, permissions, presence
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapComment, SectionStatus
 from ensemble.aap.views.common import (
@@ -18,13 +19,22 @@ from ensemble.aap.views.common import (
     _section_or_404,
     _url,
     _user_id,
+    bp,
     route,
 )
 from ensemble.extensions import db
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import act, attempt, require
 from ensemble.network.models import Centre
+from ensemble.sharing.models import PartyStatus
 from ensemble.tenancy import context
+from ensemble.web import errors
+
+
+def _owner_label(party) -> str:
+    if party.status is PartyStatus.INVITED:
+        return _("%(name)s (invité, pas encore partenaire)", name=party.centre.name)
+    return party.centre.name
 
 
 def _section_page(centre, item, target, form, status=200, **extra):
@@ -39,9 +49,12 @@ def _section_page(centre, item, target, form, status=200, **extra):
     writer_form.writer_user_id.data = str(target.writer_user_id or "")
     owner_form = forms.OwnerForm()
     owner_form.owner_party_id.choices = [
-        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+        SelectChoice(str(p.id), _owner_label(p)) for p in aap.visible_parties(item)
     ]
     owner_form.owner_party_id.data = str(target.owner_party_id)
+    limit_form = forms.SectionLimitForm(
+        formdata=None, limit_unit=target.limit_unit, limit_value=target.limit_value
+    )
     return render_template(
         "aap/section.html",
         section=target,
@@ -49,11 +62,17 @@ def _section_page(centre, item, target, form, status=200, **extra):
         settings_form=settings_form,
         writer_form=writer_form,
         owner_form=owner_form,
+        limit_form=limit_form,
         comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
         threads=aap.comments(db.session, target),
         can_write=aap.can_write_section(target, ctx),
         can_approve=aap.can_approve_section(target, ctx),
         can_assign=aap.can_assign_writer(target, ctx),
+        draft=extra.pop("draft", None),
+        refused=extra.pop("refused", False),
+        draft_reasons=draft_reasons(),
+        viewers=presence.others(target.id, _user_id()),
+        presence_ping=presence.PING,
         **extra,
         **_common(centre, item),
     ), status
@@ -61,14 +80,51 @@ def _section_page(centre, item, target, form, status=200, **extra):
 
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/", methods=("GET", "POST"))
 def section(centre: Centre, answer_id: int, section_id: int):
+    if request.method == "POST":
+        return _save(centre, answer_id, section_id)
     item = _answer_or_404(centre, answer_id)
     target = _section_or_404(item, section_id)
     form = forms.SectionForm()
-    if request.method == "GET":
-        form.base_version.data = target.current_version
-        form.body.data = target.body
-        return _section_page(centre, item, target, form)
-    require(permissions.can_write_section(target, context.current()))
+    draft = drafts.kept(_user_id(), target.id)
+    form.base_version.data = target.current_version
+    # « Reprendre » puts the kept draft in the editor, from the current version.
+    resume = draft is not None and request.args.get("brouillon") == "1"
+    form.body.data = draft.body if resume and draft else target.body
+    _here(centre, target.id)
+    return _section_page(centre, item, target, form, draft=None if resume else draft)
+
+
+def _here(centre: Centre, section_id: int) -> None:
+    presence.seen(section_id, presence.Viewer(_user_id(), current_user.full_name, centre.name))
+
+
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/presence")
+def presence_now(centre: Centre, answer_id: int, section_id: int):
+    """Who else has the section open: the page pings it while it stays open."""
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    _here(centre, target.id)
+    return render_template("aap/_presence.html", viewers=presence.others(target.id, _user_id()))
+
+
+def _save(centre: Centre, answer_id: int, section_id: int):
+    """A save; when it cannot apply, the writer's text comes back with the reason
+    and is kept as their own draft: nothing typed is lost."""
+    typed = request.form.get("body", "")
+    base = request.form.get("base_version", "")
+    base_version = int(base) if base.isascii() and base.isdigit() and len(base) < 10 else 0
+    item = aap.load_answer(db.session, answer_id)
+    target = next((s for s in item.sections if s.id == section_id), None) if item else None
+    if item is None or target is None or not aap.is_member(item, centre):
+        if not typed.strip():
+            abort(404)
+        # Not (or no longer) open to this person: their own text back, nothing else.
+        drafts.keep(_user_id(), section_id, typed, drafts.Reason.GONE, base_version)
+        return render_template("aap/text_kept.html", typed=aap.sanitize(typed)), 404
+    if not permissions.can_write_section(target, context.current()):
+        reason = drafts.Reason.SUBMITTED if not item.is_open else drafts.Reason.REASSIGNED
+        return _kept(centre, item, target, typed, reason, base_version)
+    form = forms.SectionForm()
     try:
         done, number = attempt(
             form,
@@ -81,11 +137,61 @@ def section(centre: Centre, answer_id: int, section_id: int):
             ),
         )
     except aap.SectionConflict as conflict:
+        drafts.keep(_user_id(), target.id, typed, drafts.Reason.CONFLICT, conflict.base)
         return _conflict_page(centre, item, target, conflict)
     if done:
+        drafts.drop(_user_id(), target.id)
         flash(_("Version %(number)d enregistrée.", number=number), "success")
         return redirect(_url("section", centre, answer_id=item.id, section_id=target.id))
     return _section_page(centre, item, target, form, status=422)
+
+
+def _kept(centre, item, target, typed: str, reason: str, base_version: int):
+    """The section as it now is, with the writer's text kept and the reason (409)."""
+    draft = drafts.keep(_user_id(), target.id, typed, reason, base_version)
+    form = forms.SectionForm(formdata=None)
+    form.base_version.data = target.current_version
+    form.body.data = target.body
+    return _section_page(centre, item, target, form, status=409, draft=draft, refused=True)
+
+
+@bp.errorhandler(CSRFError)
+def expired_form(error):  # noqa: ARG001
+    """A section saved from a page open past its token or its session: the text
+    comes back (and is kept as the writer's draft when they are still signed in)."""
+    typed = request.form.get("body", "")
+    if request.endpoint != "aap.section" or not typed.strip():
+        return errors.csrf_page()
+    section_id = (request.view_args or {}).get("section_id")
+    if current_user.is_authenticated and isinstance(section_id, int):
+        drafts.keep(current_user.id, section_id, typed, drafts.Reason.EXPIRED, 0)
+    return render_template(
+        "aap/text_kept.html",
+        typed=aap.sanitize(typed),
+        reason=draft_reasons()[drafts.Reason.EXPIRED],
+    ), 400
+
+
+def draft_reasons() -> dict[str, str]:
+    return {
+        drafts.Reason.REASSIGNED: _(
+            "Cette rubrique a été confiée à un autre centre ou à une autre personne pendant "
+            "que vous écriviez : votre texte n’a pas été enregistré dans le dossier."
+        ),
+        drafts.Reason.SUBMITTED: _(
+            "La réponse a été déposée pendant que vous écriviez : le dossier est figé et "
+            "votre texte n’y a pas été enregistré."
+        ),
+        drafts.Reason.CONFLICT: _(
+            "Quelqu’un a enregistré cette rubrique pendant que vous écriviez : votre texte "
+            "n’a pas encore été enregistré."
+        ),
+        drafts.Reason.EXPIRED: _(
+            "La page était ouverte depuis trop longtemps (session ou jeton expiré) : votre "
+            "texte n’a pas été enregistré."
+        ),
+        drafts.Reason.GONE: _("Cette rubrique ne vous est plus ouverte."),
+    }
 
 
 def _conflict_page(centre, item, target, conflict: aap.SectionConflict):
@@ -121,6 +227,23 @@ def section_status(centre: Centre, answer_id: int, section_id: int):
     )
 
 
+@route("/reponses/<int:answer_id>/rubriques/<int:section_id>/limite", methods=("POST",))
+def section_limit(centre: Centre, answer_id: int, section_id: int):
+    """The lead records the length limit the call sets for the section."""
+    item = _answer_or_404(centre, answer_id)
+    target = _section_or_404(item, section_id)
+    require(permissions.is_lead_director(item, context.current()))
+    form = forms.SectionLimitForm()
+    return act(
+        form,
+        lambda: aap.set_section_limit(
+            db.session, target, form.limit_unit.data or "", form.limit_value.data
+        ),
+        success=_("Limite de la rubrique enregistrée."),
+        back=_url("section", centre, answer_id=item.id, section_id=target.id),
+    )
+
+
 @route("/reponses/<int:answer_id>/rubriques/<int:section_id>/redacteur", methods=("POST",))
 def writer(centre: Centre, answer_id: int, section_id: int):
     item = _answer_or_404(centre, answer_id)
@@ -147,7 +270,7 @@ def owner(centre: Centre, answer_id: int, section_id: int):
     require(permissions.is_lead_director(item, context.current()))
     form = forms.OwnerForm()
     form.owner_party_id.choices = [
-        SelectChoice(str(p.id), p.centre.name) for p in aap.active_parties(item)
+        SelectChoice(str(p.id), _owner_label(p)) for p in aap.visible_parties(item)
     ]
     return act(
         form,

@@ -1,0 +1,245 @@
+"""A submitted dossier is frozen: every POST route of the capability, found in the
+URL map (so a route added later is walked too), is tried against a submitted
+answer by the lead's director and by a partner's director with a payload that
+would act on an open answer. Each answers without a 5xx, and no row of the
+dossier changes (parties, sections, owners, writers, versions, comments,
+budget). Private notes stay editable; the funder's decision is recorded once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select, text
+
+from aap.aap_support import (
+    BASSE_MASURE_DIRECTOR,
+    ECHO_DIRECTOR,
+    FRESNOY_DIRECTOR,
+    load,
+    submit_filled,
+)
+from ensemble.aap import operations as aap
+from ensemble.aap.models import AnswerStatus
+from ensemble.audit.models import AuditEntry
+from ensemble.kernel import clock
+from ensemble.tenancy import context
+
+from conftest import csrf_token, sign_in
+
+# The dossier's tables, read under each person's policies.
+DOSSIER_TABLES = (
+    "agreements",
+    "agreement_parties",
+    "aap_answers",
+    "aap_call_leads",
+    "aap_sections",
+    "aap_section_versions",
+    "aap_comments",
+    "aap_budget_lines",
+)
+
+# POST routes of the blueprint that may write on a submitted answer, and why.
+MAY_WRITE = {
+    "aap.notes": "a party's private notes are not the dossier",
+    "aap.outcome": "the funder's decision is recorded after submission (tested below)",
+}
+# POST routes naming no answer, and why the freeze does not concern them.
+NOT_ABOUT_AN_ANSWER = {
+    "aap.new_call": "publishes a new call",
+    "aap.edit_call": "the call is the funder's notice, corrected by its publisher",
+    "aap.withdraw_call": "refused once a centre answers the call",
+    "aap.start_answer": "creates another answer",
+}
+
+
+def _snapshot(session, demo, agreement_id: int, emails) -> dict:
+    seen = {}
+    for email in emails:
+        with context.using(demo.context_of(email), session):
+            for table in DOSSIER_TABLES:
+                column = "id" if table == "agreements" else "agreement_id"
+                query = f"SELECT to_jsonb(t)::text FROM {table} t WHERE {column} = :a ORDER BY id"  # noqa: S608
+                rows = session.execute(text(query), {"a": agreement_id})
+                seen[(email, table)] = rows.scalars().all()
+    return seen
+
+
+def _answer_post_rules(app):
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("aap.") or "POST" not in rule.methods:
+            continue
+        if "answer_id" not in rule.arguments:
+            assert rule.endpoint in NOT_ABOUT_AN_ANSWER, (
+                f"{rule.rule}: a POST route of the joint answers without an answer: "
+                "say in NOT_ABOUT_AN_ANSWER why the freeze does not concern it"
+            )
+            continue
+        if rule.endpoint not in MAY_WRITE:
+            rules.append(rule)
+    return rules
+
+
+def _payload(session, demo, joint_answer, email, token) -> dict:
+    """Every field any of the answer's forms reads, with values that would act."""
+    with context.using(demo.context_of(email), session):
+        answer = load(session, joint_answer.answer_id)
+        section = answer.sections[0]
+        lines = aap.budget_lines(session, answer)
+        own = [ln for ln in lines if ln.centre_id in context.current().centre_ids]
+        thread = aap.comments(session, section)
+        comment_id = thread[0][0].id if thread else ""
+        payload = {
+            "csrf_token": token,
+            "body": "<p>Réécrit après le dépôt</p>",
+            "base_version": str(section.current_version),
+            "version": str(own[0].version if own else 1),
+            "line_id": str(own[0].id if own else ""),
+            "party_id": str(joint_answer.fresnoy_party_id),
+            "owner_party_id": str(joint_answer.basse_masure_party_id),
+            "centre_id": str(demo.centre("alma").id),
+            "writer_user_id": str(demo.user(FRESNOY_DIRECTOR).id),
+            "decision": "leave" if email != ECHO_DIRECTOR else "accept",
+            "direction": "down",
+            "status": "in_progress",
+            "title": "Rubrique ajoutée après le dépôt",
+            "comment_id": str(comment_id),
+            "parent_id": "",
+            "account": "606",
+            "label": "Ajout",
+            "funder": "",
+            "amount": "1 000,00",
+            "acknowledge_0": "y",
+            "acknowledge_1": "y",
+        }
+    return payload
+
+
+@pytest.fixture
+def submitted(demo, db_session, joint_answer):
+    submit_filled(demo, db_session, joint_answer)
+    return joint_answer
+
+
+def test_no_route_changes_a_submitted_dossier(app, demo, db_session, submitted):
+    people = (ECHO_DIRECTOR, FRESNOY_DIRECTOR)
+    slugs = {ECHO_DIRECTOR: "echo", FRESNOY_DIRECTOR: "fresnoy-mackellerie"}
+    rules = _answer_post_rules(app)
+    assert len(rules) >= 10, [r.endpoint for r in rules]
+    before = _snapshot(db_session, demo, submitted.agreement_id, (*people, BASSE_MASURE_DIRECTOR))
+    with_sections = load_section_id(db_session, demo, submitted)
+    for email in people:
+        client = app.test_client()
+        assert sign_in(client, email).status_code == 302
+        answer_url = f"/c/{slugs[email]}/aap/reponses/{submitted.answer_id}/"
+        assert client.get(answer_url).status_code == 200
+        data = _payload(db_session, demo, submitted, email, csrf_token(client, answer_url))
+        for rule in rules:
+            values = {"centre_slug": slugs[email], "answer_id": submitted.answer_id}
+            if "section_id" in rule.arguments:
+                values["section_id"] = with_sections
+            if "party_id" in rule.arguments:
+                values["party_id"] = submitted.fresnoy_party_id
+            url = rule.build(values, append_unknown=False)[1]
+            response = client.post(url, data=data)
+            assert response.status_code < 500, f"POST {url} as {email}"
+            assert response.status_code not in (200, 201), f"POST {url} as {email} acted"
+            after = _snapshot(
+                db_session, demo, submitted.agreement_id, (*people, BASSE_MASURE_DIRECTOR)
+            )
+            changed = [key for key in before if before[key] != after[key]]
+            assert not changed, f"POST {url} as {email} changed {changed}"
+
+
+def load_section_id(session, demo, joint_answer) -> int:
+    with context.using(demo.context_of(ECHO_DIRECTOR), session):
+        return load(session, joint_answer.answer_id).sections[0].id
+
+
+def test_partners_can_neither_leave_nor_be_removed_once_submitted(
+    demo, db_session, submitted, as_user
+):
+    with as_user(ECHO_DIRECTOR):
+        answer = load(db_session, submitted.answer_id)
+        with pytest.raises(aap.AapError, match="déposée"):
+            aap.remove_partner(db_session, answer, submitted.fresnoy_party_id)
+    with as_user(FRESNOY_DIRECTOR):
+        answer = load(db_session, submitted.answer_id)
+        with pytest.raises(aap.AapError, match="déposée"):
+            aap.leave(db_session, answer, demo.centre("fresnoy-mackellerie"))
+    with as_user(ECHO_DIRECTOR):
+        answer = load(db_session, submitted.answer_id)
+        assert len(aap.active_parties(answer)) == 3
+
+
+def test_private_notes_stay_editable_after_submission(demo, db_session, submitted, as_user):
+    with as_user(FRESNOY_DIRECTOR):
+        answer = load(db_session, submitted.answer_id)
+        aap.save_note(db_session, answer, demo.centre("fresnoy-mackellerie"), "Bilan à faire")
+        assert aap.note_of(db_session, answer, demo.centre("fresnoy-mackellerie")).body
+
+
+def test_the_outcome_is_recorded_once_and_corrected_with_a_reason(
+    demo, db_session, submitted, as_user
+):
+    with as_user(ECHO_DIRECTOR):
+        answer = load(db_session, submitted.answer_id)
+        submitted_on = clock.paris(answer.submitted_at).date()
+        with pytest.raises(aap.AapError, match="précéder le dépôt") as refused:
+            aap.record_outcome(
+                db_session,
+                answer,
+                granted=True,
+                amount=Decimal("7500"),
+                on=submitted_on - timedelta(days=1),
+            )
+        assert refused.value.field == "decided_on"
+        assert answer.status is AnswerStatus.SUBMITTED
+        aap.record_outcome(
+            db_session, answer, granted=True, amount=Decimal("7500"), on=submitted_on
+        )
+        with pytest.raises(aap.AapError, match="déjà enregistrée"):
+            aap.record_outcome(db_session, answer, granted=False, amount=None, on=submitted_on)
+        with pytest.raises(aap.AapError, match="raison") as no_reason:
+            aap.correct_outcome(
+                db_session, answer, granted=False, amount=None, on=submitted_on, reason="  "
+            )
+        assert no_reason.value.field == "reason"
+        assert answer.status is AnswerStatus.GRANTED
+        aap.correct_outcome(
+            db_session,
+            answer,
+            granted=True,
+            amount=Decimal("7000"),
+            on=submitted_on,
+            reason="Montant notifié par courrier du 12 mars",
+        )
+        assert answer.granted_amount == Decimal("7000.00")
+    with context.using(context.system_context(is_admin=True), db_session):
+        corrections = [
+            entry.details
+            for entry in db_session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.object_type == "aap_answers",
+                    AuditEntry.object_id == submitted.answer_id,
+                )
+            )
+            if "correction" in entry.details
+        ]
+    assert corrections == [
+        {
+            "correction": "Montant notifié par courrier du 12 mars",
+            "before": {
+                "status": "granted",
+                "granted_amount": "7500.00",
+                "outcome_on": submitted_on.isoformat(),
+            },
+            "after": {
+                "status": "granted",
+                "granted_amount": "7000.00",
+                "outcome_on": submitted_on.isoformat(),
+            },
+        }
+    ]
