@@ -6,6 +6,8 @@ sessions nor move them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from aap.aap_support import ECHO_DIRECTOR as ANSWER_LEAD
 from aap.aap_support import build_answer
 from test_rls import refused, rows
@@ -18,6 +20,7 @@ from activity.conftest import (
     NORD_ANALYST,
 )
 from ensemble.activity import operations as activity
+from ensemble.activity import prefill
 from ensemble.activity.models import Action
 
 ISOLATED_TABLES = {
@@ -26,6 +29,8 @@ ISOLATED_TABLES = {
     "activity_participants",
     "activity_registrations",
     "activity_presences",
+    "activity_prefill",
+    "activity_corrections",
 }
 
 
@@ -41,6 +46,14 @@ def _with_attendance(db_session, as_user, action_id):
         )
         first = activity.sessions_of(db_session, action)[0]
         activity.record_attendance(db_session, first, activity.Attendance(present_ids=(awa.id,)))
+        db_session.flush()
+    with as_user(ALMA_DIRECTOR):
+        action = db_session.get(Action, action_id)
+        action.people_indicator = "pa.adultes"
+        prefill.refresh(db_session, [action.centre_id], 2026)
+        prefill.correct(
+            db_session, action.centre, 2026, "pa.adultes", "", Decimal(2), "Une mère non cochée"
+        )
         db_session.flush()
         return awa.id, first.id
 

@@ -178,3 +178,77 @@ def test_the_page_on_participants_data_says_what_is_kept(client):
     assert page.status_code == 200
     assert "12 mois" in page.text
     assert "fédération" in page.text
+
+
+def test_the_director_reviews_corrects_and_carries_over_the_declaration(
+    client, demo, db_session, alma_action
+):
+    """Attendance of March 2026 pre-fills Alma's 2026 figures: the director sees
+    them with their sessions, corrects one with its reason (refused without),
+    and carries them over to the draft declaration."""
+    with context.using(demo.context_of(ALMA_DIRECTOR), db_session):
+        action = db_session.get(Action, alma_action)
+        action.days_indicator = "pa.jours_accueil"
+        for act_session in activity.sessions_of(db_session, action)[:3]:
+            activity.record_attendance(db_session, act_session, activity.Attendance(participants=5))
+        db_session.flush()
+    sign_in(client, ALMA_DIRECTOR)
+    review = "/c/alma/actions/declaration?annee=2026"
+    page = client.get(review)
+    assert page.status_code == 200
+    assert "Aucun chiffre pré-rempli" in page.text
+    token = csrf_token(client, review)
+    assert (
+        client.post(
+            "/c/alma/actions/declaration/recalculer", data={"csrf_token": token, "year": "2026"}
+        ).status_code
+        == 302
+    )
+    page = client.get(review)
+    assert "Jours d’accueil du lieu parents-enfants" in page.text
+    assert "3 séances" in page.text
+    sources = client.get("/c/alma/actions/declaration/sources?annee=2026&ligne=pa.jours_accueil")
+    assert sources.status_code == 200 and sources.text.count("/presences") == 3
+    assert (
+        client.get("/c/alma/actions/declaration/sources?annee=2026&ligne=nope").status_code == 404
+    )
+    assert client.get("/c/alma/actions/declaration?annee=20x6").status_code == 404
+    form = {
+        "csrf_token": token,
+        "prefix": "c0",
+        "c0-year": "2026",
+        "c0-code": "pa.jours_accueil",
+        "c0-key": "",
+        "c0-value": "4",
+    }
+    without_reason = client.post(
+        "/c/alma/actions/declaration/corriger", data={**form, "c0-reason": ""}
+    )
+    assert without_reason.status_code == 302
+    assert "Indiquez la raison de la correction." in client.get(review).text
+    done = client.post(
+        "/c/alma/actions/declaration/corriger", data={**form, "c0-reason": "Une séance sur papier"}
+    )
+    assert done.status_code == 302
+    page = client.get(review)
+    assert "Corrigé\u00a0: Une séance sur papier" in page.text
+    carried = client.post(
+        "/c/alma/actions/declaration/reporter", data={"csrf_token": token, "year": "2026"}
+    )
+    assert carried.status_code == 302
+    assert carried.headers["Location"].endswith("/c/alma/declarations")
+    with context.using(demo.context_of(ALMA_DIRECTOR), db_session):
+        from ensemble.reporting import operations as reporting
+        from ensemble.reporting.models import Declaration
+
+        declaration = db_session.scalar(
+            select(Declaration).where(
+                Declaration.centre_id == demo.centre("alma").id, Declaration.year == 2026
+            )
+        )
+        assert reporting.values_of(declaration)[("pa.jours_accueil", "")].value == 4
+
+
+def test_staff_do_not_reach_the_declaration_review(client):
+    sign_in(client, ALMA_STAFF)
+    assert client.get("/c/alma/actions/declaration").status_code == 404

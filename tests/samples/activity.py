@@ -2,9 +2,10 @@
 sessions, the first of which has taken place, and one registered participant,
 so the owner opens every page of the actions and an outsider none."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from ensemble.activity import operations as activity
+from ensemble.activity import prefill
 from ensemble.activity.models import Action, ActionSession
 from ensemble.kernel import clock
 from ensemble.tenancy import context
@@ -23,6 +24,7 @@ def _action(demo, session, slug, owner_email) -> Action:
             sector="parentalite",
             public="Familles",
             place="Salle polyvalente",
+            indicators={"people": "pa.enfants", "days": "pa.jours_accueil"},
         )
         activity.plan_sessions(
             session,
@@ -32,7 +34,14 @@ def _action(demo, session, slug, owner_email) -> Action:
             end=time(11),
             count=3,
         )
-        activity.register_participant(session, action, display_name="Awa D.", consent=True)
+        awa = activity.register_participant(session, action, display_name="Awa D.", consent=True)
+        # Last year's session, recorded and pre-filled: the review page has lines.
+        last_year = clock.today().year - 1
+        held = activity.plan_sessions(
+            session, action, first_day=date(last_year, 6, 1), start=time(9), end=time(11), count=1
+        ).sessions[0]
+        activity.record_attendance(session, held, activity.Attendance(present_ids=(awa.id,)))
+        prefill.refresh(session, [centre.id], last_year)
         cache[slug] = action.id
     return session.get(Action, cache[slug])
 

@@ -12,6 +12,7 @@ from ensemble.activity.operations import MAX_SESSIONS_PER_PLAN
 from ensemble.kernel.fields import (
     CountField,
     DateField,
+    DecimalField,
     HoursField,
     IdSelectField,
     TextField,
@@ -42,6 +43,18 @@ class ActionForm(Form):
     place = TextField(_l("Lieu"), [Optional()], max_length=200)
     funding_agreement_id = IdSelectField(_l("Financée par la réponse commune"))
     post_agreement_id = IdSelectField(_l("Animée par le ou la titulaire du poste partagé"))
+    participations_indicator = SelectField(
+        _l("Ses participations comptent dans"), choices=[], validate_choice=True, default=""
+    )
+    people_indicator = SelectField(
+        _l("Ses personnes différentes comptent dans"), choices=[], validate_choice=True, default=""
+    )
+    days_indicator = SelectField(
+        _l("Ses jours d’ouverture comptent dans"), choices=[], validate_choice=True, default=""
+    )
+    hours_indicator = SelectField(
+        _l("Ses heures d’ouverture comptent dans"), choices=[], validate_choice=True, default=""
+    )
 
 
 class PlanForm(Form):
@@ -102,3 +115,30 @@ class ParticipantForm(Form):
     age_band = SelectField(_l("Ou tranche d’âge"), choices=AGE_BAND_CHOICES)
     sex = SelectField(_l("Sexe"), choices=SEX_CHOICES)
     consent = BooleanField(_l("La personne accepte que le centre garde ces informations"))
+
+
+class CorrectionForm(Form):
+    """One pre-filled figure corrected, posted from the review page."""
+
+    year = YearField(validators=[Optional()])
+    code = TextField(
+        validators=[Required(_l("Chiffre manquant : rechargez la page."))], max_length=60
+    )
+    key = TextField(validators=[Optional()], max_length=20)
+    value = DecimalField(
+        _l("Chiffre corrigé"),
+        [Required(_l("Indiquez le chiffre."))],
+        digits=14,
+        places=2,
+    )
+    reason = TextField(
+        _l("Raison de la correction"),
+        [Required(_l("Indiquez la raison de la correction."))],
+        max_length=1000,
+    )
+
+
+class ButtonForm(Form):
+    """A button for the campaign year shown (carry over, recompute)."""
+
+    year = YearField(validators=[Optional()])

@@ -67,6 +67,11 @@ class Action(Model):
     # The granted joint answer that funds it, and the shared post whose holder runs it.
     funding_agreement_id: Mapped[int | None] = mapped_column(Id, ForeignKey("agreements.id"))
     post_agreement_id: Mapped[int | None] = mapped_column(Id, ForeignKey("agreements.id"))
+    # Which line of the catalogue each of its figures pre-fills (None: none).
+    participations_indicator: Mapped[str | None] = mapped_column(String(60))
+    people_indicator: Mapped[str | None] = mapped_column(String(60))
+    days_indicator: Mapped[str | None] = mapped_column(String(60))
+    hours_indicator: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = created_at_column()
 
     centre: Mapped[Centre] = relationship()
@@ -237,11 +242,63 @@ class Presence(Model):
     )
 
 
+class PrefilledFigure(Model):
+    """A figure of a centre's yearly declaration as computed by the workers from
+    the sessions and attendance of the year (see ensemble.activity.prefill)."""
+
+    __tablename__ = "activity_prefill"
+
+    id: Mapped[int] = id_column()
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    indicator_code: Mapped[str] = mapped_column(String(60))
+    breakdown_key: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    sessions: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        UniqueConstraint(
+            "centre_id", "year", "indicator_code", "breakdown_key", name="uq_activity_prefill_cell"
+        ),
+    )
+
+
+class Correction(Model):
+    """The director's correction of a pre-filled figure, with its reason."""
+
+    __tablename__ = "activity_corrections"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    indicator_code: Mapped[str] = mapped_column(String(60))
+    breakdown_key: Mapped[str] = mapped_column(String(20))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    reason: Mapped[str] = mapped_column(String(1000))
+    created_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        UniqueConstraint(
+            "centre_id",
+            "year",
+            "indicator_code",
+            "breakdown_key",
+            name="uq_activity_corrections_cell",
+        ),
+        CheckConstraint("value >= 0", name="non_negative"),
+        CheckConstraint("reason <> ''", name="reason"),
+    )
+
+
 for _table, _label in (
     ("activity_actions", _l("Action")),
     ("activity_sessions", _l("Séance d’une action")),
     ("activity_participants", _l("Participant inscrit")),
     ("activity_registrations", _l("Inscription à une action")),
     ("activity_presences", _l("Présence à une séance")),
+    ("activity_corrections", _l("Correction d’un chiffre pré-rempli")),
 ):
     object_label(_table, _label)

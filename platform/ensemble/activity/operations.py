@@ -7,7 +7,7 @@ session may read and write; these functions decide what makes sense.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,6 +29,7 @@ from ensemble.activity.models import (
     Registration,
 )
 from ensemble.audit import operations as audit
+from ensemble.celery_app import enqueue_after_commit
 from ensemble.db import table_of
 from ensemble.kernel import clock
 from ensemble.kernel.refusal import Refusal
@@ -106,9 +107,12 @@ def save_action(
     place: str = "",
     funding_agreement_id: int | None = None,
     post_agreement_id: int | None = None,
+    indicators: Mapping[str, str | None] | None = None,
     action: Action | None = None,
 ) -> Action:
-    """Create an action of `centre`, or change `action`."""
+    """Create an action of `centre`, or change `action`. `indicators` names the
+    catalogue line each figure pre-fills ({"participations": "asf.passages", …},
+    see FIGURES)."""
     name = " ".join(name.split())
     if not name:
         raise Refusal(_("Indiquez le nom de l’action."), "name")
@@ -129,9 +133,12 @@ def save_action(
     _check_agreement(
         session, centre, AgreementKind.SHARED_POST, post_agreement_id, "post_agreement_id"
     )
+    mapping = _check_indicators(session, sector, indicators or {})
     if action is None:
         action = Action(centre_id=centre.id)
         session.add(action)
+    for column, code in mapping.items():
+        setattr(action, column, code)
     action.name = name
     action.sector = sector
     action.public = public.strip()
@@ -140,6 +147,42 @@ def save_action(
     action.post_agreement_id = post_agreement_id
     session.flush()
     return action
+
+
+# Figure of an action -> (its column on Action, the catalogue unit it needs).
+FIGURES = {
+    "participations": ("participations_indicator", "count"),
+    "people": ("people_indicator", "count"),
+    "days": ("days_indicator", "count"),
+    "hours": ("hours_indicator", "hours"),
+}
+
+
+def indicator_choices(session: Session, sector: str | None = None) -> dict[str, list]:
+    """Per figure, the catalogue lines (of this year's campaign) it may pre-fill:
+    those of the right unit, of `sector` when given."""
+    lines = registry.catalogue(session, clock.today().year)
+    return {
+        figure: [
+            line
+            for line in lines
+            if line.unit == unit and (sector is None or line.sector == sector)
+        ]
+        for figure, (_column, unit) in FIGURES.items()
+    }
+
+
+def _check_indicators(
+    session: Session, sector: str, indicators: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    choices = indicator_choices(session, sector)
+    mapping: dict[str, str | None] = {}
+    for figure, (column, _unit) in FIGURES.items():
+        code = indicators.get(figure) or None
+        if code is not None and code not in {line.code for line in choices[figure]}:
+            raise Refusal(_("Choisissez une ligne du catalogue de ce secteur."), column)
+        mapping[column] = code
+    return mapping
 
 
 # --- Sessions ----------------------------------------------------------------------------
@@ -327,6 +370,13 @@ def record_attendance(
     for key, value in values.items():
         setattr(act_session, key, value)
     session.flush()
+    # The declaration's pre-fill of this centre and year follows, on a worker.
+    enqueue_after_commit(
+        session,
+        "ensemble.activity.refresh_prefill",
+        act_session.centre_id,
+        clock.paris(act_session.starts_at).year,
+    )
     session.execute(delete(Presence).where(Presence.session_id == act_session.id))
     if ticked:
         session.execute(

@@ -4,7 +4,9 @@ and what is kept about participants and why. Thin: logic is in operations."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+import re
+
+from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,14 +14,15 @@ from flask_babel import ngettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from ensemble.activity import forms, permissions
+from ensemble.activity import forms, permissions, prefill
 from ensemble.activity import operations as activity
 from ensemble.activity.models import Action, ActionSession
 from ensemble.cache_versions import bump_after_commit
 from ensemble.extensions import db
 from ensemble.kernel import clock, french
-from ensemble.kernel.views import attempt, form_page, page, require
+from ensemble.kernel.views import act, attempt, form_page, page, require
 from ensemble.network.models import Centre
+from ensemble.sharing import activity as registry
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
@@ -29,6 +32,16 @@ object_arg("activity_action_id", Action)
 object_arg("activity_session_id", ActionSession)
 section("centre", _l("Actions"), "activity.index", order=37)
 
+BREAKDOWN_LABELS = {
+    "": _l("Total"),
+    "femmes": _l("Femmes"),
+    "hommes": _l("Hommes"),
+    "0-17": _l("0-17 ans"),
+    "18-25": _l("18-25 ans"),
+    "26-59": _l("26-59 ans"),
+    "60+": _l("60 ans et plus"),
+}
+
 
 @bp.context_processor
 def helpers():
@@ -36,6 +49,9 @@ def helpers():
         "sector_labels": activity.sectors(),
         "when": lambda s: french.long_datetime(clock.paris(s.starts_at), weekday=True),
         "until": lambda s: french.time_of_day(clock.paris(s.ends_at)),
+        "french_number": lambda value, decimals=0: french.number(
+            value, decimals if value != int(value) else 0
+        ),
     }
 
 
@@ -61,6 +77,16 @@ def _action_form(centre: Centre, action: Action | None = None) -> forms.ActionFo
     form.post_agreement_id.choices = [(0, _("Aucun"))] + [
         (a.id, a.title) for a in activity.shared_posts(db.session, centre)
     ]
+    choices = activity.indicator_choices(db.session)
+    for figure, (column, _unit) in activity.FIGURES.items():
+        getattr(form, column).choices = [SelectChoice("", _("Aucune ligne"))] + [
+            SelectChoice(
+                line.code, f"{activity.sectors().get(line.sector, line.sector)} — {line.label}"
+            )
+            for line in choices[figure]
+        ]
+        if action is not None and not form.is_submitted():
+            getattr(form, column).data = getattr(action, column) or ""
     if action is not None and not form.is_submitted():
         form.funding_agreement_id.data = action.funding_agreement_id or 0
         form.post_agreement_id.data = action.post_agreement_id or 0
@@ -77,6 +103,10 @@ def _save(centre: Centre, form: forms.ActionForm, action: Action | None = None) 
         place=form.place.data or "",
         funding_agreement_id=form.funding_agreement_id.data or None,
         post_agreement_id=form.post_agreement_id.data or None,
+        indicators={
+            figure: getattr(form, column).data or None
+            for figure, (column, _unit) in activity.FIGURES.items()
+        },
         action=action,
     )
     _bump(centre)
@@ -272,3 +302,132 @@ def attendance(centre_slug: str, activity_session_id: int) -> ResponseReturnValu
 def privacy(centre_slug: str) -> ResponseReturnValue:
     centre = centre_or_404(centre_slug)
     return page("activity/privacy.html", centre=centre, retention=activity.retention_months())
+
+
+# --- The yearly declaration, pre-filled -------------------------------------------------
+
+
+def _year(raw: object) -> int:
+    """The campaign year asked (?annee=…), by default last year's: a year's
+    declaration is made the next spring. Anything else is a 404."""
+    text = str(raw or "").strip()
+    if not text:
+        return clock.today().year - 1
+    require(text.isascii() and text.isdigit() and len(text) == 4)
+    year = int(text)
+    require(2000 <= year <= 2100)
+    return year
+
+
+def _review_url(centre: Centre, year: int) -> str:
+    return url_for("activity.declaration", centre_slug=centre.slug, annee=year)
+
+
+@bp.route("/c/<centre_slug>/actions/declaration")
+@login_required
+def declaration(centre_slug: str) -> ResponseReturnValue:
+    centre = centre_or_404(centre_slug)
+    require(permissions.can_manage(centre.id))
+    year = _year(request.args.get("annee"))
+    lines = prefill.lines(db.session, centre, year)
+    correction_forms = {}
+    for n, line in enumerate(lines):
+        form = forms.CorrectionForm(prefix=f"c{n}", formdata=None)
+        form.year.data, form.code.data, form.key.data = year, line.indicator.code, line.key
+        form.value.data = line.value
+        form.reason.data = line.correction.reason if line.correction else ""
+        correction_forms[(line.indicator.code, line.key)] = form
+    return page(
+        "activity/declaration.html",
+        centre=centre,
+        year=year,
+        lines=lines,
+        correction_forms=correction_forms,
+        button=forms.ButtonForm(),
+        breakdown_labels=BREAKDOWN_LABELS,
+    )
+
+
+def _posted_year(form) -> int:
+    return _year(str(form.year.data or "")) if form.year.data else clock.today().year - 1
+
+
+@bp.route("/c/<centre_slug>/actions/declaration/corriger", methods=["POST"])
+@login_required
+def correct(centre_slug: str) -> ResponseReturnValue:
+    centre = centre_or_404(centre_slug)
+    require(permissions.can_manage(centre.id))
+    # Each line's form has its own prefix (unique ids on the review page).
+    prefix = request.form.get("prefix", "")
+    form = forms.CorrectionForm(prefix=prefix if re.fullmatch(r"c\d{1,4}", prefix) else "c0")
+    year = _posted_year(form)
+    return act(
+        form,
+        lambda: prefill.correct(
+            db.session,
+            centre,
+            year,
+            form.code.data or "",
+            form.key.data or "",
+            form.value.data,
+            form.reason.data or "",
+        ),
+        success=_("La correction est enregistrée avec sa raison."),
+        back=_review_url(centre, year),
+    )
+
+
+@bp.route("/c/<centre_slug>/actions/declaration/recalculer", methods=["POST"])
+@login_required
+def recompute(centre_slug: str) -> ResponseReturnValue:
+    centre = centre_or_404(centre_slug)
+    require(permissions.can_manage(centre.id))
+    form = forms.ButtonForm()
+    year = _posted_year(form)
+    return act(
+        form,
+        lambda: prefill.refresh(db.session, [centre.id], year),
+        success=_("Les chiffres sont recalculés à partir des présences."),
+        back=_review_url(centre, year),
+    )
+
+
+@bp.route("/c/<centre_slug>/actions/declaration/reporter", methods=["POST"])
+@login_required
+def carry_over(centre_slug: str) -> ResponseReturnValue:
+    centre = centre_or_404(centre_slug)
+    require(permissions.can_manage(centre.id))
+    form = forms.ButtonForm()
+    year = _posted_year(form)
+    return act(
+        form,
+        lambda: prefill.carry_over(db.session, centre, year),
+        success=lambda n: ngettext(
+            "%(num)d chiffre reporté dans la déclaration : vérifiez-la puis transmettez-la.",
+            "%(num)d chiffres reportés dans la déclaration : vérifiez-la puis transmettez-la.",
+            n,
+        ),
+        back=_review_url(centre, year),
+        next_url=url_for("reporting.centre_index", centre_slug=centre.slug),
+    )
+
+
+@bp.route("/c/<centre_slug>/actions/declaration/sources")
+@login_required
+def sources(centre_slug: str) -> ResponseReturnValue:
+    centre = centre_or_404(centre_slug)
+    require(permissions.can_manage(centre.id))
+    year = _year(request.args.get("annee"))
+    code = request.args.get("ligne", "")
+    indicator = None
+    if code:  # one line's sessions; without, every recorded session of the year
+        lines = [line for line in registry.catalogue(db.session, year) if line.code == code]
+        require(lines)
+        indicator = lines[0]
+    return page(
+        "activity/sources.html",
+        centre=centre,
+        year=year,
+        indicator=indicator,
+        sessions=prefill.sources(db.session, centre, year, code or None),
+    )

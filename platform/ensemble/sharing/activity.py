@@ -13,9 +13,10 @@ of the other capabilities, without importing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -72,3 +73,62 @@ def plan_series(session: Session, plan: SeriesPlan) -> PlannedSeries:
     if not _PLANNERS:
         raise Refusal(_("Le calendrier partagé n’est pas disponible."))
     return _PLANNERS[0](session, plan)
+
+
+# --- The yearly declaration, pre-filled from attendance ---------------------------------
+#
+# Federation reporting owns the catalogue and the declarations. It registers
+# how to read the catalogue of a campaign and how to put figures into a
+# centre's draft declaration; the activity capability computes the figures
+# from sessions and attendance and offers them to the director, who corrects
+# what needs it and carries them over. Submission stays reporting's.
+
+
+@dataclass(frozen=True)
+class CatalogueLine:
+    code: str
+    sector: str
+    label: str
+    unit: str  # "count", "hours"…
+    breakdown: str  # "", "sex" or "age"
+    breakdown_keys: tuple[str, ...]
+
+
+# reader(session, year) -> the catalogue asked in the campaign of `year`
+CatalogueReader = Callable[[Session, int], list[CatalogueLine]]
+# writer(session, centre_id, year, {(code, key): value}, {code: comment}) puts the
+# figures into the centre's declaration of `year`, refusing (Refusal) when it is
+# no longer the centre's to change.
+DeclarationWriter = Callable[
+    [Session, int, int, Mapping[tuple[str, str], Decimal], Mapping[str, str]], None
+]
+
+_CATALOGUE: list[CatalogueReader] = []
+_WRITERS: list[DeclarationWriter] = []
+
+
+def catalogue_reader(reader: CatalogueReader) -> CatalogueReader:
+    _CATALOGUE[:] = [reader]
+    return reader
+
+
+def declaration_writer(writer: DeclarationWriter) -> DeclarationWriter:
+    _WRITERS[:] = [writer]
+    return writer
+
+
+def catalogue(session: Session, year: int) -> list[CatalogueLine]:
+    """The catalogue of the campaign of `year` (empty without federation reporting)."""
+    return _CATALOGUE[0](session, year) if _CATALOGUE else []
+
+
+def write_declaration(
+    session: Session,
+    centre_id: int,
+    year: int,
+    figures: Mapping[tuple[str, str], Decimal],
+    comments: Mapping[str, str],
+) -> None:
+    if not _WRITERS:
+        raise Refusal(_("Les déclarations ne sont pas disponibles."))
+    _WRITERS[0](session, centre_id, year, figures, comments)
