@@ -334,7 +334,11 @@ def declaration(centre_slug: str) -> ResponseReturnValue:
     for n, line in enumerate(lines):
         form = forms.CorrectionForm(prefix=f"c{n}", formdata=None)
         form.year.data, form.code.data, form.key.data = year, line.indicator.code, line.key
-        form.value.data = line.value
+        # A count reads « 3 », not « 3,00 ».
+        value = line.value
+        form.value.data = (
+            value.to_integral() if value is not None and value == value.to_integral() else value
+        )
         form.reason.data = line.correction.reason if line.correction else ""
         correction_forms[(line.indicator.code, line.key)] = form
     return page(

@@ -57,6 +57,13 @@
       if (el.type === "checkbox") el.checked = draft.present.indexOf(el.value) !== -1;
       else if (Object.prototype.hasOwnProperty.call(draft.values, el.name)) el.value = draft.values[el.name];
     });
+    // A breakdown put back must be seen: open its section.
+    Array.prototype.forEach.call(form.querySelectorAll("details"), function (section) {
+      var filled = Array.prototype.some.call(section.querySelectorAll("input"), function (el) {
+        return el.value !== "";
+      });
+      if (filled) section.open = true;
+    });
     if (notice) notice.hidden = false;
   }
 
