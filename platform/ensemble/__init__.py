@@ -55,6 +55,7 @@ def _blueprints():
     """Every blueprint, in one visible list."""
     from ensemble.aap.views import bp as aap
     from ensemble.accounts.views import bp as accounts
+    from ensemble.activity.views import bp as activity
     from ensemble.agenda.views import bp as agenda
     from ensemble.audit.views import bp as audit
     from ensemble.caldav.views import bp as caldav
@@ -77,6 +78,7 @@ def _blueprints():
         caldav,
         aap,
         reporting,
+        activity,
     ]
 
 
