@@ -146,9 +146,14 @@ def parse_object(data: bytes) -> ParsedObject:
 
 
 def _parsed(master, overrides) -> ParsedObject:
-    candidate = importing._candidate(1, master)  # the import's reader and messages
+    try:
+        candidate = importing.read_event(1, master)  # the import's reader and messages
+        changes = [importing.read_override(c, candidate) for c in overrides]
+    except importing.UnreadableEvent as problem:
+        raise ObjectProblem(problem.message) from None
     if not candidate.ok:
         raise ObjectProblem(candidate.errors[0])
+    assert candidate.starts_local is not None and candidate.ends_local is not None
     description, participants = _split_participants(candidate.description)
     parsed = ParsedObject(
         uid=_text(master, "UID")[:255],
@@ -162,21 +167,16 @@ def _parsed(master, overrides) -> ParsedObject:
         rrule=candidate.rrule,
         exdates=sorted(set(candidate.exdates)),
     )
-    duration = parsed.ends_local - parsed.starts_local
-    for component in overrides:
-        original = importing._local(component["RECURRENCE-ID"].dt, recurrence.PARIS)
-        starts = importing._local(component["DTSTART"].dt, recurrence.PARIS)
-        if original is None or starts is None:
-            raise ObjectProblem(_("Événement sur la journée entière : non pris en charge."))
-        if "DTEND" in component:
-            ends = importing._local(component["DTEND"].dt, recurrence.PARIS)
-        elif "DURATION" in component:
-            ends = starts + component["DURATION"].dt
-        else:
-            ends = starts + duration
-        if ends is None or ends <= starts:
+    for change in changes:
+        if change.cancelled:
+            parsed.exdates = sorted({*parsed.exdates, change.recurrence_local})
+            continue
+        assert change.starts_local is not None
+        if change.ends_local is None or change.ends_local <= change.starts_local:
             raise ObjectProblem(_("La fin doit être après le début."))
-        parsed.overrides[original] = OccurrenceChange(starts, ends, _text(component, "LOCATION"))
+        parsed.overrides[change.recurrence_local] = OccurrenceChange(
+            change.starts_local, change.ends_local, change.location
+        )
     return parsed
 
 
@@ -232,11 +232,9 @@ def place_of(session: Session, calendar: Calendar, location: str, current: int |
         raise ObjectProblem(
             _("Vous ne pouvez pas ajouter d’événement à cet agenda."), "need-privileges"
         )
-    wanted = location.strip().casefold()
-    if wanted:
-        for centre in sorted(places, key=lambda c: -len(c.name)):
-            if wanted.startswith(centre.name.casefold()) or centre.name.casefold() in wanted:
-                return centre.id
+    named = importing.centre_named(location, places)
+    if named is not None:
+        return named.id
     ids = [c.id for c in places]
     if current in ids:
         return current
