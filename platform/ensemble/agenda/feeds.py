@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -130,7 +131,7 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
             _busy_elsewhere_query(scope, today).order_by(func.lower(Busy.during), Busy.id)
         ):
             component = icalendar.Event()
-            component.add("uid", f"occupe-{busy.id}@ensemble")
+            component.add("uid", busy_uid(scope, busy))
             component.add("dtstamp", stamp)
             component.add("dtstart", busy.during.lower.astimezone(UTC))
             component.add("dtend", busy.during.upper.astimezone(UTC))
@@ -142,6 +143,17 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
     return calendar.to_ical()
 
 
+def busy_uid(scope: Scope, busy: Busy) -> str:
+    """A busy entry's UID: the same for as long as that occurrence is the same
+    (its event and start), whatever happens to the series' other occurrences.
+    A busy row's id would not do: a series' rows are rewritten on every change,
+    and every phone subscribed would see 30 entries deleted and re-created. A
+    digest, so that neither the event's number nor the feed's scope show."""
+    assert busy.during.lower is not None
+    key = f"{scope.user_id}:{scope.centre_id}:{busy.event_id}:{busy.during.lower.astimezone(UTC)}"
+    return f"occupe-{hashlib.sha256(key.encode()).hexdigest()[:32]}@ensemble"
+
+
 PARTICIPANTS = "Participants : "
 
 
@@ -149,6 +161,9 @@ def event_component(event: Event, centre: Centre | None, stamp: datetime) -> ica
     """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in full)."""
     component = recurrence.vevent(event)
     del component[recurrence.EVENT_ID]
+    if event.rrule:
+        del component["RRULE"]
+        component.add("rrule", icalendar.vRecur.from_ical(utc_until(event.rrule, event.tzid)))
     component.add("dtstamp", stamp)
     component.add("summary", event.title)
     component.add("sequence", event.sequence)
@@ -162,6 +177,24 @@ def event_component(event: Event, centre: Centre | None, stamp: datetime) -> ica
     if text:
         component.add("description", text)
     return component
+
+
+_UNTIL = re.compile(r"UNTIL=([0-9]{8})(T[0-9]{6})?(Z?)")
+
+
+def utc_until(rule: str, tzid: str = recurrence.PARIS) -> str:
+    """The rule with its UNTIL in UTC, as RFC 5545 §3.3.10 requires next to a
+    DTSTART with a TZID (the form stores « jusqu’au » as local wall time, and a
+    date alone means up to the end of that day)."""
+
+    def utc(match: re.Match) -> str:
+        day, clock_time, zulu = match.groups()
+        if zulu:
+            return match.group(0)
+        local = datetime.strptime(day + (clock_time or "T235959"), "%Y%m%dT%H%M%S")
+        return "UNTIL=" + recurrence.to_instant(local, tzid).strftime("%Y%m%dT%H%M%SZ")
+
+    return _UNTIL.sub(utc, rule)
 
 
 def address(centre: Centre) -> str:

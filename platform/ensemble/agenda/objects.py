@@ -315,7 +315,10 @@ def _same_rule(current: str | None, wanted: str | None) -> bool:
     if not current or not wanted:
         return not current and not wanted
     try:
-        return icalendar.vRecur.from_ical(current) == icalendar.vRecur.from_ical(wanted)
+        # The same end written in UTC (as feeds serve it) or in wall time (as stored).
+        return icalendar.vRecur.from_ical(feeds.utc_until(current)) == icalendar.vRecur.from_ical(
+            feeds.utc_until(wanted)
+        )
     except ValueError:
         return False
 
