@@ -25,7 +25,7 @@ import icalendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import recurrence
+from ensemble.agenda import recurrence, reminders
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Busy, Event
 from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
@@ -124,8 +124,13 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
         else {}
     )
     stamp = datetime.now(UTC).replace(microsecond=0)
+    by_id = {e.id: e for e in events}
     for event in events:
-        calendar.add_component(event_component(event, centres.get(event.centre_id), stamp))
+        calendar.add_component(
+            event_component(
+                event, centres.get(event.centre_id), stamp, series_reminders(event, by_id)
+            )
+        )
     if scope.centre_id is not None:
         for busy in session.scalars(
             _busy_elsewhere_query(scope, today).order_by(func.lower(Busy.during), Busy.id)
@@ -157,8 +162,17 @@ def busy_uid(scope: Scope, busy: Busy) -> str:
 PARTICIPANTS = "Participants : "
 
 
-def event_component(event: Event, centre: Centre | None, stamp: datetime) -> icalendar.Event:
-    """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in full)."""
+def series_reminders(event: Event, rows: dict[int, Event]) -> list[int]:
+    """A row's reminders: a changed occurrence has those of its series."""
+    series = rows.get(event.series_id) if event.series_id is not None else None
+    return list((series or event).reminders or [])
+
+
+def event_component(
+    event: Event, centre: Centre | None, stamp: datetime, minutes: list[int] | None = None
+) -> icalendar.Event:
+    """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in
+    full), with a VALARM per reminder (`minutes`, default: the row's own)."""
     component = recurrence.vevent(event)
     del component[recurrence.EVENT_ID]
     if event.rrule:
@@ -176,6 +190,8 @@ def event_component(event: Event, centre: Centre | None, stamp: datetime) -> ica
         text = (text + "\n\n" if text else "") + PARTICIPANTS + event.participants
     if text:
         component.add("description", text)
+    for alarm in reminders.alarms(event.title, event.reminders if minutes is None else minutes):
+        component.add_component(alarm)
     return component
 
 

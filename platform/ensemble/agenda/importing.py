@@ -35,7 +35,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import operations, recurrence
+from ensemble.agenda import operations, recurrence, reminders
 from ensemble.agenda.models import Calendar, Category, Event
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
@@ -96,6 +96,7 @@ class Candidate:
     description: str = ""
     uid: str = ""
     location: str = ""
+    reminders: list[int] = field(default_factory=list)  # minutes before the start
     overrides: list[Override] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -255,6 +256,7 @@ def read_event(
     candidate.description = _text(component, "DESCRIPTION", 5000)
     candidate.uid = _text(component, "UID", 255)
     candidate.location = _text(component, "LOCATION", 500)
+    candidate.reminders = reminders.from_component(component)
     if not title:
         candidate.errors.append(_("L’événement n’a pas de titre."))
     broken = _broken(component)
@@ -510,6 +512,7 @@ def _book(
         rrule=candidate.rrule,
         exdates=sorted({*candidate.exdates, *cancelled, *moved}),
         uid=candidate.uid or None,
+        reminders=candidate.reminders,
     )
     series = booking.event
     places = {c.id: c for c in operations.bookable_centres(session, calendar)}

@@ -87,6 +87,7 @@ class ParsedObject:
     categories: list[str] = field(default_factory=list)
     rrule: str | None = None
     exdates: list[datetime] = field(default_factory=list)
+    reminders: list[int] = field(default_factory=list)
     # Changed occurrences, by their original local start (RECURRENCE-ID).
     overrides: dict[datetime, OccurrenceChange] = field(default_factory=dict)
 
@@ -166,6 +167,7 @@ def _parsed(master, overrides) -> ParsedObject:
         categories=_categories(master),
         rrule=candidate.rrule,
         exdates=sorted(set(candidate.exdates)),
+        reminders=candidate.reminders,
     )
     for change in changes:
         if change.cancelled:
@@ -213,9 +215,14 @@ def render_objects(session: Session, objects: list[list[Event]]) -> list[bytes]:
         calendar.add("version", "2.0")
         if any(row.tzid == recurrence.PARIS for row in rows):
             calendar.add_component(paris_timezone())
+        by_id = {row.id: row for row in rows}
         for row in rows:
             stamp = row.updated_at.astimezone(UTC).replace(microsecond=0)
-            calendar.add_component(feeds.event_component(row, centres.get(row.centre_id), stamp))
+            calendar.add_component(
+                feeds.event_component(
+                    row, centres.get(row.centre_id), stamp, feeds.series_reminders(row, by_id)
+                )
+            )
         texts.append(calendar.to_ical())
     return texts
 
@@ -269,6 +276,7 @@ def save_object(
         "ends_local": parsed.ends_local,
         "rrule": parsed.rrule,
         "exdates": parsed.exdates,
+        "reminders": parsed.reminders,
     }
     warnings: list[str] = []
     existing = {r.recurrence_id: r for r in rows if r.series_id is not None}

@@ -47,6 +47,7 @@ def book(
     rrule: str | None = None,
     exdates: list[datetime] | None = None,
     uid: str | None = None,
+    reminders: list[int] | None = None,
     config: Settings | None = None,
 ) -> Booking:
     """Book an event (or a series) in the person's calendar. Refused with
@@ -73,6 +74,7 @@ def book(
             rrule=rrule or None,
             exdates=list(exdates or []),
             uid=uid or _new_uid(),
+            reminders=list(reminders or []),
             sequence=0,
             created_by_user_id=context.current().user_id,
         )
