@@ -79,6 +79,7 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
         confirm=confirm,
         candidates=candidates,
         places=places,
+        place_named=lambda location: importing.centre_named(location, places),
         place_of=importing.places_of(candidates, places, confirm.centre.data) if candidates else {},
         outcome=outcome,
         status=status,
