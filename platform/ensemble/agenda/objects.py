@@ -14,7 +14,6 @@ and refuse the same things with the same French messages.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,38 +22,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import feeds, importing, operations, recurrence
+from ensemble.agenda import feeds, icaltext, importing, operations, recurrence
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Calendar, Category, Event
 from ensemble.network.models import Centre
 from ensemble.sharing.models import Agreement
 
 PRODID = "-//Ensemble//Agendas partagés//FR"
-# Europe/Paris as its rules (EU summer time since 1996), not 68 years of dates
-# (icalendar's add_missing_timezones writes 3 KB per object).
-PARIS_VTIMEZONE = """BEGIN:VTIMEZONE
-TZID:Europe/Paris
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE
-"""
-
-
-@functools.cache
-def paris_timezone() -> icalendar.Timezone:
-    return icalendar.Timezone.from_ical(PARIS_VTIMEZONE)
 
 
 class ObjectProblem(operations.AgendaError):
@@ -210,20 +184,18 @@ def render_objects(session: Session, objects: list[list[Event]]) -> list[bytes]:
     )
     texts = []
     for rows in objects:
-        calendar = icalendar.Calendar()
-        calendar.add("prodid", PRODID)
-        calendar.add("version", "2.0")
-        if any(row.tzid == recurrence.PARIS for row in rows):
-            calendar.add_component(paris_timezone())
         by_id = {row.id: row for row in rows}
-        for row in rows:
-            stamp = row.updated_at.astimezone(UTC).replace(microsecond=0)
-            calendar.add_component(
-                feeds.event_component(
-                    row, centres.get(row.centre_id), stamp, feeds.series_reminders(row, by_id)
-                )
+        bodies = [
+            feeds.vevent_text(
+                row,
+                centres.get(row.centre_id),
+                row.updated_at.astimezone(UTC).replace(microsecond=0),
+                feeds.series_reminders(row, by_id),
             )
-        texts.append(calendar.to_ical())
+            for row in rows
+        ]
+        paris = any(row.tzid == recurrence.PARIS for row in rows)
+        texts.append(icaltext.calendar([f"PRODID:{PRODID}", "VERSION:2.0"], bodies, paris=paris))
     return texts
 
 

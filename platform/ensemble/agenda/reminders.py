@@ -1,6 +1,7 @@
 """Reminders of events: how long before its start a person is reminded (stored
 as minutes on the series, `Event.reminders`; a changed occurrence has its
-series' reminders), as VALARM components in feeds and over CalDAV, read back
+series' reminders), as VALARM components in feeds and over CalDAV (written by
+feeds.vevent_text), read back
 from a CalDAV PUT or an import, and sent once as an in-app notification and an
 e-mail by the beat task ensemble.agenda.send_reminders.
 
@@ -19,7 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import icalendar
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -58,18 +58,6 @@ def normalised(values: Iterable[int]) -> list[int]:
 
 
 # --- iCalendar ---------------------------------------------------------------------
-
-
-def alarms(title: str, minutes: Iterable[int]) -> list[icalendar.Alarm]:
-    """One VALARM per reminder (RFC 5545 §3.6.6: ACTION, TRIGGER, DESCRIPTION)."""
-    found = []
-    for delay in minutes:
-        alarm = icalendar.Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", title)
-        alarm.add("trigger", timedelta(minutes=-delay))
-        found.append(alarm)
-    return found
 
 
 def from_component(component) -> list[int]:
