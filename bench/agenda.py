@@ -17,6 +17,13 @@
     weekly series with moved and cancelled occurrences, plus two one-off events
     a working day): median time of a full request (the body built) and of a
     conditional request answered 304 from its ETag, and their ratio (goal ≥ 10×).
+(c) In the same run, the same three years beside Radicale (installed for the
+    benchmark only, dev extras; started as bench/caldav.py starts it): Radicale
+    holds the very objects Ensemble serves over CalDAV, and serves its whole
+    collection on a GET (its version of a subscription feed). Printed: the
+    median time of our feed built (as in b) and of Radicale's GET (after a
+    first GET that fills its cache, printed apart), and the ratio Ensemble ÷
+    Radicale (goal ≤ 1).
 
     DATABASE_ADMIN_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/0 python bench/agenda.py
@@ -32,6 +39,7 @@ from __future__ import annotations
 import re
 import statistics
 import sys
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -474,6 +482,62 @@ def measure_feed(app, user_id: int) -> dict:
     }
 
 
+def measure_radicale(app, user_id: int, folder: Path) -> dict:
+    """Radicale holding the objects Ensemble serves for the officer (their CalDAV
+    text, one .ics file per object in its storage, as its PUT writes them): the
+    median time of a GET of the whole collection over loopback HTTP."""
+    from caldav import RADICALE_PASSWORD, RADICALE_USER, Dav, start_radicale
+    from sqlalchemy import select
+
+    from ensemble.agenda import objects
+    from ensemble.agenda.models import Event
+    from ensemble.caldav.resources import default_name
+    from ensemble.extensions import db
+    from ensemble.tenancy import context
+    from ensemble.tenancy.scopes import context_for_user
+
+    with (
+        app.app_context(),
+        app.test_request_context(),
+        context.using(context_for_user(db.session, user_id), db.session),
+    ):
+        rows: dict[str, list] = {}
+        for event in db.session.scalars(
+            select(Event)
+            .where(Event.user_id == user_id)
+            .order_by(Event.series_id.is_not(None), Event.recurrence_id, Event.id)
+        ):
+            rows.setdefault(event.uid, []).append(event)
+        texts = dict(
+            zip(rows, objects.render_objects(db.session, list(rows.values())), strict=True)
+        )
+    port, server = start_radicale(folder)
+    try:
+        radicale = Dav(port, RADICALE_USER, RADICALE_PASSWORD)
+        path = f"/{RADICALE_USER}/agenda/"
+        assert radicale("MKCALENDAR", path)[0] == 201
+        collection = folder / "collections" / "collection-root" / RADICALE_USER / "agenda"
+        for uid, text in texts.items():
+            (collection / default_name(uid)).write_bytes(text)
+        cold, status, body = radicale.timed("GET", path)
+        assert status == 200, status
+        served = []
+        for _ in range(FEED_RUNS):
+            elapsed, status, again = radicale.timed("GET", path)
+            assert status == 200 and len(again) == len(body)
+            served.append(elapsed)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "objects": len(texts),
+        "vevents": len(re.findall(rb"BEGIN:VEVENT", body)),
+        "size": len(body),
+        "cold": cold,
+        "served": statistics.median(served),
+    }
+
+
 # --- Run ----------------------------------------------------------------------------------
 
 
@@ -484,6 +548,11 @@ def main() -> int:
 
 
 def run(app, urls, started: float) -> int:
+    ok = "--feed-only" in sys.argv or check_clashes(app, urls, started)
+    return 0 if feeds_beside_radicale(app, started) and ok else 1
+
+
+def check_clashes(app, urls, started: float) -> bool:
     ok = True
     with psycopg.connect(_libpq(urls.admin)) as conn:
         officer = _officer_calendar(conn)
@@ -554,7 +623,11 @@ def run(app, urls, started: float) -> int:
             print("    " + line)
     ok &= any("Index" in line and "ix_agenda_busy_user_start" in line for line in large["plan"])
     ok &= any("Index" in line and "ix_agenda_busy_user_long" in line for line in large["long_plan"])
+    return ok
 
+
+def feeds_beside_radicale(app, started: float) -> bool:
+    ok = True
     user_id, events, occurrences = build_feed_officer(app)
     feed = measure_feed(app, user_id)
     ratio = feed["full"] / feed["cached"]
@@ -569,8 +642,25 @@ def run(app, urls, started: float) -> int:
     )
     print(f"  ratio built / 304: {ratio:.1f}× (goal ≥ 10×): {'OK' if ratio >= 10 else 'TOO SLOW'}")
     ok &= ratio >= 10
+
+    with tempfile.TemporaryDirectory() as folder:
+        radicale = measure_radicale(app, user_id, Path(folder))
+    beside = feed["full"] / radicale["served"]
+    print(
+        f"\n(c) the same three years in Radicale: {radicale['objects']} objects,"
+        f" {radicale['vevents']} VEVENT, its collection {radicale['size'] / 1024:.0f} KiB"
+    )
+    print(
+        f"  our feed built: {feed['full'] * 1000:.1f} ms; Radicale's GET of the collection:"
+        f" {radicale['served'] * 1000:.1f} ms (median of {FEED_RUNS}; first GET, filling its"
+        f" cache: {radicale['cold'] * 1000:.1f} ms)"
+    )
+    print(
+        f"  ratio Ensemble ÷ Radicale: {beside:.2f} (goal ≤ 1): {'OK' if beside <= 1 else 'SLOWER'}"
+    )
+    ok &= beside <= 1
     print(f"\ntotal: {time.perf_counter() - started:.1f} s")
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":

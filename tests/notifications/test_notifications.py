@@ -79,6 +79,25 @@ def test_mail_goes_out_after_commit_only(app, demo, sent_tasks):
         assert [m["Subject"] for m in mail.outbox()] == ["Ensemble : Test"]
 
 
+def test_a_dedup_conflict_keeps_the_mails_queued_before_it(app, demo, sent_tasks):
+    """`notify` absorbs a dedup conflict in a savepoint; rolling it back used to
+    drop every mail pending in the transaction (a reminder run that met one
+    already-sent reminder lost the e-mails of the new ones)."""
+    with app.app_context():
+        mail.outbox().clear()
+        with context.using(context.system_context(is_admin=True), db.session):
+            aicha = [_recipient(demo, "aicha.ouali@bassemasure.demo")]
+            assert notify(db.session, aicha, "Premier", dedup_key="test:dedup:1") == 1
+            assert notify(db.session, aicha, "Premier", dedup_key="test:dedup:1") == 0
+            # A savepoint rolled back after queuing drops its own mail only.
+            savepoint = db.session.begin_nested()
+            notify(db.session, aicha, "Annulé")
+            savepoint.rollback()
+            db.session.commit()
+        sent_tasks.run(mail.DELIVER)
+        assert [m["Subject"] for m in mail.outbox()] == ["Ensemble : Premier"]
+
+
 def _unread(page: str) -> int:
     badge = re.search(r'class="badge">(\d+)<', page)
     return int(badge.group(1)) if badge else 0

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import icalendar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import recurrence
+from ensemble.agenda import icaltext, recurrence
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Busy, Event
 from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
@@ -104,13 +104,6 @@ def etag(session: Session, scope: Scope, nonce: str, today: date) -> str:
 
 def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
     """The feed as iCalendar bytes."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Ensemble//Agendas partagés//FR")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", recurrence.PARIS)
     events = session.scalars(_events_query(scope).order_by(Event.id)).all()
     centres = (
         {
@@ -123,45 +116,118 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
         else {}
     )
     stamp = datetime.now(UTC).replace(microsecond=0)
-    for event in events:
-        calendar.add_component(event_component(event, centres.get(event.centre_id), stamp))
+    by_id = {e.id: e for e in events}
+    bodies = [
+        vevent_text(event, centres.get(event.centre_id), stamp, series_reminders(event, by_id))
+        for event in events
+    ]
     if scope.centre_id is not None:
+        busy_summary = icaltext.text(str(BUSY_ELSEWHERE))
         for busy in session.scalars(
             _busy_elsewhere_query(scope, today).order_by(func.lower(Busy.during), Busy.id)
         ):
-            component = icalendar.Event()
-            component.add("uid", f"occupe-{busy.id}@ensemble")
-            component.add("dtstamp", stamp)
-            component.add("dtstart", busy.during.lower.astimezone(UTC))
-            component.add("dtend", busy.during.upper.astimezone(UTC))
-            component.add("summary", BUSY_ELSEWHERE)
-            component.add("class", "CONFIDENTIAL")
-            component.add("transp", "OPAQUE")
-            calendar.add_component(component)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+            assert busy.during.lower is not None and busy.during.upper is not None
+            bodies.append(
+                "BEGIN:VEVENT\r\n"
+                f"UID:{busy_uid(scope, busy)}\r\n"
+                f"DTSTAMP:{icaltext.utc(stamp)}\r\n"
+                f"DTSTART:{icaltext.utc(busy.during.lower)}\r\n"
+                f"DTEND:{icaltext.utc(busy.during.upper)}\r\n"
+                + icaltext.fold(f"SUMMARY:{busy_summary}")
+                + "CLASS:CONFIDENTIAL\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n"
+            )
+    headers = [
+        "PRODID:-//Ensemble//Agendas partagés//FR",
+        "VERSION:2.0",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:" + icaltext.text(name),
+        "X-WR-TIMEZONE:" + recurrence.PARIS,
+    ]
+    return icaltext.calendar(headers, bodies, paris=bool(events))
+
+
+def busy_uid(scope: Scope, busy: Busy) -> str:
+    """A busy entry's UID: the same for as long as that occurrence is the same
+    (its event and start), whatever happens to the series' other occurrences.
+    A busy row's id would not do: a series' rows are rewritten on every change,
+    and every phone subscribed would see 30 entries deleted and re-created. A
+    digest, so that neither the event's number nor the feed's scope show."""
+    assert busy.during.lower is not None
+    key = f"{scope.user_id}:{scope.centre_id}:{busy.event_id}:{busy.during.lower.astimezone(UTC)}"
+    return f"occupe-{hashlib.sha256(key.encode()).hexdigest()[:32]}@ensemble"
 
 
 PARTICIPANTS = "Participants : "
 
 
-def event_component(event: Event, centre: Centre | None, stamp: datetime) -> icalendar.Event:
-    """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in full)."""
-    component = recurrence.vevent(event)
-    del component[recurrence.EVENT_ID]
-    component.add("dtstamp", stamp)
-    component.add("summary", event.title)
-    component.add("sequence", event.sequence)
-    component.add("last-modified", event.updated_at.astimezone(UTC).replace(microsecond=0))
-    component.add("categories", [str(CATEGORY_LABELS[event.category])])
+def series_reminders(event: Event, rows: dict[int, Event]) -> list[int]:
+    """A row's reminders: a changed occurrence has those of its series."""
+    series = rows.get(event.series_id) if event.series_id is not None else None
+    return list((series or event).reminders or [])
+
+
+def vevent_text(
+    event: Event, centre: Centre | None, stamp: datetime, minutes: list[int] | None = None
+) -> str:
+    """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in
+    full): DTSTART/DTEND with TZID, RRULE (UNTIL in UTC), EXDATE, RECURRENCE-ID,
+    and a VALARM per reminder (`minutes`, default: the row's own)."""
+    tz = f";TZID={event.tzid}:"
+    lines = [
+        "UID:" + icaltext.text(event.uid),
+        "DTSTART" + tz + icaltext.local(event.starts_local),
+        "DTEND" + tz + icaltext.local(event.ends_local),
+    ]
+    if event.rrule:
+        lines.append("RRULE:" + utc_until(event.rrule, event.tzid))
+    if event.exdates:
+        lines.append("EXDATE" + tz + ",".join(icaltext.local(d) for d in sorted(event.exdates)))
+    if event.recurrence_id is not None:
+        lines.append("RECURRENCE-ID" + tz + icaltext.local(event.recurrence_id))
+    lines += [
+        "DTSTAMP:" + icaltext.utc(stamp),
+        "SUMMARY:" + icaltext.text(event.title),
+        f"SEQUENCE:{event.sequence}",
+        "LAST-MODIFIED:" + icaltext.utc(event.updated_at.replace(microsecond=0)),
+        "CATEGORIES:" + icaltext.text(str(CATEGORY_LABELS[event.category])),
+    ]
     if centre is not None:
-        component.add("location", address(centre))
-    text = event.description
+        lines.append("LOCATION:" + icaltext.text(address(centre)))
+    description = event.description
     if event.participants:
-        text = (text + "\n\n" if text else "") + PARTICIPANTS + event.participants
-    if text:
-        component.add("description", text)
-    return component
+        description = (description + "\n\n" if description else "") + PARTICIPANTS
+        description += event.participants
+    if description:
+        lines.append("DESCRIPTION:" + icaltext.text(description))
+    title = icaltext.text(event.title)
+    for delay in event.reminders if minutes is None else minutes:
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "DESCRIPTION:" + title,
+            "TRIGGER:" + icaltext.trigger(delay),
+            "END:VALARM",
+        ]
+    return "BEGIN:VEVENT\r\n" + "".join(icaltext.fold(line) for line in lines) + "END:VEVENT\r\n"
+
+
+_UNTIL = re.compile(r"UNTIL=([0-9]{8})(T[0-9]{6})?(Z?)")
+
+
+def utc_until(rule: str, tzid: str = recurrence.PARIS) -> str:
+    """The rule with its UNTIL in UTC, as RFC 5545 §3.3.10 requires next to a
+    DTSTART with a TZID (the form stores « jusqu’au » as local wall time, and a
+    date alone means up to the end of that day)."""
+
+    def utc(match: re.Match) -> str:
+        day, clock_time, zulu = match.groups()
+        if zulu:
+            return match.group(0)
+        local = datetime.strptime(day + (clock_time or "T235959"), "%Y%m%dT%H%M%S")
+        return "UNTIL=" + recurrence.to_instant(local, tzid).strftime("%Y%m%dT%H%M%SZ")
+
+    return _UNTIL.sub(utc, rule)
 
 
 def address(centre: Centre) -> str:

@@ -42,6 +42,17 @@ REPEAT_CHOICES = [
     SelectChoice("MONTHLY", _l("Tous les mois")),
     SelectChoice("CUSTOM", _l("Règle personnalisée (RRULE)")),
 ]
+# Minutes before the start (ensemble.agenda.reminders.CHOICES).
+REMINDER_CHOICES = [
+    SelectChoice("", _l("Aucun rappel")),
+    SelectChoice("5", _l("5\u00a0min avant")),
+    SelectChoice("15", _l("15\u00a0min avant")),
+    SelectChoice("30", _l("30\u00a0min avant")),
+    SelectChoice("60", _l("1\u00a0h avant")),
+    SelectChoice("120", _l("2\u00a0h avant")),
+    SelectChoice("1440", _l("1 jour avant")),
+    SelectChoice("2880", _l("2 jours avant")),
+]
 
 
 def DayField(label, validators=None, **kwargs) -> DateField:  # noqa: N802 - a field
@@ -100,6 +111,7 @@ class EventForm(SlotMixin, Form):
         range_message=_l("Entre 1 et 500 fois."),
     )
     rrule = TextField(_l("Règle RRULE"), [Optional()], max_length=400)
+    reminder = SelectField(_l("Rappel"), choices=REMINDER_CHOICES, default="")
 
     def validate_until(self, field) -> None:
         if field.data and self.day.data and field.data < self.day.data:
@@ -157,6 +169,14 @@ class EventForm(SlotMixin, Form):
         elif self.count.data:
             parts.append(f"COUNT={self.count.data}")
         return ";".join(parts)
+
+    def reminders(self, current: list[int] | None = None) -> list[int]:
+        """The reminders the form asks for. Unchanged, an event's other reminders
+        (a phone may have set several) are kept."""
+        chosen = [int(self.reminder.data)] if self.reminder.data else []
+        if current and chosen == current[:1]:
+            return list(current)
+        return chosen
 
 
 class RequestForm(SlotMixin, Form):

@@ -1,29 +1,91 @@
-"""Import of an .ics file of existing events: a preview listing each event
-with what is wrong with it, then the import of the valid ones (each booked
-like any other: a clash is that event's error, not the whole file's)."""
+"""Import of an .ics file of existing events, as other tools write it: a
+preview listing each event with what is wrong with it, then the import of the
+valid ones (each booked like any other: a clash is that event's error, not the
+whole file's).
+
+What the producers write, and how it is read (the corpus under
+tests/corpus/ics/ has one file per producer):
+
+- Google Calendar: X-WR-TIMEZONE, a VTIMEZONE per zone used, UNTIL in UTC
+  (`UNTIL=20280131T225959Z`), a moved instance as a second VEVENT with the same
+  UID and a RECURRENCE-ID (often after its series), VALARM reminders.
+- Outlook: Windows zone names as TZID (« Romance Standard Time »), resolved
+  through the CLDR windowsZones table (icalendar's copy) or else the file's
+  VTIMEZONE; several EXDATE values on one line.
+- Thunderbird: one EXDATE line per cancelled date, sometimes in UTC.
+- Nextcloud (sabre/vobject): folded long lines, RELATED=START triggers.
+
+An event is one object: its series and its changed occurrences (one UID). It
+is imported whole or not at all (a savepoint per object), so a series never
+lands without the instance that was moved, nor at its old time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import operations, recurrence
-from ensemble.agenda.models import Calendar, Category
+from ensemble.agenda import operations, recurrence, reminders
+from ensemble.agenda.models import Calendar, Category, Event
 from ensemble.kernel.refusal import Refusal
+from ensemble.network.models import Centre
 
 MAX_BYTES = 1024 * 1024
 MAX_EVENTS = 500
 EARLIEST, LATEST = 1900, 2100
 
+# What any reading of an untrusted component may raise (icalendar parses values
+# lazily and raises these on malformed ones).
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+# The French name of a property, for « Début illisible » and the like.
+_PROPERTY_NAMES = {
+    "DTSTART": _l("le début (DTSTART)"),
+    "DTEND": _l("la fin (DTEND)"),
+    "DURATION": _l("la durée (DURATION)"),
+    "RRULE": _l("la règle de répétition (RRULE)"),
+    "EXDATE": _l("les dates annulées (EXDATE)"),
+    "RECURRENCE-ID": _l("l’occurrence modifiée (RECURRENCE-ID)"),
+}
+
+
+class ImportProblem(Refusal):
+    """The file as a whole cannot be read."""
+
+
+class UnreadableEvent(Exception):
+    """One event cannot be read; its message is French."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Override:
+    """A changed occurrence of a series (RECURRENCE-ID), in Paris wall time."""
+
+    recurrence_local: datetime
+    starts_local: datetime | None = None
+    ends_local: datetime | None = None
+    location: str = ""
+    cancelled: bool = False
+
 
 @dataclass
 class Candidate:
-    """One VEVENT of the file, read into local wall time, with its problems."""
+    """One event of the file (a series with its changed occurrences, or one
+    event), read into Paris wall time, with its problems."""
 
     position: int
     title: str
@@ -33,96 +95,351 @@ class Candidate:
     exdates: list[datetime] = field(default_factory=list)
     description: str = ""
     uid: str = ""
+    location: str = ""
+    reminders: list[int] = field(default_factory=list)  # minutes before the start
+    overrides: list[Override] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def moved(self) -> list[Override]:
+        return [o for o in self.overrides if not o.cancelled]
 
-class ImportProblem(Refusal):
-    """The file as a whole cannot be read."""
+
+# --- Times ----------------------------------------------------------------------
 
 
-def _local(value, tzid: str) -> datetime | None:
-    """A DTSTART/DTEND value as Paris wall time; None for an all-day date."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:  # floating time: taken as Paris time
-            return value.replace(second=0, microsecond=0)
-        return value.astimezone(ZoneInfo(tzid)).replace(tzinfo=None, second=0, microsecond=0)
+def zone_named(tzid: str) -> ZoneInfo | None:
+    """An IANA zone, or a Windows zone name through CLDR's windowsZones."""
+    name = str(tzid).strip().strip('"')
+    for candidate in (name, WINDOWS_TO_OLSON.get(name)):
+        if candidate and ("/" in candidate or candidate == "UTC"):
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                continue
     return None
 
 
+def local_time(prop, floating: str = recurrence.PARIS) -> datetime | None:
+    """A DTSTART/DTEND/RECURRENCE-ID/EXDATE value as Paris wall time (minutes);
+    None for an all-day date. A floating time is read in `floating` (the file's
+    X-WR-TIMEZONE, else Paris). UnreadableEvent when its zone is unknown."""
+    value = prop.dt
+    if isinstance(value, datetime):
+        tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+        zone = zone_named(tzid) if tzid else None
+        if zone is not None and zone.key == recurrence.PARIS:
+            # Paris wall time as written, even in the spring gap: the calendar's
+            # own policy (recurrence.to_instant) decides what it means.
+            return value.replace(tzinfo=None, second=0, microsecond=0)
+        if zone is not None:
+            # The wall time the file wrote, in the zone it names (IANA or Windows).
+            value = value.replace(tzinfo=zone)
+        elif value.tzinfo is None:
+            if tzid:
+                raise UnreadableEvent(
+                    _("Fuseau horaire inconnu : « %(tzid)s ».", tzid=str(tzid)[:64])
+                )
+            if floating == recurrence.PARIS:
+                return value.replace(second=0, microsecond=0)
+            value = value.replace(tzinfo=ZoneInfo(floating))
+        return recurrence.to_local(value, recurrence.PARIS).replace(second=0, microsecond=0)
+    if isinstance(value, date):
+        return None
+    raise UnreadableEvent(_("Date illisible."))
+
+
+def _values(component, name: str) -> list:
+    """Every value of a property that may be written on one line or several
+    (EXDATE), each with its parameters."""
+    found = component.get(name)
+    if found is None:
+        return []
+    lines = found if isinstance(found, list) else [found]
+    return [value for line in lines for value in getattr(line, "dts", [line])]
+
+
+def _broken(component) -> str | None:
+    """The French message for the first property icalendar could not read."""
+    for name, _detail in getattr(component, "errors", []) or []:
+        label = _PROPERTY_NAMES.get(str(name).upper())
+        if label is not None:
+            return _("Valeur illisible pour %(what)s.", what=label)
+    return None
+
+
+def _text(component, name: str, limit: int) -> str:
+    value = component.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value).strip()[:limit] if value is not None else ""
+
+
+# --- Reading --------------------------------------------------------------------
+
+
 def parse(data: bytes) -> list[Candidate]:
-    """Every VEVENT of an iCalendar file (changed occurrences are not imported)."""
+    """Every event of an iCalendar file, a series with its changed occurrences."""
     if len(data) > MAX_BYTES:
         raise ImportProblem(_("Le fichier dépasse 1 Mo."))
     try:
         calendar = icalendar.Calendar.from_ical(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, IndexError, KeyError):
+        components = list(calendar.walk("VEVENT"))
+    except (*UNREADABLE, UnicodeDecodeError):
         raise ImportProblem(
             _("Ce fichier n’est pas un fichier iCalendar (.ics) lisible.")
         ) from None
-    events = [c for c in calendar.walk("VEVENT")]
-    if not events:
+    if not isinstance(calendar, icalendar.Calendar) or not components:
         raise ImportProblem(_("Le fichier ne contient aucun événement."))
-    if len(events) > MAX_EVENTS:
+    if len(components) > MAX_EVENTS:
         raise ImportProblem(_("Le fichier contient plus de 500 événements."))
-    return [_candidate(i, component) for i, component in enumerate(events, start=1)]
+    floating = _text(calendar, "X-WR-TIMEZONE", 64)
+    floating = floating if zone_named(floating) is not None else recurrence.PARIS
+    return [
+        _object(position, group, floating)
+        for position, group in enumerate(_objects(components), start=1)
+    ]
 
 
-def _candidate(position: int, component) -> Candidate:
-    tzid = recurrence.PARIS
-    title = str(component.get("SUMMARY", "")).strip()[:200]
+def _objects(components: Sequence) -> list[list]:
+    """VEVENTs grouped by UID (a series first), in the file's order. An event
+    without UID is its own object."""
+    groups: dict[str, list] = {}
+    for index, component in enumerate(components):
+        uid = _text(component, "UID", 255) or f"\0{index}"
+        groups.setdefault(uid, []).append(component)
+    return [
+        sorted(group, key=lambda c: "RECURRENCE-ID" in c)  # stable: the series first
+        for group in groups.values()
+    ]
+
+
+def _object(position: int, group: list, floating: str) -> Candidate:
+    master, overrides = group[0], group[1:]
+    try:
+        if "RECURRENCE-ID" in master:
+            # Only changed occurrences (their series is not in the file): each
+            # is an event at the time it was moved to.
+            candidate = read_event(position, master, floating, standalone=True)
+            if len(group) > 1:
+                candidate.errors.append(
+                    _("Occurrences modifiées d’une série absente du fichier : non importées.")
+                )
+            return candidate
+        candidate = read_event(position, master, floating)
+        for component in overrides:
+            if "RECURRENCE-ID" not in component:
+                candidate.errors.append(_("Deux événements portent le même UID."))
+                break
+            candidate.overrides.append(read_override(component, candidate, floating))
+        _check_overrides(candidate)
+    except UnreadableEvent as problem:
+        candidate = Candidate(position, _text(master, "SUMMARY", 200) or _("(sans titre)"))
+        candidate.errors.append(problem.message)
+    except UNREADABLE:
+        candidate = Candidate(position, _text(master, "SUMMARY", 200) or _("(sans titre)"))
+        candidate.errors.append(_("Événement illisible."))
+    return candidate
+
+
+def read_event(
+    position: int, component, floating: str = recurrence.PARIS, *, standalone: bool = False
+) -> Candidate:
+    """One VEVENT (a series, an event, or with `standalone` a changed occurrence
+    taken as an event of its own), with its problems in French."""
+    title = _text(component, "SUMMARY", 200)
     candidate = Candidate(position, title or _("(sans titre)"))
-    candidate.description = str(component.get("DESCRIPTION", ""))[:5000]
-    candidate.uid = str(component.get("UID", ""))[:255]
+    candidate.description = _text(component, "DESCRIPTION", 5000)
+    candidate.uid = _text(component, "UID", 255)
+    candidate.location = _text(component, "LOCATION", 500)
+    candidate.reminders = reminders.from_component(component)
     if not title:
         candidate.errors.append(_("L’événement n’a pas de titre."))
-    if "RECURRENCE-ID" in component:
-        candidate.errors.append(_("Occurrence modifiée d’une série : non importée."))
+    broken = _broken(component)
+    if broken:
+        candidate.errors.append(broken)
+        return candidate
+    if _text(component, "STATUS", 20).upper() == "CANCELLED":
+        candidate.errors.append(_("Événement annulé dans l’agenda d’origine : non importé."))
         return candidate
     start = component.get("DTSTART")
     if start is None:
         candidate.errors.append(_("L’événement n’a pas de début."))
         return candidate
-    starts = _local(start.dt, tzid)
+    starts = local_time(start, floating)
     if starts is None:
         candidate.errors.append(_("Événement sur la journée entière : non pris en charge."))
         return candidate
-    if "DTEND" in component:
-        ends = _local(component["DTEND"].dt, tzid)
-    elif "DURATION" in component:
-        ends = starts + component["DURATION"].dt
-    else:
-        ends = starts + timedelta(hours=1)
-    candidate.starts_local, candidate.ends_local = starts, ends
     if not EARLIEST <= starts.year <= LATEST:
         candidate.errors.append(_("Date hors limites : entre 1900 et 2100."))
-        candidate.starts_local = candidate.ends_local = None
         return candidate
+    ends = _end(component, starts, floating, timedelta(hours=1))
+    candidate.starts_local, candidate.ends_local = starts, ends
     if ends is None or ends <= starts:
         candidate.errors.append(_("La fin doit être après le début."))
     elif ends - starts > timedelta(hours=24):
         candidate.errors.append(_("Un événement dure au plus 24 heures."))
+    if standalone:
+        if candidate.uid:
+            candidate.uid = ""  # a new object: the series' UID is not ours to reuse
+        return candidate
     if "RRULE" in component:
         try:
             rule = component["RRULE"]
             rule = rule[0] if isinstance(rule, list) else rule
             candidate.rrule = recurrence.validate_rrule(rule.to_ical().decode(), starts)
         except recurrence.RuleRefused as refusal:
-            candidate.errors.append(refusal.message)
-        except (ValueError, TypeError):
+            candidate.errors.append(str(refusal.message))
+        except UNREADABLE:
             candidate.errors.append(_("Règle de répétition illisible."))
-    exdates = component.get("EXDATE", [])
-    # One EXDATE line is one value, several lines a list of them.
-    for exdate in exdates if isinstance(exdates, list) else [exdates]:
-        for value in exdate if isinstance(exdate, list) else [exdate]:
-            for item in getattr(value, "dts", [value]):
-                local = _local(item.dt, tzid)
-                if local is not None:
-                    candidate.exdates.append(local)
+    for value in _values(component, "EXDATE"):
+        local = local_time(value, floating)
+        if local is not None:
+            candidate.exdates.append(local)
+    candidate.exdates = sorted(set(candidate.exdates))
     return candidate
+
+
+def _end(component, starts: datetime, floating: str, default: timedelta) -> datetime | None:
+    if "DTEND" in component:
+        return local_time(component["DTEND"], floating)
+    if "DURATION" in component:
+        duration = component["DURATION"].dt
+        if not isinstance(duration, timedelta):
+            raise UnreadableEvent(
+                _("Valeur illisible pour %(what)s.", what=_PROPERTY_NAMES["DURATION"])
+            )
+        # A duration is exact time (RFC 5545 §3.8.2.5): add it to the instant.
+        instant = recurrence.to_instant(starts) + duration
+        return recurrence.to_local(instant).replace(second=0, microsecond=0)
+    return starts + default
+
+
+def read_override(component, series: Candidate, floating: str = recurrence.PARIS) -> Override:
+    """A changed occurrence (RECURRENCE-ID) of `series`."""
+    broken = _broken(component)
+    if broken:
+        raise UnreadableEvent(broken)
+    original = local_time(component["RECURRENCE-ID"], floating)
+    if original is None:
+        raise UnreadableEvent(_("Événement sur la journée entière : non pris en charge."))
+    override = Override(original, location=_text(component, "LOCATION", 500))
+    if _text(component, "STATUS", 20).upper() == "CANCELLED":
+        override.cancelled = True
+        return override
+    start = component.get("DTSTART")
+    starts = local_time(start, floating) if start is not None else original
+    if starts is None:
+        raise UnreadableEvent(_("Événement sur la journée entière : non pris en charge."))
+    duration = (
+        series.ends_local - series.starts_local
+        if series.starts_local and series.ends_local
+        else timedelta(hours=1)
+    )
+    override.starts_local = starts
+    override.ends_local = _end(component, starts, floating, duration)
+    return override
+
+
+def _check_overrides(candidate: Candidate) -> None:
+    if not candidate.overrides or not candidate.ok:
+        return
+    if not candidate.rrule:
+        candidate.errors.append(_("Occurrence modifiée d’un événement qui ne se répète pas."))
+        return
+    known = _occurrences(candidate)
+    for override in candidate.overrides:
+        if override.recurrence_local not in known:
+            candidate.errors.append(
+                _(
+                    "L’occurrence modifiée du %(day)s ne fait pas partie de la série.",
+                    day=_day(override.recurrence_local),
+                )
+            )
+    for override in candidate.moved:
+        if override.ends_local is None or override.ends_local <= override.starts_local:
+            candidate.errors.append(
+                _(
+                    "Occurrence du %(day)s : la fin doit être après le début.",
+                    day=_day(override.recurrence_local),
+                )
+            )
+        elif override.ends_local - override.starts_local > timedelta(hours=24):
+            candidate.errors.append(
+                _(
+                    "Occurrence du %(day)s : un événement dure au plus 24 heures.",
+                    day=_day(override.recurrence_local),
+                )
+            )
+
+
+def _occurrences(candidate: Candidate) -> set[datetime]:
+    """The local starts the series' rule gives around its changed occurrences."""
+    assert candidate.starts_local is not None and candidate.ends_local is not None
+    originals = [o.recurrence_local for o in candidate.overrides]
+    source = _Series(candidate.starts_local, candidate.ends_local, candidate.rrule)
+    try:
+        found = recurrence.expand(
+            source, [], min(originals).date(), max(originals).date() + timedelta(days=1)
+        )
+    except recurrence.RuleRefused:
+        return set()
+    return {o.recurrence_local for o in found}
+
+
+@dataclass
+class _Series:
+    """A candidate as recurrence.expand reads a stored series."""
+
+    starts_local: datetime
+    ends_local: datetime
+    rrule: str | None
+    id: int = 0
+    uid: str = "apercu"
+    tzid: str = recurrence.PARIS
+    exdates: list[datetime] = field(default_factory=list)
+    recurrence_id: datetime | None = None
+
+
+def _day(local: datetime) -> str:
+    return format_datetime(local.replace(tzinfo=ZoneInfo(recurrence.PARIS)), "d MMMM yyyy")
+
+
+# --- Places ---------------------------------------------------------------------
+
+
+def centre_named(location: str, places: Iterable[Centre]) -> Centre | None:
+    """The centre a LOCATION names (its name first, as feeds write it, or
+    anywhere in it; the longest name wins), or None."""
+    wanted = " ".join(location.split()).casefold()
+    if not wanted:
+        return None
+    for centre in sorted(places, key=lambda c: -len(c.name)):
+        name = " ".join(centre.name.split()).casefold()
+        if name and (wanted.startswith(name) or name in wanted):
+            return centre
+    return None
+
+
+def places_of(
+    candidates: list[Candidate], places: Sequence[Centre], default: int | None
+) -> dict[int, int]:
+    """Where each event goes unless the person chooses otherwise: the centre its
+    LOCATION names, else `default` (the one chosen for the whole file)."""
+    ids = [c.id for c in places]
+    fallback = default if default in ids else ids[0]
+    chosen = {}
+    for candidate in candidates:
+        named = centre_named(candidate.location, places)
+        chosen[candidate.position] = named.id if named is not None else fallback
+    return chosen
+
+
+# --- Importing ------------------------------------------------------------------
 
 
 @dataclass
@@ -136,30 +453,89 @@ def import_candidates(
     calendar: Calendar,
     candidates: list[Candidate],
     *,
-    centre_id: int,
+    centres: dict[int, int],
     category: Category,
-    today: date | None = None,  # noqa: ARG001
 ) -> Outcome:
-    """Book every valid candidate; a clash or a refused share is that event's error."""
+    """Book every valid candidate at its centre (`centres`: position → centre
+    id), each whole or not at all; a clash or a refused share is that event's
+    error."""
     imported, errors = 0, {}
+    known = _known_uids(session, calendar, candidates)
     for candidate in candidates:
         if not candidate.ok:
             errors[candidate.position] = candidate.errors[0]
             continue
+        if candidate.uid and candidate.uid in known:
+            errors[candidate.position] = _("Cet événement est déjà dans l’agenda (même UID).")
+            continue
+        savepoint = session.begin_nested()
         try:
-            operations.book(
-                session,
-                calendar,
-                centre_id=centre_id,
-                category=category,
-                title=candidate.title,
-                description=candidate.description,
-                starts_local=candidate.starts_local,
-                ends_local=candidate.ends_local,
-                rrule=candidate.rrule,
-                exdates=candidate.exdates,
-            )
-            imported += 1
+            _book(session, calendar, candidate, centres[candidate.position], category)
         except Refusal as error:
-            errors[candidate.position] = error.message
+            savepoint.rollback()
+            errors[candidate.position] = str(error.message)
+            continue
+        savepoint.commit()
+        imported += 1
     return Outcome(imported, errors)
+
+
+def _known_uids(session: Session, calendar: Calendar, candidates: list[Candidate]) -> set[str]:
+    uids = {c.uid for c in candidates if c.uid}
+    if not uids:
+        return set()
+    return set(
+        session.scalars(
+            select(Event.uid).where(Event.calendar_id == calendar.id, Event.uid.in_(uids))
+        )
+    )
+
+
+def _book(
+    session: Session, calendar: Calendar, candidate: Candidate, centre_id: int, category: Category
+) -> None:
+    """Book a series without the instances that moved, then move them: the
+    old time of a moved instance is never booked (it could clash with what is
+    there since), and its new time is checked like any other."""
+    assert candidate.starts_local is not None and candidate.ends_local is not None
+    moved = {o.recurrence_local: o for o in candidate.moved}
+    cancelled = {o.recurrence_local for o in candidate.overrides if o.cancelled}
+    booking = operations.book(
+        session,
+        calendar,
+        centre_id=centre_id,
+        category=category,
+        title=candidate.title,
+        description=candidate.description,
+        starts_local=candidate.starts_local,
+        ends_local=candidate.ends_local,
+        rrule=candidate.rrule,
+        exdates=sorted({*candidate.exdates, *cancelled, *moved}),
+        uid=candidate.uid or None,
+        reminders=candidate.reminders,
+    )
+    series = booking.event
+    places = {c.id: c for c in operations.bookable_centres(session, calendar)}
+    for original, override in sorted(moved.items()):
+        if original in candidate.exdates:
+            continue  # cancelled in the source as well: nothing to move
+        place = centre_named(override.location, places.values())
+        series.exdates = [d for d in series.exdates if d != original]
+        try:
+            operations.move_occurrence(
+                session,
+                series,
+                original,
+                starts_local=override.starts_local,
+                ends_local=override.ends_local,
+                centre_id=place.id if place is not None else centre_id,
+            )
+        except operations.AgendaError as error:
+            if str(error.message) == _("Cette occurrence n’existe pas."):
+                raise operations.AgendaError(
+                    _(
+                        "L’occurrence modifiée du %(day)s ne fait pas partie de la série.",
+                        day=_day(original),
+                    )
+                ) from None
+            raise

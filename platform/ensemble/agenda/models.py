@@ -157,6 +157,11 @@ class Event(_CentreAudit, Model):
     recurrence_id: Mapped[datetime | None] = mapped_column(Local)
     uid: Mapped[str] = mapped_column(String(255))
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # Minutes before the start (ensemble.agenda.reminders); a changed occurrence
+    # has its series' reminders.
+    reminders: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), default=list, server_default=text("'{}'")
+    )
     created_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
@@ -185,6 +190,10 @@ class Event(_CentreAudit, Model):
         ),
         CheckConstraint("(series_id IS NULL) = (recurrence_id IS NULL)", name="override"),
         CheckConstraint("series_id IS NULL OR rrule IS NULL", name="override_not_recurring"),
+        CheckConstraint(
+            "cardinality(reminders) <= 5 AND 0 <= ALL(reminders) AND 40320 >= ALL(reminders)",
+            name="reminders",
+        ),
         Index("uq_agenda_events_occurrence", "series_id", "recurrence_id", unique=True),
         Index("ix_agenda_events_uid", "user_id", "uid"),
     )

@@ -14,7 +14,6 @@ and refuse the same things with the same French messages.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,38 +22,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda import feeds, importing, operations, recurrence
+from ensemble.agenda import feeds, icaltext, importing, operations, recurrence
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Calendar, Category, Event
 from ensemble.network.models import Centre
 from ensemble.sharing.models import Agreement
 
 PRODID = "-//Ensemble//Agendas partagés//FR"
-# Europe/Paris as its rules (EU summer time since 1996), not 68 years of dates
-# (icalendar's add_missing_timezones writes 3 KB per object).
-PARIS_VTIMEZONE = """BEGIN:VTIMEZONE
-TZID:Europe/Paris
-BEGIN:DAYLIGHT
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-TZNAME:CEST
-DTSTART:19700329T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-TZNAME:CET
-DTSTART:19701025T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-END:STANDARD
-END:VTIMEZONE
-"""
-
-
-@functools.cache
-def paris_timezone() -> icalendar.Timezone:
-    return icalendar.Timezone.from_ical(PARIS_VTIMEZONE)
 
 
 class ObjectProblem(operations.AgendaError):
@@ -87,6 +61,7 @@ class ParsedObject:
     categories: list[str] = field(default_factory=list)
     rrule: str | None = None
     exdates: list[datetime] = field(default_factory=list)
+    reminders: list[int] = field(default_factory=list)
     # Changed occurrences, by their original local start (RECURRENCE-ID).
     overrides: dict[datetime, OccurrenceChange] = field(default_factory=dict)
 
@@ -146,9 +121,14 @@ def parse_object(data: bytes) -> ParsedObject:
 
 
 def _parsed(master, overrides) -> ParsedObject:
-    candidate = importing._candidate(1, master)  # the import's reader and messages
+    try:
+        candidate = importing.read_event(1, master)  # the import's reader and messages
+        changes = [importing.read_override(c, candidate) for c in overrides]
+    except importing.UnreadableEvent as problem:
+        raise ObjectProblem(problem.message) from None
     if not candidate.ok:
         raise ObjectProblem(candidate.errors[0])
+    assert candidate.starts_local is not None and candidate.ends_local is not None
     description, participants = _split_participants(candidate.description)
     parsed = ParsedObject(
         uid=_text(master, "UID")[:255],
@@ -161,22 +141,18 @@ def _parsed(master, overrides) -> ParsedObject:
         categories=_categories(master),
         rrule=candidate.rrule,
         exdates=sorted(set(candidate.exdates)),
+        reminders=candidate.reminders,
     )
-    duration = parsed.ends_local - parsed.starts_local
-    for component in overrides:
-        original = importing._local(component["RECURRENCE-ID"].dt, recurrence.PARIS)
-        starts = importing._local(component["DTSTART"].dt, recurrence.PARIS)
-        if original is None or starts is None:
-            raise ObjectProblem(_("Événement sur la journée entière : non pris en charge."))
-        if "DTEND" in component:
-            ends = importing._local(component["DTEND"].dt, recurrence.PARIS)
-        elif "DURATION" in component:
-            ends = starts + component["DURATION"].dt
-        else:
-            ends = starts + duration
-        if ends is None or ends <= starts:
+    for change in changes:
+        if change.cancelled:
+            parsed.exdates = sorted({*parsed.exdates, change.recurrence_local})
+            continue
+        assert change.starts_local is not None
+        if change.ends_local is None or change.ends_local <= change.starts_local:
             raise ObjectProblem(_("La fin doit être après le début."))
-        parsed.overrides[original] = OccurrenceChange(starts, ends, _text(component, "LOCATION"))
+        parsed.overrides[change.recurrence_local] = OccurrenceChange(
+            change.starts_local, change.ends_local, change.location
+        )
     return parsed
 
 
@@ -208,15 +184,18 @@ def render_objects(session: Session, objects: list[list[Event]]) -> list[bytes]:
     )
     texts = []
     for rows in objects:
-        calendar = icalendar.Calendar()
-        calendar.add("prodid", PRODID)
-        calendar.add("version", "2.0")
-        if any(row.tzid == recurrence.PARIS for row in rows):
-            calendar.add_component(paris_timezone())
-        for row in rows:
-            stamp = row.updated_at.astimezone(UTC).replace(microsecond=0)
-            calendar.add_component(feeds.event_component(row, centres.get(row.centre_id), stamp))
-        texts.append(calendar.to_ical())
+        by_id = {row.id: row for row in rows}
+        bodies = [
+            feeds.vevent_text(
+                row,
+                centres.get(row.centre_id),
+                row.updated_at.astimezone(UTC).replace(microsecond=0),
+                feeds.series_reminders(row, by_id),
+            )
+            for row in rows
+        ]
+        paris = any(row.tzid == recurrence.PARIS for row in rows)
+        texts.append(icaltext.calendar([f"PRODID:{PRODID}", "VERSION:2.0"], bodies, paris=paris))
     return texts
 
 
@@ -232,11 +211,9 @@ def place_of(session: Session, calendar: Calendar, location: str, current: int |
         raise ObjectProblem(
             _("Vous ne pouvez pas ajouter d’événement à cet agenda."), "need-privileges"
         )
-    wanted = location.strip().casefold()
-    if wanted:
-        for centre in sorted(places, key=lambda c: -len(c.name)):
-            if wanted.startswith(centre.name.casefold()) or centre.name.casefold() in wanted:
-                return centre.id
+    named = importing.centre_named(location, places)
+    if named is not None:
+        return named.id
     ids = [c.id for c in places]
     if current in ids:
         return current
@@ -271,6 +248,7 @@ def save_object(
         "ends_local": parsed.ends_local,
         "rrule": parsed.rrule,
         "exdates": parsed.exdates,
+        "reminders": parsed.reminders,
     }
     warnings: list[str] = []
     existing = {r.recurrence_id: r for r in rows if r.series_id is not None}
@@ -317,7 +295,10 @@ def _same_rule(current: str | None, wanted: str | None) -> bool:
     if not current or not wanted:
         return not current and not wanted
     try:
-        return icalendar.vRecur.from_ical(current) == icalendar.vRecur.from_ical(wanted)
+        # The same end written in UTC (as feeds serve it) or in wall time (as stored).
+        return icalendar.vRecur.from_ical(feeds.utc_until(current)) == icalendar.vRecur.from_ical(
+            feeds.utc_until(wanted)
+        )
     except ValueError:
         return False
 

@@ -9,7 +9,7 @@ booking of theirs would be (row-level security and the clash trigger apply)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
 from celery.schedules import crontab
@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ensemble.agenda import operations as agenda
+from ensemble.agenda import reminders
 from ensemble.agenda.models import Calendar, Event
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
@@ -94,3 +95,25 @@ periodic(
     crontab(day_of_month="1", hour="3", minute="30"),
     "ensemble.agenda.extend_series",
 )
+
+
+@shared_task(name="ensemble.agenda.send_reminders")
+@without_overlap("agenda-send-reminders")
+def send_reminders(now: str | None = None) -> int:
+    """Send the reminders that fell due (ensemble.agenda.reminders): each person's
+    occurrences are read under that person's context. Idempotent (each reminder
+    is notified once per person); returns the number of notifications sent."""
+    instant = datetime.fromisoformat(now) if now else clock.now()
+    sent = 0
+    with context.using(context.ANONYMOUS, db.session):
+        for user_id in _people(db.session):
+            with context.using(context_for_user(db.session, user_id), db.session):
+                for item in reminders.due(db.session, user_id, instant):
+                    sent += reminders.send(
+                        db.session, item, reminders.recipients(db.session, item.series)
+                    )
+    return sent
+
+
+# Every five minutes: a reminder is sent at most five minutes after it falls due.
+periodic("agenda-send-reminders", 300.0, "ensemble.agenda.send_reminders")

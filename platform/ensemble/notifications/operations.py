@@ -23,6 +23,7 @@ from ensemble.people.models import User
 from ensemble.web import urls
 
 PENDING = "ensemble_pending_mail"
+MARKS = "ensemble_pending_mail_marks"  # savepoint → pending mails when it began
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,27 @@ def _send_after_commit(session: Session) -> None:
         mail.queue(message.to, message.subject, message.body)
 
 
-def _drop_after_rollback(session: Session, previous_transaction=None) -> None:  # noqa: ARG001
+def _mark_savepoint(session: Session, transaction) -> None:
+    """Remember how many mails were pending when a savepoint began."""
+    if transaction.nested:
+        session.info.setdefault(MARKS, {})[id(transaction)] = len(session.info.get(PENDING, []))
+
+
+def _drop_after_rollback(session: Session, previous_transaction=None) -> None:
+    """A rolled-back savepoint drops only the mails queued inside it: a dedup
+    conflict (`_insert_once`) must not lose the mails of the notifications
+    inserted before it in the same transaction; a real rollback drops all."""
+    if previous_transaction is not None and previous_transaction.nested:
+        mark = session.info.get(MARKS, {}).pop(id(previous_transaction), None)
+        if mark is not None and PENDING in session.info:
+            del session.info[PENDING][mark:]
+        return
     session.info.pop(PENDING, None)
+    session.info.pop(MARKS, None)
 
 
 def install(session_class: type[Session]) -> None:
     if not event.contains(session_class, "after_commit", _send_after_commit):
         event.listen(session_class, "after_commit", _send_after_commit)
+        event.listen(session_class, "after_transaction_create", _mark_savepoint)
         event.listen(session_class, "after_soft_rollback", _drop_after_rollback)

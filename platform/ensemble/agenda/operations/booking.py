@@ -49,6 +49,7 @@ def book(
     exdates: list[datetime] | None = None,
     uid: str | None = None,
     all_day: bool = False,
+    reminders: list[int] | None = None,
     config: Settings | None = None,
 ) -> Booking:
     """Book an event (or a series) in the person's calendar. Refused with
@@ -77,6 +78,7 @@ def book(
             rrule=rrule or None,
             exdates=list(exdates or []),
             uid=uid or _new_uid(),
+            reminders=list(reminders or []),
             sequence=0,
             created_by_user_id=context.current().user_id,
         )
@@ -222,6 +224,7 @@ def move_occurrence(
                 participants=series.participants,
                 tzid=series.tzid,
                 all_day=series.all_day,
+                reminders=list(series.reminders or []),
                 rrule=None,
                 exdates=[],
                 series_id=series.id,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ensemble.agenda import forms, permissions, recurrence
+from ensemble.agenda import forms, permissions, recurrence, reminders
 from ensemble.agenda.models import Calendar, Event, Request, RequestStatus
 from ensemble.extensions import db
 from ensemble.network.models import Centre
@@ -50,6 +50,7 @@ def helpers():
         "local_when": local_when,
         "slot_time": slot_time,
         "colour": lambda centre_id: f"agenda-c{centre_id % COLOURS}",
+        "reminder_label": reminders.label,
         "hours": lambda value: _("%(value)s\u00a0h", value=format(value, "f").replace(".", ",")),
     }
 

@@ -51,9 +51,10 @@ def _booking(form: forms.EventForm, operation):
         raise
 
 
-def _event_fields(form: forms.EventForm) -> dict:
+def _event_fields(form: forms.EventForm, current: Event | None = None) -> dict:
     """What the event form says, as `agenda.book` and `agenda.move` take it."""
     return {
+        "reminders": form.reminders(current.reminders if current is not None else None),
         "centre_id": form.centre.data,
         "category": Category(form.category.data),
         "title": form.title.data,
@@ -144,8 +145,11 @@ def edit_event(centre_slug: str, agenda_event_id: int):
                 form.end_day.data = item.ends_local.date()
         if item.rrule:
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
+        if item.reminders:
+            form.reminder.data = str(item.reminders[0])
     done, booking = attempt(
-        form, lambda: _booking(form, lambda: agenda.move(db.session, item, **_event_fields(form)))
+        form,
+        lambda: _booking(form, lambda: agenda.move(db.session, item, **_event_fields(form, item))),
     )
     if done:
         _flash_warnings(booking)

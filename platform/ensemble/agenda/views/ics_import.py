@@ -15,7 +15,9 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Category
 from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
 from ensemble.extensions import db
+from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import attempt, page, require
+from ensemble.network.models import Centre
 
 
 @bp.route(
@@ -39,11 +41,12 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
                 data = base64.b64decode(confirm.content.data, validate=True)
             except (binascii.Error, ValueError):
                 raise importing.ImportProblem(_("Fichier manquant : recommencez.")) from None
+            found = importing.parse(data)
             return importing.import_candidates(
                 db.session,
                 calendar,
-                importing.parse(data),
-                centre_id=confirm.centre.data,
+                found,
+                centres=_chosen_places(found, places, confirm.centre.data),
                 category=Category(confirm.category.data),
             )
 
@@ -75,6 +78,27 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
         upload=upload,
         confirm=confirm,
         candidates=candidates,
+        places=places,
+        place_named=lambda location: importing.centre_named(location, places),
+        place_of=importing.places_of(candidates, places, confirm.centre.data) if candidates else {},
         outcome=outcome,
         status=status,
     )
+
+
+def _chosen_places(
+    candidates: list[importing.Candidate], places: list[Centre], default: int | None
+) -> dict[int, int]:
+    """The centre chosen in the preview for each event (field « lieu-<n> »)."""
+    allowed = {c.id for c in places}
+    chosen = importing.places_of(candidates, places, default)
+    for candidate in candidates:
+        value = request.form.get(f"lieu-{candidate.position}", "")
+        if not value:
+            continue
+        if not (value.isascii() and value.isdigit() and int(value) in allowed):
+            raise Refusal(
+                _("Événement n°%(num)d : choisissez un lieu de la liste.", num=candidate.position)
+            )
+        chosen[candidate.position] = int(value)
+    return chosen

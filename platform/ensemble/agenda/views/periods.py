@@ -97,7 +97,9 @@ def _centres(ids) -> dict[int, Centre]:
 
 
 def _render_period(template: str, centre: Centre, slots, period: Period, **extra):
-    centres = _centres({s.centre_id for s in slots} | {centre.id})
+    # Only the centres of what the reader may see: a legend naming the centres
+    # of busy-only time would say where the person is elsewhere.
+    centres = _centres({s.centre_id for s in slots if not s.hidden} | {centre.id})
     return render_template(
         template,
         centre=centre,
