@@ -183,6 +183,18 @@ def unread_count(session: Session, user_id: int) -> int:
     return count or 0
 
 
+def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
+    """The person's unread notifications, newest first (at most `limit`)."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
     stmt = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)

@@ -9,7 +9,14 @@ the URL (and all of one's own) in full, the shared people's time elsewhere as
 from __future__ import annotations
 
 # Each module registers its routes on the blueprint when imported.
-from ensemble.agenda.views import calendars, events, ics_import, requests, subscription  # noqa: F401
+from ensemble.agenda.views import (  # noqa: F401
+    calendars,
+    events,
+    home,
+    ics_import,
+    requests,
+    subscription,
+)
 from ensemble.agenda.views.common import bp
 
 __all__ = ["bp"]
