@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.kernel import french
+from ensemble.kernel.departements import departement as departement_label
 from ensemble.network.models import Centre
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import (
@@ -160,7 +161,7 @@ def dashboard_view(
             for city in release.cities(code, departement)
         ]
     else:
-        territories = [(_("Département %(d)s", d=d), release.figure(code, d)) for d in departements]
+        territories = [(departement_label(d), release.figure(code, d)) for d in departements]
     return view | {
         "sector": sector,
         "code": code,

@@ -5,14 +5,13 @@ anything another centre's)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort
-from flask_babel import format_date, format_datetime
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ensemble.agenda import forms, permissions, recurrence
+from ensemble.agenda import forms, permissions, recurrence, words
 from ensemble.agenda.models import Calendar, Event, Request, RequestStatus
 from ensemble.extensions import db
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty
 from ensemble.tenancy import context
@@ -42,13 +41,15 @@ def helpers():
     return {
         "category_labels": forms.CATEGORY_LABELS,
         "status_labels": STATUS_LABELS,
-        "local_time": lambda instant: format_datetime(instant, "HH:mm"),
-        "local_day": lambda day: format_date(day, "EEEE d MMMM"),
-        "local_when": lambda local: format_datetime(
-            recurrence.to_instant(local), "EEEE d MMMM y 'à' HH:mm"
+        # The kernel's one French style: « 14 h 30 », « mardi 1er décembre », « 15 h 30 ».
+        "local_time": french.time_of_day,
+        "local_day": lambda day: french.long_date(day, weekday=True, year=False),
+        "local_when": lambda local: french.long_datetime(
+            recurrence.to_instant(local), weekday=True
         ),
         "colour": lambda centre_id: f"agenda-c{centre_id % COLOURS}",
-        "hours": lambda value: _("%(value)s\u00a0h", value=format(value, "f").replace(".", ",")),
+        "hours": french.duration,
+        "repetition": words.describe,
     }
 
 
