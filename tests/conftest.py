@@ -276,7 +276,8 @@ def sign_in(client, email: str, password: str = Demo.PASSWORD):
 
 
 def csrf_token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
+    # The landing page sends a person with one place on to it: follow.
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
     if not match:
         match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)

@@ -44,7 +44,9 @@ def test_director_reads_her_centre_log_and_entries(client, demo, db_session):
     membership = _add_staff(demo, db_session, "alma", "lea.dumont@echo.demo")
     sign_in(client, "claire.vasseur@alma.demo")
     html = client.get("/c/alma/journal").get_data(as_text=True)
-    assert "Création" in html and f"nº {membership.id}" in html
+    # A sentence, not an internal id (issue 13).
+    assert "Création" in html and "rattachement à une structure, par" in html
+    assert f"nº {membership.id}" not in html
     with context.using(demo.context_of("claire.vasseur@alma.demo"), db_session):
         entry_id = db_session.scalar(
             select(AuditEntry.id).where(
@@ -52,7 +54,7 @@ def test_director_reads_her_centre_log_and_entries(client, demo, db_session):
             )
         )
     page = client.get(f"/c/alma/journal/{entry_id}")
-    assert page.status_code == 200 and "Rattachement à une structure" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "rattachement à une structure" in page.get_data(as_text=True)
 
 
 def test_staff_and_other_directors_cannot_read_the_log(app, demo, db_session):
@@ -67,7 +69,7 @@ def test_admin_reads_every_entry(client, demo, db_session):
     _add_staff(demo, db_session, "echo", "hugo.carpentier@alma.demo")
     sign_in(client, "admin@ensemble.demo")
     html = client.get("/admin/journal").get_data(as_text=True)
-    assert "Journal des actions" in html and "Rattachement à une structure" in html
+    assert "Journal des actions" in html and "rattachement à une structure" in html
 
 
 def test_log_pages_are_keyset_paginated(client, demo, db_session):

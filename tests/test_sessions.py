@@ -62,7 +62,7 @@ def test_a_person_sees_and_ends_only_their_own_sessions(app, demo, db_session):
     with context.using(context.ANONYMOUS, db_session):
         assert _count(db_session, "SELECT count(*) FROM account_sessions") == 0
     # Thomas is still signed in.
-    assert thomas.get("/").status_code == 200
+    assert thomas.get("/", follow_redirects=True).status_code == 200
 
 
 def test_a_miss_in_redis_is_answered_by_postgresql_then_cached_again(app, client, demo):
@@ -73,7 +73,7 @@ def test_a_miss_in_redis_is_answered_by_postgresql_then_cached_again(app, client
     sid = _sid(client, app)
     redis = redis_store.client(app.config["REDIS_URL"])
     redis.delete(sessions.session_key(sid))  # as if Redis had lost it
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow_redirects=True).status_code == 200
     assert redis.get(sessions.session_key(sid)) == str(demo.user(CLAIRE).id)
     assert 0 < redis.ttl(sessions.session_key(sid)) <= app.config["PERMANENT_SESSION_LIFETIME"]
 
@@ -144,11 +144,11 @@ def test_a_signed_in_person_stays_signed_in_across_a_redis_restart(app, app_on_r
     claire, thomas = live.test_client(), live.test_client()
     assert sign_in(claire, CLAIRE).status_code == 302
     assert sign_in(thomas, THOMAS).status_code == 302
-    assert "Claire Vasseur" in claire.get("/").get_data(as_text=True)
+    assert "Claire Vasseur" in claire.get("/", follow_redirects=True).get_data(as_text=True)
 
     redis.restart(keep_data=False)  # a crash that lost every key
 
-    page = claire.get("/")
+    page = claire.get("/", follow_redirects=True)
     assert page.status_code == 200 and "Claire Vasseur" in page.get_data(as_text=True)
     assert claire.get("/c/alma/").status_code == 200
     # Revocation still holds after the restart: Thomas signs out, his cookie is dead.
@@ -160,4 +160,4 @@ def test_a_signed_in_person_stays_signed_in_across_a_redis_restart(app, app_on_r
     replay.set_cookie("ensemble_session", stolen)
     response = replay.get("/")
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
-    assert claire.get("/").status_code == 200
+    assert claire.get("/", follow_redirects=True).status_code == 200

@@ -112,6 +112,22 @@ def load_config(overrides: dict | None = None) -> dict:
         "REPORTING_PROTECTION_PEOPLE": env.get("REPORTING_PROTECTION_PEOPLE", "5"),
         "REPORTING_RETRY_DELAY": float(env.get("REPORTING_RETRY_DELAY", 30)),
         "REPORTING_PAUSE_BEFORE_COMMIT": float(env.get("REPORTING_PAUSE_BEFORE_COMMIT", 0)),
+        # Who publishes and hosts this instance, for the legal pages of the footer
+        # (mentions légales, données personnelles, déclaration d’accessibilité).
+        "LEGAL_PUBLISHER": env.get("LEGAL_PUBLISHER", "Fédération des centres sociaux du Nord"),
+        "LEGAL_PUBLISHER_ADDRESS": env.get("LEGAL_PUBLISHER_ADDRESS", "59100 Roubaix"),
+        "LEGAL_PUBLICATION_DIRECTOR": env.get(
+            "LEGAL_PUBLICATION_DIRECTOR", "la présidence de la fédération"
+        ),
+        "LEGAL_CONTACT_EMAIL": env.get("LEGAL_CONTACT_EMAIL", "contact@ensemble.local"),
+        "LEGAL_DPO_EMAIL": env.get("LEGAL_DPO_EMAIL", "donnees-personnelles@ensemble.local"),
+        "LEGAL_HOST": env.get("LEGAL_HOST", "l’hébergeur choisi par l’éditeur"),
+        "LEGAL_HOST_ADDRESS": env.get("LEGAL_HOST_ADDRESS", ""),
+        "SOURCE_URL": env.get("SOURCE_URL", ""),
+        # The date the accessibility declaration was drawn up (ISO), and how long
+        # the audit log and a former member's account are kept, as the publisher decided.
+        "ACCESSIBILITY_DECLARED_ON": env.get("ACCESSIBILITY_DECLARED_ON", "2026-12-04"),
+        "AUDIT_RETENTION_MONTHS": int(env.get("AUDIT_RETENTION_MONTHS", 12)),
     }
     if overrides:
         config.update(overrides)

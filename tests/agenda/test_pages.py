@@ -296,11 +296,13 @@ def test_ics_import_with_preview_and_per_event_errors(client, booked):
         },
     )
     html = done.get_data(as_text=True)
-    assert "2 événement(s) importé(s)" in html
+    assert "2 événements importés" in html
     assert "Événement n°2" in html and "Événement n°3" in html and "Conflit" in html
     week = client.get(_base(booked) + "?vue=semaine&date=2026-06-15").get_data(as_text=True)
     assert "Atelier importe" in week and "Rendez-vous UTC" in week
-    assert "10:00–11:00" in week and "10:00–11:00" in week.split("Rendez-vous UTC")[0][-400:]
+    # One time style (issue 13): « 10 h–11 h ».
+    slot = "10\u00a0h–11\u00a0h"
+    assert slot in week and slot in week.split("Rendez-vous UTC")[0][-400:]
 
 
 def test_not_an_ics_file_is_refused(client, booked):

@@ -60,7 +60,7 @@ def test_director_fills_imports_and_submits_then_the_analyst_reviews(app, demo, 
         content_type="multipart/form-data",
     )
     html = response.get_data(as_text=True)
-    assert "5 erreur(s)" in html and "inconnu" in html and 'name="payload"' not in html
+    assert "5 erreurs" in html and "inconnu" in html and 'name="payload"' not in html
     good = EXCEL_CSV.encode("cp1252", errors="replace").replace(b"?", b" ")
     response = director.post(
         import_url,

@@ -40,7 +40,7 @@ REPEAT_CHOICES = [
     SelectChoice("WEEKLY", _l("Toutes les semaines")),
     SelectChoice("BIWEEKLY", _l("Toutes les deux semaines")),
     SelectChoice("MONTHLY", _l("Tous les mois")),
-    SelectChoice("CUSTOM", _l("Règle personnalisée (RRULE)")),
+    SelectChoice("CUSTOM", _l("Autre répétition (règle avancée)")),
 ]
 # Minutes before the start (ensemble.agenda.reminders.CHOICES).
 REMINDER_CHOICES = [
@@ -110,7 +110,7 @@ class EventForm(SlotMixin, Form):
         maximum=500,
         range_message=_l("Entre 1 et 500 fois."),
     )
-    rrule = TextField(_l("Règle RRULE"), [Optional()], max_length=400)
+    rrule = TextField(_l("Règle avancée"), [Optional()], max_length=400)
     reminder = SelectField(_l("Rappel"), choices=REMINDER_CHOICES, default="")
 
     def validate_until(self, field) -> None:

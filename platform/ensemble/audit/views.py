@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ensemble.audit.labels import label_for
+from ensemble.audit.labels import label_for, sentence
 from ensemble.audit.models import AuditAction, AuditEntry
 from ensemble.extensions import db
 from ensemble.tenancy import context
@@ -35,7 +35,15 @@ ACTION_LABELS = {
 
 @bp.app_context_processor
 def labels():
-    return {"action_labels": ACTION_LABELS, "object_label": label_for}
+    return {
+        "action_labels": ACTION_LABELS,
+        "object_label": label_for,
+        "audit_sentence": lambda entry: sentence(
+            ACTION_LABELS[entry.action],
+            entry.object_type,
+            entry.user.full_name if entry.user else None,
+        ),
+    }
 
 
 PAGE_SIZE = 50

@@ -4,7 +4,7 @@ capabilities register (ensemble.home.panels)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from ensemble.extensions import db
 from ensemble.home import panels
 from ensemble.home.panels import HomePlace, ShownPanel
 from ensemble.network.models import Centre
+from ensemble.notifications import operations as notifications
 from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 from ensemble.tenancy.navigation import section
@@ -46,7 +47,35 @@ def _panels(kind: str, tenant_id: int | None = None, slug: str | None = None) ->
 @bp.route("/")
 @login_required
 def landing():
+    """A person with one place lands on it: there is nothing to choose."""
+    places = current_places()
+    if len(places) == 1:
+        return redirect(places[0].url)
     return render_template("home/index.html", panels=_panels("person"))
+
+
+WAITING_SHOWN = 6
+
+
+def _waiting(place: HomePlace) -> dict | None:
+    """What waits for the reader: their unread notifications, newest first, each
+    leading to its object (on every home page, above the capabilities' panels)."""
+    items = notifications.unread(db.session, place.user_id, limit=WAITING_SHOWN + 1)
+    return {
+        "items": items[:WAITING_SHOWN],
+        "more": len(items) > WAITING_SHOWN,
+        "total": notifications.unread_count(db.session, place.user_id),
+    }
+
+
+for _kind in panels.KINDS:
+    panels.home_panel(
+        _kind,
+        f"home.waiting.{_kind}",
+        "home/_waiting.html",
+        order=0,
+        versions=lambda place: [f"notifications:{place.user_id}"],
+    )(_waiting)
 
 
 def _home_versions(centre_slug: str) -> list[str] | None:
@@ -134,15 +163,15 @@ def employer_home(employer_slug: str):
 @login_required
 def federation_home(federation_slug: str):
     federation = federation_or_404(federation_slug)
-    by_city = db.session.execute(
-        select(Centre.city, func.count(Centre.id))
-        .where(Centre.federation_id == federation.id)
-        .group_by(Centre.city)
-        .order_by(Centre.city)
-    ).all()
+    centres, cities = db.session.execute(
+        select(func.count(Centre.id), func.count(func.distinct(Centre.city))).where(
+            Centre.federation_id == federation.id
+        )
+    ).one()
     return render_template(
         "home/federation.html",
         federation=federation,
-        by_city=by_city,
+        centres=centres,
+        cities=cities,
         panels=_panels("federation", federation.id, federation.slug),
     )

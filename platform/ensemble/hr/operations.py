@@ -18,8 +18,9 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, raiseload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, raiseload, selectinload
 
+from ensemble import cache_versions
 from ensemble.audit.operations import record_read, record_reads
 from ensemble.hr.models import (
     Category,
@@ -222,7 +223,15 @@ def refresh_due_items(member: StaffMember, today: date) -> int:
             DueItem(employer_id=member.employer_id, kind=kind, reference=reference, due_on=due_on)
         )
         changes += 1
+    session = object_session(member)
+    if changes and session is not None:
+        cache_versions.bump_after_commit(session, [due_version(member.employer_id)])
     return changes
+
+
+def due_version(employer_id: int) -> str:
+    """The cache version of pages that show an employer's due items (a centre's home)."""
+    return f"hr-due:{employer_id}"
 
 
 def refresh_employer(session: Session, employer_id: int, today: date) -> int:
@@ -259,9 +268,11 @@ def register(
     return list(session.scalars(query))
 
 
-def todo(session: Session, employer_id: int, *, until: date | None = None) -> list[DueItem]:
-    """One employer's due items, soonest (or most overdue) first, each with its person.
-    Call within `employer_scope`."""
+def todo(
+    session: Session, employer_id: int, *, until: date | None = None, limit: int | None = None
+) -> list[DueItem]:
+    """One employer's due items, soonest (or most overdue) first, each with its person
+    (the first `limit` only, when given). Call within `employer_scope`."""
     query = (
         select(DueItem)
         .where(DueItem.employer_id == employer_id)
@@ -270,7 +281,47 @@ def todo(session: Session, employer_id: int, *, until: date | None = None) -> li
     )
     if until is not None:
         query = query.where(DueItem.due_on <= until)
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def due_at_centre(
+    session: Session, employer_id: int, centre_id: int, *, until: date, limit: int
+) -> list[DueItem]:
+    """The due items, up to `until` (overdue included), of the people who work at one
+    of the employer's centres, most urgent first. Call within `employer_scope`."""
+    works_there = select(StaffCentre.staff_member_id).where(
+        StaffCentre.employer_id == employer_id, StaffCentre.centre_id == centre_id
+    )
+    return list(
+        session.scalars(
+            select(DueItem)
+            .where(
+                DueItem.employer_id == employer_id,
+                DueItem.due_on <= until,
+                DueItem.staff_member_id.in_(works_there),
+            )
+            .options(joinedload(DueItem.staff_member).raiseload("*"))
+            .order_by(DueItem.due_on, DueItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def due_across(
+    session: Session, employers: Iterable[Employer], *, until: date, limit: int
+) -> list[tuple[Employer, DueItem]]:
+    """The HR manager's next due items across her employers, each with its employer,
+    most urgent first: one scoped query per employer, reads audited."""
+    found: list[tuple[Employer, DueItem]] = []
+    for employer in employers:
+        with employer_scope(session, employer.id):
+            items = todo(session, employer.id, until=until, limit=limit)
+            record_staff_reads(session, [i.staff_member for i in items])
+        found += [(employer, item) for item in items]
+    found.sort(key=lambda pair: (pair[1].due_on, pair[0].name, pair[1].id))
+    return found[:limit]
 
 
 def record_staff_reads(session: Session, people: Iterable[StaffMember]) -> None:

@@ -56,8 +56,10 @@ from ensemble.hr.models import (
 )
 from ensemble.kernel import clock, spreadsheets
 from ensemble.kernel.views import attempt, page, require
+from ensemble.network.models import Centre, Employer
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import employer_or_404, object_or_404
+from ensemble.tenancy.switcher import current_places
 from ensemble.tenancy.urls import object_arg
 
 bp = Blueprint("hr", __name__, template_folder="templates")
@@ -105,11 +107,72 @@ def labels():
     }
 
 
+HOME_DUE_SHOWN = 8
+
+
 @home_panel("person", "hr.overview", "hr/_home_overview.html", order=10)
 def hr_overview_link(place: HomePlace) -> dict | None:
-    """The landing page offers the view across employers to whoever reads HR data."""
-    served = permissions.serves_any(place.context)
-    return {"url": url_for("hr.overview")} if served else None
+    """The landing page shows whoever reads HR data the next due items across her
+    employers, each labelled with its employer, and leads to the full view."""
+    if not permissions.serves_any(place.context):
+        return None
+    today = clock.today()
+    employers = operations.served_employers(db.session, place.context)
+    items = operations.due_across(
+        db.session,
+        employers,
+        until=today + timedelta(days=operations.DUE_SOON_DAYS),
+        limit=HOME_DUE_SHOWN,
+    )
+    return {"url": url_for("hr.overview"), "items": items, **_due_words(today)}
+
+
+def _due_words(today) -> dict:
+    """What a panel needs to say a due item outside this blueprint's pages."""
+    return {
+        "today": today,
+        "due_labels": DUE_LABELS,
+        "urgency_labels": URGENCY_LABELS,
+        "urgency": operations.urgency,
+    }
+
+
+@home_panel(
+    "centre",
+    "hr.due_at_centre",
+    "hr/_home_centre_due.html",
+    order=40,
+    versions=lambda place: [operations.due_version(_employer_of(place))],
+)
+def hr_due_at_centre(place: HomePlace) -> dict | None:
+    """A centre's director sees the HR due dates of the people working there."""
+    assert place.tenant_id is not None
+    if place.tenant_id not in place.context.director_centre_ids:
+        return None
+    employer_id = _employer_of(place)
+    if not permissions.serves(place.context, employer_id):
+        return None
+    today = clock.today()
+    with operations.employer_scope(db.session, employer_id):
+        items = operations.due_at_centre(
+            db.session,
+            employer_id,
+            place.tenant_id,
+            until=today + timedelta(days=operations.DUE_SOON_DAYS),
+            limit=HOME_DUE_SHOWN,
+        )
+        operations.record_staff_reads(db.session, [i.staff_member for i in items])
+    employer = db.session.get_one(Employer, employer_id)
+    return {"items": [(employer, i) for i in items], "employer": employer, **_due_words(today)}
+
+
+def _employer_of(place: HomePlace) -> int:
+    """The employer of the centre whose home this is: known from the person's places
+    (no query, so a page served from the cache costs none)."""
+    for known in current_places():
+        if known.kind == "centre" and known.tenant_id == place.tenant_id and known.employer_id:
+            return known.employer_id
+    return db.session.get_one(Centre, place.tenant_id).employer_id
 
 
 def employer_page(view):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -69,6 +69,7 @@ def notify(
             "created_at": utcnow(),
         }
         if _insert_once(session, row):
+            _forget_counts()
             cache_versions.bump_after_commit(session, [f"notifications:{user_id}"])
             sent += 1
             if email and address and not waits:
@@ -98,6 +99,7 @@ def resolve(session: Session, subject: str) -> int:
         session.scalars(text("SELECT app_resolve_notifications(:subject)"), {"subject": subject})
     )
     if users:
+        _forget_counts()
         cache_versions.bump_after_commit(session, [f"notifications:{u}" for u in set(users)])
     return len(users)
 
@@ -176,6 +178,21 @@ def _absolute(link: str) -> str:
 
 
 def unread_count(session: Session, user_id: int) -> int:
+    """How many notifications the person has not read: asked once per request (the
+    header's badge and the home page's « Ce qui vous attend » share the answer)."""
+    memo = g.setdefault("unread_counts", {}) if has_request_context() else {}
+    if user_id not in memo:
+        memo[user_id] = _count_unread(session, user_id)
+    return memo[user_id]
+
+
+def _forget_counts() -> None:
+    """A change of what is unread: the request asks again."""
+    if has_request_context():
+        g.pop("unread_counts", None)
+
+
+def _count_unread(session: Session, user_id: int) -> int:
     count = session.scalar(
         select(func.count(Notification.id)).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)
@@ -184,7 +201,20 @@ def unread_count(session: Session, user_id: int) -> int:
     return count or 0
 
 
+def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
+    """The person's unread notifications, newest first (at most `limit`)."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
+    _forget_counts()
     stmt = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ensemble.kernel import documents as doc
 from ensemble.kernel import french
+from ensemble.kernel.departements import departement as departement_label
 from ensemble.network.models import Centre
 from ensemble.reporting import leaflet as leaflets
 from ensemble.reporting import published as pub
@@ -174,7 +175,7 @@ def dashboard_view(
             for city in release.cities(code, departement)
         ]
     else:
-        territories = [(_("Département %(d)s", d=d), release.figure(code, d)) for d in departements]
+        territories = [(departement_label(d), release.figure(code, d)) for d in departements]
     return view | {
         "sector": sector,
         "code": code,

@@ -33,6 +33,8 @@ class Place:
     roles: tuple
     detail: object
     tenant_id: int | None = None
+    # A centre's employer (the HR data of the people who work there).
+    employer_id: int | None = None
 
     @property
     def url(self) -> str:
@@ -65,6 +67,7 @@ def place_rows(session: SessionLike, user_id: int) -> list[dict]:
             Centre.name.label("centre_name"),
             Centre.city.label("centre_city"),
             centre_employer.name.label("centre_employer"),
+            centre_employer.id.label("centre_employer_id"),
             Employer.id.label("employer_id"),
             Employer.slug.label("employer_slug"),
             Employer.name.label("employer_name"),
@@ -98,7 +101,15 @@ def places_from_rows(rows: list[dict]) -> list[Place]:
             key, tenant_id = ("admin", "admin"), None
             name, detail = _l("Administration de la plateforme"), ""
         entry = grouped.setdefault(
-            key, {"name": name, "detail": detail, "roles": [], "tenant_id": tenant_id}
+            key,
+            {
+                "name": name,
+                "detail": detail,
+                "roles": [],
+                "tenant_id": tenant_id,
+                # Rows cached before this key existed have none.
+                "employer_id": row.get("centre_employer_id") if row["centre_slug"] else None,
+            },
         )
         entry["roles"].append(ROLE_LABELS[Role(row["role"])])
     places = [
@@ -109,6 +120,7 @@ def places_from_rows(rows: list[dict]) -> list[Place]:
             roles=tuple(v["roles"]),
             detail=v["detail"],
             tenant_id=v["tenant_id"],
+            employer_id=v["employer_id"],
         )
         for (k, s), v in grouped.items()
     ]

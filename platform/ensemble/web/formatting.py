@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime
 
 from ensemble.kernel import french
+from ensemble.kernel.departements import departement
 
 # Kept for the templates and tests that import them from here.
 french_typography = french.typography_html
@@ -51,4 +52,5 @@ def init_app(app: Flask) -> None:
     filters["time"] = french.time_of_day
     filters["time_range"] = french.time_range
     filters["month"] = french.month_label
+    filters["departement"] = departement
     app.jinja_env.globals["plural"] = french.plural

@@ -1,10 +1,20 @@
-"""Platform-wide endpoints: health, language choice."""
+"""Platform-wide endpoints: health, language choice, the legal pages of the footer."""
 
 from __future__ import annotations
 
 import time
+from datetime import date
 
-from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import text
 
 from ensemble import redis_store
@@ -49,3 +59,40 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
     return redirect(safe_next_url(request.form.get("next")) or url_for("home.landing"))
+
+
+# --- The legal pages a French public-interest service carries --------------------
+# Public (no sign-in needed), linked from every page's footer.
+
+
+def _legal() -> dict:
+    config = current_app.config
+    return {
+        "publisher": config["LEGAL_PUBLISHER"],
+        "publisher_address": config["LEGAL_PUBLISHER_ADDRESS"],
+        "director": config["LEGAL_PUBLICATION_DIRECTOR"],
+        "contact": config["LEGAL_CONTACT_EMAIL"],
+        "dpo": config["LEGAL_DPO_EMAIL"],
+        "host": config["LEGAL_HOST"],
+        "host_address": config["LEGAL_HOST_ADDRESS"],
+        "source_url": config["SOURCE_URL"],
+        "public_url": config["PUBLIC_URL"],
+        "session_hours": config["PERMANENT_SESSION_LIFETIME"] // 3600,
+        "audit_months": config["AUDIT_RETENTION_MONTHS"],
+        "declared_on": date.fromisoformat(config["ACCESSIBILITY_DECLARED_ON"]),
+    }
+
+
+@bp.route("/mentions-legales")
+def legal_notice():
+    return render_template("legal/notice.html", legal=_legal())
+
+
+@bp.route("/donnees-personnelles")
+def personal_data():
+    return render_template("legal/personal_data.html", legal=_legal())
+
+
+@bp.route("/accessibilite")
+def accessibility():
+    return render_template("legal/accessibility.html", legal=_legal())

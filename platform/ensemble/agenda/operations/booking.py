@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import Range
@@ -26,7 +25,7 @@ from ensemble.agenda.operations.common import (
 )
 from ensemble.agenda.operations.holidays import HolidayOccurrence, holiday_warning, on_holidays
 from ensemble.agenda.operations.shares import check_shares
-from ensemble.kernel import clock
+from ensemble.kernel import clock, french
 from ensemble.tenancy import context
 
 
@@ -443,13 +442,26 @@ def _clash(session: Session, error: IntegrityError) -> AgendaError:
     if busy is None:
         return Clash(_("Cette personne est déjà occupée sur ce créneau."))
     event = session.get(Event, busy.event_id)
+    start, end = busy.during.lower, busy.during.upper
+    # Never open-ended: the table's check refuses an empty or unbounded interval.
+    assert start is not None and end is not None
     when = _(
         "le %(day)s de %(start)s à %(end)s",
-        day=format_datetime(busy.during.lower, "EEEE d MMMM yyyy"),
-        start=format_datetime(busy.during.lower, "HH:mm"),
-        end=format_datetime(busy.during.upper, "HH:mm"),
+        day=french.long_date(start, weekday=True),
+        start=french.time_of_day(start),
+        end=french.time_of_day(end),
     )
     what = f"« {event.title} »" if event is not None else f"« {_(BUSY_ELSEWHERE)} »"
+    # Said to the reader: the person booking their own time hears « vous ».
+    if busy.user_id == context.current().user_id:
+        return Clash(
+            _(
+                "Conflit : vous êtes déjà pris·e %(when)s (%(what)s). Le temps de trajet"
+                " entre deux centres compte aussi comme occupé.",
+                when=when,
+                what=what,
+            )
+        )
     return Clash(
         _(
             "Conflit : la personne est déjà prise %(when)s (%(what)s). Le temps de trajet entre "

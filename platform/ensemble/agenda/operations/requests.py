@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from ensemble.agenda.models import Calendar, Category, Request, RequestStatus
 from ensemble.agenda.operations.booking import _check_period, book
 from ensemble.agenda.operations.common import AgendaError, Booking, Settings
 from ensemble.db import utcnow
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.notifications.operations import notify
 from ensemble.people.models import User
@@ -72,7 +72,8 @@ def ask(
 
 
 def _when(local: datetime) -> str:
-    return format_datetime(recurrence.to_instant(local), "EEEE d MMMM yyyy 'à' HH:mm")
+    """« lundi 4 février 2030 à 9 h », the kernel's one French style."""
+    return french.long_datetime(recurrence.to_instant(local), weekday=True)
 
 
 def _answered(session: Session, request: Request, title: str, body: str, link: str) -> None:

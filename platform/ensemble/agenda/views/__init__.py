@@ -13,6 +13,7 @@ from ensemble.agenda.views import (  # noqa: F401
     calendars,
     events,
     finding,
+    home,
     ics_import,
     requests,
     subscription,

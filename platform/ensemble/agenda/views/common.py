@@ -8,14 +8,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ensemble.agenda import forms, permissions, recurrence, reminders
+from ensemble.agenda import forms, permissions, recurrence, reminders, words
 from ensemble.agenda.models import Calendar, Event, Request, RequestStatus
 from ensemble.extensions import db
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.sharing.models import VISIBLE_STATUSES, AgreementParty
 from ensemble.tenancy import context
@@ -45,13 +45,16 @@ def helpers():
     return {
         "category_labels": forms.CATEGORY_LABELS,
         "status_labels": STATUS_LABELS,
+        # The kernel's one French style (« 14 h 30 », « mardi 1er décembre »), with the
+        # offset named where the wall time is ambiguous or skipped.
         "local_time": local_time,
-        "local_day": lambda day: format_date(day, "EEEE d MMMM"),
+        "local_day": lambda day: french.long_date(day, weekday=True, year=False),
         "local_when": local_when,
         "slot_time": slot_time,
         "colour": lambda centre_id: f"agenda-c{centre_id % COLOURS}",
         "reminder_label": reminders.label,
-        "hours": lambda value: _("%(value)s\u00a0h", value=format(value, "f").replace(".", ",")),
+        "hours": french.duration,
+        "repetition": words.describe,
     }
 
 
@@ -62,8 +65,8 @@ def season(instant: datetime) -> str:
 
 
 def local_time(instant: datetime) -> str:
-    """« 14:30 »; in the autumn hour that happens twice, « 02:30 (heure d’hiver) »."""
-    shown = format_datetime(instant, "HH:mm")
+    """« 14 h 30 »; in the autumn hour that happens twice, « 2 h 30 (heure d’hiver) »."""
+    shown = french.time_of_day(instant)
     if recurrence.needs_offset(instant):
         return _("%(time)s (%(season)s)", time=shown, season=season(instant))
     return shown
@@ -73,14 +76,14 @@ def local_when(local: datetime) -> str:
     """A local wall time as a day and a time. One that does not exist (the spring
     gap) says when it really happens; one that happens twice says which."""
     instant = recurrence.to_instant(local)
-    day = format_datetime(instant, "EEEE d MMMM y")
+    day = french.long_date(recurrence.to_local(instant).date(), weekday=True)
     kind = recurrence.wall_time_kind(local)
     if kind == "skipped":
         return _(
             "%(day)s à %(time)s (heure d’été : %(wall)s n’existe pas ce jour-là)",
             day=day,
-            time=format_datetime(instant, "HH:mm"),
-            wall=local.strftime("%H:%M"),
+            time=french.time_of_day(instant),
+            wall=french.time_of_day(local.time()),
         )
     return _("%(day)s à %(time)s", day=day, time=local_time(instant))
 
@@ -94,18 +97,24 @@ def slot_time(slot, day: date | None = None) -> str:
     starts_on = recurrence.to_local(slot.starts_at).date()
     ends_on = recurrence.to_local(slot.ends_at - timedelta(microseconds=1)).date()
     if starts_on == ends_on:
-        return f"{local_time(slot.starts_at)}–{local_time(slot.ends_at)}"
+        return f"{local_time(slot.starts_at)}\u00a0\u2013 {local_time(slot.ends_at)}"
     if day is None:
         return _(
             "du %(start)s au %(end)s",
-            start=format_datetime(slot.starts_at, "d MMMM HH:mm"),
-            end=format_datetime(slot.ends_at, "d MMMM HH:mm"),
+            start=_day_and_time(slot.starts_at),
+            end=_day_and_time(slot.ends_at),
         )
     if day == starts_on:
         return _("dès %(time)s", time=local_time(slot.starts_at))
     if day == ends_on:
         return _("jusqu’à %(time)s", time=local_time(slot.ends_at))
     return _("toute la journée (suite)")
+
+
+def _day_and_time(instant: datetime) -> str:
+    """« 28 octobre 20 h »."""
+    local = recurrence.to_local(instant)
+    return f"{french.long_date(local.date(), year=False)} {local_time(instant)}"
 
 
 # --- Loading what the URL names ------------------------------------------------------

@@ -22,6 +22,8 @@ from ensemble.agenda.views.common import (
 )
 from ensemble.extensions import db
 from ensemble.kernel import clock
+from ensemble.kernel.confirm import Confirmation, confirm
+from ensemble.kernel.french import plural
 from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre
 
@@ -158,20 +160,57 @@ def edit_event(centre_slug: str, agenda_event_id: int):
     return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item)
 
 
-@bp.route("/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/supprimer", methods=("POST",))
+@bp.route(
+    "/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/supprimer", methods=("GET", "POST")
+)
 @login_required
 def delete_event(centre_slug: str, agenda_event_id: int):
+    """A confirmation page first (issue 13: « Supprimer la série » deleted six
+    sessions at once): it says how many sessions go, then the form deletes."""
     centre = _centre(centre_slug)
     item = _event_or_404(centre, agenda_event_id)
     require(_can_edit(item))
-    form = forms.ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
     calendar_id = item.calendar_id
-    agenda.delete_event(db.session, item)
-    flash(_("Événement supprimé."), "success")
-    return redirect(
-        url_for("agenda.person", centre_slug=centre.slug, agenda_calendar_id=calendar_id)
+    now = agenda.now()
+    coming = (
+        len([o for o in agenda.occurrences_of(db.session, item) if o.ends_at >= now])
+        if item.rrule
+        else 1
+    )
+    if item.rrule:
+        title = _("Supprimer la série « %(title)s » ?", title=item.title)
+        consequences = [
+            plural(
+                coming,
+                "La séance à venir sera retirée de l’agenda, et des agendas abonnés.",
+                "Les %(num)s séances à venir seront retirées de l’agenda, et des agendas abonnés.",
+            ),
+            _("Cela ne peut pas être annulé : il faudrait recréer la série."),
+        ]
+        label = plural(coming, "Supprimer la séance", "Supprimer les %(num)s séances")
+        done = plural(
+            coming,
+            "Série supprimée : %(num)s séance retirée.",
+            "Série supprimée : %(num)s séances retirées.",
+        )
+    else:
+        title = _("Supprimer « %(title)s » ?", title=item.title)
+        consequences = [
+            _("La séance sera retirée de l’agenda, et des agendas abonnés."),
+            _("Cela ne peut pas être annulé."),
+        ]
+        label, done = _("Supprimer la séance"), _("Séance supprimée.")
+    confirmation = Confirmation(
+        title=title,
+        consequences=consequences,
+        confirm_label=label,
+        cancel_url=url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id),
+    )
+    return confirm(
+        confirmation,
+        lambda: agenda.delete_event(db.session, item),
+        success=done,
+        next_url=url_for("agenda.person", centre_slug=centre.slug, agenda_calendar_id=calendar_id),
     )
 
 

@@ -15,6 +15,7 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Category
 from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
 from ensemble.extensions import db
+from ensemble.kernel.french import plural
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.views import attempt, page, require
 from ensemble.network.models import Centre
@@ -53,7 +54,12 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
         done, outcome = attempt(confirm, import_all)
         if done:
             status = 200
-            flash(_("%(num)d événement(s) importé(s).", num=outcome.imported), "success")
+            flash(
+                plural(
+                    outcome.imported, "%(num)s événement importé.", "%(num)s événements importés."
+                ),
+                "success",
+            )
     else:
 
         def preview():

@@ -3,6 +3,8 @@ address, and the feed itself (an ETag, a 304 when unchanged)."""
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -14,6 +16,7 @@ from ensemble.agenda.models import Calendar
 from ensemble.agenda.views.common import _centre, bp
 from ensemble.extensions import db
 from ensemble.kernel import clock, qr
+from ensemble.kernel.confirm import Confirmation, confirm
 from ensemble.kernel.views import require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
@@ -117,4 +120,78 @@ def feed(token: str):
     body = feeds.build(db.session, scope, name, today)
     return Response(
         body, headers=headers, mimetype="text/calendar", content_type="text/calendar; charset=utf-8"
+    )
+
+
+# --- Replacing or revoking an address: a confirmation first ------------------------
+# Issue 13: « Créer une nouvelle adresse » silently cut the phone's subscription.
+# Creating the first address loses nothing and stays one click on the page above.
+
+FEED_CHANGES = {
+    ("person", "regenerate"): "mon-agenda/nouvelle-adresse",
+    ("person", "revoke"): "mon-agenda/revoquer",
+    ("centre", "regenerate"): "centre/nouvelle-adresse",
+    ("centre", "revoke"): "centre/revoquer",
+}
+
+
+@login_required
+def change_feed(centre_slug: str, scope: str, change: str):
+    centre = _centre(centre_slug)
+    ctx = context.current()
+    if scope == "person":
+        has_calendar = db.session.scalar(
+            select(Calendar.id).where(Calendar.user_id == ctx.user_id).limit(1)
+        )
+        require(has_calendar is not None)
+        target = {"user_id": ctx.user_id}
+    else:
+        require(permissions.is_director(centre, ctx))
+        target = {"centre_id": centre.id}
+    back = url_for("agenda.subscription", centre_slug=centre.slug)
+    lost = (
+        _(
+            "L’adresse actuelle cessera de fonctionner : les téléphones et logiciels qui y"
+            " sont abonnés ne recevront plus rien tant qu’on ne leur aura pas donné la nouvelle."
+        )
+        if agenda.active_feed(db.session, **target) is not None
+        else _("Aucune adresse n’est active pour l’instant : rien ne sera coupé.")
+    )
+    if change == "regenerate":
+        confirmation = Confirmation(
+            title=_("Remplacer l’adresse d’abonnement ?"),
+            consequences=[lost, _("Une nouvelle adresse privée sera créée, à copier de nouveau.")],
+            confirm_label=_("Remplacer l’adresse"),
+            cancel_url=back,
+        )
+        action = functools.partial(agenda.regenerate_feed, db.session, **target)
+        success = _("Nouvelle adresse créée : l’ancienne ne fonctionne plus.")
+    else:
+        confirmation = Confirmation(
+            title=_("Révoquer l’adresse d’abonnement ?"),
+            consequences=[lost, _("Aucune adresse ne sera plus active.")],
+            confirm_label=_("Révoquer l’adresse"),
+            cancel_url=back,
+        )
+        action = functools.partial(agenda.revoke_feed, db.session, **target)
+        success = _("Adresse révoquée.")
+    return confirm(confirmation, action, success=success, next_url=back)
+
+
+def _change_view(scope: str, change: str):
+    """One route per address and change: the URL names no argument but the centre."""
+
+    def view(centre_slug: str):
+        return change_feed(centre_slug, scope, change)
+
+    view.__name__ = f"feed_{scope}_{change}"
+    return view
+
+
+for (_scope, _change), _tail in FEED_CHANGES.items():
+    bp.add_url_rule(
+        f"/c/<centre_slug>/agenda/abonnement/{_tail}",
+        f"feed_{_scope}_{_change}",
+        _change_view(_scope, _change),
+        methods=("GET", "POST"),
     )

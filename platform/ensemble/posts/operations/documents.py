@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.kernel import clock
+from ensemble.kernel import clock, french
 from ensemble.posts.models import (
     DOCUMENT_TYPES,
     MAX_DOCUMENT_BYTES,
@@ -118,7 +117,7 @@ def secondment_checklist(
         docs = by_kind[kind]
         if not docs:
             return False, ""
-        return True, str(_l("signé le %(day)s", day=format_date(docs[0].signed_on, "long")))
+        return True, str(_l("signé le %(day)s", day=french.long_date(docs[0].signed_on)))
 
     agreement_done, agreement_detail = signed(DocumentKind.AGREEMENT)
     amendment_done, amendment_detail = signed(DocumentKind.AMENDMENT)

@@ -8,7 +8,7 @@ compare with the network). Federations: /f/<federation>/declarations/…
 from __future__ import annotations
 
 # Each module registers its routes on the blueprint when imported.
-from ensemble.reporting.views import centre, federation, shared_figures  # noqa: F401
+from ensemble.reporting.views import centre, federation, home, shared_figures  # noqa: F401
 from ensemble.reporting.views.common import bp
 
 __all__ = ["bp"]

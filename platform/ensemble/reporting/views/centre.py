@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ensemble.extensions import db
 from ensemble.kernel import spreadsheets
+from ensemble.kernel.french import plural
 from ensemble.kernel.parsing import Unreadable, decimal_places
 from ensemble.kernel.text import clean
 from ensemble.kernel.views import act, attempt, page, require
@@ -150,9 +151,10 @@ def centre_submit(centre_slug: str, declaration_id: int):
         problems = reporting.submit(db.session, declaration)
         if problems:
             raise reporting.WorkflowError(
-                _(
-                    "La déclaration n’a pas été transmise : %(n)d point(s) à corriger.",
-                    n=len(problems),
+                plural(
+                    len(problems),
+                    "La déclaration n’a pas été transmise : %(num)s point à corriger.",
+                    "La déclaration n’a pas été transmise : %(num)s points à corriger.",
                 )
             )
 
