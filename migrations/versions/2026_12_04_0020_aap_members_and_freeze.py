@@ -9,7 +9,7 @@ shared posts need). Once the answer is submitted, a trigger refuses any change
 to its parties (no one leaves, no one is removed, no one joins).
 
 Revision ID: 0020_aap_members_and_freeze
-Revises: 0014_disclosure_releases
+Revises: 0018_agenda_reminders
 Create Date: 2026-12-04
 """
 
@@ -19,7 +19,7 @@ from ensemble.config import ROLES
 from ensemble.tenancy import rls
 
 revision = "0020_aap_members_and_freeze"
-down_revision = "0014_disclosure_releases"
+down_revision = "0018_agenda_reminders"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Federation reporting: the questions of the observatory's yearly leaflets.
 
 Revision ID: 0023_reporting_leaflet
-Revises: 0014_disclosure_releases
+Revises: 0022_activity_prefill
 Create Date: 2026-12-04
 
 The SENACS leaflets give, per territory, the share of centres in priority
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_reporting_leaflet"
-down_revision = "0014_disclosure_releases"
+down_revision = "0022_activity_prefill"
 branch_labels = None
 depends_on = None
 
