@@ -331,7 +331,7 @@ def test_the_preview_offers_a_place_per_event_and_the_choice_is_kept(client, set
     assert "choisissez un lieu de la liste" in refused.get_data(as_text=True)
     assert _busy(db_session, "Atelier smartphone débutants") == []
     done = client.post(_url(setup), data=form)
-    assert "2 événement(s) importé(s)" in done.get_data(as_text=True)
+    assert "2 événements importés" in done.get_data(as_text=True)
     assert {b[2] for b in _busy(db_session, "Atelier smartphone débutants")} == {setup.basse_masure}
 
 

@@ -63,7 +63,7 @@ def test_the_officer_imports_a_google_export_with_a_moved_instance(browser_page,
 
     page.get_by_role("button", name="Importer les événements prêts").click()
     ui.check_a11y()
-    expect(page.get_by_text("2 événement(s) importé(s).").first).to_be_visible()
+    expect(page.get_by_text("2 événements importés.").first).to_be_visible()
     ui.screenshot("agenda-import-done")
 
     # His Tuesday 13 October 2037: the workshop at 14:00, not at 10:00; a week later, 10:00.
