@@ -5,7 +5,7 @@ runtime may change them (the event form, a CalDAV PUT): an additive column
 grant, so that it composes with other migrations' grants on the same table.
 
 Revision ID: 0018_agenda_reminders
-Revises: 0014_disclosure_releases
+Revises: 0017_agenda_time
 Create Date: 2026-12-04
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from ensemble.config import ROLES
 
 revision = "0018_agenda_reminders"
-down_revision = "0014_disclosure_releases"
+down_revision = "0017_agenda_time"
 branch_labels = None
 depends_on = None
 

@@ -215,8 +215,17 @@ def test_bad_periods_are_refused(db_session, setup, as_user):
     with as_user(OFFICER):
         with pytest.raises(agenda.AgendaError):
             _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 5, 9))
-        with pytest.raises(agenda.AgendaError):
-            _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 3, 6, 10))
+        with pytest.raises(agenda.AgendaError):  # longer than six weeks
+            _book(db_session, setup, setup.alma, datetime(2026, 3, 5, 9), datetime(2026, 4, 16, 10))
+        with pytest.raises(agenda.AgendaError):  # all day, but not from midnight
+            _book(
+                db_session,
+                setup,
+                setup.alma,
+                datetime(2026, 3, 5, 9),
+                datetime(2026, 3, 6),
+                all_day=True,
+            )
         with pytest.raises(recurrence.RuleRefused):
             _book(
                 db_session,

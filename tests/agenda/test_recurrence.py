@@ -110,3 +110,61 @@ def test_valid_rule_is_normalised():
     assert recurrence.validate_rrule("rrule:freq=weekly;byday=mo", datetime(2026, 1, 5)) == (
         "FREQ=WEEKLY;BYDAY=MO"
     )
+
+
+def test_a_night_across_the_october_change_ends_at_its_wall_clock_end():
+    # 28 Oct 2028 20:00 CEST → 29 Oct 08:00 CET: 13 hours, ends at 08:00 local.
+    night = Row(datetime(2028, 10, 28, 20), datetime(2028, 10, 29, 8))
+    [occ] = recurrence.expand(night, [], date(2028, 10, 1), date(2028, 11, 1))
+    assert (occ.starts_at, occ.ends_at) == (utc(2028, 10, 28, 18), utc(2028, 10, 29, 7))
+    assert recurrence.to_local(occ.ends_at) == datetime(2028, 10, 29, 8)
+
+
+def test_a_night_across_the_march_change_is_an_hour_shorter():
+    early = Row(datetime(2027, 3, 28, 1), datetime(2027, 3, 28, 4))
+    [occ] = recurrence.expand(early, [], date(2027, 3, 1), date(2027, 4, 1))
+    assert occ.ends_at - occ.starts_at == timedelta(hours=2)
+    assert recurrence.to_local(occ.ends_at) == datetime(2027, 3, 28, 4)
+
+
+def test_a_weekly_night_series_always_ends_at_eight():
+    series = Row(
+        datetime(2026, 3, 7, 20), datetime(2026, 3, 8, 8), "FREQ=WEEKLY;UNTIL=20261107T235959"
+    )
+    occ = recurrence.expand(series, [], date(2026, 3, 1), date(2026, 11, 30))
+    assert {recurrence.to_local(o.ends_at).time() for o in occ} == {datetime(2026, 1, 1, 8).time()}
+    lengths = {o.starts_local.date(): o.ends_at - o.starts_at for o in occ}
+    assert lengths[date(2026, 3, 28)] == timedelta(hours=11)
+    assert lengths[date(2026, 10, 24)] == timedelta(hours=13)
+    assert {lengths[d] for d in lengths if d not in (date(2026, 3, 28), date(2026, 10, 24))} == {
+        timedelta(hours=12)
+    }
+
+
+def test_a_start_in_the_spring_gap_keeps_its_identity_and_a_positive_length():
+    # 02:30 → 03:15 on 29 March 2026: 02:30 is read as 03:30, after the end;
+    # the occurrence keeps its 45 minutes from there and is still named 02:30.
+    series = Row(datetime(2026, 3, 22, 2, 30), datetime(2026, 3, 22, 3, 15), "FREQ=WEEKLY;COUNT=2")
+    gap = recurrence.expand(series, [], date(2026, 3, 1), date(2026, 4, 30))[1]
+    assert gap.recurrence_local == datetime(2026, 3, 29, 2, 30)
+    assert gap.starts_at == utc(2026, 3, 29, 1, 30)
+    assert gap.ends_at - gap.starts_at == timedelta(minutes=45)
+
+
+def test_wall_times_that_are_skipped_or_repeated():
+    assert recurrence.wall_time_kind(datetime(2026, 3, 29, 2, 30)) == "skipped"
+    assert recurrence.wall_time_kind(datetime(2026, 10, 25, 2, 30)) == "repeated"
+    assert recurrence.wall_time_kind(datetime(2026, 10, 25, 3, 0)) is None
+    assert recurrence.wall_time_kind(datetime(2026, 10, 25, 1, 59)) is None
+    assert recurrence.needs_offset(utc(2026, 10, 25, 0, 30))  # 02:30 CEST
+    assert recurrence.needs_offset(utc(2026, 10, 25, 1, 30))  # 02:30 CET
+    assert not recurrence.needs_offset(utc(2026, 10, 25, 2, 30))
+
+
+def test_an_all_day_series_blocks_whole_local_days_including_the_long_one():
+    closure = Row(datetime(2026, 10, 18), datetime(2026, 10, 19), "FREQ=WEEKLY;COUNT=2")
+    closure.all_day = True  # type: ignore[attr-defined]
+    occ = recurrence.expand(closure, [], date(2026, 10, 1), date(2026, 11, 1))
+    assert [o.ends_at - o.starts_at for o in occ] == [timedelta(hours=24), timedelta(hours=25)]
+    assert all(o.all_day for o in occ)
+    assert occ[1].starts_at == utc(2026, 10, 24, 22)  # local midnight, CEST

@@ -20,10 +20,11 @@ expanded to instants into `agenda_busy` (see recurrence.py).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, Range
@@ -45,8 +47,13 @@ from ensemble.people.models import User
 from ensemble.sharing.models import Agreement
 from ensemble.tenancy.context import TenantContext
 
-# The longest event (and the index-bounded window of the clash check).
-MAX_EVENT_HOURS = 24
+# The longest event: leave, a residential trip. Windows that look back for
+# occurrences overlapping an instant use MAX_EVENT_HOURS (the longest busy row,
+# one clock change included); the clash check looks back one day on its main
+# index and finds the rarer longer rows through a partial index.
+MAX_EVENT_DAYS = 42
+MAX_EVENT_HOURS = MAX_EVENT_DAYS * 24 + 1
+LONG_BUSY = "upper(during) - lower(during) > interval '24 hours'"
 Local = DateTime(timezone=False)
 
 
@@ -56,6 +63,11 @@ class Category(enum.StrEnum):
     MEETING = "reunion"
     OUTREACH = "aller_vers"  # aller-vers (le vélo cargo numérique)
     OTHER = "autre"
+    # What usually lasts whole days.
+    ABSENCE = "absence"  # congé, absence
+    TRAINING = "formation"
+    CLOSURE = "fermeture"
+    RESIDENTIAL = "sejour"  # séjour avec hébergement
 
 
 class RequestStatus(enum.StrEnum):
@@ -117,7 +129,9 @@ def _calendar_fk() -> ForeignKeyConstraint:
 class Event(_CentreAudit, Model):
     """One event or a recurring series, in local wall time. A row with
     `series_id` replaces one occurrence of that series (`recurrence_id` is the
-    occurrence's original local start), as RECURRENCE-ID does in iCalendar."""
+    occurrence's original local start), as RECURRENCE-ID does in iCalendar.
+    An all-day event runs from local midnight `starts_local` to local midnight
+    `ends_local` (exclusive, as DTEND;VALUE=DATE): its last day is the day before."""
 
     __tablename__ = "agenda_events"
     __audited__ = True
@@ -134,6 +148,7 @@ class Event(_CentreAudit, Model):
     starts_local: Mapped[datetime] = mapped_column(Local)
     ends_local: Mapped[datetime] = mapped_column(Local)
     tzid: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rrule: Mapped[str | None] = mapped_column(String(500))
     exdates: Mapped[list[datetime]] = mapped_column(ARRAY(Local), default=list)
     series_id: Mapped[int | None] = mapped_column(
@@ -158,11 +173,20 @@ class Event(_CentreAudit, Model):
         foreign_keys=[calendar_id], viewonly=True, primaryjoin="Event.calendar_id == Calendar.id"
     )
 
+    @property
+    def last_day(self) -> date:
+        """The last local day an all-day event covers (its end is exclusive)."""
+        return (self.ends_local - timedelta(days=1)).date()
+
     __table_args__ = (
         _calendar_fk(),
         CheckConstraint("ends_local > starts_local", name="period"),
         CheckConstraint(
-            f"ends_local - starts_local <= interval '{MAX_EVENT_HOURS} hours'", name="at_most_a_day"
+            f"ends_local - starts_local <= interval '{MAX_EVENT_DAYS} days'", name="at_most_a_day"
+        ),
+        CheckConstraint(
+            "NOT all_day OR (starts_local::time = '00:00' AND ends_local::time = '00:00')",
+            name="whole_days",
         ),
         CheckConstraint("(series_id IS NULL) = (recurrence_id IS NULL)", name="override"),
         CheckConstraint("series_id IS NULL OR rrule IS NULL", name="override_not_recurring"),
@@ -190,6 +214,11 @@ class Busy(Model):
     agreement_id: Mapped[int] = mapped_column(Id)
     centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
     during: Mapped[Range[datetime]] = mapped_column(TSTZRANGE)
+    # The occurrence's identity (its original local start, RECURRENCE-ID): what
+    # links and operations name, even when its wall time was skipped or repeated.
+    recurrence_local: Mapped[datetime] = mapped_column(Local)
+    # An all-day row blocks its days; no travel time is counted around it.
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Travel time (minutes) needed before and after it when the neighbour is
     # at another centre, as configured when it was booked.
     travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -201,13 +230,19 @@ class Busy(Model):
             name="bounded",
         ),
         CheckConstraint(
-            f"upper(during) - lower(during) <= interval '{MAX_EVENT_HOURS} hours'",
+            f"upper(during) - lower(during) <= interval '{MAX_EVENT_DAYS} days 1 hour'",
             name="at_most_a_day",
         ),
         CheckConstraint("travel_minutes >= 0 AND travel_minutes <= 240", name="travel"),
         # The clash check and the views scan one person's window in this order.
         Index("ix_agenda_busy_user_start", "user_id", text("lower(during)")),
         Index("ix_agenda_busy_centre_start", "centre_id", text("lower(during)")),
+        Index(
+            "ix_agenda_busy_user_long",
+            "user_id",
+            text("lower(during)"),
+            postgresql_where=text(LONG_BUSY),
+        ),
     )
 
 

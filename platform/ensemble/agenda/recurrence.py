@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -69,6 +69,40 @@ def to_local(instant: datetime, tzid: str = PARIS) -> datetime:
     return instant.astimezone(ZoneInfo(tzid)).replace(tzinfo=None)
 
 
+def span(wall_start: datetime, wall_end: datetime, tzid: str = PARIS) -> tuple[datetime, datetime]:
+    """The instants of an occurrence from its local start and end. The end is the
+    wall-clock end localised, not the start plus the wall-clock difference: a
+    night 20:00 → 08:00 across the October change lasts 13 hours and ends at 08:00,
+    a 01:00–04:00 across the March change lasts 2 hours. Only when the localised
+    end would not follow the start (a start in the spring gap, pushed past its
+    end) does the occurrence keep its wall-clock length from the shifted start."""
+    starts_at = to_instant(wall_start, tzid)
+    ends_at = to_instant(wall_end, tzid)
+    if ends_at <= starts_at:
+        ends_at = starts_at + (wall_end - wall_start)
+    return starts_at, ends_at
+
+
+def wall_time_kind(local: datetime, tzid: str = PARIS) -> str | None:
+    """« skipped » for a wall time in the spring gap, « repeated » for one in
+    the autumn hour that happens twice, None for an ordinary one."""
+    zone = ZoneInfo(tzid)
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    # zoneinfo: in a gap, fold=0 takes the offset before it (the larger, in
+    # spring); in a repeated hour, fold=0 takes the first (the larger, in autumn).
+    round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    return "repeated" if round_trip == local else "skipped"
+
+
+def needs_offset(instant: datetime, tzid: str = PARIS) -> bool:
+    """Whether the local time of `instant` must say its offset to be read right:
+    it falls on a clock change's repeated hour."""
+    return wall_time_kind(to_local(instant, tzid), tzid) == "repeated"
+
+
 @dataclass(frozen=True)
 class Occurrence:
     event_id: int
@@ -76,6 +110,7 @@ class Occurrence:
     starts_local: datetime
     starts_at: datetime  # UTC
     ends_at: datetime  # UTC
+    all_day: bool = False
 
 
 class SeriesSource(Protocol):
@@ -161,20 +196,56 @@ def _check_until(value: str, starts_local: datetime) -> None:
 
 
 def vevent(source: SeriesSource) -> icalendar.Event:
-    """The VEVENT of a row: DTSTART/DTEND with TZID, RRULE, EXDATE, RECURRENCE-ID."""
+    """The VEVENT of a row: DTSTART/DTEND with TZID (dates for an all-day event),
+    RRULE, EXDATE, RECURRENCE-ID."""
     zone = ZoneInfo(source.tzid)
+    all_day = bool(getattr(source, "all_day", False))
+
+    def value(local: datetime) -> datetime | date:
+        return local.date() if all_day else local.replace(tzinfo=zone)
+
     component = icalendar.Event()
     component.add("uid", source.uid)
-    component.add("dtstart", source.starts_local.replace(tzinfo=zone))
-    component.add("dtend", source.ends_local.replace(tzinfo=zone))
+    component.add("dtstart", value(source.starts_local))
+    component.add("dtend", value(source.ends_local))
     if source.rrule:
-        component.add("rrule", icalendar.vRecur.from_ical(source.rrule))
+        component.add("rrule", icalendar.vRecur.from_ical(_rule_for(source.rrule, all_day)))
     if source.exdates:
-        component.add("exdate", [d.replace(tzinfo=zone) for d in sorted(source.exdates)])
+        component.add("exdate", [value(d) for d in sorted(source.exdates)])
     if source.recurrence_id is not None:
-        component.add("recurrence-id", source.recurrence_id.replace(tzinfo=zone))
+        component.add("recurrence-id", value(source.recurrence_id))
     component.add(EVENT_ID, str(source.id))
     return component
+
+
+def instances(
+    rule: str, starts_local: datetime, until: datetime | None = None, count: int | None = None
+) -> list[datetime]:
+    """The raw wall-clock starts a rule generates from `starts_local` (EXDATEs
+    not removed, spring-gap times as written: the occurrences' identities), up
+    to `until` included or the first `count`. Bounded by the rules' own limits."""
+    generated = rrulestr(re.sub(r"(UNTIL=[0-9T]+)Z", r"\1", rule.upper()), dtstart=starts_local)
+    found: list[datetime] = []
+    for wall in generated:
+        if (until is not None and wall > until) or (count is not None and len(found) >= count):
+            break
+        found.append(wall)
+        if len(found) > MAX_EXPANSION:
+            break
+    return found
+
+
+def _rule_for(rule: str, all_day: bool) -> str:
+    """An all-day series takes its UNTIL as a date (RFC 5545 §3.3.10: DTSTART's value type)."""
+    if not all_day:
+        return rule
+    return re.sub(r"UNTIL=([0-9]{8})T[0-9]{6}Z?", r"UNTIL=\1", rule)
+
+
+def _wall(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.combine(value, time())
 
 
 def expand(
@@ -194,20 +265,16 @@ def expand(
     for component in recurring_ical_events.of(calendar).between(start, end):
         row = rows[int(component[EVENT_ID])]
         # The library attaches the zone to the wall time without resolving gaps:
-        # take the wall time and apply our policy (to_instant) ourselves.
-        wall = component["DTSTART"].dt.replace(tzinfo=None)
-        duration = row.ends_local - row.starts_local
-        starts_at = to_instant(wall, row.tzid)
+        # take the wall times and apply our policy (span) ourselves.
+        wall = _wall(component["DTSTART"].dt)
+        starts_at, ends_at = span(wall, wall + (row.ends_local - row.starts_local), row.tzid)
         recurrence = (
             row.recurrence_id
             if row.recurrence_id is not None
-            else (
-                component["RECURRENCE-ID"].dt.replace(tzinfo=None)
-                if "RECURRENCE-ID" in component
-                else wall
-            )
+            else (_wall(component["RECURRENCE-ID"].dt) if "RECURRENCE-ID" in component else wall)
         )
-        occurrences.append(Occurrence(row.id, recurrence, wall, starts_at, starts_at + duration))
+        all_day = bool(getattr(row, "all_day", False))
+        occurrences.append(Occurrence(row.id, recurrence, wall, starts_at, ends_at, all_day))
         if len(occurrences) > MAX_EXPANSION:
             raise RuleRefused(
                 _l(

@@ -4,6 +4,9 @@ anything another centre's)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
@@ -42,15 +45,67 @@ def helpers():
     return {
         "category_labels": forms.CATEGORY_LABELS,
         "status_labels": STATUS_LABELS,
-        "local_time": lambda instant: format_datetime(instant, "HH:mm"),
+        "local_time": local_time,
         "local_day": lambda day: format_date(day, "EEEE d MMMM"),
-        "local_when": lambda local: format_datetime(
-            recurrence.to_instant(local), "EEEE d MMMM y 'à' HH:mm"
-        ),
+        "local_when": local_when,
+        "slot_time": slot_time,
         "colour": lambda centre_id: f"agenda-c{centre_id % COLOURS}",
         "reminder_label": reminders.label,
         "hours": lambda value: _("%(value)s\u00a0h", value=format(value, "f").replace(".", ",")),
     }
+
+
+def season(instant: datetime) -> str:
+    """« heure d’été » or « heure d’hiver »: the offset in force at `instant` in Paris."""
+    dst = instant.astimezone(ZoneInfo(recurrence.PARIS)).dst()
+    return _("heure d’été") if dst else _("heure d’hiver")
+
+
+def local_time(instant: datetime) -> str:
+    """« 14:30 »; in the autumn hour that happens twice, « 02:30 (heure d’hiver) »."""
+    shown = format_datetime(instant, "HH:mm")
+    if recurrence.needs_offset(instant):
+        return _("%(time)s (%(season)s)", time=shown, season=season(instant))
+    return shown
+
+
+def local_when(local: datetime) -> str:
+    """A local wall time as a day and a time. One that does not exist (the spring
+    gap) says when it really happens; one that happens twice says which."""
+    instant = recurrence.to_instant(local)
+    day = format_datetime(instant, "EEEE d MMMM y")
+    kind = recurrence.wall_time_kind(local)
+    if kind == "skipped":
+        return _(
+            "%(day)s à %(time)s (heure d’été : %(wall)s n’existe pas ce jour-là)",
+            day=day,
+            time=format_datetime(instant, "HH:mm"),
+            wall=local.strftime("%H:%M"),
+        )
+    return _("%(day)s à %(time)s", day=day, time=local_time(instant))
+
+
+def slot_time(slot, day: date | None = None) -> str:
+    """When a slot is, as the grid shows it under `day`: « 14:00–16:00 », « Toute
+    la journée », and for what crosses midnight the times of that day only
+    (« jusqu’à 08:00 », « dès 20:00 »)."""
+    if slot.all_day:
+        return _("Toute la journée")
+    starts_on = recurrence.to_local(slot.starts_at).date()
+    ends_on = recurrence.to_local(slot.ends_at - timedelta(microseconds=1)).date()
+    if starts_on == ends_on:
+        return f"{local_time(slot.starts_at)}–{local_time(slot.ends_at)}"
+    if day is None:
+        return _(
+            "du %(start)s au %(end)s",
+            start=format_datetime(slot.starts_at, "d MMMM HH:mm"),
+            end=format_datetime(slot.ends_at, "d MMMM HH:mm"),
+        )
+    if day == starts_on:
+        return _("dès %(time)s", time=local_time(slot.starts_at))
+    if day == ends_on:
+        return _("jusqu’à %(time)s", time=local_time(slot.ends_at))
+    return _("toute la journée (suite)")
 
 
 # --- Loading what the URL names ------------------------------------------------------
