@@ -249,3 +249,46 @@ def test_the_busy_only_view_names_no_other_centre(client, seasons):
         legend = html.split('class="agenda-legend"', 1)[-1].split("</ul>", 1)[0]
         assert "Alma" not in legend and "Basse Masure" not in legend, url
         assert "Permanence Alma" not in html, url
+
+
+def test_an_all_day_event_is_served_as_dates_and_read_back_over_caldav(
+    app, client, db_session, as_user, seasons
+):
+    from ensemble.agenda import objects
+
+    setup, _, _ = seasons
+    calendar = db_session.get(Calendar, setup.calendar_id)
+    with as_user(OFFICER):
+        training = agenda.book(
+            db_session,
+            calendar,
+            centre_id=setup.alma,
+            category=Category.OTHER,
+            title="Journée de formation",
+            starts_local=datetime(2026, 11, 20),
+            ends_local=datetime(2026, 11, 21),
+            all_day=True,
+            rrule="FREQ=WEEKLY;UNTIL=20261127T235959",
+            config=CFG,
+        ).event
+        rows = objects.object_rows(db_session, calendar.id, training.uid)
+        text = objects.render_object(db_session, rows)
+    body = _feed(client, db_session, as_user, app, user_id=setup.officer_id)
+    for served in (body, text):
+        assert b"DTSTART;VALUE=DATE:20261120\r\n" in served
+        assert b"DTEND;VALUE=DATE:20261121\r\n" in served
+        assert b"RRULE:FREQ=WEEKLY;UNTIL=20261127\r\n" in served  # a date next to dates
+    parsed = icalendar.Calendar.from_ical(body)
+    days = [
+        c["DTSTART"].dt
+        for c in recurring_ical_events.of(parsed).between(date(2026, 11, 1), date(2026, 12, 1))
+        if str(c["SUMMARY"]) == "Journée de formation"
+    ]
+    assert days == [date(2026, 11, 20), date(2026, 11, 27)]
+    # What CalDAV serves, sent back by a client, is the same all-day series.
+    again = objects.parse_object(text)
+    assert again.all_day and again.starts_local == datetime(2026, 11, 20)
+    assert again.ends_local == datetime(2026, 11, 21)
+    with as_user(OFFICER):
+        objects.save_object(db_session, calendar, again, rows)
+        assert training.all_day and training.ends_local == datetime(2026, 11, 21)

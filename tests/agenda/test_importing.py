@@ -79,9 +79,7 @@ def utc(*parts) -> datetime:
 
 def test_google_export_keeps_the_moved_instance_exdate_until_and_places(db_session, setup, as_user):
     candidates, outcome = _import(db_session, setup, as_user, "google.ics")
-    assert outcome.imported == 2
-    # The all-day training day has its own message, nothing else is refused.
-    assert list(outcome.errors) == [3] and "journée entière" in outcome.errors[3]
+    assert outcome.imported == 3 and not outcome.errors
     busy = _busy(db_session, "Atelier smartphone débutants")
     starts = [b[0] for b in busy]
     # Tuesdays 1 Sep → 15 Dec (UNTIL=20261215T225959Z, i.e. 23:59:59 in Paris,
@@ -98,6 +96,12 @@ def test_google_export_keeps_the_moved_instance_exdate_until_and_places(db_sessi
     # A UTC event on the day of the clock change: 08:00Z is 09:00 in Paris (CET).
     assert _busy(db_session, "Bourse aux vélos – stand numérique") == [
         (utc(2026, 10, 25, 8), utc(2026, 10, 25, 9), setup.alma)
+    ]
+    # The all-day training day (VALUE=DATE, DTEND the day after) blocks its Paris day.
+    training = db_session.scalar(select(Event).where(Event.title == "Journée de formation"))
+    assert training.all_day and training.starts_local == datetime(2026, 11, 20)
+    assert _busy(db_session, "Journée de formation") == [
+        (utc(2026, 11, 19, 23), utc(2026, 11, 20, 23), setup.alma)
     ]
     series = db_session.scalar(select(Event).where(Event.uid == candidates[0].uid))
     assert series.uid == "4lq0m8v2k1c9h3s7t5r6p0n2jd@google.com"
@@ -166,7 +170,7 @@ def test_every_unreadable_event_has_its_own_message_and_the_rest_is_imported(
         3: "La fin doit être après le début.",
         4: "L’événement n’a pas de début.",
         5: "Fuseau horaire inconnu : « Heure de Roubaix ».",
-        6: "Un événement dure au plus 24 heures.",
+        6: "Un événement dure au plus 42 jours.",
         7: "L’occurrence modifiée du 11 novembre 2026 ne fait pas partie de la série.",
     }
     assert db_session.scalar(select(func.count()).where(Event.user_id == setup.officer_id)) == 1
@@ -314,10 +318,12 @@ def test_the_preview_offers_a_place_per_event_and_the_choice_is_kept(client, set
     token = csrf_token(client, _url(setup))
     html = _preview(client, setup, _read("google.ics"), token).get_data(as_text=True)
     assert "Occurrence du" in html and "déplacée au" in html
-    # The series names Fresnoy Mackellerie: preselected; the all-day one has no choice.
+    # The series names Fresnoy Mackellerie: preselected; the all-day one names no
+    # centre: the one chosen for the file.
     select_1 = re.search(r'<select id="lieu-1".*?</select>', html, re.S).group(0)
     assert f'value="{setup.fresnoy}" selected' in select_1
-    assert 'id="lieu-3"' not in html
+    select_3 = re.search(r'<select id="lieu-3".*?</select>', html, re.S).group(0)
+    assert f'value="{setup.fresnoy}" selected' in select_3 and "(journée entière)" in html
     content = re.search(r'name="confirmer-content" type="hidden" value="([^"]+)"', html).group(1)
     form = {
         "csrf_token": token,
@@ -331,7 +337,7 @@ def test_the_preview_offers_a_place_per_event_and_the_choice_is_kept(client, set
     assert "choisissez un lieu de la liste" in refused.get_data(as_text=True)
     assert _busy(db_session, "Atelier smartphone débutants") == []
     done = client.post(_url(setup), data=form)
-    assert "2 événements importés" in done.get_data(as_text=True)
+    assert "3 événements importés" in done.get_data(as_text=True)
     assert {b[2] for b in _busy(db_session, "Atelier smartphone débutants")} == {setup.basse_masure}
 
 

@@ -1,8 +1,9 @@
 """The .ics import in a real browser: the digital-transition officer imports a
 Google Calendar export whose weekly workshop has one instance moved (another
 time, another centre) and an all-day training day; the preview says what
-moved, where each event goes and why the training day is not imported; after
-the import the moved instance is in his week at its new time, not the old.
+moved, where each event goes, and shows the training day as a day; after the
+import the moved instance is in his day at its new time, not the old, and the
+training day is on its day.
 
 The export is the corpus' Google file (tests/corpus/ics/google.ics) moved from
 2026 to 2037 (the same weekdays, the same clock-change Sundays), away from the
@@ -55,15 +56,16 @@ def test_the_officer_imports_a_google_export_with_a_moved_instance(browser_page,
     expect(page.get_by_label("Lieu de l’événement n°2").locator("option:checked")).to_have_text(
         "Centre Social Alma"
     )
-    # The all-day training day says why it is not imported.
+    # The all-day training day is ready too, shown as a day.
     expect(preview.locator("tr", has_text="Journée de formation")).to_contain_text(
-        "journée entière"
+        "(journée entière)"
     )
+    expect(preview.locator("tr", has_text="Journée de formation")).to_contain_text("Prêt")
     ui.screenshot("agenda-import-preview")
 
     page.get_by_role("button", name="Importer les événements prêts").click()
     ui.check_a11y()
-    expect(page.get_by_text("2 événements importés.").first).to_be_visible()
+    expect(page.get_by_text("3 événements importés.").first).to_be_visible()
     ui.screenshot("agenda-import-done")
 
     # His Tuesday 13 October 2037: the workshop at 14:00, not at 10:00; a week later, 10:00.
@@ -74,3 +76,6 @@ def test_the_officer_imports_a_google_export_with_a_moved_instance(browser_page,
     ui.visit(person + "?vue=jour&date=2037-10-20")
     expect(page.locator(".agenda-slot", has_text=WORKSHOP)).to_contain_text("10:00–12:00")
     ui.screenshot("agenda-import-week")
+    ui.visit(person + "?vue=jour&date=2037-11-20")
+    expect(page.locator(".agenda-slot", has_text="Journée de formation")).to_have_count(1)
+    ui.screenshot("agenda-import-training-day")

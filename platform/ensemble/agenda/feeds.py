@@ -173,18 +173,28 @@ def vevent_text(
     """The VEVENT of one row as feeds and CalDAV serve it (the reader may see it in
     full): DTSTART/DTEND with TZID, RRULE (UNTIL in UTC), EXDATE, RECURRENCE-ID,
     and a VALARM per reminder (`minutes`, default: the row's own)."""
-    tz = f";TZID={event.tzid}:"
+    # An all-day event is written in dates (RFC 5545 §3.6.1: DTEND the day after).
+    all_day = bool(getattr(event, "all_day", False))
+    tz, value = (
+        (";VALUE=DATE:", icaltext.day) if all_day else (f";TZID={event.tzid}:", icaltext.local)
+    )
     lines = [
         "UID:" + icaltext.text(event.uid),
-        "DTSTART" + tz + icaltext.local(event.starts_local),
-        "DTEND" + tz + icaltext.local(event.ends_local),
+        "DTSTART" + tz + value(event.starts_local),
+        "DTEND" + tz + value(event.ends_local),
     ]
     if event.rrule:
-        lines.append("RRULE:" + utc_until(event.rrule, event.tzid))
+        # UNTIL: a date next to dates, else in UTC next to a TZID (RFC 5545 §3.3.10).
+        rule = (
+            recurrence._rule_for(event.rrule, True)
+            if all_day
+            else utc_until(event.rrule, event.tzid)
+        )
+        lines.append("RRULE:" + rule)
     if event.exdates:
-        lines.append("EXDATE" + tz + ",".join(icaltext.local(d) for d in sorted(event.exdates)))
+        lines.append("EXDATE" + tz + ",".join(value(d) for d in sorted(event.exdates)))
     if event.recurrence_id is not None:
-        lines.append("RECURRENCE-ID" + tz + icaltext.local(event.recurrence_id))
+        lines.append("RECURRENCE-ID" + tz + value(event.recurrence_id))
     lines += [
         "DTSTAMP:" + icaltext.utc(stamp),
         "SUMMARY:" + icaltext.text(event.title),

@@ -68,6 +68,11 @@ def local(value: datetime) -> str:
     return value.strftime("%Y%m%dT%H%M%S")
 
 
+def day(value: datetime) -> str:
+    """A DATE (an all-day event's day, from its midnight)."""
+    return value.strftime("%Y%m%d")
+
+
 def utc(value: datetime) -> str:
     """A DATE-TIME in UTC (form #2)."""
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

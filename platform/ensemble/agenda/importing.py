@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import operations, recurrence, reminders
-from ensemble.agenda.models import Calendar, Category, Event
+from ensemble.agenda.models import MAX_EVENT_DAYS, Calendar, Category, Event
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 
@@ -96,6 +96,7 @@ class Candidate:
     description: str = ""
     uid: str = ""
     location: str = ""
+    all_day: bool = False  # starts and ends at midnight, Paris (a date in the file)
     reminders: list[int] = field(default_factory=list)  # minutes before the start
     overrides: list[Override] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -151,6 +152,15 @@ def local_time(prop, floating: str = recurrence.PARIS) -> datetime | None:
     if isinstance(value, date):
         return None
     raise UnreadableEvent(_("Date illisible."))
+
+
+def moment(prop, floating: str = recurrence.PARIS) -> tuple[datetime, bool]:
+    """A DTSTART/DTEND/RECURRENCE-ID/EXDATE value as Paris wall time, and whether
+    it is a date (an all-day event: its midnight)."""
+    found = local_time(prop, floating)
+    if found is not None:
+        return found, False
+    return datetime.combine(prop.dt, time()), True
 
 
 def _values(component, name: str) -> list:
@@ -270,19 +280,14 @@ def read_event(
     if start is None:
         candidate.errors.append(_("L’événement n’a pas de début."))
         return candidate
-    starts = local_time(start, floating)
-    if starts is None:
-        candidate.errors.append(_("Événement sur la journée entière : non pris en charge."))
-        return candidate
+    starts, all_day = moment(start, floating)
+    candidate.all_day = all_day
     if not EARLIEST <= starts.year <= LATEST:
         candidate.errors.append(_("Date hors limites : entre 1900 et 2100."))
         return candidate
-    ends = _end(component, starts, floating, timedelta(hours=1))
+    ends = _end(component, starts, all_day, floating, _default_length(all_day))
     candidate.starts_local, candidate.ends_local = starts, ends
-    if ends is None or ends <= starts:
-        candidate.errors.append(_("La fin doit être après le début."))
-    elif ends - starts > timedelta(hours=24):
-        candidate.errors.append(_("Un événement dure au plus 24 heures."))
+    candidate.errors += _period_problems(starts, ends)
     if standalone:
         if candidate.uid:
             candidate.uid = ""  # a new object: the series' UID is not ours to reuse
@@ -297,22 +302,42 @@ def read_event(
         except UNREADABLE:
             candidate.errors.append(_("Règle de répétition illisible."))
     for value in _values(component, "EXDATE"):
-        local = local_time(value, floating)
-        if local is not None:
+        local, is_date = moment(value, floating)
+        if is_date == all_day:  # a date among times (or the reverse) names no occurrence
             candidate.exdates.append(local)
     candidate.exdates = sorted(set(candidate.exdates))
     return candidate
 
 
-def _end(component, starts: datetime, floating: str, default: timedelta) -> datetime | None:
+def _default_length(all_day: bool) -> timedelta:
+    """Without DTEND nor DURATION: a day for a date (RFC 5545 §3.6.1), else an hour."""
+    return timedelta(days=1) if all_day else timedelta(hours=1)
+
+
+def _period_problems(starts: datetime, ends: datetime | None) -> list[str]:
+    if ends is None or ends <= starts:
+        return [_("La fin doit être après le début.")]
+    if ends - starts > timedelta(days=MAX_EVENT_DAYS):
+        return [_("Un événement dure au plus %(n)s jours.", n=MAX_EVENT_DAYS)]
+    return []
+
+
+def _end(
+    component, starts: datetime, all_day: bool, floating: str, default: timedelta
+) -> datetime | None:
     if "DTEND" in component:
-        return local_time(component["DTEND"], floating)
+        ends, is_date = moment(component["DTEND"], floating)
+        if is_date != all_day:
+            what = _PROPERTY_NAMES["DTEND"]
+            raise UnreadableEvent(_("Valeur illisible pour %(what)s.", what=what))
+        return ends
     if "DURATION" in component:
         duration = component["DURATION"].dt
         if not isinstance(duration, timedelta):
-            raise UnreadableEvent(
-                _("Valeur illisible pour %(what)s.", what=_PROPERTY_NAMES["DURATION"])
-            )
+            what = _PROPERTY_NAMES["DURATION"]
+            raise UnreadableEvent(_("Valeur illisible pour %(what)s.", what=what))
+        if all_day:
+            return starts + duration  # whole days, nominal (RFC 5545 §3.3.6)
         # A duration is exact time (RFC 5545 §3.8.2.5): add it to the instant.
         instant = recurrence.to_instant(starts) + duration
         return recurrence.to_local(instant).replace(second=0, microsecond=0)
@@ -324,24 +349,20 @@ def read_override(component, series: Candidate, floating: str = recurrence.PARIS
     broken = _broken(component)
     if broken:
         raise UnreadableEvent(broken)
-    original = local_time(component["RECURRENCE-ID"], floating)
-    if original is None:
-        raise UnreadableEvent(_("Événement sur la journée entière : non pris en charge."))
+    original, _is_date = moment(component["RECURRENCE-ID"], floating)
     override = Override(original, location=_text(component, "LOCATION", 500))
     if _text(component, "STATUS", 20).upper() == "CANCELLED":
         override.cancelled = True
         return override
     start = component.get("DTSTART")
-    starts = local_time(start, floating) if start is not None else original
-    if starts is None:
-        raise UnreadableEvent(_("Événement sur la journée entière : non pris en charge."))
+    starts = moment(start, floating)[0] if start is not None else original
     duration = (
         series.ends_local - series.starts_local
         if series.starts_local and series.ends_local
         else timedelta(hours=1)
     )
     override.starts_local = starts
-    override.ends_local = _end(component, starts, floating, duration)
+    override.ends_local = _end(component, starts, series.all_day, floating, duration)
     return override
 
 
@@ -361,18 +382,13 @@ def _check_overrides(candidate: Candidate) -> None:
                 )
             )
     for override in candidate.moved:
-        if override.ends_local is None or override.ends_local <= override.starts_local:
+        assert override.starts_local is not None
+        for problem in _period_problems(override.starts_local, override.ends_local):
             candidate.errors.append(
                 _(
-                    "Occurrence du %(day)s : la fin doit être après le début.",
+                    "Occurrence du %(day)s : %(problem)s",
                     day=_day(override.recurrence_local),
-                )
-            )
-        elif override.ends_local - override.starts_local > timedelta(hours=24):
-            candidate.errors.append(
-                _(
-                    "Occurrence du %(day)s : un événement dure au plus 24 heures.",
-                    day=_day(override.recurrence_local),
+                    problem=problem,
                 )
             )
 
@@ -381,7 +397,9 @@ def _occurrences(candidate: Candidate) -> set[datetime]:
     """The local starts the series' rule gives around its changed occurrences."""
     assert candidate.starts_local is not None and candidate.ends_local is not None
     originals = [o.recurrence_local for o in candidate.overrides]
-    source = _Series(candidate.starts_local, candidate.ends_local, candidate.rrule)
+    source = _Series(
+        candidate.starts_local, candidate.ends_local, candidate.rrule, all_day=candidate.all_day
+    )
     try:
         found = recurrence.expand(
             source, [], min(originals).date(), max(originals).date() + timedelta(days=1)
@@ -398,6 +416,7 @@ class _Series:
     starts_local: datetime
     ends_local: datetime
     rrule: str | None
+    all_day: bool = False
     id: int = 0
     uid: str = "apercu"
     tzid: str = recurrence.PARIS
@@ -513,6 +532,7 @@ def _book(
         exdates=sorted({*candidate.exdates, *cancelled, *moved}),
         uid=candidate.uid or None,
         reminders=candidate.reminders,
+        all_day=candidate.all_day,
     )
     series = booking.event
     places = {c.id: c for c in operations.bookable_centres(session, calendar)}

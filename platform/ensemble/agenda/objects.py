@@ -62,6 +62,7 @@ class ParsedObject:
     rrule: str | None = None
     exdates: list[datetime] = field(default_factory=list)
     reminders: list[int] = field(default_factory=list)
+    all_day: bool = False
     # Changed occurrences, by their original local start (RECURRENCE-ID).
     overrides: dict[datetime, OccurrenceChange] = field(default_factory=dict)
 
@@ -142,6 +143,7 @@ def _parsed(master, overrides) -> ParsedObject:
         rrule=candidate.rrule,
         exdates=sorted(set(candidate.exdates)),
         reminders=candidate.reminders,
+        all_day=candidate.all_day,
     )
     for change in changes:
         if change.cancelled:
@@ -249,6 +251,7 @@ def save_object(
         "rrule": parsed.rrule,
         "exdates": parsed.exdates,
         "reminders": parsed.reminders,
+        "all_day": parsed.all_day,
     }
     warnings: list[str] = []
     existing = {r.recurrence_id: r for r in rows if r.series_id is not None}
