@@ -2,13 +2,17 @@
 
 (a) The no-double-booking check for one booking of the demo officer with
     10,000 busy intervals (occurrences) in the database, then with 1,000,000
-    (1,000 people, three years of daily slots each, the officer among them).
+    (1,000 people, three years of daily slots each, the officer among them,
+    and multi-day rows among them: a five-day residential trip every eight
+    weeks for each person, the officer's leave and trip just before the probe).
     Printed: the median time of the database check alone (one INSERT into
     agenda_busy firing the trigger, rolled back) and of a whole booking through
     ensemble.agenda.operations.book (ORM, row-level security, trigger, share
     check; rolled back), at both sizes, and the growth ratios (goal: < 2× for
-    the check: it must walk the (user_id, lower(during)) index, not scan). The
-    trigger's query is shown with EXPLAIN ANALYZE at both sizes.
+    the check: it must walk the (user_id, lower(during)) index, not scan; the
+    rows longer than a day through their partial index). The trigger's two
+    queries are shown with EXPLAIN ANALYZE at both sizes; a third probe books
+    inside the officer's trip (found through the long rows' index only).
 (b) The private feed of an officer with three years of weekly events (twelve
     weekly series with moved and cancelled occurrences, plus two one-off events
     a working day): median time of a full request (the body built) and of a
@@ -113,10 +117,11 @@ def fill_history(conn: psycopg.Connection, people: int, days: int) -> None:
     conn.execute(
         """
         INSERT INTO agenda_busy (event_id, calendar_id, user_id, agreement_id, centre_id,
-                                 during, travel_minutes)
+                                 during, recurrence_local, travel_minutes)
         SELECT e.id, e.calendar_id, e.user_id, e.agreement_id, e.centre_id,
                tstzrange(((d::date + time '07:00') AT TIME ZONE 'Europe/Paris'),
-                         ((d::date + time '08:00') AT TIME ZONE 'Europe/Paris')), 20
+                         ((d::date + time '08:00') AT TIME ZONE 'Europe/Paris')),
+               d::date + time '07:00', 20
         FROM (SELECT DISTINCT ON (calendar_id) * FROM agenda_events
               ORDER BY calendar_id, id) e
         JOIN (SELECT id FROM agenda_calendars ORDER BY id LIMIT %(people)s) c
@@ -137,6 +142,67 @@ def fill_history(conn: psycopg.Connection, people: int, days: int) -> None:
     conn.commit()
 
 
+TRIP_EVERY = 56  # days: a five-day residential trip every eight weeks, Monday 09:00 → Friday 17:00
+
+
+def add_trips(conn: psycopg.Connection, people: int, days: int, officer_id: int) -> None:
+    """Multi-day rows: each of the first `people` bench people (not the officer)
+    gets a trip every TRIP_EVERY days over the history; the officer gets two
+    weeks of all-day leave ending the day before the probe and a trip two weeks
+    before that, so that the long rows' query has rows to look at."""
+    conn.execute("ALTER TABLE agenda_busy DISABLE TRIGGER agenda_busy_no_clash")
+    conn.execute(
+        """
+        INSERT INTO agenda_busy (event_id, calendar_id, user_id, agreement_id, centre_id,
+                                 during, recurrence_local, all_day, travel_minutes)
+        SELECT e.id, e.calendar_id, e.user_id, e.agreement_id, e.centre_id,
+               tstzrange(((d::date + time '09:00') AT TIME ZONE 'Europe/Paris'),
+                         ((d::date + 4 + time '17:00') AT TIME ZONE 'Europe/Paris')),
+               d::date + time '09:00', false, 20
+        FROM (SELECT DISTINCT ON (calendar_id) * FROM agenda_events
+              ORDER BY calendar_id, id) e
+        JOIN (SELECT id FROM agenda_calendars ORDER BY id LIMIT %(people)s) c
+          ON c.id = e.calendar_id
+        CROSS JOIN generate_series(%(first)s::date, %(last)s::date, %(every)s * interval '1 day') d
+        WHERE e.user_id <> %(officer)s AND NOT EXISTS (
+            SELECT 1 FROM agenda_busy b WHERE b.user_id = e.user_id
+              AND lower(b.during) = ((d::date + time '09:00') AT TIME ZONE 'Europe/Paris'))
+        """,
+        {
+            "people": people,
+            "first": HISTORY_END - timedelta(days=days - 1),
+            "last": HISTORY_END,
+            "every": TRIP_EVERY,
+            "officer": officer_id,
+        },
+    )
+    conn.execute(
+        """
+        INSERT INTO agenda_busy (event_id, calendar_id, user_id, agreement_id, centre_id,
+                                 during, recurrence_local, all_day, travel_minutes)
+        SELECT e.id, e.calendar_id, e.user_id, e.agreement_id, e.centre_id,
+               tstzrange((v.s AT TIME ZONE 'Europe/Paris'), (v.f AT TIME ZONE 'Europe/Paris')),
+               v.s, v.all_day, v.travel
+        FROM (SELECT * FROM agenda_events WHERE user_id = %(officer)s ORDER BY id LIMIT 1) e
+        CROSS JOIN (VALUES
+            (%(leave)s::timestamp, %(probe)s::timestamp, true, 0),
+            (%(trip)s::timestamp, %(trip_end)s::timestamp, false, 20)) AS v(s, f, all_day, travel)
+        WHERE NOT EXISTS (SELECT 1 FROM agenda_busy b WHERE b.user_id = %(officer)s
+                          AND upper(b.during) - lower(b.during) > interval '24 hours')
+        """,
+        {
+            "officer": officer_id,
+            "leave": datetime.combine(PROBE_DAY - timedelta(days=14), clock(0)),
+            "probe": datetime.combine(PROBE_DAY, clock(0)),
+            "trip": datetime.combine(PROBE_DAY - timedelta(days=21), clock(9)),
+            "trip_end": datetime.combine(PROBE_DAY - timedelta(days=17), clock(17)),
+        },
+    )
+    conn.execute("ALTER TABLE agenda_busy ENABLE TRIGGER agenda_busy_no_clash")
+    conn.execute("ANALYZE agenda_busy")
+    conn.commit()
+
+
 def pad_to(conn: psycopg.Connection, total: int) -> None:
     """Top the table up to exactly `total` rows with older slots of the bench people."""
     missing = total - conn.execute("SELECT count(*) FROM agenda_busy").fetchone()[0]
@@ -146,10 +212,11 @@ def pad_to(conn: psycopg.Connection, total: int) -> None:
     conn.execute(
         """
         INSERT INTO agenda_busy (event_id, calendar_id, user_id, agreement_id, centre_id,
-                                 during, travel_minutes)
+                                 during, recurrence_local, travel_minutes)
         SELECT e.id, e.calendar_id, e.user_id, e.agreement_id, e.centre_id,
                tstzrange(timestamptz '2015-01-01 18:00+00' + n * interval '1 day',
-                         timestamptz '2015-01-01 19:00+00' + n * interval '1 day'), 20
+                         timestamptz '2015-01-01 19:00+00' + n * interval '1 day'),
+               timestamp '2015-01-01 19:00' + n * interval '1 day', 20
         FROM (SELECT * FROM agenda_events WHERE uid LIKE 'bench-%%' ORDER BY id LIMIT 1) e
         CROSS JOIN generate_series(0, %s::int - 1) n
         """,
@@ -160,11 +227,15 @@ def pad_to(conn: psycopg.Connection, total: int) -> None:
     conn.commit()
 
 
+# The trigger's two queries (migration 0017): rows starting up to a day before, on
+# ix_agenda_busy_user_start; rows longer than a day starting up to 42 days before,
+# on the partial index ix_agenda_busy_user_long.
 TRIGGER_QUERY = """
 SELECT b.id FROM agenda_busy b
 WHERE b.user_id = %(user)s
-  AND lower(b.during) > lower(%(during)s::tstzrange) - interval '24 hours' - interval '240 minutes'
+  AND lower(b.during) > lower(%(during)s::tstzrange) - interval '{back}' - interval '240 minutes'
   AND lower(b.during) < upper(%(during)s::tstzrange) + interval '240 minutes'
+  {extra}
   AND (b.during && %(during)s::tstzrange
        OR (b.centre_id <> %(centre)s
            AND tstzrange(lower(b.during) - make_interval(mins => greatest(b.travel_minutes, 20)),
@@ -172,6 +243,10 @@ WHERE b.user_id = %(user)s
                && %(during)s::tstzrange))
 ORDER BY lower(b.during) LIMIT 1
 """
+SHORT_QUERY = TRIGGER_QUERY.format(back="24 hours", extra="")
+LONG_QUERY = TRIGGER_QUERY.format(
+    back="42 days 1 hour", extra="AND upper(b.during) - lower(b.during) > interval '24 hours'"
+)
 
 
 def measure_check(conn: psycopg.Connection, officer, centre_id: int) -> dict:
@@ -179,17 +254,23 @@ def measure_check(conn: psycopg.Connection, officer, centre_id: int) -> dict:
     calendar_id, user_id, agreement_id, event_id = officer
     free = f"[{_instant(PROBE_DAY, 14)},{_instant(PROBE_DAY, 16)})"
     clash = f"[{_instant(PROBE_DAY, 7, 30)},{_instant(PROBE_DAY, 9)})"
+    # Inside the officer's leave, ten days after it began: only the long rows' query sees it.
+    leave_day = PROBE_DAY - timedelta(days=4)
+    in_leave = f"[{_instant(leave_day, 14)},{_instant(leave_day, 15)})"
     insert = (
         "INSERT INTO agenda_busy (event_id, calendar_id, user_id, agreement_id, centre_id,"
-        " during, travel_minutes) VALUES (%s, %s, %s, %s, %s, %s::tstzrange, 20)"
+        " during, recurrence_local, travel_minutes)"
+        " VALUES (%s, %s, %s, %s, %s, %s::tstzrange, %s, 20)"
     )
-    timings: dict[str, list[float]] = {"free": [], "clash": []}
+    wall = datetime.combine(PROBE_DAY, clock(14))
+    timings: dict[str, list[float]] = {"free": [], "clash": [], "in_leave": []}
     for _ in range(CHECK_RUNS):
-        for name, during in (("free", free), ("clash", clash)):
+        for name, during in (("free", free), ("clash", clash), ("in_leave", in_leave)):
             started = time.perf_counter()
             try:
                 conn.execute(
-                    insert, (event_id, calendar_id, user_id, agreement_id, centre_id, during)
+                    insert,
+                    (event_id, calendar_id, user_id, agreement_id, centre_id, during, wall),
                 )
                 outcome = "booked"
             except psycopg.errors.ExclusionViolation:
@@ -197,16 +278,15 @@ def measure_check(conn: psycopg.Connection, officer, centre_id: int) -> dict:
             timings[name].append(time.perf_counter() - started)
             conn.rollback()
             assert outcome == ("booked" if name == "free" else "refused"), (name, outcome)
-    plan = conn.execute(
-        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) " + TRIGGER_QUERY,
-        {"user": user_id, "during": free, "centre": centre_id},
-    ).fetchall()
-    conn.rollback()
-    return {
-        "free": statistics.median(timings["free"]),
-        "clash": statistics.median(timings["clash"]),
-        "plan": [line for (line,) in plan],
-    }
+    plans = {}
+    for name, query in (("plan", SHORT_QUERY), ("long_plan", LONG_QUERY)):
+        plan = conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) " + query,
+            {"user": user_id, "during": free, "centre": centre_id},
+        ).fetchall()
+        conn.rollback()
+        plans[name] = [line for (line,) in plan]
+    return {name: statistics.median(values) for name, values in timings.items()} | plans
 
 
 def measure_book(app, user_id: int, agreement_id: int, centre_id: int) -> float:
@@ -413,7 +493,9 @@ def run(app, urls, started: float) -> int:
         ).fetchone()[0]
         demo_rows = conn.execute("SELECT count(*) FROM agenda_busy").fetchone()[0]
         add_people(conn, agreement_id, fresnoy, PEOPLE_SMALL)
-        fill_history(conn, PEOPLE_SMALL, (SMALL - demo_rows) // PEOPLE_SMALL)
+        days_small = (SMALL - demo_rows) * TRIP_EVERY // (PEOPLE_SMALL * (TRIP_EVERY + 1))
+        fill_history(conn, PEOPLE_SMALL, days_small)
+        add_trips(conn, PEOPLE_SMALL, days_small, user_id)
         pad_to(conn, SMALL)
         small_rows = conn.execute("SELECT count(*) FROM agenda_busy").fetchone()[0]
         print(f"set-up (demo + {small_rows} busy rows): {time.perf_counter() - started:.1f} s")
@@ -421,23 +503,32 @@ def run(app, urls, started: float) -> int:
         small["book"] = measure_book(app, user_id, agreement_id, fresnoy)
 
         add_people(conn, agreement_id, fresnoy, PEOPLE_LARGE)
-        fill_history(conn, PEOPLE_LARGE, (LARGE - demo_rows) // PEOPLE_LARGE)
+        days_large = (LARGE - demo_rows) * TRIP_EVERY // (PEOPLE_LARGE * (TRIP_EVERY + 1))
+        fill_history(conn, PEOPLE_LARGE, days_large)
+        add_trips(conn, PEOPLE_LARGE, days_large, user_id)
         pad_to(conn, LARGE)
-        large_rows, people = conn.execute(
-            "SELECT count(*), count(DISTINCT user_id) FROM agenda_busy"
+        large_rows, people, long_rows = conn.execute(
+            "SELECT count(*), count(DISTINCT user_id),"
+            " count(*) FILTER (WHERE upper(during) - lower(during) > interval '24 hours')"
+            " FROM agenda_busy"
         ).fetchone()
         officer_rows = conn.execute(
             "SELECT count(*) FROM agenda_busy WHERE user_id = %s", (user_id,)
         ).fetchone()[0]
         print(
-            f"set-up ({large_rows} busy rows, {people} people, the officer {officer_rows}):"
+            f"set-up ({large_rows} busy rows, {long_rows} longer than a day, {people} people,"
+            f" the officer {officer_rows}):"
             f" {time.perf_counter() - started:.1f} s"
         )
         large = measure_check(conn, officer, fresnoy)
         large["book"] = measure_book(app, user_id, agreement_id, fresnoy)
 
     print(f"\n(a) clash check for one booking, {small_rows:,} vs {large_rows:,} busy rows")
-    for name, label in (("free", "free slot"), ("clash", "clash found")):
+    for name, label in (
+        ("free", "free slot"),
+        ("clash", "clash found"),
+        ("in_leave", "inside the officer's leave"),
+    ):
         print(
             f"  trigger check, {label}: {small[name] * 1000:.3f} ms vs {large[name] * 1000:.3f} ms"
             f" (median of {CHECK_RUNS})"
@@ -449,16 +540,20 @@ def run(app, urls, started: float) -> int:
     growth = large["free"] / small["free"]
     growth_clash = large["clash"] / small["clash"]
     growth_book = large["book"] / small["book"]
+    growth_leave = large["in_leave"] / small["in_leave"]
     print(f"  growth ×100 rows: check {growth:.2f}×, clash {growth_clash:.2f}×,", end=" ")
+    print(f"in leave {growth_leave:.2f}×,", end=" ")
     print(f"booking {growth_book:.2f}× (goal < 2×): {'OK' if growth < 2 else 'TOO SLOW'}")
     ok &= growth < 2
-    print(f"  EXPLAIN of the trigger's query at {small_rows:,} rows:")
-    for line in small["plan"]:
-        print("    " + line)
-    print(f"  EXPLAIN at {large_rows:,} rows:")
-    for line in large["plan"]:
-        print("    " + line)
+    for key, what in (("plan", "rows starting within a day"), ("long_plan", "longer rows")):
+        print(f"  EXPLAIN of the trigger's query for {what}, at {small_rows:,} rows:")
+        for line in small[key]:
+            print("    " + line)
+        print(f"  EXPLAIN at {large_rows:,} rows:")
+        for line in large[key]:
+            print("    " + line)
     ok &= any("Index" in line and "ix_agenda_busy_user_start" in line for line in large["plan"])
+    ok &= any("Index" in line and "ix_agenda_busy_user_long" in line for line in large["long_plan"])
 
     user_id, events, occurrences = build_feed_officer(app)
     feed = measure_feed(app, user_id)

@@ -285,3 +285,137 @@ def test_the_event_page_links_the_gap_occurrence_by_its_identity(
     with as_user(OFFICER):
         starts = [b[1] for b in _busy(db_session, series)]
     assert utc(2026, 3, 29, 8) in starts
+
+
+def _new_event(client, setup, **fields):
+    url = f"/c/alma/agenda/agendas/{setup.calendar_id}/nouveau"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "title": "Événement",
+        "category": "atelier",
+        "centre": str(setup.alma),
+        "repeat": "",
+        **fields,
+    }
+    return client.post(url, data=data)
+
+
+def _only_busy(db_session, as_user, setup, year):
+    """The busy rows of the officer's calendar that start in `year` (the demo books others)."""
+    with as_user(OFFICER):
+        rows = db_session.scalars(
+            select(Busy)
+            .where(
+                Busy.calendar_id == setup.calendar_id,
+                func.lower(Busy.during) >= utc(year, 1, 1),
+                func.lower(Busy.during) < utc(year + 1, 1, 1),
+            )
+            .order_by(func.lower(Busy.during))
+        )
+        return [
+            (b.during.lower.astimezone(UTC), b.during.upper.astimezone(UTC), b.all_day)
+            for b in rows
+        ]
+
+
+def test_the_form_books_a_night_as_ending_the_next_morning(client, db_session, setup, as_user):
+    sign_in(client, OFFICER)
+    response = _new_event(client, setup, day="2028-10-28", start="20:00", end="08:00")
+    assert response.status_code == 302
+    assert _only_busy(db_session, as_user, setup, 2028) == [
+        (utc(2028, 10, 28, 18), utc(2028, 10, 29, 7), False)
+    ]
+
+
+def test_the_form_books_all_day_leave_over_several_days(client, db_session, setup, as_user):
+    sign_in(client, OFFICER)
+    response = _new_event(
+        client,
+        setup,
+        title="Congés",
+        category="absence",
+        day="2026-08-03",
+        end_day="2026-08-07",
+        all_day="y",
+    )
+    assert response.status_code == 302
+    assert _only_busy(db_session, as_user, setup, 2026) == [
+        (utc(2026, 8, 2, 22), utc(2026, 8, 7, 22), True)
+    ]
+    week = client.get(
+        f"/c/alma/agenda/agendas/{setup.calendar_id}?vue=semaine&date=2026-08-03"
+    ).get_data(as_text=True)
+    assert week.count("Toute la journée") >= 5
+
+
+def test_the_form_refuses_what_it_cannot_book_in_french(client, db_session, setup, as_user):
+    sign_in(client, OFFICER)
+    cases = [
+        ({"day": "2026-08-03"}, "Indiquez l’heure de début"),
+        (
+            {"day": "2026-08-03", "start": "10:00", "end": "09:00", "end_day": "2026-08-03"},
+            "Le même jour, la fin doit être après le début",
+        ),
+        (
+            {"day": "2026-08-03", "end_day": "2026-08-01", "all_day": "y"},
+            "La date de fin doit suivre la date de début",
+        ),
+        (
+            {"day": "2026-08-03", "end_day": "2026-10-01", "all_day": "y"},
+            "Un événement dure au plus 42",
+        ),
+    ]
+    for fields, message in cases:
+        response = _new_event(client, setup, **fields)
+        assert response.status_code == 422, fields
+        assert message in response.get_data(as_text=True).replace("\u202f", " ").replace(
+            "\u00a0", " "
+        ), fields
+    assert _only_busy(db_session, as_user, setup, 2026) == []
+
+
+def test_views_show_holidays_trips_across_days_and_the_repeated_hour(
+    client, db_session, setup, as_user
+):
+    with as_user(OFFICER):
+        _book(db_session, setup, datetime(2027, 12, 23, 9), datetime(2027, 12, 27, 12))
+        _book(db_session, setup, datetime(2027, 10, 31, 2, 30), datetime(2027, 10, 31, 2, 45))
+    sign_in(client, OFFICER)
+    base = f"/c/alma/agenda/agendas/{setup.calendar_id}"
+    week = client.get(base + "?vue=semaine&date=2027-12-20").get_data(as_text=True)
+    assert "Férié" in week and "Noël" in week
+    assert "dès 09:00" in week and "jusqu’à 12:00" not in week  # that is Monday 27
+    assert week.count("toute la journée (suite)") == 3  # 24, 25 and 26 December
+    # The next week starts inside the trip: it is still shown there.
+    assert "jusqu’à 12:00" in client.get(base + "?vue=jour&date=2027-12-27").get_data(as_text=True)
+    autumn = client.get(base + "?vue=jour&date=2027-10-31").get_data(as_text=True)
+    assert "02:30 (heure d’été)–02:45 (heure d’été)" in autumn
+
+
+def test_a_monthly_series_moved_across_a_month_end_keeps_its_cancellation(
+    db_session, setup, as_user
+):
+    # Monthly on the 24th, the February one cancelled, moved a week later: the
+    # new series is on the 31st (months without one skipped, RFC 5545); the
+    # cancellation follows its occurrence by rank, the second one.
+    with as_user(OFFICER):
+        series = _book(
+            db_session,
+            setup,
+            datetime(2029, 1, 24, 10),
+            datetime(2029, 1, 24, 11),
+            rrule="FREQ=MONTHLY;COUNT=4",
+        )
+        agenda.cancel_occurrence(db_session, series, datetime(2029, 2, 24, 10))
+        agenda.move(
+            db_session,
+            series,
+            starts_local=datetime(2029, 1, 31, 10),
+            ends_local=datetime(2029, 1, 31, 11),
+            config=CFG,
+        )
+        assert [b[0] for b in _busy(db_session, series)] == [
+            datetime(2029, 1, 31, 10),
+            datetime(2029, 5, 31, 10),
+            datetime(2029, 7, 31, 10),
+        ]

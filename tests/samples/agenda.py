@@ -36,7 +36,9 @@ def event(demo, session, kind, slug, owner_email):  # noqa: ARG001
         cal = _calendar(demo, session, slug, owner_email)
         count = session.info.setdefault("sample_agenda_events", {}).get(slug, 0)
         session.info["sample_agenda_events"][slug] = count + 1
-        start = datetime(2030, 1, 7, 9) + timedelta(weeks=3 * count)  # series never overlap
+        # Series never overlap; the first falls on Christmas and New Year's Day
+        # (Tuesdays in 2029), so that its page offers to skip the public holidays.
+        start = datetime(2029, 12, 25, 9) + timedelta(weeks=3 * count)
         booking = agenda.book(
             session,
             cal,

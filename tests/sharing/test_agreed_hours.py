@@ -1,7 +1,7 @@
 """The one agreed-hours rule (ensemble.sharing.agreed_hours), which the shared
 calendar and the shared post's gauge both count by: the post's own weekly hours
-× the share, spread over Monday to Friday, the share's period closed, the
-window counted half-open."""
+× the share, spread over Monday to Friday without the public holidays where it
+is worked, the share's period closed, the window counted half-open."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from posts.posts_support import ALMA_DIRECTOR, ALMA_STAFF
 
 from ensemble.agenda import operations as agenda
+from ensemble.kernel.holidays import public_holidays
 from ensemble.people.models import Membership, Role
 from ensemble.posts import operations as posts
 from ensemble.posts.models import Arrangement, ShareUnit
@@ -33,14 +34,16 @@ def share(weekly: str | Decimal, starts_on: date, ends_on: date | None, centre_i
     return AgreedShare(centre_id, hours / 35, hours, starts_on, ends_on)
 
 
-def weekdays_between(first: date, after_last: date) -> int:
-    """An oracle written differently from the code: whole weeks, then the rest."""
+def weekdays_between(first: date, after_last: date, departement: str | None = None) -> int:
+    """An oracle written differently from the code: whole weeks, then the rest,
+    less the public holidays that fall on a weekday."""
     if after_last <= first:
         return 0
     total = after_last.toordinal() - first.toordinal()
     weeks, rest = divmod(total, 7)
     extra = sum(1 for n in range(rest) if (first.weekday() + n) % 7 < 5)
-    return weeks * 5 + extra
+    off = public_holidays(first, after_last, departement)
+    return weeks * 5 + extra - sum(1 for day in off if day.weekday() < 5)
 
 
 @st.composite
@@ -118,6 +121,19 @@ def test_several_shares_add_up(cases):
     assert agreed_hours(shares, start, end) == sum(
         (agreed_hours([s], start, end) for s in shares), Decimal(0)
     )
+
+
+def test_a_public_holiday_is_not_a_working_day_and_alsace_moselle_has_two_more():
+    # The week of Easter Monday 2026 (6 April): four working days everywhere.
+    easter = date(2026, 4, 6)
+    national = AgreedShare(1, Decimal("1"), Decimal("35"), date(2026, 1, 1), None)
+    assert agreed_hours([national], easter, easter + timedelta(days=7)) == Decimal("28.00")
+    good_friday = date(2026, 3, 30)  # the week of Vendredi saint (3 April)
+    alsace = AgreedShare(1, Decimal("1"), Decimal("35"), date(2026, 1, 1), None, "67")
+    assert agreed_hours([national], good_friday, good_friday + timedelta(days=7)) == 35
+    assert agreed_hours([alsace], good_friday, good_friday + timedelta(days=7)) == 28
+    assert date(2026, 4, 3) not in working_days(good_friday, easter, "57")
+    assert date(2026, 4, 3) in working_days(good_friday, easter, "54")
 
 
 def test_working_days_are_monday_to_friday_of_a_half_open_window():
@@ -201,7 +217,8 @@ def test_the_calendar_and_the_posts_gauge_agree_for_a_part_time_holder(
 ):
     fresnoy, basse_masure = demo.centre("fresnoy-mackellerie"), demo.centre("basse-masure")
     # Fresnoy: 14 h a week over the 16 working days of 10–31 March; Basse Masure:
-    # 7 h a week over March's 22, and over the first quarter's 64.
+    # 7 h a week over March's 22, and over the first quarter's 63 (64 weekdays,
+    # less New Year's Day).
     expected = {fresnoy.id: Decimal("44.80"), basse_masure.id: Decimal("30.80")}
     with as_user(ALMA_DIRECTOR):
         gauges, _ = posts.gauges(db_session, part_time_post, date(2026, 3, 1), date(2026, 11, 1))
@@ -214,6 +231,6 @@ def test_the_calendar_and_the_posts_gauge_agree_for_a_part_time_holder(
     assert by_centre == expected
     assert {c: lines[c].month_agreed for c in expected} == expected
     assert lines[fresnoy.id].quarter_agreed == Decimal("44.80")
-    assert lines[basse_masure.id].quarter_agreed == Decimal("89.60")
+    assert lines[basse_masure.id].quarter_agreed == Decimal("88.20")
     # The share shown is the one agreed on the day asked about: not Fresnoy's yet.
     assert lines[fresnoy.id].share == 0 and lines[basse_masure.id].share == Decimal("0.25")

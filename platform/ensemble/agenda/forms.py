@@ -3,10 +3,10 @@ the browser's native pickers (a phone shows its own), and accept ISO input."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -29,6 +29,10 @@ CATEGORY_LABELS = {
     Category.MEETING: _l("Réunion"),
     Category.OUTREACH: _l("Aller-vers"),
     Category.OTHER: _l("Autre"),
+    Category.ABSENCE: _l("Congé ou absence"),
+    Category.TRAINING: _l("Formation"),
+    Category.CLOSURE: _l("Fermeture"),
+    Category.RESIDENTIAL: _l("Séjour"),
 }
 REPEAT_CHOICES = [
     SelectChoice("", _l("Ne se répète pas")),
@@ -73,7 +77,15 @@ def _categories() -> list[SelectChoice]:
 
 
 class EventForm(SlotMixin, Form):
+    """An event: timed (an end before the start means the next morning, unless
+    an end date says otherwise: a night, a residential trip) or all day, on one
+    day or several (leave, training days, closures)."""
+
     title = TextField(_l("Intitulé"), [Required(_l("Indiquez l’intitulé."))], max_length=200)
+    all_day = BooleanField(_l("Toute la journée"))
+    start = ClockField(_l("Début"), [Optional()])
+    end = ClockField(_l("Fin"), [Optional()])
+    end_day = DayField(_l("Date de fin"), [Optional()])
     category = SelectField(_l("Catégorie"), choices=_categories())
     centre = IdSelectField(_l("Lieu"))
     description = TextAreaField(_l("Description"), [Optional()], max_length=5000)
@@ -92,6 +104,45 @@ class EventForm(SlotMixin, Form):
     def validate_until(self, field) -> None:
         if field.data and self.day.data and field.data < self.day.data:
             raise ValidationError(_l("La fin de la répétition doit suivre la première date."))
+
+    def validate_end(self, field) -> None:
+        """An end before the start is the next morning: checked with the end date."""
+
+    def validate_end_day(self, field) -> None:
+        if field.data is None or self.day.data is None:
+            return
+        if field.data < self.day.data:
+            raise ValidationError(_l("La date de fin doit suivre la date de début."))
+        timed = not self.all_day.data and self.start.data and self.end.data
+        if field.data == self.day.data and timed and self.end.data <= self.start.data:
+            raise ValidationError(
+                _l("Le même jour, la fin doit être après le début : changez la date de fin.")
+            )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.all_day.data:
+            for field, message in (
+                (self.start, _l("Indiquez l’heure de début.")),
+                (self.end, _l("Indiquez l’heure de fin.")),
+            ):
+                if field.data is None and not field.errors:
+                    field.errors = [*field.errors, message]
+                    valid = False
+        return valid
+
+    def starts_local(self) -> datetime:
+        if self.all_day.data:
+            return datetime.combine(self.day.data, time())
+        return datetime.combine(self.day.data, self.start.data)
+
+    def ends_local(self) -> datetime:
+        last = self.end_day.data or self.day.data
+        if self.all_day.data:
+            return datetime.combine(last + timedelta(days=1), time())
+        if self.end_day.data is None and self.end.data <= self.start.data:
+            last += timedelta(days=1)  # 20:00 → 08:00: the next morning
+        return datetime.combine(last, self.end.data)
 
     def rule(self) -> str | None:
         """The RRULE the choices describe (None: a single event)."""

@@ -20,7 +20,7 @@ expanded to instants into `agenda_busy` (see recurrence.py).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -167,6 +167,11 @@ class Event(_CentreAudit, Model):
     calendar: Mapped[Calendar] = relationship(
         foreign_keys=[calendar_id], viewonly=True, primaryjoin="Event.calendar_id == Calendar.id"
     )
+
+    @property
+    def last_day(self) -> date:
+        """The last local day an all-day event covers (its end is exclusive)."""
+        return (self.ends_local - timedelta(days=1)).date()
 
     __table_args__ = (
         _calendar_fk(),

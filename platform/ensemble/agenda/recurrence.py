@@ -218,6 +218,23 @@ def vevent(source: SeriesSource) -> icalendar.Event:
     return component
 
 
+def instances(
+    rule: str, starts_local: datetime, until: datetime | None = None, count: int | None = None
+) -> list[datetime]:
+    """The raw wall-clock starts a rule generates from `starts_local` (EXDATEs
+    not removed, spring-gap times as written: the occurrences' identities), up
+    to `until` included or the first `count`. Bounded by the rules' own limits."""
+    generated = rrulestr(re.sub(r"(UNTIL=[0-9T]+)Z", r"\1", rule.upper()), dtstart=starts_local)
+    found: list[datetime] = []
+    for wall in generated:
+        if (until is not None and wall > until) or (count is not None and len(found) >= count):
+            break
+        found.append(wall)
+        if len(found) > MAX_EXPANSION:
+            break
+    return found
+
+
 def _rule_for(rule: str, all_day: bool) -> str:
     """An all-day series takes its UNTIL as a date (RFC 5545 §3.3.10: DTSTART's value type)."""
     if not all_day:

@@ -11,8 +11,10 @@ The rule:
   week is those hours). A part-time holder on a 28-hour post shared 50/50
   owes each party 14 hours a week, not half of a 35-hour week.
 - **Spread over working days.** A week's hours spread evenly over Monday to
-  Friday: a day covered by the share weighs a fifth of its weekly hours
-  (public holidays are not removed, as in the cost statements).
+  Friday: a day covered by the share weighs a fifth of its weekly hours.
+  A public holiday where the share is worked is not a working day
+  (ensemble.kernel.holidays, Alsace-Moselle's two more days for a centre of
+  57, 67 or 68): a week with Easter Monday agrees four fifths of its hours.
 - **The share's period is closed: both of its dates are days of the share.**
   An allocation « du 1er au 31 mars » is worked on the 31st; a one-day
   allocation (starting and ending the same day, which the table allows) is
@@ -32,6 +34,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ensemble.kernel.holidays import public_holidays
+
 WORKING_DAYS_PER_WEEK = 5
 HUNDREDTH = Decimal("0.01")
 
@@ -45,6 +49,9 @@ class AgreedShare:
     weekly_hours: Decimal  # the share's hours per week: fraction × the post's weekly hours
     starts_on: date  # the share's first day
     ends_on: date | None  # the share's last day, included; None: open-ended
+    # The département of the centre where it is worked (its public holidays);
+    # None: the national holidays only.
+    departement: str | None = None
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
@@ -56,23 +63,26 @@ class AgreedShare:
         )
 
 
-def working_days(start: date, end: date) -> list[date]:
-    """Monday to Friday in [start, end)."""
+def working_days(start: date, end: date, departement: str | None = None) -> list[date]:
+    """Monday to Friday in [start, end), public holidays of `departement` excluded."""
+    off = public_holidays(start, end, departement) if start < end else {}
     return [
         day
         for day in (start + timedelta(days=n) for n in range(max((end - start).days, 0)))
-        if day.weekday() < WORKING_DAYS_PER_WEEK
+        if day.weekday() < WORKING_DAYS_PER_WEEK and day not in off
     ]
 
 
 def agreed_hours(shares: Iterable[AgreedShare], start: date, end: date) -> Decimal:
     """The hours agreed by `shares` over the local dates [start, end), to the
-    hundredth: each share's weekly hours spread over the working days it covers."""
-    days = working_days(start, end)
-    exact = sum(
-        (share.weekly_hours * sum(1 for day in days if share.covers(day)) for share in shares),
-        Decimal(0),
-    )
+    hundredth: each share's weekly hours spread over the working days it covers
+    (without the public holidays where it is worked)."""
+    days: dict[str | None, list[date]] = {}
+    exact = Decimal(0)
+    for share in shares:
+        if share.departement not in days:
+            days[share.departement] = working_days(start, end, share.departement)
+        exact += share.weekly_hours * sum(1 for day in days[share.departement] if share.covers(day))
     return (exact / WORKING_DAYS_PER_WEEK).quantize(HUNDREDTH)
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from ensemble.agenda.operations.common import (
     Settings,
     settings,
 )
+from ensemble.agenda.operations.holidays import HolidayOccurrence, holiday_warning, on_holidays
 from ensemble.agenda.operations.shares import check_shares
 from ensemble.kernel import clock
 from ensemble.tenancy import context
@@ -83,6 +84,7 @@ def book(
         session.flush()
         occurrences = materialise(session, event, config)
         warnings = check_shares(session, calendar, event, occurrences, config)
+        warnings += _holiday_warnings(session, event, occurrences)
     except Exception:
         savepoint.rollback()
         raise
@@ -110,21 +112,23 @@ def move(
     _check_period(starts, ends, changes.get("all_day", event.all_day))
     if changes.get("rrule"):
         changes["rrule"] = recurrence.validate_rrule(changes["rrule"], starts)
-    shift = starts - event.starts_local
+    before = (event.starts_local, event.rrule)
     savepoint = session.begin_nested()
     try:
-        if shift and event.series_id is None and event.rrule:
-            _shift_exceptions(session, event, shift)
         for key, value in changes.items():
             setattr(event, key, value.strip() if isinstance(value, str) else value)
         if "rrule" in changes and not changes["rrule"]:
             event.rrule = None
         event.sequence += 1
         session.flush()
+        moved = (event.starts_local, event.rrule) != before
+        if moved and event.series_id is None and before[1] and event.rrule:
+            _follow_exceptions(session, event, (before[0], before[1]))
         series = _series_of(session, event)
         occurrences = materialise(session, series, config)
         calendar = session.get_one(Calendar, event.calendar_id)
         warnings = check_shares(session, calendar, event, occurrences, config)
+        warnings += _holiday_warnings(session, series, occurrences)
     except Exception:
         savepoint.rollback()
         raise
@@ -132,21 +136,44 @@ def move(
     return Booking(event, warnings)
 
 
-def _shift_exceptions(session: Session, series: Event, shift: timedelta) -> None:
-    """Move the identities of a series' exceptions by `shift` (wall clock). The
-    changed occurrences are renamed in two statements, through a distant
-    parking place, because their unique index is checked row by row."""
-    series.exdates = sorted({d + shift for d in series.exdates})
+def _follow_exceptions(session: Session, series: Event, before: tuple[datetime, str]) -> None:
+    """After a series moved (or its rule changed), its cancellations and changed
+    occurrences name the occurrences they named before, by rank: the n-th
+    occurrence of the old rule becomes the n-th of the new one. (A wall-clock
+    shift would lose the monthly ones moved across a short month's end.) An
+    exception whose rank the new rule no longer reaches goes with its occurrence.
+    Changed occurrences are renamed through a distant parking place, in two
+    statements, because their unique index is checked row by row."""
+    overrides = overrides_of(session, series)
+    if not series.exdates and not overrides:
+        return
+    old_start, old_rule = before
+    named = [*series.exdates, *(o.recurrence_id for o in overrides if o.recurrence_id)]
+    old = recurrence.instances(old_rule, old_start, max(named))
+    rank = {wall: n for n, wall in enumerate(old)}
+    assert series.rrule is not None  # only a series has exceptions
+    new = recurrence.instances(series.rrule, series.starts_local, count=len(old))
+
+    def renamed(wall: datetime) -> datetime | None:
+        n = rank.get(wall)
+        return new[n] if n is not None and n < len(new) else None
+
+    series.exdates = sorted({r for d in series.exdates if (r := renamed(d)) is not None})
     parked = timedelta(days=365 * 3000)
-    for step in (parked, shift - parked):
-        session.execute(
-            update(Event)
-            .where(Event.series_id == series.id)
-            .values(recurrence_id=Event.recurrence_id + step, sequence=Event.sequence + 1)
-            .execution_options(synchronize_session=False)
-        )
+    for override in overrides:
+        original = override.recurrence_id
+        if original is None or renamed(original) is None:
+            session.delete(override)
+            continue
+        override.recurrence_id = original + parked
+        override.sequence += 1
+    session.flush()
     for override in overrides_of(session, series):
-        session.refresh(override)
+        assert override.recurrence_id is not None
+        target = renamed(override.recurrence_id - parked)
+        assert target is not None  # the others were deleted above
+        override.recurrence_id = target
+    session.flush()
 
 
 def cancel_occurrence(session: Session, series: Event, recurrence_local: datetime) -> None:
@@ -232,6 +259,53 @@ def delete_event(session: Session, event: Event) -> None:
         materialise(session, series, settings())
 
 
+def _holiday_warnings(
+    session: Session, series: Event, occurrences: list[recurrence.Occurrence]
+) -> list[str]:
+    warning = holiday_warning(on_holidays(session, series, occurrences, clock.utcnow()))
+    return [warning] if warning else []
+
+
+def holiday_occurrences(
+    session: Session, event: Event, since: datetime | None = None
+) -> list[HolidayOccurrence]:
+    """The occurrences of a series (not over at `since`) that fall on a public
+    holiday where it takes place. A changed occurrence is left alone: someone
+    already chose its day."""
+    series = _series_of(session, event)
+    busy = session.scalars(
+        select(Busy).where(Busy.event_id == series.id).order_by(func.lower(Busy.during))
+    ).all()
+    occurrences = [
+        recurrence.Occurrence(
+            b.event_id,
+            b.recurrence_local,
+            recurrence.to_local(b.during.lower),
+            b.during.lower,
+            b.during.upper,
+            b.all_day,
+        )
+        for b in busy
+        if b.during.lower is not None and b.during.upper is not None
+    ]
+    return on_holidays(session, series, occurrences, since)
+
+
+def skip_holidays(
+    session: Session, series: Event, *, since: datetime, config: Settings | None = None
+) -> int:
+    """Cancel the occurrences of a series (not over at `since`) that fall on a
+    public holiday, as if each had been cancelled by hand. Returns how many."""
+    found = holiday_occurrences(session, series, since)
+    if not found:
+        return 0
+    series.exdates = sorted({*series.exdates, *(h.recurrence_local for h in found)})
+    series.sequence += 1
+    session.flush()
+    materialise(session, series, config or settings())
+    return len(found)
+
+
 def _check_period(starts: datetime, ends: datetime, all_day: bool = False) -> None:
     if ends <= starts:
         raise AgendaError(_("La fin doit être après le début."))
@@ -262,16 +336,23 @@ def overrides_of(session: Session, series: Event) -> list[Event]:
 def _expand(
     session: Session, series: Event, config: Settings, today: date | None = None
 ) -> list[recurrence.Occurrence]:
-    start = series.starts_local.date()
+    overrides = overrides_of(session, series)
+    # A changed occurrence may have been moved before the series' first start.
+    start = min([series.starts_local.date(), *(o.starts_local.date() for o in overrides)])
     end = (
         recurrence.horizon_end(series, config.horizon_days, today or clock.today())
         if series.rrule
         else (series.ends_local.date() + timedelta(days=1))
     )
     if series.rrule:
-        # An override may move an occurrence past the horizon by a few days.
-        end += timedelta(days=2)
-    return recurrence.expand(series, overrides_of(session, series), start, end)
+        # A changed occurrence may have been moved past the horizon.
+        end = max(
+            [
+                end + timedelta(days=2),
+                *(o.starts_local.date() + timedelta(days=1) for o in overrides),
+            ]
+        )
+    return recurrence.expand(series, overrides, start, end)
 
 
 def materialise(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ensemble.agenda.models import Busy, Event
+from ensemble.agenda.models import MAX_EVENT_HOURS, Busy, Event
 from ensemble.agenda.operations.booking import _series_of, overrides_of
 from ensemble.agenda.operations.common import BUSY_ELSEWHERE, day_start
 
@@ -48,10 +48,16 @@ def slots(
     user_ids: list[int] | None = None,
     centre_id: int | None = None,
 ) -> list[Slot]:
-    """Occurrences between two local dates, for some people and/or one centre.
-    What the reader may not see in full comes back as « busy » only."""
+    """Occurrences overlapping two local dates (a trip that began before them
+    too), for some people and/or one centre. What the reader may not see in
+    full comes back as « busy » only."""
     lower, upper = day_start(start), day_start(end)
-    query = select(Busy).where(func.lower(Busy.during) >= lower, func.lower(Busy.during) < upper)
+    query = select(Busy).where(
+        func.lower(Busy.during) < upper,
+        # Bounded below, so that the scan stays on the (…, lower(during)) indexes.
+        func.lower(Busy.during) > lower - timedelta(hours=MAX_EVENT_HOURS),
+        func.upper(Busy.during) > lower,
+    )
     if user_ids is not None and centre_id is not None:
         query = query.where(Busy.user_id.in_(user_ids) | (Busy.centre_id == centre_id))
     elif user_ids is not None:

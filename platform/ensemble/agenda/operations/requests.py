@@ -111,8 +111,14 @@ def accept(
     return booking
 
 
-def _book_requested(session: Session, request: Request, config: Settings | None) -> Booking:
-    """Book the slot a request asks for, in the person's calendar."""
+def _book_requested(
+    session: Session,
+    request: Request,
+    config: Settings | None,
+    slot: tuple[datetime, datetime] | None = None,
+) -> Booking:
+    """Book the slot a request asks for (or `slot`), in the person's calendar."""
+    starts_local, ends_local = slot or (request.starts_local, request.ends_local)
     return book(
         session,
         session.get_one(Calendar, request.calendar_id),
@@ -120,29 +126,52 @@ def _book_requested(session: Session, request: Request, config: Settings | None)
         category=request.category,
         title=request.title,
         description=request.message,
-        starts_local=request.starts_local,
-        ends_local=request.ends_local,
+        starts_local=starts_local,
+        ends_local=ends_local,
         config=config,
     )
 
 
-def accept_refusal(
-    session: Session, request: Request, *, config: Settings | None = None
+def _refusal(
+    session: Session,
+    request: Request,
+    config: Settings | None,
+    slot: tuple[datetime, datetime] | None = None,
 ) -> str | None:
-    """Why accepting `request` would be refused right now (a clash, a share
-    refused), or None. The booking is tried in a savepoint that is always rolled
-    back, so the database trigger stays the one judge and nothing is kept."""
-    if request.status is not RequestStatus.PENDING:
-        return None
+    """Why booking the request's slot (or `slot`) would be refused right now, or
+    None. The booking is tried in a savepoint that is always rolled back, so the
+    database trigger stays the one judge (clash and travel time) and nothing is kept."""
     trial = session.begin_nested()
     try:
-        _book_requested(session, request, config)
+        _book_requested(session, request, config, slot)
     except AgendaError as refused:
         return refused.message
     finally:
         if trial.is_active:
             trial.rollback()
     return None
+
+
+def accept_refusal(
+    session: Session, request: Request, *, config: Settings | None = None
+) -> str | None:
+    """Why accepting `request` would be refused right now (a clash, a share
+    refused), or None: « Accepter » is offered only when it can succeed."""
+    if request.status is not RequestStatus.PENDING:
+        return None
+    return _refusal(session, request, config)
+
+
+def proposal_refusal(
+    session: Session, request: Request, *, config: Settings | None = None
+) -> str | None:
+    """Why the requester could not take the proposed slot right now, or None:
+    « Retenir » is offered only when it can succeed."""
+    if request.status is not RequestStatus.PROPOSED or request.proposed_starts_local is None:
+        return None
+    assert request.proposed_ends_local is not None  # set with the start (check constraint)
+    slot = (request.proposed_starts_local, request.proposed_ends_local)
+    return _refusal(session, request, config, slot)
 
 
 def decline(session: Session, request: Request, reason: str, *, link: str = "") -> None:
@@ -175,11 +204,17 @@ def propose(
     reason: str = "",
     *,
     link: str = "",
+    config: Settings | None = None,
 ) -> None:
-    """The person proposes another slot; the requester may take it."""
+    """The person proposes another slot; the requester may take it. The slot
+    must be bookable now: the same clash and travel rules as a booking run on
+    it before it is sent (a proposal nobody can take helps nobody)."""
     if request.status is not RequestStatus.PENDING:
         raise AgendaError(_("Cette demande a déjà reçu une réponse."))
     _check_period(starts_local, ends_local)
+    refused = _refusal(session, request, config, (starts_local, ends_local))
+    if refused is not None:
+        raise AgendaError(_("Ce créneau ne peut pas être proposé : %(why)s", why=refused))
     request.status = RequestStatus.PROPOSED
     request.proposed_starts_local, request.proposed_ends_local = starts_local, ends_local
     request.reason = reason.strip()

@@ -4,7 +4,7 @@ anything another centre's)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort
@@ -48,6 +48,7 @@ def helpers():
         "local_time": local_time,
         "local_day": lambda day: format_date(day, "EEEE d MMMM"),
         "local_when": local_when,
+        "slot_time": slot_time,
         "colour": lambda centre_id: f"agenda-c{centre_id % COLOURS}",
         "hours": lambda value: _("%(value)s\u00a0h", value=format(value, "f").replace(".", ",")),
     }
@@ -81,6 +82,29 @@ def local_when(local: datetime) -> str:
             wall=local.strftime("%H:%M"),
         )
     return _("%(day)s à %(time)s", day=day, time=local_time(instant))
+
+
+def slot_time(slot, day: date | None = None) -> str:
+    """When a slot is, as the grid shows it under `day`: « 14:00–16:00 », « Toute
+    la journée », and for what crosses midnight the times of that day only
+    (« jusqu’à 08:00 », « dès 20:00 »)."""
+    if slot.all_day:
+        return _("Toute la journée")
+    starts_on = recurrence.to_local(slot.starts_at).date()
+    ends_on = recurrence.to_local(slot.ends_at - timedelta(microseconds=1)).date()
+    if starts_on == ends_on:
+        return f"{local_time(slot.starts_at)}–{local_time(slot.ends_at)}"
+    if day is None:
+        return _(
+            "du %(start)s au %(end)s",
+            start=format_datetime(slot.starts_at, "d MMMM HH:mm"),
+            end=format_datetime(slot.ends_at, "d MMMM HH:mm"),
+        )
+    if day == starts_on:
+        return _("dès %(time)s", time=local_time(slot.starts_at))
+    if day == ends_on:
+        return _("jusqu’à %(time)s", time=local_time(slot.ends_at))
+    return _("toute la journée (suite)")
 
 
 # --- Loading what the URL names ------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -61,6 +62,7 @@ def _event_fields(form: forms.EventForm) -> dict:
         "starts_local": form.starts_local(),
         "ends_local": form.ends_local(),
         "rrule": form.rule(),
+        "all_day": bool(form.all_day.data),
     }
 
 
@@ -111,6 +113,7 @@ def event(centre_slug: str, agenda_event_id: int):
         event=item,
         series=series,
         occurrences=occurrences,
+        on_holidays=agenda.holiday_occurrences(db.session, series, now) if series.rrule else [],
         place=db.session.get(Centre, item.centre_id),
         can_edit=_can_edit(item),
         form=forms.ConfirmForm(),
@@ -132,7 +135,13 @@ def edit_event(centre_slug: str, agenda_event_id: int):
         form.centre.data = item.centre_id
         form.description.data, form.participants.data = item.description, item.participants
         form.day.data = item.starts_local.date()
-        form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
+        form.all_day.data = item.all_day
+        if item.all_day:
+            form.end_day.data = (item.ends_local - timedelta(days=1)).date()
+        else:
+            form.start.data, form.end.data = item.starts_local.time(), item.ends_local.time()
+            if item.ends_local.date() != item.starts_local.date():
+                form.end_day.data = item.ends_local.date()
         if item.rrule:
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
     done, booking = attempt(
@@ -160,6 +169,35 @@ def delete_event(centre_slug: str, agenda_event_id: int):
     return redirect(
         url_for("agenda.person", centre_slug=centre.slug, agenda_calendar_id=calendar_id)
     )
+
+
+@bp.route(
+    "/c/<centre_slug>/agenda/evenements/<int:agenda_event_id>/jours-feries", methods=("POST",)
+)
+@login_required
+def skip_holidays(centre_slug: str, agenda_event_id: int):
+    """Cancel the upcoming occurrences of a series that fall on a public holiday."""
+    centre = _centre(centre_slug)
+    series = _event_or_404(centre, agenda_event_id)
+    require(_can_edit(series) and bool(series.rrule))
+    form = forms.ConfirmForm()
+    done, count = attempt(
+        form, lambda: agenda.skip_holidays(db.session, series, since=agenda.now())
+    )
+    if done:
+        flash(
+            ngettext(
+                "Une occurrence retirée (jour férié).",
+                "%(num)s occurrences retirées (jours fériés).",
+                count,
+            )
+            if count
+            else _("Aucune occurrence à venir ne tombe un jour férié."),
+            "success",
+        )
+    else:
+        flash(_("Vérifiez le formulaire."), "error")
+    return redirect(url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=series.id))
 
 
 def _occurrence_arg(value: str | None) -> datetime | None:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ensemble.agenda import operations as agenda
 from ensemble.agenda import recurrence
+from ensemble.agenda.holidays import public_holidays
 from ensemble.agenda.views.common import VIEWS
 from ensemble.extensions import db
 from ensemble.kernel import clock
@@ -77,9 +78,14 @@ def _period() -> Period:
 
 
 def _by_day(slots: list[agenda.Slot]) -> dict[date, list[agenda.Slot]]:
+    """Each slot under every local day it covers (a night, a trip, leave)."""
     days: dict[date, list[agenda.Slot]] = {}
     for slot in slots:
-        days.setdefault(recurrence.to_local(slot.starts_at).date(), []).append(slot)
+        day = recurrence.to_local(slot.starts_at).date()
+        last = recurrence.to_local(slot.ends_at - timedelta(microseconds=1)).date()
+        while day <= last:
+            days.setdefault(day, []).append(slot)
+            day += timedelta(days=1)
     return days
 
 
@@ -99,5 +105,6 @@ def _render_period(template: str, centre: Centre, slots, period: Period, **extra
         by_day=_by_day(slots),
         centres=centres,
         today=clock.today(),
+        holidays=public_holidays(period.start, period.end, centre.departement),
         **extra,
     )

@@ -146,6 +146,7 @@ def request_detail(centre_slug: str, agenda_request_id: int):
         is_person=is_person,
         # Said before the person clicks « Accepter », not after.
         refusal=agenda.accept_refusal(db.session, item) if is_person else None,
+        proposal_refusal=agenda.proposal_refusal(db.session, item) if is_requester else None,
         is_requester=is_requester,
         decline_form=decline_form,
         propose_form=propose_form,

@@ -120,6 +120,7 @@ def agreed_share(post: SharedPost, allocation: PostAllocation) -> AgreedShare:
         weekly_hours=weekly_hours,
         starts_on=allocation.starts_on,
         ends_on=allocation.ends_on,
+        departement=allocation.site_centre.departement if allocation.site_centre else None,
     )
 
 
