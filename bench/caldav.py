@@ -169,6 +169,8 @@ def start_ensemble(app, urls, redis_url: str) -> tuple[int, subprocess.Popen, st
         "ENSEMBLE_ENV": "production",
         "SECRET_KEY": app.config["SECRET_KEY"],
         "MAIL_BACKEND": "memory",
+        # Production refuses to start without it (links are built from it, never the Host).
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
         [

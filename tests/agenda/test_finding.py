@@ -511,3 +511,70 @@ def test_a_series_every_other_tuesday_afternoon_in_one_of_three_centres(
             exdates=list(best.exdates),
         )
         assert len(agenda.occurrences_of(db_session, booked.event)) == 3
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.integers(0, 3),  # which of the series' Tuesdays
+            st.integers(36, 70),  # start, in quarter hours (9:00–17:30)
+            st.integers(1, 8),
+            st.integers(0, 2),
+        ),
+        max_size=8,
+    ),
+    quarters=st.integers(2, 8),
+    part=st.sampled_from([None, finding.Part.MORNING, finding.Part.AFTERNOON]),
+)
+def test_every_unchecked_series_proposal_books_as_a_series(
+    db_session, setup, calendar, as_user, events, quarters, part
+):
+    centres = [setup.alma, setup.fresnoy, setup.basse_masure]
+    tuesday = MONDAY + timedelta(days=1)
+    duration = timedelta(minutes=15 * quarters)
+    example = db_session.begin_nested()
+    try:
+        with as_user(OFFICER):
+            for week, start, length, centre in events:
+                begin = datetime.combine(tuesday + timedelta(weeks=2 * week), time()) + timedelta(
+                    minutes=15 * start
+                )
+                end = begin + length * STEP
+                if _books(db_session, calendar, centres[centre], begin, end):
+                    _book(db_session, calendar, centres[centre], begin, end)
+            proposals = finding.find_series(
+                db_session,
+                calendar,
+                centres,
+                duration,
+                MONDAY,
+                weekday=1,
+                every_weeks=2,
+                count=4,
+                part=part,
+                limit=finding.MAX_RESULTS,
+                config=CFG,
+                verify=False,
+            )
+            event(f"series proposals: {min(len(proposals), 3)}+")
+            for proposal in proposals:
+                savepoint = db_session.begin_nested()
+                try:
+                    booked = _book(
+                        db_session,
+                        calendar,
+                        proposal.centre_id,
+                        proposal.starts_local,
+                        proposal.ends_local,
+                        rrule=proposal.rrule,
+                    )
+                    assert len(agenda.occurrences_of(db_session, booked.event)) == 4
+                finally:
+                    savepoint.rollback()
+    finally:
+        example.rollback()
