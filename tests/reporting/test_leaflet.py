@@ -77,6 +77,8 @@ def test_a_past_campaign_never_asked_says_not_declared(demo, db_session):
     leaflet = leaflets.build(emptied, None, 6)
     assert {a.share.text for a in leaflet.actions} == {"non déclaré"}
     assert {f.text for f in leaflet.funding} == {"non déclaré"}
+    assert {f.answers() for f in leaflet.funding} == {"aucune réponse"}
+    assert leaflet.sections[0].blocks[0].figure.answers() == "réponses de 6 centres"
     assert all(a.share.respondents == 0 for a in leaflet.actions)
     assert "aucun centre" in leaflet.actions[0].sentence() or "0 centre" in (
         leaflet.actions[0].sentence()

@@ -94,6 +94,14 @@ class KeyFigure:
     def coverage(self) -> str:
         return _respondents(self.respondents)
 
+    def answers(self) -> str:
+        """« réponses de 6 centres », « réponse de 1 centre », « aucune réponse »."""
+        if not self.respondents:
+            return _("aucune réponse")
+        return french.plural(
+            self.respondents, "réponse de %(num)s centre", "réponses de %(num)s centres"
+        )
+
 
 def _figure(label: str, figure: pub.Figure) -> KeyFigure:
     if not figure.published or figure.display is None:
