@@ -361,14 +361,17 @@ def test_reading_the_list_of_participants_is_audited(db_session, as_user, alma_a
                 AuditEntry.object_type == "activity_participants",
             )
         ).all()
-        assert {(r.object_id, r.user_id) for r in reads} == {(p.id, ctx.user_id) for p in people}
+        ids = {p.id for p in people}
+        assert {(r.object_id, r.user_id) for r in reads if r.object_id in ids} == {
+            (i, ctx.user_id) for i in ids
+        }
         created = db_session.scalars(
             select(AuditEntry.object_id).where(
                 AuditEntry.action == AuditAction.CREATE,
                 AuditEntry.object_type == "activity_participants",
             )
         ).all()
-        assert set(created) == {p.id for p in people}
+        assert ids <= set(created)
 
 
 @settings(

@@ -1,14 +1,21 @@
 """What the actions show elsewhere: on a centre's home page, the sessions whose
-attendance is still to record (« what needs me today »)."""
+attendance is still to record (« what needs me today »); in the network's
+figures, each centre's sessions, participations and volunteer hours."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ensemble.extensions import db
 from ensemble.home.panels import HomePlace, home_panel
 from ensemble.kernel import clock, french
 from ensemble.network.models import Centre
+from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
 
 
 @home_panel(
@@ -35,3 +42,64 @@ def sessions_to_record(place: HomePlace) -> Mapping[str, object] | None:
         "sessions": sessions,
         "when": lambda s: french.long_datetime(clock.paris(s.starts_at), weekday=True),
     }
+
+
+# --- What the network sees -----------------------------------------------------------------
+#
+# Each centre's activity joins the cooperation figures the consolidation
+# workers stage (on the reporting role, which reads sessions and actions only,
+# never a participant); publication then applies the disclosure control of
+# every other figure.
+
+network_label("activity.sessions", _l("Séances d’actions tenues"), "count")
+network_label("activity.participations", _l("Participations aux actions"), "count")
+network_label("activity.volunteer_hours", _l("Heures de bénévolat aux séances"), "hours")
+
+
+@cooperation_provider("activity")
+def activity_figures(session: Session, year: int) -> list[CooperationFigure]:
+    from ensemble.activity.models import ActionSession
+    from ensemble.activity.prefill import year_bounds
+
+    start, end = year_bounds(year)
+    rows = session.execute(
+        select(
+            ActionSession.centre_id,
+            func.count(),
+            func.coalesce(func.sum(ActionSession.participants), 0),
+            func.coalesce(func.sum(ActionSession.volunteer_hours), 0),
+        )
+        .where(
+            ActionSession.recorded_at.is_not(None),
+            ActionSession.starts_at >= start,
+            ActionSession.starts_at < end,
+        )
+        .group_by(ActionSession.centre_id)
+        .order_by(ActionSession.centre_id)
+    ).all()
+    figures = []
+    for centre_id, sessions, participations, hours in rows:
+        figures += [
+            CooperationFigure(
+                "activity.sessions",
+                "Séances d’actions tenues",
+                "count",
+                centre_id,
+                Decimal(sessions),
+            ),
+            CooperationFigure(
+                "activity.participations",
+                "Participations aux actions",
+                "count",
+                centre_id,
+                Decimal(participations),
+            ),
+            CooperationFigure(
+                "activity.volunteer_hours",
+                "Heures de bénévolat aux séances",
+                "hours",
+                centre_id,
+                Decimal(hours),
+            ),
+        ]
+    return figures
