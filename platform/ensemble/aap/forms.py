@@ -188,8 +188,13 @@ class SubmitForm(Form):
 class OutcomeForm(Form):
     outcome = SelectField(
         _l("Décision du financeur"),
-        choices=[SelectChoice("granted", _l("Accordée")), SelectChoice("refused", _l("Refusée"))],
-        validators=[InputRequired()],
+        # Nothing is pre-set (issue 13): the lead says what the funder decided.
+        choices=[
+            SelectChoice("", _l("Choisissez la décision")),
+            SelectChoice("granted", _l("Accordée")),
+            SelectChoice("refused", _l("Refusée")),
+        ],
+        validators=[Required(_l("Choisissez la décision du financeur."))],
     )
     amount = EurosField(_l("Montant accordé en euros"), validators=[Optional()])
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])
