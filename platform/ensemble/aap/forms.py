@@ -147,6 +147,12 @@ class CommentForm(Form):
     )
     parent_id = IdField()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The section's own text is `body` on the same page: one id each (issue 13:
+        # the visible comment box had no accessible name). The posted name stays.
+        self.body.id = "commentaire"
+
 
 class ResolveForm(Form):
     comment_id = IdField(validators=[_require_id])
