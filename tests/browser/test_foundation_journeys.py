@@ -31,16 +31,13 @@ def test_director_signs_in_opens_her_centre_and_signs_out(browser_page):
 
     ui.sign_in(DIRECTOR, PASSWORD)
     ui.check_a11y()
-    expect(page).to_have_url(ui.server("/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Bonjour Claire Vasseur")
-    expect(page.locator("header")).to_contain_text("Claire Vasseur")
-    # One place only: no switcher to clutter her header.
-    expect(_places_nav(page)).to_have_count(0)
-    ui.screenshot("02-director-home")
-
-    page.get_by_role("main").get_by_role("link", name="Centre Social Alma").click()
-    ui.check_a11y()
+    # One place only: she lands on it, nothing to choose (issue 13), and no
+    # switcher clutters her header.
     expect(page).to_have_url(ui.server("/c/alma/"))
+    expect(page.locator("header")).to_contain_text("Claire Vasseur")
+    expect(_places_nav(page)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Ce qui vous attend")).to_be_visible()
+    ui.screenshot("02-director-home")
     expect(page.get_by_role("heading", level=1)).to_have_text("Centre Social Alma")
     expect(page.locator("header .where")).to_contain_text("Centre Social Alma")
     expect(page.get_by_role("heading", name="Activité récente")).to_be_visible()
@@ -141,7 +138,7 @@ def test_director_typing_another_centres_url_gets_the_french_404(browser_page):
 
     page.get_by_role("link", name="Revenir à l’accueil").click()
     ui.check_a11y()
-    expect(page).to_have_url(ui.server("/"))
+    expect(page).to_have_url(ui.server("/c/alma/"))  # her one place
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["sign-in-page", "centre-page"])

@@ -157,6 +157,12 @@ class CommentForm(Form):
     )
     parent_id = IdField()
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The section's own text is `body` on the same page: one id each (issue 13:
+        # the visible comment box had no accessible name). The posted name stays.
+        self.body.id = "commentaire"
+
 
 class ResolveForm(Form):
     comment_id = IdField(validators=[_require_id])
@@ -204,8 +210,13 @@ class DeleteLineForm(Form):
 class OutcomeForm(Form):
     outcome = SelectField(
         _l("Décision du financeur"),
-        choices=[SelectChoice("granted", _l("Accordée")), SelectChoice("refused", _l("Refusée"))],
-        validators=[InputRequired()],
+        # Nothing is pre-set (issue 13): the lead says what the funder decided.
+        choices=[
+            SelectChoice("", _l("Choisissez la décision")),
+            SelectChoice("granted", _l("Accordée")),
+            SelectChoice("refused", _l("Refusée")),
+        ],
+        validators=[Required(_l("Choisissez la décision du financeur."))],
     )
     amount = EurosField(_l("Montant accordé en euros"), validators=[Optional()])
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])

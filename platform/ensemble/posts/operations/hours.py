@@ -93,9 +93,14 @@ class Gauge:
     agreed: Decimal
     scheduled: Decimal
     worked: Decimal
-    reference: Decimal  # what the drift is measured on: worked for a past month, else scheduled
+    reference: Decimal  # what the drift is measured on: worked, or scheduled for a coming month
     drift_percent: Decimal | None
     flagged: bool
+    # What `reference` is compared with: the agreed hours of the working days elapsed
+    # for the month under way, of the whole month otherwise.
+    baseline: Decimal = Decimal(0)
+    # The month has begun but no working day of an agreed share has elapsed yet.
+    too_early: bool = False
 
     def width(self, value: Decimal, scale: Decimal) -> int:
         """Bar width in percent of the widest value of the gauge."""
@@ -144,6 +149,7 @@ def gauges(
     allocations = allocations_with_parties(session, post)
     sites = post_sites(session, post)
     month_is_past = last < today
+    month_started = first <= today
     result = []
     for party in visible_parties(post):
         centre_ids = {
@@ -156,15 +162,40 @@ def gauges(
         worked = sum((worked_by_centre.get(c, Decimal(0)) for c in centre_ids), Decimal(0))
         if not agreed and not scheduled and not worked:
             continue
-        reference = worked if month_is_past else scheduled
+        shares = [agreed_share(post, a) for a in allocations if a.party_id == party.id]
+        if month_is_past:
+            reference, baseline = worked, agreed
+        elif month_started:
+            # The month under way is judged on the working days elapsed (issue 13: a red
+            # « Écart −78 % » on a month three days old): what was worked up to today
+            # against what was agreed for those days.
+            reference = worked
+            baseline = agreed_hours(shares, first, today + timedelta(days=1))
+        else:
+            reference, baseline = scheduled, agreed
+        too_early = bool(agreed) and not baseline and not reference
         drift = (
-            None if not agreed else ((reference - agreed) * 100 / agreed).quantize(Decimal("0.1"))
+            None
+            if not baseline
+            else ((reference - baseline) * 100 / baseline).quantize(Decimal("0.1"))
         )
-        flagged = (drift is None and reference > 0) or (
-            drift is not None and abs(drift) > post.drift_threshold_percent
+        flagged = not too_early and (
+            (drift is None and reference > 0)
+            or (drift is not None and abs(drift) > post.drift_threshold_percent)
         )
         result.append(
-            Gauge(party, party.label, agreed, scheduled, worked, reference, drift, flagged)
+            Gauge(
+                party,
+                party.label,
+                agreed,
+                scheduled,
+                worked,
+                reference,
+                drift,
+                flagged,
+                baseline=baseline,
+                too_early=too_early,
+            )
         )
     return result, scheduled_by_source
 
