@@ -85,6 +85,13 @@ def _user_id() -> int:
     return context.current().user_id
 
 
+@bp.app_template_filter("readable_text")
+def readable_text(body: str) -> str:
+    """A section's HTML as the text one reads, a paragraph per block: what a
+    writer copies back from a kept draft."""
+    return "\n\n".join(aap.text_lines(body))
+
+
 @bp.context_processor
 def helpers():
     return {

@@ -63,7 +63,8 @@ def _section_page(centre, item, target, form, status=200, **extra):
         writer_form=writer_form,
         owner_form=owner_form,
         limit_form=limit_form,
-        comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
+        # formdata=None: a refused section save posts a "body" too, which is not a comment.
+        comment_form=extra.pop("comment_form", None) or forms.CommentForm(formdata=None),
         threads=aap.comments(db.session, target),
         can_write=aap.can_write_section(target, ctx),
         can_approve=aap.can_approve_section(target, ctx),
