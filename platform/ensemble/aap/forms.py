@@ -133,6 +133,7 @@ class SectionLimitForm(Form):
         validate_choice=True,
     )
     limit_value = CountField(_l("Nombre maximal"), validators=[Optional()])
+    due_on = DateField(_l("Échéance interne (facultatif)"), validators=[Optional()])
 
 
 class SectionSettingsForm(Form):
