@@ -52,8 +52,6 @@ FORMLESS = {
     # The partner's accept/decline/leave buttons: the walk's people lead their answers.
     "aap.respond": "shown to invited partners only",
     "aap.leave": "offered to a partner's director; the walk's people lead their answers",
-    # Shown once the lead has submitted the answer.
-    "aap.outcome": "shown on a submitted answer only",
     # The thread with the federation opens once the declaration is submitted; the
     # walk's centre declaration is a draft, so that its figures form is walked.
     "reporting.centre_message": "shown on a submitted declaration only",

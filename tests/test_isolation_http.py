@@ -40,9 +40,11 @@ SIDES = {
 }
 
 
-def sample(demo, session, model: type, kind: str, slug: str) -> int:
-    """The id of a `model` row belonging to the tenant `slug` (see tests/samples/)."""
-    factory = load_all().get(model)
+def sample(demo, session, model: type, kind: str, slug: str, arg: str | None = None) -> int:
+    """The id of a `model` row belonging to the tenant `slug` (see tests/samples/),
+    from the factory of URL argument `arg` when there is one."""
+    factories = load_all()
+    factory = factories.get(arg) or factories.get(model)
     assert factory, f"No sample for {model.__name__}: add one under tests/samples/"
     owner_email = SIDES[kind]["owner"] if slug == SIDES[kind]["slug"] else SIDES[kind]["outsider"]
     return factory(demo, session, kind, slug, owner_email)
@@ -78,7 +80,9 @@ def _url(rule, kind, slug, demo, session, slug_for_objects=None):
         if arg in TENANT_ARGS:
             values[arg] = slug
         elif arg in OBJECT_ARGS:
-            values[arg] = sample(demo, session, OBJECT_ARGS[arg], kind, slug_for_objects or slug)
+            values[arg] = sample(
+                demo, session, OBJECT_ARGS[arg], kind, slug_for_objects or slug, arg
+            )
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -130,7 +130,9 @@ def start_walk(servers, name: str, main_app) -> Iterator[Walk]:
                 if arg in TENANT_ARGS:
                     values[arg] = SIDES[kind]["slug"]
                 elif arg in OBJECT_ARGS:
-                    values[arg] = sample(demo, session, OBJECT_ARGS[arg], kind, SIDES[kind]["slug"])
+                    values[arg] = sample(
+                        demo, session, OBJECT_ARGS[arg], kind, SIDES[kind]["slug"], arg
+                    )
                 else:
                     values[arg] = _opaque(session, demo, rule, arg)
             built[kind][rule.endpoint] = rule.build(values, append_unknown=False)[1]

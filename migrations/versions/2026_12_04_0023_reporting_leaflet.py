@@ -1,7 +1,7 @@
 """Federation reporting: the questions of the observatory's yearly leaflets.
 
 Revision ID: 0023_reporting_leaflet
-Revises: 0022_activity_prefill
+Revises: 0022_activity_network
 Create Date: 2026-12-04
 
 The SENACS leaflets give, per territory, the share of centres in priority
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_reporting_leaflet"
-down_revision = "0022_activity_prefill"
+down_revision = "0022_activity_network"
 branch_labels = None
 depends_on = None
 

@@ -73,3 +73,23 @@ def test_the_editor_counts_and_the_confirmation_page_warns(
         "1 rubrique dépasse la limite fixée par l’appel : « Projet : objectifs » (6 pour 5)."
         in (text)
     )
+
+
+def test_the_lead_sets_an_internal_due_date_shown_in_my_sections(
+    app, demo, db_session, joint_answer, as_user
+):
+    from datetime import date
+
+    from aap.aap_support import ECHO_STAFF
+
+    with as_user(ECHO_DIRECTOR):
+        section = _section(db_session, joint_answer)
+        with pytest.raises(aap.AapError, match="précéder la date limite") as late:
+            aap.set_section_due(db_session, section, date(2027, 4, 1))  # the call: 31/03/2027
+        assert late.value.field == "due_on"
+        aap.set_section_due(db_session, section, date(2027, 3, 10))
+        aap.assign_writer(db_session, section, demo.user(ECHO_STAFF).id)
+    staff = app.test_client()
+    assert sign_in(staff, ECHO_STAFF).status_code == 302
+    page = staff.get("/c/echo/aap/mes-rubriques").get_data(as_text=True)
+    assert "Projet : objectifs" in page and "10 mars 2027" in page.replace("\u202f", " ")

@@ -5,6 +5,8 @@ and when; the diff marks the words changed inside a paragraph."""
 
 from __future__ import annotations
 
+import re
+
 from aap.aap_support import (
     BASSE_MASURE_DIRECTOR,
     ECHO_DIRECTOR,
@@ -57,6 +59,11 @@ def test_a_save_after_a_reassignment_gives_the_text_back_and_keeps_it(
     page = _text(refused)
     assert "confiée à un autre centre" in page
     assert "navette solidaire relie les six quartiers" in page
+    # As readable text to copy, and never in another form of the page (the comment box).
+    kept_box = re.search(r'<textarea id="texte-garde"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert kept_box.strip().startswith("Trois après-midi") and "&lt;p&gt;" not in kept_box
+    comment_box = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', page, re.S)
+    assert comment_box is None or "navette" not in comment_box.group(1)
     fresnoy_user = demo.user(FRESNOY_DIRECTOR).id
     kept = drafts.kept(fresnoy_user, section_id)
     assert kept is not None and kept.body == TYPED and kept.reason == drafts.Reason.REASSIGNED

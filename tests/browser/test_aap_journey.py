@@ -2,7 +2,9 @@
 publishes a call, leads the answer and invites two partners; Basse Masure's
 director (phone) accepts, enters her budget lines and writes the section her
 centre was given; both edit that section from the same version, the second
-save lands on the conflict page and is merged; the lead submits and downloads
+save lands on the conflict page and is merged; the lead takes the section back
+while she writes, and her text comes back to her; the lead submits through the
+confirmation page that lists what is not finished, and downloads
 the PDF, which is read back (pdftotext) and rendered to PNG (pdftoppm)."""
 
 from __future__ import annotations
@@ -181,6 +183,22 @@ def test_co_writing_a_joint_answer_with_a_conflict_then_submitting(
     lead.check_a11y()
     expect(lead_page.locator("main")).to_contain_text("Aïcha Ouali")
     lead.screenshot("aap-07-history")
+
+    # The partner writes again while the lead takes the section back: her save is
+    # refused, her text comes back with the reason, kept as her draft.
+    partner.visit(section_url.replace(lead.server(""), "").replace("/c/echo/", "/c/basse-masure/"))
+    expect(partner_page.locator("#presence")).to_contain_text("Karim Haddou")
+    _write(partner_page, "<p>Un car solidaire relie les six quartiers chaque jeudi.</p>")
+    lead.visit(section_url.replace(lead.server(""), ""))
+    lead_page.get_by_label("Centre responsable").select_option(label="Centre Social ECHO")
+    _submit(lead, lead_page, "Confier à ce centre")
+    _submit(partner, partner_page, "Enregistrer une nouvelle version")
+    expect(partner_page.get_by_role("alert")).to_contain_text("confiée à un autre centre")
+    expect(partner_page.locator("#texte-garde")).to_contain_text("Un car solidaire relie")
+    partner.screenshot("aap-07b-phone-text-kept")
+    # Coming back later, the draft is still offered to her.
+    partner.visit(section_url.replace(lead.server(""), "").replace("/c/echo/", "/c/basse-masure/"))
+    expect(partner_page.locator("main")).to_contain_text("Votre brouillon gardé le")
 
     # The lead's own budget lines balance the budget; then the lead submits.
     lead_page.get_by_role("navigation", name="Rubriques de la réponse").get_by_role(

@@ -4,6 +4,8 @@ Each capability adds a module here with `@sample(Model)` factories:
 `factory(demo, session, kind, slug, owner_email) -> id` returns the id of a
 `Model` row that belongs to the tenant `slug` (of `kind`: "centre", "employer",
 "federation") and that `owner_email`, a member of that tenant, may open.
+`@sample(Model, arg="name")` serves only the URL argument `name` (a row of the
+same model in another state, such as a submitted answer).
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-FACTORIES: dict[type, Callable] = {}
+FACTORIES: dict[type | str, Callable] = {}
 
 
-def sample(model: type) -> Callable[[Callable], Callable]:
+def sample(model: type, arg: str | None = None) -> Callable[[Callable], Callable]:
     def register(factory: Callable) -> Callable:
-        FACTORIES[model] = factory
+        FACTORIES[arg or model] = factory
         return factory
 
     return register
 
 
-def load_all() -> dict[type, Callable]:
+def load_all() -> dict[type | str, Callable]:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
     return FACTORIES

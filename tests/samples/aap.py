@@ -92,3 +92,32 @@ def aap_party(demo, session, kind, slug, owner_email):
     with context.using(demo.context_of(owner_email), session):
         answer = _answer(demo, session, slug, owner_email)
         return next(p.id for p in answer.agreement.parties if not p.is_owner)
+
+
+@sample(AapAnswer, arg="submitted_answer_id")
+def aap_submitted_answer(demo, session, kind, slug, owner_email):
+    """An answer the tenant's centre has submitted alone, its budget balanced, so
+    that the funder's decision form is shown (and walked)."""
+    cache = session.info.setdefault("sample_aap_submitted", {})
+    with context.using(demo.context_of(owner_email), session):
+        if slug not in cache:
+            centre = demo.centre(slug)
+            call = aap.create_call(
+                session,
+                centre,
+                funder=Funder.CAF,
+                title="Appel d’exemple déposé",
+                deadline=date(2027, 6, 30),
+            )
+            answer = aap.create_answer(session, call, centre)
+            for account, label in (("641", "Salaires"), ("70", "Participation des familles")):
+                aap.add_budget_line(
+                    session, answer, centre, account=account, label=label, amount=Decimal("1000")
+                )
+            session.flush()
+            answer = aap.load_answer(session, answer.id)
+            lead = demo.user(owner_email)
+            aap.submit(session, answer, lead.id, despite_unapproved=True)
+            session.flush()
+            cache[slug] = answer.id
+        return cache[slug]

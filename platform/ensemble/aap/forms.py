@@ -133,6 +133,7 @@ class SectionLimitForm(Form):
         validate_choice=True,
     )
     limit_value = CountField(_l("Nombre maximal"), validators=[Optional()])
+    due_on = DateField(_l("Échéance interne (facultatif)"), validators=[Optional()])
 
 
 class SectionSettingsForm(Form):
@@ -208,20 +209,25 @@ class DeleteLineForm(Form):
 
 
 class OutcomeForm(Form):
+    # No decision pre-set: a lead who only types the date must not record a grant.
     outcome = SelectField(
         _l("Décision du financeur"),
-        # Nothing is pre-set (issue 13): the lead says what the funder decided.
         choices=[
-            SelectChoice("", _l("Choisissez la décision")),
+            SelectChoice("", _l("— Choisir —")),
             SelectChoice("granted", _l("Accordée")),
             SelectChoice("refused", _l("Refusée")),
         ],
         validators=[Required(_l("Choisissez la décision du financeur."))],
+        validate_choice=False,
     )
     amount = EurosField(_l("Montant accordé en euros"), validators=[Optional()])
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])
     # Asked only to correct a decision already recorded.
     reason = TextField(_l("Raison de la correction"), max_length=500)
+
+    def validate_outcome(self, field) -> None:
+        if field.data not in ("granted", "refused"):
+            raise StopValidation(_l("Choisissez la décision du financeur."))
 
 
 class NoteForm(Form):

@@ -227,6 +227,8 @@ class AapSection(_AnswerAudit, Model):
     # The call's length limit for this section: "characters" or "words", or none ("").
     limit_unit: Mapped[str] = mapped_column(String(10), default="", server_default="")
     limit_value: Mapped[int | None] = mapped_column(Integer)
+    # The lead's internal due date for the section (before the call's deadline).
+    due_on: Mapped[date | None] = mapped_column(Date)
 
     answer: Mapped[AapAnswer] = relationship(back_populates="sections")
     owner_party: Mapped[AgreementParty] = relationship()

@@ -3,6 +3,8 @@ as versions without lost updates (history, restore)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +28,7 @@ from ensemble.aap.permissions import (
 )
 from ensemble.aap.richtext import sanitize
 from ensemble.db import rowcount, utcnow
+from ensemble.kernel import french
 from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 
@@ -101,6 +104,23 @@ def set_section_limit(session: Session, section: AapSection, unit: str, value: i
         raise AapError(_l("Indiquez la limite, entre 1 et 1 000 000."), "limit_value")
     section.limit_unit = unit or ""
     section.limit_value = value if unit else None
+    session.flush()
+
+
+def set_section_due(session: Session, section: AapSection, due_on: date | None) -> None:
+    """The lead's internal due date for the section, on or before the call's deadline."""
+    _require_lead(section.answer)
+    _require_open(section.answer)
+    deadline = section.answer.call.deadline
+    if due_on is not None and due_on > deadline:
+        raise AapError(
+            _l(
+                "L’échéance interne doit précéder la date limite de l’appel (%(day)s).",
+                day=french.short_date(deadline),
+            ),
+            "due_on",
+        )
+    section.due_on = due_on
     session.flush()
 
 

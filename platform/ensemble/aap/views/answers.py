@@ -3,7 +3,7 @@ remove partners, accept or decline, add and order sections, submit, record the o
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
@@ -23,7 +23,7 @@ from ensemble.aap.views.common import (
 from ensemble.extensions import db
 from ensemble.kernel import french
 from ensemble.kernel.confirm import Confirmation, confirm
-from ensemble.kernel.views import act, page, require
+from ensemble.kernel.views import act, attempt, page, require
 from ensemble.network.models import Centre
 from ensemble.sharing.models import AgreementParty
 from ensemble.tenancy import context
@@ -313,12 +313,24 @@ def incomplete_lines(ready: aap.Readiness) -> list[str]:
     return lines
 
 
-@route("/reponses/<int:answer_id>/resultat", methods=("POST",))
-def outcome(centre: Centre, answer_id: int):
-    item = _answer_or_404(centre, answer_id)
-    require(permissions.is_lead_director(item, context.current()))
-    form = forms.OutcomeForm()
+@route("/reponses/<int:submitted_answer_id>/resultat", methods=("GET", "POST"))
+def outcome(centre: Centre, submitted_answer_id: int):
+    """The funder's decision on a submitted answer: recorded once, then corrected with
+    a reason. A refused amount or date comes back on its field, with what was typed."""
+    item = _answer_or_404(centre, submitted_answer_id)
+    require(permissions.is_lead_director(item, context.current()) and not item.is_open)
     correcting = item.status is not AnswerStatus.SUBMITTED
+    # A correction starts from what is recorded; a first decision from nothing.
+    recorded = (
+        {
+            "outcome": "granted" if item.status is AnswerStatus.GRANTED else "refused",
+            "amount": item.granted_amount,
+            "decided_on": item.outcome_on,
+        }
+        if correcting
+        else None
+    )
+    form = forms.OutcomeForm(data=recorded)
 
     def decide() -> None:
         decision = {
@@ -331,14 +343,13 @@ def outcome(centre: Centre, answer_id: int):
         else:
             aap.record_outcome(db.session, item, **decision)
 
-    return act(
-        form,
-        decide,
-        success=(
+    done, _nothing = attempt(form, decide)
+    if done:
+        flash(
             _("La décision du financeur est corrigée ; la correction figure au journal.")
             if correcting
-            else _("La décision du financeur est enregistrée.")
-        ),
-        back=_url("answer", centre, answer_id=item.id),
-        refused=_("Indiquez la décision et sa date."),
-    )
+            else _("La décision du financeur est enregistrée."),
+            "success",
+        )
+        return redirect(_url("answer", centre, answer_id=item.id))
+    return page("aap/outcome.html", form=form, correcting=correcting, **_common(centre, item))

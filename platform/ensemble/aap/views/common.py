@@ -28,6 +28,9 @@ from ensemble.tenancy.urls import object_arg
 bp = Blueprint("aap", "ensemble.aap", template_folder="templates")
 object_arg("call_id", AapCall)
 object_arg("answer_id", AapAnswer)
+# The funder's decision concerns a submitted answer: its own argument, so that the
+# route walks get a submitted sample and find its form.
+object_arg("submitted_answer_id", AapAnswer)
 object_arg("section_id", AapSection)
 object_arg("party_id", AgreementParty)
 nav_section("centre", _l("Appels à projets"), "aap.index", order=35)
@@ -83,6 +86,13 @@ def _section_or_404(answer: AapAnswer, section_id: int) -> AapSection:
 
 def _user_id() -> int:
     return context.current().user_id
+
+
+@bp.app_template_filter("readable_text")
+def readable_text(body: str) -> str:
+    """A section's HTML as the text one reads, a paragraph per block: what a
+    writer copies back from a kept draft."""
+    return "\n\n".join(aap.text_lines(body))
 
 
 @bp.context_processor

@@ -53,7 +53,10 @@ def _section_page(centre, item, target, form, status=200, **extra):
     ]
     owner_form.owner_party_id.data = str(target.owner_party_id)
     limit_form = forms.SectionLimitForm(
-        formdata=None, limit_unit=target.limit_unit, limit_value=target.limit_value
+        formdata=None,
+        limit_unit=target.limit_unit,
+        limit_value=target.limit_value,
+        due_on=target.due_on,
     )
     return render_template(
         "aap/section.html",
@@ -63,7 +66,8 @@ def _section_page(centre, item, target, form, status=200, **extra):
         writer_form=writer_form,
         owner_form=owner_form,
         limit_form=limit_form,
-        comment_form=extra.pop("comment_form", None) or forms.CommentForm(),
+        # formdata=None: a refused section save posts a "body" too, which is not a comment.
+        comment_form=extra.pop("comment_form", None) or forms.CommentForm(formdata=None),
         threads=aap.comments(db.session, target),
         can_write=aap.can_write_section(target, ctx),
         can_approve=aap.can_approve_section(target, ctx),
@@ -234,12 +238,15 @@ def section_limit(centre: Centre, answer_id: int, section_id: int):
     target = _section_or_404(item, section_id)
     require(permissions.is_lead_director(item, context.current()))
     form = forms.SectionLimitForm()
+
+    def settle() -> None:
+        aap.set_section_limit(db.session, target, form.limit_unit.data or "", form.limit_value.data)
+        aap.set_section_due(db.session, target, form.due_on.data)
+
     return act(
         form,
-        lambda: aap.set_section_limit(
-            db.session, target, form.limit_unit.data or "", form.limit_value.data
-        ),
-        success=_("Limite de la rubrique enregistrée."),
+        settle,
+        success=_("Limite et échéance de la rubrique enregistrées."),
         back=_url("section", centre, answer_id=item.id, section_id=target.id),
     )
 
