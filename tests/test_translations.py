@@ -39,16 +39,35 @@ def _source_messages(tmp_path) -> set[str]:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
 
 
+def _key(message) -> str | tuple[str, ...]:
+    """A message's id: its text, or (singular, plural) for an ngettext entry."""
+    return message.id if isinstance(message.id, str) else tuple(message.id)
+
+
+def _translated(message) -> bool:
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    return bool(strings) and all(strings)
+
+
 def test_every_string_has_an_english_translation(tmp_path):
     with (CATALOG / "messages.po").open("rb") as fh:
-        po = {m.id: m.string for m in read_po(fh) if m.id}
+        # A plural entry counts only when every one of its forms is translated.
+        po = {
+            (_key(m)[0] if not isinstance(m.id, str) else m.id): _translated(m)
+            for m in read_po(fh)
+            if m.id
+        }
     missing = sorted(m for m in _source_messages(tmp_path) if not po.get(m))
     assert not missing, f"untranslated (see translations/README.md): {missing}"
 
 
+def _forms(message) -> str | tuple[str, ...]:
+    return message.string if isinstance(message.string, str) else tuple(message.string)
+
+
 def test_compiled_catalogue_matches_the_po_file():
     with (CATALOG / "messages.po").open("rb") as fh:
-        po = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+        po = {_key(m): _forms(m) for m in read_po(fh) if m.id and _translated(m)}
     with (CATALOG / "messages.mo").open("rb") as fh:
-        mo = {m.id: m.string for m in read_mo(fh) if m.id}
+        mo = {_key(m): _forms(m) for m in read_mo(fh) if m.id}
     assert mo == po, "run: pybabel compile -d platform/ensemble/translations"

@@ -300,8 +300,8 @@ def test_ics_import_with_preview_and_per_event_errors(client, booked):
     assert "Événement n°2" in html and "Événement n°3" in html and "Conflit" in html
     week = client.get(_base(booked) + "?vue=semaine&date=2026-06-15").get_data(as_text=True)
     assert "Atelier importe" in week and "Rendez-vous UTC" in week
-    # One time style (issue 13): « 10 h–11 h ».
-    slot = "10\u00a0h–11\u00a0h"
+    # One time style (issue 13), the kernel's: « 10 h – 11 h ».
+    slot = "10\u00a0h\u00a0– 11\u00a0h"
     assert slot in week and slot in week.split("Rendez-vous UTC")[0][-400:]
 
 

@@ -270,7 +270,7 @@ def test_the_event_page_links_the_gap_occurrence_by_its_identity(
     assert "le=2026-03-29T03:30" not in page
     url = f"/c/alma/agenda/evenements/{series.id}/occurrence?le=2026-03-29T02:30"
     form_page = client.get(url).get_data(as_text=True)
-    assert "02:30 n’existe pas ce jour-là" in form_page
+    assert "2\u00a0h\u00a030 n’existe pas ce jour-là" in form_page
     response = client.post(
         url,
         data={
@@ -384,10 +384,10 @@ def test_views_show_holidays_trips_across_days_and_the_repeated_hour(
     base = f"/c/alma/agenda/agendas/{setup.calendar_id}"
     week = client.get(base + "?vue=semaine&date=2027-12-20").get_data(as_text=True)
     assert "Férié" in week and "Noël" in week
-    assert "dès 09:00" in week and "jusqu’à 12:00" not in week  # that is Monday 27
+    assert "dès 9\u00a0h" in week and "jusqu’à 12\u00a0h" not in week  # that is Monday 27
     assert week.count("toute la journée (suite)") == 3  # 24, 25 and 26 December
     # The next week starts inside the trip: it is still shown there.
-    assert "jusqu’à 12:00" in client.get(base + "?vue=jour&date=2027-12-27").get_data(as_text=True)
+    assert "jusqu’à 12\u00a0h" in client.get(base + "?vue=jour&date=2027-12-27").get_data(as_text=True)
     autumn = client.get(base + "?vue=jour&date=2027-10-31").get_data(as_text=True)
     assert "02:30 (heure d’été)–02:45 (heure d’été)" in autumn
 

@@ -97,4 +97,8 @@ def post_statement(demo, session, kind, slug, owner_email):
     ctx = demo.context_of(owner_email)
     with context.using(ctx, session):
         post = _post(demo, session, kind, slug, owner_email)
+        # Issued once: a second issue with nothing changed is refused (no identical version).
+        issued = posts.statements_of(session, post)
+        if issued:
+            return issued[0].id
         return posts.issue_statement(session, post, date(2026, 2, 1)).id
