@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Busy, Calendar, Category, Event
+from ensemble.agenda.recurrence import RuleRefused
 
 PARIS = ZoneInfo("Europe/Paris")
 CFG = agenda.Settings(travel_minutes=20, share_policy="warn", horizon_days=800)
@@ -237,5 +238,5 @@ def _apply(session, calendar, setup, series_ids: list[int], counts: dict[int, in
                 ends_local=wall + (series.ends_local - series.starts_local),
                 config=CFG,
             )
-    except agenda.AgendaError:
+    except (agenda.AgendaError, RuleRefused):
         pass  # refused (a clash, travel time): nothing of it may remain, checked next

@@ -269,10 +269,14 @@ def test_a_series_over_a_holiday_and_the_spring_gap_occurrence(browser_page):
     occurrences = page.locator(".agenda-occurrences li")
     expect(occurrences).to_have_count(3)
     gap = occurrences.filter(has_text="28 mars 2027")
-    expect(gap).to_contain_text("3\u00a0h\u00a030\u00a0– 4\u00a0h\u00a030")  # when it really happens (CEST)
+    expect(gap).to_contain_text(
+        "3\u00a0h\u00a030\u00a0– 4\u00a0h\u00a030"
+    )  # when it really happens (CEST)
     gap.get_by_role("link", name="Déplacer ou annuler celle-ci").click()
     ui.check_a11y()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("2\u00a0h\u00a030 n’existe pas ce jour-là")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "2\u00a0h\u00a030 n’existe pas ce jour-là"
+    )
     ui.screenshot("agenda-12-spring-gap-occurrence")
     page.get_by_label("Début").fill("10:00")
     page.get_by_label("Fin", exact=True).fill("11:00")

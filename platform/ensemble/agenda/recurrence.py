@@ -170,10 +170,26 @@ def validate_rrule(rule: str, starts_local: datetime) -> str:
             )
     try:
         # dateutil wants a floating UNTIL with a floating start; the stored rule keeps its Z.
-        rrulestr(re.sub(r"(UNTIL=[0-9T]+)Z", r"\1", rule.upper()), dtstart=starts_local)
+        parsed = rrulestr(re.sub(r"(UNTIL=[0-9T]+)Z", r"\1", rule.upper()), dtstart=starts_local)
         icalendar.vRecur.from_ical(rule)
+        # Some rules parse and fail only when expanded (BYDAY=99MO), or give nothing
+        # (BYMONTH=13, 30 February): both are refused here, not met later as a 500.
+        first = next(iter(parsed), None)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError):
         raise RuleRefused(invalid, "rrule") from None
+    if first is None:
+        raise RuleRefused(_l("Cette règle de répétition ne donne aucune séance."), "rrule")
+    if first.replace(tzinfo=None) != starts_local.replace(tzinfo=None):
+        # RFC 5545 §3.8.5.3: a start outside its own rule gives an undefined set
+        # (tools disagree on whether the start counts); say so rather than guess.
+        raise RuleRefused(
+            _l(
+                "La première séance ne suit pas la règle de répétition : d’après elle, "
+                "la série commencerait le %(day)s. Changez la date de début ou la règle.",
+                day=french.long_date(first.date(), weekday=True),
+            ),
+            "rrule",
+        )
     return rule.upper()
 
 
