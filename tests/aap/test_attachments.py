@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kernel.document_checks import flat, pdf_text, to_png
 from sqlalchemy import text
 from test_rls import refused, rows
 
@@ -274,3 +275,26 @@ def test_a_submitted_answer_keeps_its_attachments(app, demo, db_session, joint_a
     )
     assert fresnoy.get(f"{url}{attachment_id}").status_code == 200  # still readable
     assert db_session.get(AapAttachment, attachment_id) is not None
+
+
+def test_the_dossier_export_lists_each_partys_attachments(
+    app, demo, db_session, joint_answer, as_user
+):
+    with as_user(FRESNOY_DIRECTOR) as ctx:
+        aap.add_attachment(
+            db_session,
+            load(db_session, joint_answer.answer_id),
+            demo.centre("fresnoy-mackellerie"),
+            kind="support_letter",
+            filename="Lettre de soutien — mairie.png",
+            content=_file("lettre-de-soutien.png"),
+            user_id=ctx.user_id,
+        )
+    fresnoy = _client(app, FRESNOY_DIRECTOR)
+    data = fresnoy.get(f"{FRESNOY}/reponses/{joint_answer.answer_id}/dossier.pdf").data
+    text = flat(pdf_text(data))
+    assert "Pièces jointes" in text and "Aucune pièce jointe" not in text
+    assert "Lettre de soutien — mairie.png" in text
+    assert demo.centre("fresnoy-mackellerie").name in text
+    pages = to_png(data, "aap-attachments-pdf", dpi=60)
+    assert pages
