@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kernel.document_checks import flat, pdf_text, to_png
 from sqlalchemy import text
 from test_rls import refused, rows
@@ -27,6 +29,7 @@ from aap.aap_support import (
 from ensemble.aap import exports
 from ensemble.aap import operations as aap
 from ensemble.aap.models import MAX_ATTACHMENT_BYTES, AapAttachment
+from ensemble.aap.operations.attachments import clean_filename
 
 from conftest import csrf_token, sign_in
 
@@ -298,3 +301,13 @@ def test_the_dossier_export_lists_each_partys_attachments(
     assert demo.centre("fresnoy-mackellerie").name in text
     pages = to_png(data, "aap-attachments-pdf", dpi=60)
     assert pages
+
+
+@given(st.text(max_size=400))
+def test_a_stored_name_has_no_path_no_control_character_and_keeps_its_extension(name):
+    cleaned = clean_filename(name + ".pdf")
+    assert 0 < len(cleaned) <= 200
+    assert "/" not in cleaned and "\\" not in cleaned
+    assert all(c.isprintable() for c in cleaned)
+    assert cleaned.endswith(".pdf")
+    assert clean_filename("\u202e\t/") == "piece-jointe"

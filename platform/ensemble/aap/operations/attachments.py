@@ -27,7 +27,7 @@ from ensemble.network.models import Centre
 from ensemble.tenancy import context
 
 
-def _clean_filename(name: str) -> str:
+def clean_filename(name: str) -> str:
     """The name as shown and downloaded: no path, no control character, 200 at most."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     base = "".join(c for c in base if c.isprintable()).strip()
@@ -55,7 +55,7 @@ def add_attachment(
         chosen = AttachmentKind(kind)
     except ValueError:
         raise AapError(_l("Choisissez le type de pièce dans la liste."), "kind") from None
-    name = _clean_filename(filename)
+    name = clean_filename(filename)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     content_type = ATTACHMENT_TYPES.get(extension)
     if content_type is None:
