@@ -16,7 +16,7 @@ sees published aggregates, never a participant.
   updated.
 
 Revision ID: 0022_activity
-Revises: 0020_aap_section_due_dates
+Revises: 0020_aap_attachments
 Create Date: 2026-12-04
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 from ensemble.tenancy import rls
 
 revision = "0022_activity"
-down_revision = "0020_aap_section_due_dates"
+down_revision = "0020_aap_attachments"
 branch_labels = None
 depends_on = None
 

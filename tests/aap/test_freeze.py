@@ -7,8 +7,10 @@ budget). Private notes stay editable; the funder's decision is recorded once."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -28,6 +30,8 @@ from ensemble.tenancy import context
 
 from conftest import csrf_token, sign_in
 
+STATUTES = Path(__file__).parent.parent / "corpus" / "attachments" / "statuts.pdf"
+
 # The dossier's tables, read under each person's policies.
 DOSSIER_TABLES = (
     "agreements",
@@ -38,6 +42,7 @@ DOSSIER_TABLES = (
     "aap_section_versions",
     "aap_comments",
     "aap_budget_lines",
+    "aap_attachments",
 )
 
 # POST routes of the blueprint that may write on a submitted answer, and why.
@@ -119,8 +124,23 @@ def _payload(session, demo, joint_answer, email, token) -> dict:
 
 @pytest.fixture
 def submitted(demo, db_session, joint_answer):
+    with context.using(demo.context_of(FRESNOY_DIRECTOR), db_session) as ctx:
+        aap.add_attachment(
+            db_session,
+            load(db_session, joint_answer.answer_id),
+            demo.centre("fresnoy-mackellerie"),
+            kind="statutes",
+            filename="statuts.pdf",
+            content=STATUTES.read_bytes(),
+            user_id=ctx.user_id,
+        )
     submit_filled(demo, db_session, joint_answer)
     return joint_answer
+
+
+def _attachment_id(session, demo, joint_answer) -> int:
+    with context.using(demo.context_of(ECHO_DIRECTOR), session):
+        return aap.attachments(session, load(session, joint_answer.answer_id))[0].id
 
 
 def test_no_route_changes_a_submitted_dossier(app, demo, db_session, submitted):
@@ -128,8 +148,11 @@ def test_no_route_changes_a_submitted_dossier(app, demo, db_session, submitted):
     slugs = {ECHO_DIRECTOR: "echo", FRESNOY_DIRECTOR: "fresnoy-mackellerie"}
     rules = _answer_post_rules(app)
     assert len(rules) >= 10, [r.endpoint for r in rules]
+    # Routes added later are walked too: the attachments, for one.
+    assert {"aap.attachments", "aap.delete_attachment"} <= {r.endpoint for r in rules}
     before = _snapshot(db_session, demo, submitted.agreement_id, (*people, BASSE_MASURE_DIRECTOR))
     with_sections = load_section_id(db_session, demo, submitted)
+    attachment_id = _attachment_id(db_session, demo, submitted)
     for email in people:
         client = app.test_client()
         assert sign_in(client, email).status_code == 302
@@ -142,8 +165,12 @@ def test_no_route_changes_a_submitted_dossier(app, demo, db_session, submitted):
                 values["section_id"] = with_sections
             if "party_id" in rule.arguments:
                 values["party_id"] = submitted.fresnoy_party_id
+            if "attachment_id" in rule.arguments:
+                values["attachment_id"] = attachment_id
             url = rule.build(values, append_unknown=False)[1]
-            response = client.post(url, data=data)
+            # A real document each time, for the routes that join one.
+            upload = {"kind": "cv", "file": (io.BytesIO(STATUTES.read_bytes()), "cv.pdf")}
+            response = client.post(url, data={**data, **upload})
             assert response.status_code < 500, f"POST {url} as {email}"
             assert response.status_code not in (200, 201), f"POST {url} as {email} acted"
             after = _snapshot(

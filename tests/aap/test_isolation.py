@@ -30,8 +30,10 @@ ISOLATED_TABLES = {
     "aap_comments",
     "aap_budget_lines",
     "aap_notes",
+    "aap_attachments",
 }
 DOSSIER_TABLES = (
+    "aap_attachments",
     "aap_answers",
     "aap_sections",
     "aap_section_versions",
@@ -73,6 +75,15 @@ def full_answer(demo, db_session, joint_answer, as_user):
             amount=Decimal("1000.00"),
         )
         aap.save_note(db_session, answer, demo.centre("fresnoy-mackellerie"), "Note de Fresnoy")
+        aap.add_attachment(
+            db_session,
+            answer,
+            demo.centre("fresnoy-mackellerie"),
+            kind="bank_details",
+            filename="rib.pdf",
+            content=b"%PDF-1.4 RIB",
+            user_id=demo.user(FRESNOY_DIRECTOR).id,
+        )
     db_session.flush()
     return joint_answer
 

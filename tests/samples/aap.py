@@ -4,16 +4,19 @@ and an outsider none."""
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 
 from ensemble.aap import operations as aap
-from ensemble.aap.models import AapAnswer, AapCall, AapSection, Funder
+from ensemble.aap.models import AapAnswer, AapAttachment, AapCall, AapSection, Funder
 from ensemble.network.models import Centre
 from ensemble.sharing.models import AgreementParty
 from ensemble.tenancy import context
 
 from samples import sample
+
+STATUTES = Path(__file__).parent.parent / "corpus" / "attachments" / "statuts.pdf"
 
 
 def _partner(demo, session, centre):
@@ -62,6 +65,15 @@ def _answer(demo, session, slug, owner_email) -> AapAnswer:
         aap.add_budget_line(
             session, answer, centre, account="641", label="Salaires", amount=Decimal("1000")
         )
+        aap.add_attachment(
+            session,
+            answer,
+            centre,
+            kind="statutes",
+            filename="statuts.pdf",
+            content=STATUTES.read_bytes(),
+            user_id=author.id,
+        )
         session.flush()
         cache[slug] = answer.id
     return aap.load_answer(session, cache[slug])
@@ -84,6 +96,14 @@ def aap_call(demo, session, kind, slug, owner_email):
     """The call the tenant's centre published (its directors may correct it)."""
     with context.using(demo.context_of(owner_email), session):
         return _answer(demo, session, slug, owner_email).call_id
+
+
+@sample(AapAttachment)
+def aap_attachment(demo, session, kind, slug, owner_email):
+    """The statutes the tenant's centre joined to its answer."""
+    with context.using(demo.context_of(owner_email), session):
+        answer = _answer(demo, session, slug, owner_email)
+        return aap.attachments(session, answer)[0].id
 
 
 @sample(AgreementParty)

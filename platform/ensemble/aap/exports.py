@@ -33,7 +33,8 @@ from ensemble.aap.budget import (
     Budget,
 )
 from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus
-from ensemble.aap.operations import FUNDER_LABELS, active_parties
+from ensemble.aap.operations import FUNDER_LABELS, active_parties, attachments
+from ensemble.db import session_of
 from ensemble.kernel import clock, french
 from ensemble.kernel import documents as doc
 from ensemble.network.identity import legal_identity
@@ -50,11 +51,14 @@ class AttachmentEntry:
 
 
 def attachments_of(answer: AapAnswer) -> list[AttachmentEntry]:
-    """The dossier's attachments, in the order the export lists them.
-
-    The hook for the attachments capability (statutes, RIB, accounts, CVs, letters of
-    support per party): none exist yet, so the export says « Aucune pièce jointe »."""
-    return []
+    """The dossier's attachments, in the order the export lists them: the lead's,
+    then each partner's, by kind (statutes, RIB, accounts, CVs, letters of support)."""
+    session = session_of(answer)
+    with _in_french():  # the kinds' labels go to a French funder
+        return [
+            AttachmentEntry(a.kind_label, a.party.centre.name if a.party.centre else "", a.filename)
+            for a in attachments(session, answer)
+        ]
 
 
 @dataclass(frozen=True)

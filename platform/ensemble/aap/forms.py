@@ -9,13 +9,20 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, StopValidation
 
 from ensemble.aap.budget import account_choices
-from ensemble.aap.models import Funder, SectionStatus
+from ensemble.aap.models import (
+    ATTACHMENT_LABELS,
+    ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    Funder,
+    SectionStatus,
+)
 from ensemble.aap.operations import FUNDER_LABELS
 from ensemble.kernel.fields import (
     INT4_MAX,
     CountField,
     DateField,
     EurosField,
+    FileField,
     IdField,
     KernelField,
     RichTextField,
@@ -232,3 +239,20 @@ class OutcomeForm(Form):
 
 class NoteForm(Form):
     body = TextAreaField(_l("Notes privées de votre centre"), max_length=20000)
+
+
+class AttachmentForm(Form):
+    kind = SelectField(
+        _l("Pièce"),
+        choices=[SelectChoice("", _l("— Choisir —"))]
+        + [SelectChoice(k.value, label) for k, label in ATTACHMENT_LABELS.items()],
+        validators=[Required(_l("Choisissez le type de pièce."))],
+        # What is not in the list is refused by the operation, in French.
+        validate_choice=False,
+    )
+    file = FileField(
+        _l("Fichier (PDF, JPEG, PNG, DOCX ou ODT, 5 Mo au plus)"),
+        validators=[Required(_l("Choisissez le fichier."))],
+        max_bytes=MAX_ATTACHMENT_BYTES,
+        extensions=tuple(ATTACHMENT_TYPES),
+    )

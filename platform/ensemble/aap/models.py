@@ -32,6 +32,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -44,6 +45,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ensemble.aap.richtext import text_lines
 from ensemble.audit.labels import object_label
 from ensemble.db import Id, Model, created_at_column, enum_type, id_column, session_of, utcnow
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.people.models import User
 from ensemble.sharing.models import Agreement, AgreementParty
@@ -371,6 +373,95 @@ class AapNote(_AnswerAudit, Model):
         return {"centre_id": self.centre_id, "employer_id": None}
 
 
+class AttachmentKind(enum.StrEnum):
+    """The documents funders ask of each structure of a joint answer."""
+
+    STATUTES = "statutes"
+    BANK_DETAILS = "bank_details"
+    ACCOUNTS = "accounts"
+    CV = "cv"
+    SUPPORT_LETTER = "support_letter"
+
+
+ATTACHMENT_LABELS = {
+    AttachmentKind.STATUTES: _l("Statuts"),
+    AttachmentKind.BANK_DETAILS: _l("Relevé d’identité bancaire (RIB)"),
+    AttachmentKind.ACCOUNTS: _l("Derniers comptes approuvés"),
+    AttachmentKind.CV: _l("CV d’une personne du projet"),
+    AttachmentKind.SUPPORT_LETTER: _l("Lettre de soutien"),
+}
+# Asked of every party before submitting: what every French funder's file lists first.
+REQUIRED_ATTACHMENTS = (AttachmentKind.STATUTES, AttachmentKind.BANK_DETAILS)
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+
+
+class AapAttachment(_AnswerAudit, Model):
+    """A document one party joins to the answer (statutes, RIB…), kept in the
+    database: every member reads it, its own centre adds or removes it while the
+    answer is open."""
+
+    __tablename__ = "aap_attachments"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    answer_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    party_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreement_parties.id", ondelete="CASCADE"), index=True
+    )
+    # The party's centre, copied so the write policy needs no lookup.
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+
+    party: Mapped[AgreementParty] = relationship()
+
+    __table_args__ = (
+        _answer_fk(),
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k.value}'" for k in AttachmentKind) + ")", name="kind"
+        ),
+        CheckConstraint(
+            f"size_bytes > 0 AND size_bytes <= {MAX_ATTACHMENT_BYTES}"
+            " AND octet_length(content) = size_bytes",
+            name="size",
+        ),
+        CheckConstraint(
+            "content_type IN ("
+            + ", ".join(f"'{t}'" for t in sorted(set(ATTACHMENT_TYPES.values())))
+            + ")",
+            name="content_type",
+        ),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return str(ATTACHMENT_LABELS[AttachmentKind(self.kind)])
+
+    @property
+    def size_label(self) -> str:
+        """« 240 ko », « 1,2 Mo »."""
+        if self.size_bytes >= 1024 * 1024:
+            return f"{french.number(Decimal(self.size_bytes) / (1024 * 1024), 1)}\u00a0Mo"
+        return f"{french.number(max(Decimal(1), Decimal(self.size_bytes) / 1024), 0)}\u00a0ko"
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        return {"centre_id": self.centre_id, "employer_id": None}
+
+
 for _table, _label in (
     ("aap_calls", _l("Appel à projets")),
     ("aap_answers", _l("Réponse commune à un appel à projets")),
@@ -378,5 +469,6 @@ for _table, _label in (
     ("aap_comments", _l("Commentaire sur une rubrique")),
     ("aap_budget_lines", _l("Ligne de budget d’une réponse commune")),
     ("aap_notes", _l("Notes privées sur une réponse commune")),
+    ("aap_attachments", _l("Pièce jointe d’une réponse commune")),
 ):
     object_label(_table, _label)

@@ -26,6 +26,14 @@ from ensemble.aap.operations.answers import (
     remove_partner,
     respond,
 )
+from ensemble.aap.operations.attachments import (
+    MissingAttachment,
+    add_attachment,
+    attachment_of,
+    attachments,
+    delete_attachment,
+    missing_attachments,
+)
 from ensemble.aap.operations.budget import (
     add_budget_line,
     budget_lines,
@@ -93,6 +101,12 @@ from ensemble.aap.permissions import (
 from ensemble.aap.richtext import ALLOWED_TAGS, Block, Run, blocks, sanitize, text_lines
 
 __all__ = [
+    "MissingAttachment",
+    "add_attachment",
+    "attachment_of",
+    "attachments",
+    "delete_attachment",
+    "missing_attachments",
     "ALLOWED_TAGS",
     "AapError",
     "Block",

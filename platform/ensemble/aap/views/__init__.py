@@ -7,7 +7,15 @@ context (see operations.can_* and is_lead_director)."""
 from __future__ import annotations
 
 # Each module registers its routes on the blueprint when imported.
-from ensemble.aap.views import answers, budget, calls, dossier, home, sections  # noqa: F401
+from ensemble.aap.views import (  # noqa: F401
+    answers,
+    attachments,
+    budget,
+    calls,
+    dossier,
+    home,
+    sections,
+)
 from ensemble.aap.views.common import bp
 
 __all__ = ["bp"]

@@ -244,7 +244,10 @@ def submit(centre: Centre, answer_id: int):
             if partners
             else _("Aucun centre partenaire n’a accepté l’invitation."),
         ],
-        incomplete=incomplete_lines(ready),
+        incomplete=[
+            *incomplete_lines(ready),
+            *missing_attachment_lines(aap.missing_attachments(db.session, item)),
+        ],
         acknowledgements=acknowledgements,
         confirm_label=_("Déposer la réponse"),
         cancel_url=answer_url,
@@ -256,6 +259,22 @@ def submit(centre: Centre, answer_id: int):
         success=_("La réponse est déposée : le dossier est figé."),
         next_url=answer_url,
     )
+
+
+def missing_attachment_lines(missing: list[aap.MissingAttachment]) -> list[str]:
+    """One line per centre that has not joined a required document (a warning: the
+    lead may still submit, a funder often accepts a document sent afterwards)."""
+    by_centre: dict[str, list[str]] = {}
+    for item in missing:
+        by_centre.setdefault(item.centre, []).append(item.kind)
+    return [
+        _(
+            "Pièces jointes manquantes pour %(centre)s : %(kinds)s.",
+            centre=centre,
+            kinds=french.list_of(kinds),
+        )
+        for centre, kinds in by_centre.items()
+    ]
 
 
 def incomplete_lines(ready: aap.Readiness) -> list[str]:
