@@ -436,3 +436,38 @@ def test_a_mutated_file_never_ends_in_a_5xx(client, setup, data):
             },
         )
         assert done.status_code in (200, 422)
+
+
+# --- Found by the red team (each file kept in the corpus) -------------------------
+
+
+def test_a_nul_byte_in_a_description_is_cleaned_not_a_500(db_session, setup, as_user):
+    candidates, _outcome = _import(db_session, setup, as_user, "found_nul_in_description.ics")
+    (candidate,) = candidates
+    assert candidate.ok and candidate.description == "ab"
+    assert len(_busy(db_session, "RT nul")) == 1
+
+
+def test_a_byday_ordinal_out_of_range_is_refused_in_the_preview(app):
+    """BYDAY=99MO parsed and then failed when expanded: « Prêt », then a 500."""
+    with app.test_request_context():
+        (candidate,) = importing.parse(_read("found_byday_out_of_range.ics"))
+    assert not candidate.ok
+    assert any("répétition" in str(e) for e in candidate.errors), candidate.errors
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MONTHLY;BYDAY=99MO;COUNT=3",
+        "FREQ=YEARLY;BYDAY=60MO",
+        "FREQ=YEARLY;BYMONTH=13;COUNT=3",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=2",
+        "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3",  # from the 12th: its first date is not the start
+    ],
+)
+def test_rules_that_fail_give_nothing_or_skip_their_start_are_refused(app, rule):
+    from ensemble.agenda.recurrence import RuleRefused, validate_rrule
+
+    with app.test_request_context(), pytest.raises(RuleRefused):
+        validate_rrule(rule, datetime(2032, 1, 12, 10))

@@ -323,3 +323,24 @@ def test_failed_sign_ins_are_throttled(dav, device, app):
     assert codes[:limit] == [401] * limit and codes[limit] == 429
     # Another account from the same address is not locked out by these.
     assert dav("PROPFIND", "/dav/", other, PROPFIND_ALL).status_code == 207
+
+
+def test_red_team_objects_are_refused_or_cleaned_never_a_500(dav, hugo, collection):
+    """Found from outside: an expansion that fails (BYDAY=99MO) and a NUL byte in a
+    description each ended a PUT in a 500 HTML page."""
+    from pathlib import Path
+
+    corpus = Path(__file__).parent.parent / "corpus" / "ics"
+    refused = dav(
+        "PUT",
+        collection + "byday.ics",
+        hugo,
+        (corpus / "found_byday_out_of_range.ics").read_bytes(),
+    )
+    assert refused.status_code == 403 and b"valid-calendar-object-resource" in refused.data
+    stored = dav(
+        "PUT", collection + "nul.ics", hugo, (corpus / "found_nul_in_description.ics").read_bytes()
+    )
+    assert stored.status_code == 201
+    body = dav("GET", collection + "nul.ics", hugo).get_data(as_text=True)
+    assert "DESCRIPTION:ab" in body and "\x00" not in body

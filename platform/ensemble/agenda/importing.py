@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from ensemble.agenda import operations, recurrence, reminders
 from ensemble.agenda.models import MAX_EVENT_DAYS, Calendar, Category, Event
 from ensemble.kernel.refusal import Refusal
+from ensemble.kernel.text import clean
 from ensemble.network.models import Centre
 
 MAX_BYTES = 1024 * 1024
@@ -186,7 +187,9 @@ def _text(component, name: str, limit: int) -> str:
     value = component.get(name)
     if isinstance(value, list):
         value = value[0] if value else None
-    return str(value).strip()[:limit] if value is not None else ""
+    # Text from another tool may carry NUL and other control characters, which
+    # PostgreSQL refuses (a 500 at import) and documents choke on: cleaned here.
+    return clean(str(value)).strip()[:limit] if value is not None else ""
 
 
 # --- Reading --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ensemble.agenda import feeds, icaltext, importing, operations, recurrence
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Calendar, Category, Event
+from ensemble.kernel.text import clean
 from ensemble.network.models import Centre
 from ensemble.sharing.models import Agreement
 
@@ -69,7 +70,7 @@ class ParsedObject:
 
 def _text(component, name: str) -> str:
     value = component.get(name)
-    return str(value).strip() if value is not None else ""
+    return clean(str(value)).strip() if value is not None else ""
 
 
 def _categories(component) -> list[str]:
