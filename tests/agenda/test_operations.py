@@ -4,6 +4,7 @@ hours for shared posts."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -262,6 +263,10 @@ def test_share_warning_and_refusal(db_session, setup, as_user):
             db_session, setup, setup.fresnoy, datetime(2026, 3, 20, 8), datetime(2026, 3, 20, 20)
         )
         assert booking.warnings and "Fresnoy" in booking.warnings[0]
+        # Hours in the kernel's style (« 96 h prévues pour 88 h 12 convenues »), never « 96.00 h ».
+        assert re.search(r"\d+\u00a0h(\u00a0\d\d)? prévues pour \d+\u00a0h", booking.warnings[0]), (
+            booking.warnings[0]
+        )
         refuse = agenda.Settings(travel_minutes=20, share_policy="refuse", horizon_days=400)
         with pytest.raises(agenda.ShareExceeded):
             _book(

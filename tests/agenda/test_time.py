@@ -421,3 +421,35 @@ def test_a_monthly_series_moved_across_a_month_end_keeps_its_cancellation(
             datetime(2029, 5, 31, 10),
             datetime(2029, 7, 31, 10),
         ]
+
+
+def test_an_all_day_event_counts_a_working_day_and_leave_counts_nothing(db_session, setup, as_user):
+    """Red team: one day of leave moved Alma from 16 h to 40 h planned « in its
+    share ». Leave and closures are not work; a training day is one working day."""
+    from ensemble.agenda.operations.shares import hours_by_centre
+
+    with as_user(OFFICER):
+        month = (date(2031, 1, 1), date(2031, 2, 1))
+        before = hours_by_centre(db_session, setup.officer_id, *month).get(setup.alma, 0)
+        _book(
+            db_session,
+            setup,
+            datetime(2031, 1, 20),
+            datetime(2031, 1, 21),
+            category=Category.ABSENCE,
+            title="Congé",
+            all_day=True,
+        )
+        assert hours_by_centre(db_session, setup.officer_id, *month).get(setup.alma, 0) == before
+        # Two training days: two working days.
+        _book(
+            db_session,
+            setup,
+            datetime(2031, 1, 22),
+            datetime(2031, 1, 24),
+            category=Category.TRAINING,
+            title="Formation",
+            all_day=True,
+        )
+        after = hours_by_centre(db_session, setup.officer_id, *month)[setup.alma]
+        assert after - before == 14

@@ -4,40 +4,53 @@ and quarter, and the warning (or refusal) when a booking goes past it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import recurrence
-from ensemble.agenda.models import Busy, Calendar, Event
+from ensemble.agenda.models import Busy, Calendar, Category, Event
 from ensemble.agenda.operations.common import Settings, ShareExceeded, day_start
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.sharing.agreed_hours import agreed_hours, fractions_on
 from ensemble.sharing.timesheets import agreed_shares
 
+# An all-day event is not 24 hours of work: a training day or a residential trip
+# counts a full-time working day (35 h ÷ 5), leave and closures count nothing (an
+# all-day event the reader may not see counts a working day).
+WORKING_DAY = Decimal(7)
+NOT_WORKED = (Category.ABSENCE, Category.CLOSURE)
+
 
 def hours_by_centre(session: Session, user_id: int, start: date, end: date) -> dict[int, Decimal]:
     """Scheduled hours of a person per centre over local dates [start, end)."""
+    seconds = func.extract("epoch", func.upper(Busy.during) - func.lower(Busy.during))
     rows = session.execute(
-        select(
-            Busy.centre_id,
-            func.sum(func.extract("epoch", func.upper(Busy.during) - func.lower(Busy.during))),
-        )
+        select(Busy.centre_id, Busy.all_day, Event.category, func.sum(seconds))
+        # Outer: a reader may see busy time whose event (another organisation's) is hidden.
+        .outerjoin(Event, Event.id == Busy.event_id)
         .where(
             Busy.user_id == user_id,
             func.lower(Busy.during) >= day_start(start),
             func.lower(Busy.during) < day_start(end),
         )
-        .group_by(Busy.centre_id)
+        .group_by(Busy.centre_id, Busy.all_day, Event.category)
     ).all()
-    return {
-        centre_id: (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
-        for centre_id, seconds in rows
-    }
+    hours: dict[int, Decimal] = {}
+    for centre_id, all_day, category, total in rows:
+        if not all_day:
+            worked = Decimal(total) / 3600
+        elif category is not None and category in NOT_WORKED:
+            worked = Decimal(0)
+        else:
+            # Whole days: a day of a clock change lasts 23 or 25 hours.
+            worked = WORKING_DAY * round(Decimal(total) / 86400)
+        hours[centre_id] = hours.get(centre_id, Decimal(0)) + worked
+    return {centre_id: value.quantize(Decimal("0.01")) for centre_id, value in hours.items()}
 
 
 def month_of(day: date) -> tuple[date, date]:
@@ -118,26 +131,26 @@ def check_shares(
         if line is None:
             continue
         centre = session.get_one(Centre, event.centre_id)
-        label = format_datetime(datetime.combine(month, time(12)), "MMMM yyyy")
+        label = french.month_label(month)
         if line.month_over:
             warnings.append(
                 _(
-                    "%(centre)s dépasse sa part convenue en %(month)s : %(hours)s h prévues "
-                    "pour %(agreed)s h convenues.",
+                    "%(centre)s dépasse sa part convenue en %(month)s : %(hours)s prévues "
+                    "pour %(agreed)s convenues.",
                     centre=centre.name,
                     month=label,
-                    hours=line.month_hours,
-                    agreed=line.month_agreed,
+                    hours=french.duration(line.month_hours),
+                    agreed=french.duration(line.month_agreed),
                 )
             )
         elif line.quarter_over:
             warnings.append(
                 _(
-                    "%(centre)s dépasse sa part convenue du trimestre : %(hours)s h prévues "
-                    "pour %(agreed)s h convenues.",
+                    "%(centre)s dépasse sa part convenue du trimestre : %(hours)s prévues "
+                    "pour %(agreed)s convenues.",
                     centre=centre.name,
-                    hours=line.quarter_hours,
-                    agreed=line.quarter_agreed,
+                    hours=french.duration(line.quarter_hours),
+                    agreed=french.duration(line.quarter_agreed),
                 )
             )
     warnings = list(dict.fromkeys(warnings))
