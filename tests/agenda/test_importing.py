@@ -281,6 +281,10 @@ def test_an_event_already_imported_is_not_imported_twice(db_session, setup, as_u
         ("Salle des fêtes — Centre Social Fresnoy Mackellerie", "fresnoy"),
         ("Médiathèque", None),
         ("", None),
+        # Found from outside: the centre's own part of its name is enough.
+        ("Basse Masure", "basse_masure"),
+        ("salle 2, fresnoy mackellerie", "fresnoy"),
+        ("Almanach", None),
     ],
 )
 def test_location_names_a_centre(db_session, setup, as_user, location, expected):

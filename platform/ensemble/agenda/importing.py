@@ -22,6 +22,7 @@ lands without the instance that was moved, nor at its old time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -440,11 +441,28 @@ def centre_named(location: str, places: Iterable[Centre]) -> Centre | None:
     wanted = " ".join(location.split()).casefold()
     if not wanted:
         return None
-    for centre in sorted(places, key=lambda c: -len(c.name)):
+    ordered = sorted(places, key=lambda c: -len(c.name))
+    for centre in ordered:
         name = " ".join(centre.name.split()).casefold()
         if name and (wanted.startswith(name) or name in wanted):
             return centre
+    # People write « Basse Masure », not « Centre Social Basse Masure »: the
+    # distinctive part of the name, as whole words, names the centre too.
+    for centre in ordered:
+        own = _distinctive(centre.name)
+        if len(own) >= 4 and re.search(rf"(?<!\w){re.escape(own)}(?!\w)", wanted):
+            return centre
     return None
+
+
+GENERIC_WORDS = {"association", "centre", "social", "sociale", "socioculturel", "du", "de", "la"}
+
+
+def _distinctive(name: str) -> str:
+    words = " ".join(name.split()).casefold().split(" ")
+    while words and words[0] in GENERIC_WORDS:
+        words.pop(0)
+    return " ".join(words)
 
 
 def places_of(
