@@ -12,7 +12,6 @@ demo's weeks and from the other journeys' bookings."""
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from urllib.parse import urlsplit
 
