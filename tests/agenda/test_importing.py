@@ -475,3 +475,30 @@ def test_rules_that_fail_give_nothing_or_skip_their_start_are_refused(app, rule)
 
     with app.test_request_context(), pytest.raises(RuleRefused):
         validate_rrule(rule, datetime(2032, 1, 12, 10))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        # Each gave a 500 in the preview before the rewrite (red team of the foundation).
+        "DTEND;TZID=Europe/Paris:20261215TT100000",
+        "DTSTART:2026121X",
+        "EXDATE:notadate",
+        "DURATION:PXYZ",
+        "DURATION:P99999999W",
+    ],
+)
+def test_one_broken_property_is_that_event_s_message_never_a_crash(app, broken):
+    name = broken.split(":")[0].split(";")[0]
+    lines = [line for line in SERIES.split("\r\n") if not line.startswith(name)]
+    if name == "DURATION":
+        lines = [line for line in lines if not line.startswith("DTEND")]
+    event = "\r\n".join([*lines, broken])
+    with app.test_request_context():
+        try:
+            found = importing.parse(_calendar(event, SERIES.replace("UID:s@t", "UID:ok@t")))
+        except importing.ImportProblem:
+            return  # the whole file refused with a French message: acceptable
+    broken_one, good = found
+    assert not broken_one.ok and broken_one.errors
+    assert good.ok

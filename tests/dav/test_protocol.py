@@ -344,3 +344,13 @@ def test_red_team_objects_are_refused_or_cleaned_never_a_500(dav, hugo, collecti
     assert stored.status_code == 201
     body = dav("GET", collection + "nul.ics", hugo).get_data(as_text=True)
     assert "DESCRIPTION:ab" in body and "\x00" not in body
+
+
+def test_an_overflowing_duration_is_a_caldav_refusal(dav, hugo, collection):
+    body = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//RT//EN\r\nBEGIN:VEVENT\r\nUID:rt-duration\r\n"
+        b"DTSTAMP:20261201T000000Z\r\nSUMMARY:RT\r\nDTSTART;TZID=Europe/Paris:20320105T100000\r\n"
+        b"DURATION:P99999999W\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    refused = dav("PUT", collection + "duration.ics", hugo, body)
+    assert refused.status_code == 403, refused.data

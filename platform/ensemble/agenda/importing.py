@@ -340,11 +340,14 @@ def _end(
         if not isinstance(duration, timedelta):
             what = _PROPERTY_NAMES["DURATION"]
             raise UnreadableEvent(_("Valeur illisible pour %(what)s.", what=what))
-        if all_day:
-            return starts + duration  # whole days, nominal (RFC 5545 §3.3.6)
-        # A duration is exact time (RFC 5545 §3.8.2.5): add it to the instant.
-        instant = recurrence.to_instant(starts) + duration
-        return recurrence.to_local(instant).replace(second=0, microsecond=0)
+        try:
+            if all_day:
+                return starts + duration  # whole days, nominal (RFC 5545 §3.3.6)
+            # A duration is exact time (RFC 5545 §3.8.2.5): add it to the instant.
+            instant = recurrence.to_instant(starts) + duration
+            return recurrence.to_local(instant).replace(second=0, microsecond=0)
+        except OverflowError:  # P99999999W: beyond any calendar
+            raise UnreadableEvent(_("Date hors limites : entre 1900 et 2100.")) from None
     return starts + default
 
 

@@ -116,7 +116,7 @@ def parse_object(data: bytes) -> ParsedObject:
         )
     try:
         return _parsed(masters[0], [e for e in events if "RECURRENCE-ID" in e])
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         raise ObjectProblem(
             _("Ce contenu n’est pas un iCalendar lisible."), "valid-calendar-data"
         ) from None
