@@ -597,3 +597,13 @@ def test_sanitised_text_has_one_block_per_line():
         "<li>b</li>",
         "</ul>",
     ]
+
+
+@pytest.mark.parametrize("entity", ["&#11;", "&#x0B;", "&#0;", "&#27;", "&#x7f;"])
+def test_control_characters_written_as_entities_never_reach_a_stored_text(entity):
+    """Found from outside: « &#11; » in a section body was stored as a raw U+000B."""
+    from ensemble.aap.richtext import sanitize
+    from ensemble.kernel.text import is_clean
+
+    stored = sanitize(f"<p>avant{entity}après</p>")
+    assert is_clean(stored) and "avant" in stored and "après" in stored, repr(stored)

@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from ensemble.kernel.text import clean
+
 ALLOWED_TAGS = {
     "h2",
     "h3",
@@ -40,6 +42,9 @@ def sanitize(raw: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    # nh3 decodes « &#11; » into a raw control character: clean after it, not only
+    # before (the form's cleaning sees the entity, not the character).
+    cleaned = clean(cleaned)
     # One block per line: readable in the editor, and the unit of the three-way merge.
     cleaned = _BLOCK_END.sub(r"\1\n", cleaned)
     return cleaned.strip()
