@@ -174,6 +174,10 @@ def _xlsx_cell(value: object, number_format: str) -> Cell:
     if isinstance(value, int | float):
         if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
             return Cell(str(value))
+        if abs(value) >= 10**15:
+            # Beyond any figure an import takes (and beyond Decimal's quantize):
+            # kept as text, so the column's own check names the cell.
+            return Cell(repr(value) if isinstance(value, float) else str(value))
         number = _number(value)
         if "%" in (number_format or ""):
             # What the sheet shows: 0.63 formatted « 0 % » reads « 63 % ».
