@@ -50,7 +50,8 @@ def _summaries_at(objects, start: datetime) -> list[str]:
     for item in objects:
         for event in icalendar.Calendar.from_ical(item.data).walk("VEVENT"):
             begins = event["DTSTART"].dt
-            if begins.replace(tzinfo=None) == start:
+            # All-day events of other journeys are dates: not this slot.
+            if isinstance(begins, datetime) and begins.replace(tzinfo=None) == start:
                 found.append(str(event["SUMMARY"]))
     return found
 
