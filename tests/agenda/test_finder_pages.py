@@ -134,13 +134,26 @@ def test_a_tampered_proposal_writes_nothing(client, db_session, setup, march):
         {"minutes": "100000"},
         {"starts": "2026-03-02T09:00+05:00"},
         {"every_weeks": "2", "count": "4"},  # a series cannot be requested
+        # Found from outside: each of these was booked (or a 500), the finder never
+        # proposing them.
+        {"starts": "9999-12-31T23:00"},
+        {"starts": "0001-01-01T09:00"},
+        {"starts": "2020-01-07T09:00"},  # the past
+        {"starts": "2026-04-06T09:00"},  # Easter Monday
+        {"starts": "2026-03-03T12:00"},  # across the lunch break
+        {"starts": "2026-03-03T17:00"},  # after working hours
+        {"starts": "2026-03-07T10:00"},  # a Saturday
     ):
-        response = client.post(url, data={**first, **tampered, "action": "demander"})
-        assert response.status_code == 302 and response.headers["Location"].endswith("/trouver")
+        # A series may be booked (not requested): only asking it is tampering.
+        for action in ("demander",) if "every_weeks" in tampered else ("demander", "reserver"):
+            response = client.post(url, data={**first, **tampered, "action": action})
+            assert response.status_code == 302, (tampered, action, response.status_code)
+            assert response.headers["Location"].endswith("/trouver")
     assert (
         db_session.scalar(select(Request.id).where(Request.calendar_id == setup.calendar_id))
         is None
     )
+    assert db_session.scalar(select(Event.id).where(Event.title == first["title"])) is None
 
 
 @settings(

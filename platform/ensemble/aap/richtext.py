@@ -11,8 +11,6 @@ from html.parser import HTMLParser
 
 import nh3
 
-from ensemble.kernel.text import clean
-
 ALLOWED_TAGS = {
     "h2",
     "h3",
@@ -31,6 +29,9 @@ ALLOWED_TAGS = {
 }
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0c\x0e-\x1f\x7f]")
+
+
 def sanitize(raw: str) -> str:
     """The only HTML that is ever stored: headings, paragraphs, lists, bold,
     italics and http(s)/mailto links, nothing else (no attributes but href)."""
@@ -42,9 +43,10 @@ def sanitize(raw: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
-    # nh3 decodes « &#11; » into a raw control character: clean after it, not only
-    # before (the form's cleaning sees the entity, not the character).
-    cleaned = clean(cleaned)
+    # nh3 decodes « &#0; » or « &#27; » into raw control characters: removed after
+    # it, not only before (the form's cleaning sees the entity, not the character).
+    # A vertical tab is Word's manual line break, which the exports honour: kept.
+    cleaned = _CONTROLS.sub("", cleaned)
     # One block per line: readable in the editor, and the unit of the three-way merge.
     cleaned = _BLOCK_END.sub(r"\1\n", cleaned)
     return cleaned.strip()

@@ -4,7 +4,7 @@ request or a booking) and one's working hours."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -35,6 +35,27 @@ def _places(calendar: Calendar, centre: Centre, is_person: bool) -> list[Centre]
     if is_person:
         return bookable
     return [centre] if permissions.is_director(centre) else []
+
+
+def _check_proposable(calendar, place: Centre, starts: datetime, ends: datetime) -> None:
+    """The posted slot is one the finder could have proposed: the hidden fields are
+    the reader's to change, so the window, the person's working hours and the
+    public holidays are checked again here (the booking itself allows any time)."""
+    today = clock.today()
+    last = today + timedelta(days=finding.MAX_WINDOW_DAYS)
+    if not (today <= starts.date() <= last and starts < ends and ends.date() == starts.date()):
+        raise Refusal(_("Ce créneau n’est plus dans la fenêtre de recherche : cherchez à nouveau."))
+    if _closed_at(place)(starts.date()):
+        raise Refusal(_("Ce jour est férié : cherchez à nouveau."))
+    week = hours.week_of(db.session, calendar.user_id)
+    if not any(
+        datetime.combine(starts.date(), lo) <= starts
+        and ends <= datetime.combine(starts.date(), hi)
+        for lo, hi in week.on(starts.weekday()).intervals()
+    ):
+        raise Refusal(
+            _("Ce créneau sort des horaires de travail de la personne : cherchez à nouveau.")
+        )
 
 
 def _closed_at(place: Centre) -> Callable[[date], bool]:
@@ -143,11 +164,12 @@ def take(centre_slug: str, agenda_calendar_id: int):
         try:
             centre_id, starts, ends = form.slot()
             rrule, exdates = form.series()
-        except ValueError:
+        except (ValueError, OverflowError):  # 9999-12-31T23:00 + 2 h overflows
             raise Refusal(_("Créneau illisible : cherchez à nouveau.")) from None
         place = places.get(centre_id)
         if place is None:
             raise Refusal(_("Ce lieu n’est pas proposé : cherchez à nouveau."))
+        _check_proposable(calendar, place, starts, ends)
         if form.action.data == "demander":
             if not permissions.can_ask(centre, calendar) or rrule:
                 raise Refusal(_("Ce créneau ne peut pas être demandé : réservez-le."))
