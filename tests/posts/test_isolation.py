@@ -223,3 +223,18 @@ def test_reporting_reads_shares_and_hours_but_no_person(database):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
+
+
+def _holder_rows(session, demo):
+    return rows(session, "SELECT full_name FROM users WHERE id = :u", u=demo.user(OFFICER).id)
+
+
+def test_the_holders_account_is_read_by_the_posts_parties_only(
+    db_session, demo, full_post, as_user
+):
+    # The carrier's HR manager shares no centre with the holder: the post makes him visible.
+    with as_user(HR_MANAGER):
+        assert _holder_rows(db_session, demo) == [("Hugo Carpentier",)]
+    for outsider in (ECHO_DIRECTOR, MONTREUIL_DIRECTOR):
+        with as_user(outsider):
+            assert _holder_rows(db_session, demo) == [], outsider

@@ -256,3 +256,19 @@ def test_the_list_of_posts_costs_the_same_queries_for_one_post_or_many(
         page = client.get(f"{ALMA_EMPLOYER}/").get_data(as_text=True)
     assert "Poste D" in page
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("email", "url"),
+    [
+        (HR_MANAGER, ALMA_EMPLOYER),
+        (ALMA_DIRECTOR, ALMA_EMPLOYER),
+        (FRESNOY_DIRECTOR, FRESNOY),
+        ("aicha.ouali@bassemasure.demo", "/c/basse-masure/postes"),
+        (OFFICER, FRESNOY),
+    ],
+)
+def test_every_party_who_sees_the_post_sees_its_holders_name(app, officer_post, email, url):
+    # The HR manager shares no centre with the holder: his name came out blank.
+    page = _signed_in(app, email).get(f"{url}/{officer_post.post_id}/").get_data(as_text=True)
+    assert "Hugo Carpentier" in page
