@@ -180,6 +180,87 @@ def _describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- Beyond axe: ids, names, widths, text zoom ------------------------------------
+
+# Duplicate ids (a label then names the wrong field) and form fields nobody can name.
+_IDS_AND_NAMES = """() => {
+  const problems = [];
+  const seen = new Map();
+  for (const el of document.querySelectorAll('[id]')) {
+    seen.set(el.id, (seen.get(el.id) || 0) + 1);
+  }
+  for (const [id, n] of seen) if (n > 1) problems.push(`id « ${id} » used ${n} times`);
+  const fields = document.querySelectorAll(
+    'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea');
+  for (const el of fields) {
+    if (el.closest('[hidden]') || el.getAttribute('aria-hidden') === 'true') continue;
+    const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+      || el.closest('label') || el.getAttribute('title')
+      || (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`));
+    if (!labelled) problems.push(`field without a name: ${el.outerHTML.slice(0, 120)}`);
+  }
+  return problems;
+}"""
+
+# Words broken across lines letter by letter (what text-only zoom did to the week grid).
+_BROKEN_WORDS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node, words = 0;
+  while ((node = walker.nextNode()) && words < 3000) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest('script, style, [hidden], .visually-hidden, svg')) continue;
+    const re = /[\\p{L}\\p{N}]{4,}/gu;
+    let m;
+    while ((m = re.exec(node.data)) && words < 3000) {
+      words++;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+        .map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(m[0]);
+    }
+  }
+  return broken.slice(0, 10);
+}"""
+
+_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+PHONE_WIDTHS = (360, 390)
+
+
+def _overflow(page) -> int:
+    return page.evaluate(_OVERFLOW)
+
+
+def page_problems(page) -> list[str]:
+    """What axe does not check: unique ids and named fields on every page; on a phone,
+    no sideways scrolling at 360 and 390 px; on a desktop, text-only zoom at 200 % keeps
+    the page one screen wide and no word broken letter by letter."""
+    problems = list(page.evaluate(_IDS_AND_NAMES))
+    viewport = page.viewport_size
+    if viewport and viewport["width"] <= PHONE["width"]:
+        for width in PHONE_WIDTHS:
+            page.set_viewport_size({"width": width, "height": viewport["height"]})
+            if (extra := _overflow(page)) > 1:
+                problems.append(f"{extra} px wider than a {width} px screen")
+        page.set_viewport_size(viewport)
+    else:
+        # Text-only zoom as a person sets it: the browser's default font size doubled
+        # (rem and em media queries follow, as they do in the browser's settings).
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+        try:
+            if (extra := _overflow(page)) > 1:
+                problems.append(f"text zoomed to 200 %: {extra} px wider than the screen")
+            if broken := page.evaluate(_BROKEN_WORDS):
+                problems.append(f"text zoomed to 200 %: words broken across lines {broken}")
+        finally:
+            cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 16, "fixed": 13}})
+            cdp.detach()
+    return problems
+
+
 # --- The page a test drives --------------------------------------------------------
 
 
@@ -227,6 +308,9 @@ class Visitor:
                 f"axe-core: serious accessibility violations on {url}\n{_describe(blocking)}",
                 pytrace=False,
             )
+        problems = page_problems(self.page)
+        if problems:
+            pytest.fail(f"page checks failed on {url}:\n- " + "\n- ".join(problems), pytrace=False)
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from browser.conftest import page_problems
+
 pytestmark = [pytest.mark.browser, pytest.mark.no_db_rollback]
 
 PASSWORD = "ensemble-demo"
@@ -200,3 +202,32 @@ def test_the_accessibility_check_fails_on_serious_violations(browser_page):
     message = str(failure.value)
     for rule in ("html-has-lang", "image-alt", "button-name"):
         assert rule in message
+
+
+GOOD_HEAD = (
+    '<!doctype html><html lang="fr"><head><title>t</title>'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main>'
+)
+
+
+def test_the_page_checks_find_ids_names_and_widths(browser_page, phone_page):
+    """The harness itself: what axe does not catch must fail the check too."""
+    page = browser_page.page
+    page.set_content(
+        GOOD_HEAD + '<label for="body">Texte</label><textarea id="body"></textarea>'
+        '<textarea id="body" aria-label="Commentaire"></textarea><input name="q">'
+        '<table><tr><td style="width:3em;overflow-wrap:anywhere">Mercredi</td></tr></table>'
+        "</main></body></html>"
+    )
+    problems = page_problems(page)
+    browser_page.checked.add(page.url)  # test content, not a page of the product
+    assert any("id « body » used 2 times" in p for p in problems), problems
+    assert any("field without a name" in p and 'name="q"' in p for p in problems), problems
+    assert any("words broken" in p and "Mercredi" in p for p in problems), problems
+
+    phone = phone_page.page
+    phone.set_content(GOOD_HEAD + '<div style="width:380px">large</div></main></body></html>')
+    # 380 px plus the body's default margin of 8 px: too wide at 360, fits at 390.
+    assert page_problems(phone) == ["28 px wider than a 360 px screen"]
+    phone_page.checked.add(phone.url)
+    assert phone.viewport_size["width"] == 390

@@ -80,6 +80,14 @@ class Form(FlaskForm):
             inner = super().get_translations(form)
             return None if inner is None else _Typographic(inner)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+        if token is not None:
+            # A page often holds several forms: the hidden token needs no id, and one
+            # « csrf_token » id per form would repeat on the page.
+            token.render_kw = {"id": False, **(token.render_kw or {})}
+
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(v) for name, v in (extra_validators or {}).items()}
         for name in self._fields:
