@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -404,3 +405,16 @@ def test_any_breakdown_is_either_recorded_whole_or_refused_whole(
             nested.rollback()
             db_session.expire(first)
             assert women + men <= participants
+
+
+def test_sessions_to_record_count_days_from_midnight_in_paris(
+    demo, db_session, as_user, alma_action, frozen_clock
+):
+    # Sessions on Mondays 2, 9, 16 and 23 March 2026 at 14:00. On Monday 30 March at
+    # 20:00, « the last 14 days » start on 16 March at midnight: that afternoon's
+    # session is listed although it began more than 14 × 24 hours ago.
+    frozen_clock(datetime(2026, 3, 30, 20, 0, tzinfo=ZoneInfo("Europe/Paris")))
+    with as_user(ALMA_DIRECTOR):
+        listed = activity.to_record(db_session, demo.centre("alma"))
+    days = [s.starts_at.astimezone(ZoneInfo("Europe/Paris")).date() for s in listed]
+    assert days == [date(2026, 3, 16), date(2026, 3, 23)]

@@ -465,8 +465,10 @@ def recorded(sessions: Iterable[ActionSession]) -> list[ActionSession]:
 
 def to_record(session: Session, centre: Centre, days: int = 14) -> list[ActionSession]:
     """The centre's sessions of the last `days` days that have begun and whose
-    attendance is not recorded yet, oldest first."""
+    attendance is not recorded yet, oldest first. Days as the centre counts them
+    (from midnight in Paris): a session of that morning stays on the list all day."""
     now = clock.utcnow()
+    since = clock.local_midnight(clock.today() - timedelta(days=days))
     return list(
         session.scalars(
             select(ActionSession)
@@ -474,7 +476,7 @@ def to_record(session: Session, centre: Centre, days: int = 14) -> list[ActionSe
                 ActionSession.centre_id == centre.id,
                 ActionSession.recorded_at.is_(None),
                 ActionSession.starts_at <= now,
-                ActionSession.starts_at > now - timedelta(days=days),
+                ActionSession.starts_at >= since,
             )
             .order_by(ActionSession.starts_at, ActionSession.id)
             .limit(50)
