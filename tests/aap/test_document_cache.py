@@ -386,3 +386,12 @@ def test_a_file_built_while_its_version_moved_is_not_kept_under_it(app_context):
     assert not cache.is_cached_version(version, "odt")
     doc.render_version(version, "odt", lambda: document, lambda: True)
     assert cache.is_cached_version(version, "odt")
+
+
+def test_a_worker_process_warms_the_document_engine_up_when_it_starts():
+    from celery.signals import worker_process_init
+
+    from ensemble.aap import tasks
+
+    answered = worker_process_init.send(sender=None)
+    assert (tasks._warm_documents, None) in answered

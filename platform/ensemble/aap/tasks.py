@@ -14,11 +14,13 @@ reminds again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from sqlalchemy import select
 
 from ensemble import redis_store
@@ -185,3 +187,13 @@ def prerender_dossier(answer_id: int, lead_centre_id: int) -> list[str]:
         ]
         exports.dossier_files(session, answer, missing)
         return missing
+
+
+@worker_process_init.connect
+def _warm_documents(**_kwargs) -> None:
+    """Each worker process loads the document engine when it starts (about 0.4 s of the
+    first PDF), not during the first pre-render after a save."""
+    try:
+        exports.doc.warm_up()
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still renders later
+        logging.getLogger(__name__).exception("moteur de documents non préchauffé")

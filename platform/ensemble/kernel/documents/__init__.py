@@ -82,6 +82,22 @@ def render(document: Document, fmt: str, *, cache: bool = True) -> bytes:
     return cached(document, fmt, renderer) if cache else renderer(document)
 
 
+def warm_up() -> None:
+    """Render a one-page PDF using each face (regular, bold, italics), a table and a cover,
+    so that what the first PDF of a process pays for once (Pango and fontconfig set up,
+    the faces and the stylesheets loaded) is paid before anyone waits for it: a worker
+    calls this when it starts."""
+    blocks: tuple[Block, ...] = (
+        Heading("1. Texte", 1),
+        Paragraph([Run("Texte "), Run("gras", bold=True), Run(" et "),
+                   Run("italique", italic=True), Run(" ; 1\u202f234,50\u00a0€.")]),
+        Table([Column.text("Libellé"), Column.amount("Montant")],
+              [Row(["Ligne", "1\u202f000,00\u00a0€"])], caption="Tableau"),
+    )  # fmt: skip
+    cover = Cover("Préchauffage", "Moteur de documents", (("Étape", "démarrage"),))
+    to_pdf(Document(title="Préchauffage", cover=cover, blocks=blocks))
+
+
 def render_version(
     version: str, fmt: str, build: Callable[[], Document], still_current: Callable[[], bool]
 ) -> bytes:
@@ -128,4 +144,5 @@ __all__ = [
     "to_html",
     "to_odt",
     "to_pdf",
+    "warm_up",
 ]
