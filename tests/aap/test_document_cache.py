@@ -315,6 +315,26 @@ def test_a_cached_dossier_is_never_served_to_a_centre_that_is_no_party(
             assert load(db_session, answer_id) is None
 
 
+def test_a_removed_partner_no_longer_gets_the_file_it_downloaded(
+    app, demo, db_session, joint_answer
+):
+    fill_answer(demo, db_session, joint_answer)
+    answer_id = joint_answer.answer_id
+    partner = _client(app, BASSE_MASURE_DIRECTOR)
+    url = f"/c/basse-masure/aap/reponses/{answer_id}/dossier.pdf"
+    assert partner.get(url).status_code == 200
+    kept = _state(db_session, demo, answer_id, BASSE_MASURE_DIRECTOR)[0]
+    assert cache.is_cached_version(kept, "pdf")
+    with context.using(demo.context_of(ECHO_DIRECTOR), db_session):
+        aap.remove_partner(
+            db_session, load(db_session, answer_id), joint_answer.basse_masure_party_id
+        )
+    db_session.flush()
+    response = partner.get(url)
+    assert response.status_code == 404
+    assert not response.data.startswith(b"%PDF")
+
+
 def test_a_save_queues_one_pre_render_through_celery_which_fills_the_cache(
     app, demo, db_session, joint_answer, sent_tasks
 ):
