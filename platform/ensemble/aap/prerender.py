@@ -15,8 +15,8 @@ one or two renders, never one per save.
 The pre-render is only an optimisation: a download always computes the dossier's
 version (`exports.dossier_version`, from the rows themselves) and renders on the spot
 when nothing is kept under it, so a lost message, a broker down or a change this hook
-does not see (a centre renamed in the network) can only make a download slower, never
-stale.
+does not see (a centre renamed in the network; a call edited by a centre that cannot
+read the answers of other leads to it) can only make a download slower, never stale.
 """
 
 from __future__ import annotations
