@@ -97,6 +97,9 @@ def bench_app(name: str, *, demo: bool = True, **config) -> Iterator[tuple[Datab
     with bench_database(admin_url, name) as urls:
         os.environ.update(urls.as_env())
         os.environ.setdefault("REDIS_NAMESPACE", name.replace("_", "-"))
+        # Tasks a benchmark queues (after its commits) stay in a queue of its own, which
+        # no worker of a running Ensemble takes; it is emptied at the end.
+        queue = os.environ.setdefault("CELERY_QUEUE", name.replace("_", "-"))
         app = create_app(
             {"ENSEMBLE_ENV": "test", "TESTING": True, "MAIL_BACKEND": "memory", **config}
         )
@@ -111,3 +114,6 @@ def bench_app(name: str, *, demo: bool = True, **config) -> Iterator[tuple[Datab
         finally:
             with app.app_context():
                 db.engine.dispose()
+                from ensemble import redis_store
+
+                redis_store.current().delete(queue)

@@ -21,6 +21,7 @@ from aap.aap_support import (
 )
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AnswerStatus, SectionStatus
+from ensemble.kernel import clock
 from ensemble.notifications.models import Notification
 from ensemble.sharing.models import PartyStatus
 from ensemble.tenancy import context
@@ -507,7 +508,7 @@ def test_submission_by_the_lead_freezes_the_dossier_down_to_sql(
         # The versions stay readable.
         assert aap.versions(db_session, section) == []
         aap.record_outcome(
-            db_session, answer, granted=True, amount=Decimal("18000.00"), on=date(2027, 6, 1)
+            db_session, answer, granted=True, amount=Decimal("18000.00"), on=clock.today()
         )
         assert answer.status is AnswerStatus.GRANTED
     with as_user(FRESNOY_DIRECTOR) as ctx:
@@ -521,14 +522,14 @@ def test_an_outcome_needs_a_submitted_answer_and_an_amount(demo, db_session, joi
     with as_user(ECHO_DIRECTOR):
         answer = load(db_session, joint_answer.answer_id)
         with pytest.raises(aap.AapError):
-            aap.record_outcome(db_session, answer, granted=False, amount=None, on=date(2027, 6, 1))
+            aap.record_outcome(db_session, answer, granted=False, amount=None, on=clock.today())
     _balanced_budget(demo, db_session, joint_answer, as_user)
     with as_user(ECHO_DIRECTOR) as ctx:
         answer = load(db_session, joint_answer.answer_id)
         aap.submit(db_session, answer, ctx.user_id, despite_unapproved=True)
         with pytest.raises(aap.AapError):
-            aap.record_outcome(db_session, answer, granted=True, amount=None, on=date(2027, 6, 1))
-        aap.record_outcome(db_session, answer, granted=False, amount=None, on=date(2027, 6, 1))
+            aap.record_outcome(db_session, answer, granted=True, amount=None, on=clock.today())
+        aap.record_outcome(db_session, answer, granted=False, amount=None, on=clock.today())
         assert answer.status is AnswerStatus.REFUSED
 
 

@@ -15,6 +15,7 @@ from aap.aap_support import (
     load,
 )
 from ensemble.aap import operations as aap
+from ensemble.kernel import clock
 from ensemble.tenancy import context
 
 from conftest import csrf_token, sign_in
@@ -335,7 +336,7 @@ def test_submission_is_refused_while_unbalanced_then_freezes(app, demo, db_sessi
             "csrf_token": token,
             "outcome": "granted",
             "amount": "19 000",
-            "decided_on": "2027-06-01",
+            "decided_on": clock.today().isoformat(),
         },
         follow_redirects=True,
     )

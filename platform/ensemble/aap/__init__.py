@@ -3,4 +3,8 @@ partners co-write one dossier — sections in the Cerfa 12156 order, a budget in
 the association chart of accounts — then the lead submits it to the funder."""
 
 # Registers the cooperation figures wherever the capability is loaded.
-from ensemble.aap import providers  # noqa: E402, F401
+# Queues the pre-rendering of a dossier after each change (see prerender.py).
+from ensemble.aap import (
+    prerender,  # noqa: E402, F401
+    providers,  # noqa: E402, F401
+)

@@ -18,10 +18,15 @@ funder.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from ensemble.aap.budget import (
     ACCOUNT_CLASSES,
@@ -33,7 +38,7 @@ from ensemble.aap.budget import (
     Budget,
 )
 from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus
-from ensemble.aap.operations import FUNDER_LABELS, active_parties, attachments
+from ensemble.aap.operations import FUNDER_LABELS, active_parties, attachments, budget_of
 from ensemble.db import session_of
 from ensemble.kernel import clock, french
 from ensemble.kernel import documents as doc
@@ -406,3 +411,92 @@ def dossier_docx(dossier: Dossier) -> bytes:
 
 def dossier_odt(dossier: Dossier) -> bytes:
     return doc.render(dossier_document(dossier), "odt")
+
+
+# --- The dossier's version and its cached files ----------------------------------------
+
+FORMATS = ("pdf", "docx", "odt")
+
+# Every row the document is made of, whole (to_jsonb of the row: a column added later is
+# in it too), read under the reader's policies in one statement: the answer, its
+# agreement (the title), the call, the parties with their centres and employers (names,
+# legal identity), the sections (text, owner, order), the budget lines and the
+# attachments (all but their content). Whatever a mutation changes in one of them
+# changes the version; tests/aap/test_document_cache.py walks every operation.
+_ROWS = text(
+    """
+    SELECT md5(concat_ws(' | ',
+      (SELECT to_jsonb(a)::text FROM aap_answers a WHERE a.id = :answer),
+      (SELECT to_jsonb(g)::text FROM agreements g WHERE g.id = :agreement),
+      (SELECT to_jsonb(c)::text FROM aap_calls c WHERE c.id = :call),
+      (SELECT string_agg(concat_ws(' ', to_jsonb(p)::text, to_jsonb(ce)::text,
+                                   to_jsonb(e)::text), ' ; ' ORDER BY p.id)
+         FROM agreement_parties p
+         LEFT JOIN centres ce ON ce.id = p.centre_id
+         LEFT JOIN employers e ON e.id = ce.employer_id
+        WHERE p.agreement_id = :agreement),
+      (SELECT string_agg(to_jsonb(s)::text, ' ; ' ORDER BY s.id)
+         FROM aap_sections s WHERE s.agreement_id = :agreement),
+      (SELECT string_agg(to_jsonb(l)::text, ' ; ' ORDER BY l.id)
+         FROM aap_budget_lines l WHERE l.agreement_id = :agreement),
+      (SELECT string_agg(concat_ws(' ', t.id, t.party_id, t.centre_id, t.kind, t.filename,
+                                   t.content_type, t.size_bytes, t.created_at),
+                         ' ; ' ORDER BY t.id)
+         FROM aap_attachments t WHERE t.agreement_id = :agreement)
+    ))
+    """
+)
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The capability's code and the French catalogue: what turns the rows into a document
+    (labels of funders and accounts, the layout of the dossier)."""
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    files = sorted(package.rglob("*.py"))
+    files += sorted((package.parent / "translations").glob("fr/LC_MESSAGES/*.mo"))
+    for path in files:
+        digest.update(str(path.relative_to(package.parent)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def dossier_version(session: Session, answer: AapAnswer) -> str:
+    """The version of the answer's dossier: changes with every row the document shows,
+    with the day while it is a draft (« Version de travail du … », the footer's date) and
+    with the code that writes it. Names the answer, so two answers never share a file."""
+    rows = session.execute(
+        _ROWS, {"answer": answer.id, "agreement": answer.agreement_id, "call": answer.call_id}
+    ).scalar_one()
+    day = clock.today().isoformat() if answer.submitted_at is None else "submitted"
+    return f"aap-answer-{answer.id}-{rows}-{day}-{_code_fingerprint()}"
+
+
+def dossier_file(session: Session, answer: AapAnswer, fmt: str) -> bytes:
+    """The dossier as "pdf", "docx" or "odt": the file kept for its current version
+    (pre-rendered after the last change by `tasks.prerender_dossier`), else rendered now."""
+    return dossier_files(session, answer, (fmt,))[fmt]
+
+
+def dossier_files(session: Session, answer: AapAnswer, formats=FORMATS) -> dict[str, bytes]:
+    """`dossier_file` for several formats, building the document at most once. The file
+    is kept under the version read before building only if the version is the same after
+    (see the kernel's cache.py)."""
+    version = dossier_version(session, answer)
+    built: list[doc.Document] = []
+    checked: list[bool] = []
+
+    def build() -> doc.Document:
+        if not built:
+            built.append(dossier_document(dossier_of(answer, budget_of(session, answer))))
+        return built[0]
+
+    def still_current() -> bool:
+        if not checked:
+            checked.append(dossier_version(session, answer) == version)
+        return checked[0]
+
+    return {fmt: doc.render_version(version, fmt, build, still_current) for fmt in formats}

@@ -17,6 +17,7 @@ from ensemble.aap.models import (
     SectionStatus,
 )
 from ensemble.aap.operations import FUNDER_LABELS
+from ensemble.kernel import clock
 from ensemble.kernel.fields import (
     INT4_MAX,
     CountField,
@@ -231,6 +232,14 @@ class OutcomeForm(Form):
     decided_on = DateField(_l("Date de la décision"), validators=[Required(DATE_MESSAGE)])
     # Asked only to correct a decision already recorded.
     reason = TextField(_l("Raison de la correction"), max_length=500)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The date picker offers no day after today (the operation refuses one too).
+        self.decided_on.render_kw = {
+            **(self.decided_on.render_kw or {}),
+            "max": clock.today().isoformat(),
+        }
 
     def validate_outcome(self, field) -> None:
         if field.data not in ("granted", "refused"):

@@ -1,5 +1,6 @@
 """Deadline reminders for joint answers, sent by Celery beat every morning, as
-one digest per person and day.
+one digest per person and day; and the pre-rendering of a dossier after each change
+(`prerender_dossier`, queued by `ensemble.aap.prerender`).
 
 On the day an answer still in draft reaches 14, 7 or 2 days before its call's
 deadline, every party's directors are reminded of it, and each section not yet
@@ -13,13 +14,17 @@ reminds again.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from sqlalchemy import select
 
+from ensemble import redis_store
+from ensemble.aap import exports, prerender
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapAnswer, AapCall, AnswerStatus, SectionStatus
 from ensemble.celery_app import periodic, without_overlap
@@ -157,3 +162,38 @@ periodic(
     crontab(hour="7", minute="30"),
     "ensemble.aap.send_deadline_reminders",
 )
+
+
+@shared_task(name=prerender.TASK)
+def prerender_dossier(answer_id: int, lead_centre_id: int) -> list[str]:
+    """Render the dossier's three formats into the document cache, as its lead reads
+    it; the formats rendered now (those already kept for this version are skipped by
+    the cache). Clears the answer's flag first (see ensemble.aap.prerender)."""
+    redis_store.current().delete(prerender.flag_key(answer_id))
+    session = db.session
+    with context.using(context.system_context(is_admin=True), session):
+        lead = session.get(Centre, lead_centre_id)
+        federation_id = lead.federation_id if lead is not None else None
+    if federation_id is None:
+        return []
+    ctx = context.system_context(centre_ids=[lead_centre_id], federation_ids=[federation_id])
+    with context.using(ctx, session):
+        answer = aap.load_answer(session, answer_id)
+        if answer is None:  # removed since, or no longer this centre's
+            return []
+        version = exports.dossier_version(session, answer)
+        missing = [
+            fmt for fmt in exports.FORMATS if not exports.doc.is_cached_version(version, fmt)
+        ]
+        exports.dossier_files(session, answer, missing)
+        return missing
+
+
+@worker_process_init.connect
+def _warm_documents(**_kwargs) -> None:
+    """Each worker process loads the document engine when it starts (about 0.4 s of the
+    first PDF), not during the first pre-render after a save."""
+    try:
+        exports.doc.warm_up()
+    except Exception:  # noqa: BLE001 - a worker that cannot warm up still renders later
+        logging.getLogger(__name__).exception("moteur de documents non préchauffé")

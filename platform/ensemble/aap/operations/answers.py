@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ensemble.aap import prerender
 from ensemble.aap.models import (
     AapAnswer,
     AapCall,
@@ -186,6 +187,8 @@ def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
         raise AapError(_l("Seule la direction du centre peut quitter la réponse."))
     _hand_back_sections(session, answer, party)
     sharing.set_status(session, party, PartyStatus.LEFT)
+    # The centre no longer reads the answer: the flush cannot find it for the pre-render.
+    prerender.mark(session, answer)
 
 
 def remove_partner(session: Session, answer: AapAnswer, party_id: int) -> AgreementParty:
@@ -198,6 +201,7 @@ def remove_partner(session: Session, answer: AapAnswer, party_id: int) -> Agreem
         raise AapError(_l("Ce centre ne participe pas à la réponse."), "party_id")
     _hand_back_sections(session, answer, party)
     sharing.set_status(session, party, PartyStatus.LEFT)
+    prerender.mark(session, answer)
     return party
 
 

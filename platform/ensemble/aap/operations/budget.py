@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ensemble.aap import prerender
 from ensemble.aap.budget import BudgetLineData, account_kind, consolidate
 from ensemble.aap.models import AapAnswer, AapBudgetLine
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, BudgetConflict, _require_open
@@ -122,6 +123,7 @@ def update_budget_line(
     )
     if rowcount(result) != 1:
         raise BudgetConflict(line_id, base_version, _current_line(session, answer, line_id))
+    prerender.mark(session, answer)
     return base_version + 1
 
 
@@ -140,6 +142,7 @@ def delete_budget_line(
     )
     if rowcount(result) != 1:
         raise BudgetConflict(line_id, base_version, _current_line(session, answer, line_id))
+    prerender.mark(session, answer)
 
 
 def _current_line(session: Session, answer: AapAnswer, line_id: int) -> AapBudgetLine | None:

@@ -152,8 +152,38 @@ def _outcome_details(answer: AapAnswer) -> dict[str, str | None]:
 
 
 def _set_outcome(answer: AapAnswer, *, granted: bool, amount: Decimal | None, on: date) -> None:
-    if granted and (amount is None or not Decimal("0.01") <= amount <= MAX_AMOUNT):
-        raise AapError(_l("Indiquez le montant accordé."), "amount")
+    """The decision's bounds, the same for a first decision and a correction:
+
+    - dated between the submission and today (Europe/Paris): a funder cannot decide on
+      a dossier it has not received, nor on a day still to come;
+    - a grant has an amount, more than 0 (a grant of 0 € is a refusal) and at most the
+      call's envelope when the call states one (no funder grants more than it
+      announced); it is not bounded by the budget's subsidy lines, which name their
+      funder in free text (« Département du Nord ») so the amount asked of this call's
+      funder cannot be told apart, and a funder may grant on a revised budget;
+    - a refusal has no amount (an amount typed with « Refusée » is a mistake to correct,
+      not a figure to drop silently).
+    """
+    if granted:
+        if amount is None or amount > MAX_AMOUNT:
+            raise AapError(_l("Indiquez le montant accordé."), "amount")
+        if amount <= 0:
+            raise AapError(
+                _l("Un montant accordé de 0 € est un refus : choisissez « Refusée »."), "amount"
+            )
+        envelope = answer.call.envelope
+        if envelope is not None and amount > envelope:
+            raise AapError(
+                _l(
+                    "Le montant accordé dépasse l’enveloppe de l’appel à projets (%(envelope)s).",
+                    envelope=french.euros(envelope),
+                ),
+                "amount",
+            )
+    elif amount:
+        raise AapError(
+            _l("Une décision de refus n’a pas de montant accordé : videz ce champ."), "amount"
+        )
     assert answer.submitted_at is not None  # a decided answer was submitted
     submitted_on = clock.paris(answer.submitted_at).date()
     if on < submitted_on:
@@ -161,6 +191,15 @@ def _set_outcome(answer: AapAnswer, *, granted: bool, amount: Decimal | None, on
             _l(
                 "La décision ne peut pas précéder le dépôt de la réponse (le %(day)s).",
                 day=french.short_date(submitted_on),
+            ),
+            "decided_on",
+        )
+    today = clock.today()
+    if on > today:
+        raise AapError(
+            _l(
+                "La date de la décision ne peut pas être postérieure à aujourd’hui (le %(day)s).",
+                day=french.short_date(today),
             ),
             "decided_on",
         )

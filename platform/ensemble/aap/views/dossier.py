@@ -30,32 +30,27 @@ def notes(centre: Centre, answer_id: int):
     return page("aap/notes.html", form=form, **_common(centre, item))
 
 
-def _dossier(item: AapAnswer) -> exports.Dossier:
-    return exports.dossier_of(item, aap.budget_of(db.session, item))
-
-
-def _dossier_download(item: AapAnswer, render, mimetype: str, extension: str):
-    """The assembled dossier as a file: `render` is one of the exports."""
+def _dossier_download(item: AapAnswer, fmt: str, mimetype: str):
+    """The assembled dossier as a file: the one pre-rendered for its current version, or
+    rendered now (exports.dossier_file)."""
     return send_file(
-        io.BytesIO(render(_dossier(item))),
+        io.BytesIO(exports.dossier_file(db.session, item, fmt)),
         mimetype=mimetype,
         as_attachment=True,
-        download_name=f"reponse-{item.id}.{extension}",
+        download_name=f"reponse-{item.id}.{fmt}",
     )
 
 
 @route("/reponses/<int:answer_id>/dossier.docx")
 def export_docx(centre: Centre, answer_id: int):
-    return _dossier_download(_answer_or_404(centre, answer_id), exports.dossier_docx, DOCX, "docx")
+    return _dossier_download(_answer_or_404(centre, answer_id), "docx", DOCX)
 
 
 @route("/reponses/<int:answer_id>/dossier.odt")
 def export_odt(centre: Centre, answer_id: int):
-    return _dossier_download(_answer_or_404(centre, answer_id), exports.dossier_odt, ODT, "odt")
+    return _dossier_download(_answer_or_404(centre, answer_id), "odt", ODT)
 
 
 @route("/reponses/<int:answer_id>/dossier.pdf")
 def export_pdf(centre: Centre, answer_id: int):
-    return _dossier_download(
-        _answer_or_404(centre, answer_id), exports.dossier_pdf, "application/pdf", "pdf"
-    )
+    return _dossier_download(_answer_or_404(centre, answer_id), "pdf", "application/pdf")

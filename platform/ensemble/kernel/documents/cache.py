@@ -8,6 +8,17 @@ versions), so a cached file can only be served for the very same document: any c
 the text, the budget or the engine is a new key, and nothing needs invalidating. A reader
 can only reach a key by building that exact document, that is by seeing all it says.
 
+Building the document model itself (loading a dossier, converting its rich text) costs
+about as much as the page that links to it. A caller that can name its document's version
+more cheaply — a hash of the rows the document is made of, read in one query — uses
+`cached_version(version, fmt, build, render, still_current=…)`: the file is found under
+that version without building anything, and `build()` runs only when it is missing. The
+version must change with everything the document shows (its caller's tests prove it
+does). A change committed while the document is built would leave a file newer than its
+version's name, and a later change can bring the rows back to that very version (a
+budget line added, then deleted): so the file is kept under the version only when
+`still_current()`, asked after building, says the version has not moved.
+
 `DOCUMENT_CACHE_SECONDS` (default 3600, 0 turns the cache off) bounds how long a file stays;
 files above MAX_BYTES are not kept. Without an application context, or when Redis fails,
 documents are rendered every time: the cache never makes a download fail.
@@ -98,3 +109,45 @@ def cached(document: Document, fmt: str, render: Callable[[Document], bytes]) ->
         except redis.RedisError:
             log.warning("document cache unreachable: %s not kept", fmt)
     return data
+
+
+def cached_version(
+    version: str,
+    fmt: str,
+    build: Callable[[], Document],
+    render: Callable[[Document], bytes],
+    *,
+    still_current: Callable[[], bool],
+) -> bytes:
+    """The file kept under `version` (see the module), else `build()` rendered through
+    `cached`, and kept under `version` too if `still_current()` after building."""
+    store = _store()
+    if store is None:
+        return render(build())
+    client, prefix, seconds = store
+    name = f"{prefix}:version:{fmt}:{fingerprint()}:{version}"
+    import redis
+
+    try:
+        found = client.get(name)
+    except redis.RedisError:
+        log.warning("document cache unreachable: rendering %s without it", fmt)
+        return render(build())
+    if found is not None:
+        return found
+    data = cached(build(), fmt, render)
+    if len(data) <= MAX_BYTES and still_current():
+        try:
+            client.set(name, data, ex=seconds)
+        except redis.RedisError:
+            log.warning("document cache unreachable: %s not kept", fmt)
+    return data
+
+
+def is_cached_version(version: str, fmt: str) -> bool:
+    """Whether a file is kept under `version` (the benchmark and the tests ask)."""
+    store = _store()
+    if store is None:
+        return False
+    client, prefix, _seconds = store
+    return bool(client.exists(f"{prefix}:version:{fmt}:{fingerprint()}:{version}"))
