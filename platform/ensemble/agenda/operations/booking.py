@@ -198,9 +198,13 @@ def move_occurrence(
     starts_local: datetime,
     ends_local: datetime,
     centre_id: int | None = None,
+    title: str | None = None,
+    description: str | None = None,
     config: Settings | None = None,
 ) -> Booking:
-    """Change one occurrence of a series (a RECURRENCE-ID row)."""
+    """Change one occurrence of a series (a RECURRENCE-ID row); its title and
+    description are the series' unless given (an imported moved instance keeps
+    its own)."""
     config = config or settings()
     if not series.rrule:
         raise AgendaError(_("Cet événement n’est pas récurrent."))
@@ -218,8 +222,8 @@ def move_occurrence(
                 agreement_id=series.agreement_id,
                 centre_id=centre_id or series.centre_id,
                 category=series.category,
-                title=series.title,
-                description=series.description,
+                title=(title or series.title).strip(),
+                description=(series.description if description is None else description).strip(),
                 participants=series.participants,
                 tzid=series.tzid,
                 all_day=series.all_day,
@@ -239,6 +243,10 @@ def move_occurrence(
             override.starts_local, override.ends_local = starts_local, ends_local
             if centre_id:
                 override.centre_id = centre_id
+            if title:
+                override.title = title.strip()
+            if description is not None:
+                override.description = description.strip()
             override.sequence += 1
         series.sequence += 1
         session.flush()
