@@ -53,8 +53,12 @@ def person(centre_slug: str, agenda_calendar_id: int):
     calendar = _calendar_or_404(centre, agenda_calendar_id)
     period = _period()
     slots = agenda.slots(db.session, period.start, period.end, user_ids=[calendar.user_id])
-    shares = agenda.share_lines(db.session, calendar.user_id, period.anchor)
     ctx = context.current()
+    shares = [
+        line
+        for line in agenda.share_lines(db.session, calendar.user_id, period.anchor)
+        if permissions.sees_hours_at(calendar, line.centre_id, ctx)
+    ]
     return _render_period(
         "agenda/person.html",
         centre,
