@@ -74,6 +74,14 @@ def test_the_preview_says_the_reminder_was_dropped_for_that_event(client, setup)
     assert html.count("Rappel illisible") == 1
 
 
+def test_a_bad_property_beside_a_readable_trigger_keeps_the_reminder(app):
+    text = (CORPUS / "google.ics").read_bytes()
+    text = text.replace(b"TRIGGER:-P0DT0H30M0S", b"TRIGGER:-P0DT0H30M0S\r\nREPEAT:deux")
+    with app.test_request_context():
+        series = importing.parse(text)[0]
+    assert series.ok and series.reminders == [30] and series.notices == []
+
+
 def test_a_latin1_location_costs_its_characters_not_the_file(app):
     text = (CORPUS / "google.ics").read_bytes()
     text = text.replace(b"LOCATION:Centre Social Alma", b"LOCATION:Salle d\xe9tente")

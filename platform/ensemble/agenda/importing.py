@@ -18,6 +18,24 @@ tests/corpus/ics/ has one file per producer):
 An event is one object: its series and its changed occurrences (one UID). It
 is imported whole or not at all (a savepoint per object), so a series never
 lands without the instance that was moved, nor at its old time.
+
+What one event may cost, and decisions:
+
+- Every component is read tolerantly (`_TolerantComponents`): a malformed
+  optional part costs that part only. An unreadable VALARM trigger drops that
+  reminder and the preview says so on its event; a byte that is not UTF-8
+  costs its character; unknown X- properties, bad ATTENDEE, CATEGORIES, GEO…
+  are ignored. A required part that is broken (DTSTART, RRULE…) refuses that
+  event with its own French message. The file as a whole is refused only when
+  it is not iCalendar at all.
+- A moved instance (RECURRENCE-ID) keeps its own SUMMARY and DESCRIPTION, and
+  its LOCATION names its centre.
+- A timed event whose end equals its start (« takes no time », RFC 5545
+  §3.6.1) is refused with its own message, as the form refuses it: it blocks
+  no time, and stretching it (24 h, or a minimum length as Google draws it)
+  would block time its calendar of origin leaves free.
+- A series without COUNT nor UNTIL is accepted, as the form accepts one: booked
+  up to the horizon and extended every month; the preview says up to when.
 """
 
 from __future__ import annotations

@@ -83,13 +83,14 @@ def from_component(component) -> list[int]:
 
 
 def unreadable(component) -> bool:
-    """Whether a VEVENT has a VALARM that could not be read (a malformed
-    property, or a TRIGGER that is no duration nor instant): that reminder is
-    left out, and the person told so."""
+    """Whether a VEVENT has a VALARM whose TRIGGER could not be read (missing,
+    or no duration nor instant): that reminder is left out, and the person told
+    so. A malformed property beside a readable TRIGGER (a REPEAT, a sound)
+    costs nothing: the trigger is all a reminder here keeps."""
     for alarm in getattr(component, "subcomponents", []):
         if getattr(alarm, "name", "") != "VALARM":
             continue
-        if getattr(alarm, "errors", None) or "TRIGGER" not in alarm:
+        if "TRIGGER" not in alarm:
             return True
         try:
             value = alarm["TRIGGER"].dt
