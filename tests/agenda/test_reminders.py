@@ -232,7 +232,7 @@ def test_the_task_sends_each_reminder_once_in_the_app_and_by_email(
             .order_by(Notification.id)
         ).all()
     assert [n.title for n in mine] == ["Rappel : Atelier avec rappel"] * 2
-    assert "jeudi 5 novembre à 10:00" in mine[0].body and "1 jour avant" in mine[0].body
+    assert "jeudi 5 novembre 2026 à 10\u00a0h" in mine[0].body and "1 jour avant" in mine[0].body
     assert "15\u00a0min avant" in mine[1].body
     assert mine[0].link.endswith(f"/agenda/evenements/{event.id}")
     db_session.commit()  # mails leave after the commit (of the test's savepoint)

@@ -30,7 +30,7 @@ from ensemble.agenda.models import Busy, Event
 from ensemble.agenda.operations import BUSY_ELSEWHERE, day_start
 from ensemble.network.models import Centre
 from ensemble.tenancy.context import TenantContext
-from ensemble.tenancy.scopes import context_of_centre
+from ensemble.tenancy.scopes import context_for_user, context_of_centre
 
 # Busy time of others is listed from this long ago.
 PAST_DAYS = 92
@@ -67,7 +67,10 @@ class Scope:
         here: a hand-made `centre_ids` alone forgot that a centre also takes part in
         agreements through its employer, and its feed showed none of that busy time."""
         if self.user_id is not None:
-            return TenantContext(user_id=self.user_id)
+            # The person's own pages' context: with only their id, the centres
+            # of their own events could not be read, and the feed had no LOCATION.
+            # The events stay theirs alone (`_events_query`).
+            return context_for_user(session, self.user_id)
         return context_of_centre(session, self.centre_id)
 
 

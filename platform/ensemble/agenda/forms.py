@@ -118,7 +118,19 @@ class EventForm(SlotMixin, Form):
             raise ValidationError(_l("La fin de la répétition doit suivre la première date."))
 
     def validate_end(self, field) -> None:
-        """An end before the start is the next morning: checked with the end date."""
+        """An end before the start is the next morning (checked with the end
+        date). An end equal to the start is not 24 hours: a zero-length event
+        is refused (as the import refuses one), and a day-long one says so
+        with its end date."""
+        if self.all_day.data or self.end_day.data is not None:
+            return
+        if field.data is not None and self.start.data is not None and field.data == self.start.data:
+            raise ValidationError(
+                _l(
+                    "La fin doit être après le début (pour un événement de 24 h, "
+                    "indiquez la date de fin)."
+                )
+            )
 
     def validate_end_day(self, field) -> None:
         if field.data is None or self.day.data is None:

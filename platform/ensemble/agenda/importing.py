@@ -18,6 +18,24 @@ tests/corpus/ics/ has one file per producer):
 An event is one object: its series and its changed occurrences (one UID). It
 is imported whole or not at all (a savepoint per object), so a series never
 lands without the instance that was moved, nor at its old time.
+
+What one event may cost, and decisions:
+
+- Every component is read tolerantly (`_TolerantComponents`): a malformed
+  optional part costs that part only. An unreadable VALARM trigger drops that
+  reminder and the preview says so on its event; a byte that is not UTF-8
+  costs its character; unknown X- properties, bad ATTENDEE, CATEGORIES, GEO…
+  are ignored. A required part that is broken (DTSTART, RRULE…) refuses that
+  event with its own French message. The file as a whole is refused only when
+  it is not iCalendar at all.
+- A moved instance (RECURRENCE-ID) keeps its own SUMMARY and DESCRIPTION, and
+  its LOCATION names its centre.
+- A timed event whose end equals its start (« takes no time », RFC 5545
+  §3.6.1) is refused with its own message, as the form refuses it: it blocks
+  no time, and stretching it (24 h, or a minimum length as Google draws it)
+  would block time its calendar of origin leaves free.
+- A series without COUNT nor UNTIL is accepted, as the form accepts one: booked
+  up to the horizon and extended every month; the preview says up to when.
 """
 
 from __future__ import annotations
@@ -29,15 +47,16 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from icalendar.cal.component_factory import ComponentFactory
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import operations, recurrence, reminders
 from ensemble.agenda.models import MAX_EVENT_DAYS, Calendar, Category, Event
+from ensemble.kernel import clock, french
 from ensemble.kernel.refusal import Refusal
 from ensemble.kernel.text import clean
 from ensemble.network.models import Centre
@@ -61,6 +80,29 @@ _PROPERTY_NAMES = {
 }
 
 
+class _TolerantComponents(ComponentFactory):
+    """icalendar's components, each reading a malformed property as a broken
+    value listed in its `errors` instead of raising. icalendar does so for
+    VEVENT only: one `TRIGGER:soon` in one VALARM made the whole file
+    unreadable. Here a bad optional part costs only that part (the event
+    reading it decides), never the file."""
+
+    def add_component_class(self, cls) -> None:
+        if not cls.ignore_exceptions:
+            cls = type(cls.__name__, (cls,), {"ignore_exceptions": True})
+        super().add_component_class(cls)
+
+    def get_component_class(self, name: str):
+        super().get_component_class(name)  # creates (tolerant) unknown components
+        return self[name]
+
+
+class _Reader(icalendar.Calendar):
+    """A calendar read with `_TolerantComponents`."""
+
+    _components_factory = _TolerantComponents()
+
+
 class ImportProblem(Refusal):
     """The file as a whole cannot be read."""
 
@@ -82,6 +124,10 @@ class Override:
     ends_local: datetime | None = None
     location: str = ""
     cancelled: bool = False
+    # Its own SUMMARY and DESCRIPTION (a moved meeting is often renamed): the
+    # series' when it has none.
+    title: str = ""
+    description: str = ""
 
 
 @dataclass
@@ -102,6 +148,9 @@ class Candidate:
     reminders: list[int] = field(default_factory=list)  # minutes before the start
     overrides: list[Override] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # What was left out of an event that is imported all the same (a reminder
+    # that could not be read), said in the preview.
+    notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -200,10 +249,13 @@ def parse(data: bytes) -> list[Candidate]:
     """Every event of an iCalendar file, a series with its changed occurrences."""
     if len(data) > MAX_BYTES:
         raise ImportProblem(_("Le fichier dépasse 1 Mo."))
+    # A byte that is not UTF-8 (a LOCATION written in Latin-1 by an old tool)
+    # costs that character, replaced by « \ufffd » and said on its event.
+    text = data.decode("utf-8-sig", errors="replace")
     try:
-        calendar = icalendar.Calendar.from_ical(data.decode("utf-8-sig"))
+        calendar = _Reader.from_ical(text)
         components = list(calendar.walk("VEVENT"))
-    except (*UNREADABLE, UnicodeDecodeError):
+    except UNREADABLE:
         raise ImportProblem(
             _("Ce fichier n’est pas un fichier iCalendar (.ics) lisible.")
         ) from None
@@ -271,6 +323,12 @@ def read_event(
     candidate.uid = _text(component, "UID", 255)
     candidate.location = _text(component, "LOCATION", 500)
     candidate.reminders = reminders.from_component(component)
+    if reminders.unreadable(component):
+        candidate.notices.append(_("Rappel illisible : l’événement est importé sans ce rappel."))
+    if any("\ufffd" in text for text in (title, candidate.description, candidate.location)):
+        candidate.notices.append(
+            _("Caractères illisibles (mauvais encodage) remplacés par « \ufffd ».")
+        )
     if not title:
         candidate.errors.append(_("L’événement n’a pas de titre."))
     broken = _broken(component)
@@ -301,6 +359,8 @@ def read_event(
             rule = component["RRULE"]
             rule = rule[0] if isinstance(rule, list) else rule
             candidate.rrule = recurrence.validate_rrule(rule.to_ical().decode(), starts)
+            if not re.search(r"(^|;)(COUNT|UNTIL)=", candidate.rrule.upper()):
+                candidate.notices.append(_endless_notice(starts))
         except recurrence.RuleRefused as refusal:
             candidate.errors.append(str(refusal.message))
         except UNREADABLE:
@@ -313,13 +373,40 @@ def read_event(
     return candidate
 
 
+def _endless_notice(starts: datetime) -> str:
+    """A series without COUNT nor UNTIL is taken as the event form takes one
+    (« Jusqu’au » and « Nombre de fois » left empty): its occurrences are booked
+    up to the horizon, which the monthly task moves on. Said in the preview,
+    so that nobody is surprised to find it two years on."""
+    config = operations.settings()
+    series = _Series(starts, starts, "FREQ=DAILY")
+    until = recurrence.horizon_end(series, config.horizon_days, clock.today())
+    return _(
+        "Série sans date de fin : comme dans le formulaire, ses séances sont "
+        "prévues jusqu’au %(day)s, puis prolongées chaque mois.",
+        day=french.long_date(until),
+    )
+
+
 def _default_length(all_day: bool) -> timedelta:
     """Without DTEND nor DURATION: a day for a date (RFC 5545 §3.6.1), else an hour."""
     return timedelta(days=1) if all_day else timedelta(hours=1)
 
 
 def _period_problems(starts: datetime, ends: datetime | None) -> list[str]:
-    if ends is None or ends <= starts:
+    """What is wrong with a period. An end equal to the start (a timed event
+    « that takes no time », RFC 5545 §3.6.1: a deadline, a departure) is
+    refused with its own message: it occupies no time, so it has no place in a
+    calendar that blocks time, and stretching it (to 24 h, or to a minimum
+    length as Google shows it) would block time its agenda of origin leaves free."""
+    if ends is not None and ends == starts:
+        return [
+            _(
+                "Début et fin identiques : un événement sans durée n’occupe pas "
+                "l’agenda, il n’est pas importé."
+            )
+        ]
+    if ends is None or ends < starts:
         return [_("La fin doit être après le début.")]
     if ends - starts > timedelta(days=MAX_EVENT_DAYS):
         return [_("Un événement dure au plus %(n)s jours.", n=MAX_EVENT_DAYS)]
@@ -357,7 +444,16 @@ def read_override(component, series: Candidate, floating: str = recurrence.PARIS
     if broken:
         raise UnreadableEvent(broken)
     original, _is_date = moment(component["RECURRENCE-ID"], floating)
-    override = Override(original, location=_text(component, "LOCATION", 500))
+    override = Override(
+        original,
+        location=_text(component, "LOCATION", 500),
+        title=_text(component, "SUMMARY", 200) or series.title,
+        description=(
+            _text(component, "DESCRIPTION", 5000)
+            if "DESCRIPTION" in component
+            else series.description
+        ),
+    )
     if _text(component, "STATUS", 20).upper() == "CANCELLED":
         override.cancelled = True
         return override
@@ -432,7 +528,8 @@ class _Series:
 
 
 def _day(local: datetime) -> str:
-    return format_datetime(local.replace(tzinfo=ZoneInfo(recurrence.PARIS)), "d MMMM yyyy")
+    """« 1er janvier 2027 » (a local wall time's day)."""
+    return french.long_date(local.date())
 
 
 # --- Places ---------------------------------------------------------------------
@@ -573,6 +670,8 @@ def _book(
                 starts_local=override.starts_local,
                 ends_local=override.ends_local,
                 centre_id=place.id if place is not None else centre_id,
+                title=override.title,
+                description=override.description,
             )
         except operations.AgendaError as error:
             if str(error.message) == _("Cette occurrence n’existe pas."):

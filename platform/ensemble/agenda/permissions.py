@@ -37,3 +37,13 @@ def is_person(calendar_or_request: Calendar | Request, ctx: TenantContext | None
 
 def is_requester(item: Request, ctx: TenantContext | None = None) -> bool:
     return item.centre_id in _ctx(ctx).director_centre_ids
+
+
+def sees_hours_at(calendar: Calendar, centre_id: int, ctx: TenantContext | None = None) -> bool:
+    """Whether the reader of a person's calendar sees the hours planned at a
+    centre (the agreed-shares table): the person, and the members of that
+    centre, who see its events in full. A partner centre's director sees his
+    own centre's line only: another's name and hours would say where and how
+    much the person works elsewhere (BRIEF §3), as its events would."""
+    ctx = _ctx(ctx)
+    return calendar.user_id == ctx.user_id or centre_id in ctx.centre_ids

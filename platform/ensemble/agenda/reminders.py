@@ -20,13 +20,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from ensemble.agenda.models import Busy, Event
+from ensemble.kernel import french
 from ensemble.network.models import Centre
 from ensemble.notifications.operations import notify
 from ensemble.people.models import User
@@ -79,6 +80,25 @@ def from_component(component) -> list[int]:
         if value <= timedelta(0):
             delays.append(int(-value.total_seconds()) // 60)
     return normalised(delays)
+
+
+def unreadable(component) -> bool:
+    """Whether a VEVENT has a VALARM whose TRIGGER could not be read (missing,
+    or no duration nor instant): that reminder is left out, and the person told
+    so. A malformed property beside a readable TRIGGER (a REPEAT, a sound)
+    costs nothing: the trigger is all a reminder here keeps."""
+    for alarm in getattr(component, "subcomponents", []):
+        if getattr(alarm, "name", "") != "VALARM":
+            continue
+        if "TRIGGER" not in alarm:
+            return True
+        try:
+            value = alarm["TRIGGER"].dt
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return True
+        if not isinstance(value, (timedelta, datetime)):
+            return True
+    return False
 
 
 # --- Sending -----------------------------------------------------------------------
@@ -140,7 +160,7 @@ def recipients(session: Session, event: Event) -> list[tuple[int, str]]:
 def send(session: Session, item: Due, people: list[tuple[int, str]]) -> int:
     """Notify (in the app and by e-mail) once per person; returns how many were."""
     centre = session.get(Centre, item.centre_id)
-    when = format_datetime(item.starts_at, "EEEE d MMMM 'à' HH:mm")
+    when = french.long_datetime(item.starts_at, weekday=True)  # « mardi 1er décembre 2026 à 14 h »
     body = _(
         "« %(title)s » commence le %(when)s (%(delay)s).",
         title=item.series.title,

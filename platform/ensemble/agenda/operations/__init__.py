@@ -14,6 +14,7 @@ here, so callers write `from ensemble.agenda import operations as agenda`.
 from __future__ import annotations
 
 from ensemble.agenda.operations.booking import (
+    SeriesException,
     book,
     cancel_occurrence,
     delete_event,
@@ -24,6 +25,7 @@ from ensemble.agenda.operations.booking import (
     move,
     move_occurrence,
     overrides_of,
+    series_exceptions,
     skip_holidays,
 )
 from ensemble.agenda.operations.calendars import (
@@ -74,6 +76,7 @@ __all__ = [
     "BUSY_ELSEWHERE",
     "Booking",
     "Clash",
+    "SeriesException",
     "Settings",
     "ShareExceeded",
     "ShareLine",
@@ -110,6 +113,7 @@ __all__ = [
     "quarter_of",
     "regenerate_feed",
     "revoke_feed",
+    "series_exceptions",
     "settings",
     "share_lines",
     "skip_holidays",

@@ -5,6 +5,8 @@ time included) under a per-person lock."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -98,15 +100,18 @@ def move(
     event: Event,
     *,
     config: Settings | None = None,
+    keep: Mapping[datetime, bool] | None = None,
     **changes,
 ) -> Booking:
     """Change an event or a whole series (time, place, details, rule); the
     clash and share checks run again on every occurrence.
 
-    When a series moves (its first start changes by some wall-clock shift),
-    its cancelled and changed occurrences move their identities by the same
-    shift: what the person cancelled stays cancelled, a changed occurrence keeps
-    replacing its own (it keeps the time it was given)."""
+    When a series moves (its first start or its rule changes), its cancelled
+    and changed occurrences follow it (`_targets`: the new occurrence of the
+    same date, else of the same rank): what the person cancelled stays
+    cancelled, a changed occurrence keeps replacing its own (it keeps the time
+    it was given). `keep` says which of them the person chose to keep
+    (`series_exceptions` lists them for the edit page); the others go."""
     config = config or settings()
     starts = changes.get("starts_local", event.starts_local)
     ends = changes.get("ends_local", event.ends_local)
@@ -124,7 +129,7 @@ def move(
         session.flush()
         moved = (event.starts_local, event.rrule) != before
         if moved and event.series_id is None and before[1] and event.rrule:
-            _follow_exceptions(session, event, (before[0], before[1]))
+            _follow_exceptions(session, event, (before[0], before[1]), keep)
         series = _series_of(session, event)
         occurrences = materialise(session, series, config)
         calendar = session.get_one(Calendar, event.calendar_id)
@@ -137,43 +142,120 @@ def move(
     return Booking(event, warnings)
 
 
-def _follow_exceptions(session: Session, series: Event, before: tuple[datetime, str]) -> None:
+@dataclass(frozen=True)
+class SeriesException:
+    """A cancelled or moved occurrence of a series, and the occurrence it will
+    name once the series' first start or rule change (`target`; None: the new
+    series has no occurrence left for it, it can only go)."""
+
+    recurrence_local: datetime  # its identity now (the occurrence's wall time)
+    cancelled: bool  # else moved: its own start and end below
+    starts_local: datetime | None
+    ends_local: datetime | None
+    target: datetime | None
+
+
+def series_exceptions(
+    session: Session, series: Event, *, starts_local: datetime, rrule: str | None
+) -> list[SeriesException]:
+    """What an edit of a series' first start or rule would do to its cancelled
+    and moved occurrences (nothing is changed): the list the edit page shows
+    before asking which to keep. Empty when the series has none, or when the
+    edit changes neither its start nor its rule. RuleRefused for a bad rule."""
+    if series.series_id is not None or not series.rrule or not rrule:
+        return []
+    rrule = recurrence.validate_rrule(rrule, starts_local)
+    if (starts_local, rrule) == (series.starts_local, series.rrule):
+        return []
+    overrides = [o for o in overrides_of(session, series) if o.recurrence_id is not None]
+    targets = _targets(
+        (series.starts_local, series.rrule),
+        (starts_local, rrule),
+        [*series.exdates, *(o.recurrence_id for o in overrides if o.recurrence_id)],
+    )
+    found = [SeriesException(d, True, None, None, targets.get(d)) for d in series.exdates]
+    found += [
+        SeriesException(
+            o.recurrence_id, False, o.starts_local, o.ends_local, targets.get(o.recurrence_id)
+        )
+        for o in overrides
+        if o.recurrence_id is not None
+    ]
+    return sorted(found, key=lambda e: e.recurrence_local)
+
+
+def _targets(
+    before: tuple[datetime, str], after: tuple[datetime, str], named: list[datetime]
+) -> dict[datetime, datetime]:
+    """The new occurrence each exception names: the one of the same date (the
+    person cancelled « the 3 April session », whatever its time becomes); when
+    the new series has none that day (the series changed day, or a monthly one
+    moved across a month's end), the one of the same rank; never one that
+    another exception already names. What has neither is left out: it goes."""
+    if not named:
+        return {}
+    (old_start, old_rule), (new_start, new_rule) = before, after
+    last = max(named)
+    old = recurrence.instances(old_rule, old_start, last)
+    rank = {wall: n for n, wall in enumerate(old)}
+    new = recurrence.instances(new_rule, new_start, last + timedelta(days=62))
+    if len(new) < len(old):
+        new = recurrence.instances(new_rule, new_start, count=len(old))
+    by_date = {wall.date(): wall for wall in new}
+    targets: dict[datetime, datetime] = {}
+    taken: set[datetime] = set()
+    for wall in sorted(set(named)):
+        same_day = by_date.get(wall.date())
+        if same_day is not None and same_day not in taken:
+            targets[wall] = same_day
+            taken.add(same_day)
+    for wall in sorted(set(named) - set(targets)):
+        n = rank.get(wall)
+        if n is not None and n < len(new) and new[n] not in taken:
+            targets[wall] = new[n]
+            taken.add(new[n])
+    return targets
+
+
+def _follow_exceptions(
+    session: Session,
+    series: Event,
+    before: tuple[datetime, str],
+    keep: Mapping[datetime, bool] | None = None,
+) -> None:
     """After a series moved (or its rule changed), its cancellations and changed
-    occurrences name the occurrences they named before, by rank: the n-th
-    occurrence of the old rule becomes the n-th of the new one. (A wall-clock
-    shift would lose the monthly ones moved across a short month's end.) An
-    exception whose rank the new rule no longer reaches goes with its occurrence.
+    occurrences name the new occurrences `_targets` gives them, unless the person
+    chose to drop them (`keep`: identity → kept; an exception not named there is
+    kept where it can be). One without a target, or dropped, goes: a cancelled
+    occurrence comes back at the series' new time, a moved one returns to it.
     Changed occurrences are renamed through a distant parking place, in two
     statements, because their unique index is checked row by row."""
     overrides = overrides_of(session, series)
     if not series.exdates and not overrides:
         return
-    old_start, old_rule = before
-    named = [*series.exdates, *(o.recurrence_id for o in overrides if o.recurrence_id)]
-    old = recurrence.instances(old_rule, old_start, max(named))
-    rank = {wall: n for n, wall in enumerate(old)}
     assert series.rrule is not None  # only a series has exceptions
-    new = recurrence.instances(series.rrule, series.starts_local, count=len(old))
+    named = [*series.exdates, *(o.recurrence_id for o in overrides if o.recurrence_id)]
+    targets = _targets(before, (series.starts_local, series.rrule), named)
+    decided = keep or {}
 
     def renamed(wall: datetime) -> datetime | None:
-        n = rank.get(wall)
-        return new[n] if n is not None and n < len(new) else None
+        return targets.get(wall) if decided.get(wall, True) else None
 
     series.exdates = sorted({r for d in series.exdates if (r := renamed(d)) is not None})
     parked = timedelta(days=365 * 3000)
+    kept: dict[int, datetime] = {}
     for override in overrides:
         original = override.recurrence_id
-        if original is None or renamed(original) is None:
+        target = renamed(original) if original is not None else None
+        if target is None:
             session.delete(override)
             continue
-        override.recurrence_id = original + parked
+        kept[override.id] = target
+        override.recurrence_id = original + parked if original is not None else None
         override.sequence += 1
     session.flush()
     for override in overrides_of(session, series):
-        assert override.recurrence_id is not None
-        target = renamed(override.recurrence_id - parked)
-        assert target is not None  # the others were deleted above
-        override.recurrence_id = target
+        override.recurrence_id = kept[override.id]
     session.flush()
 
 
@@ -198,9 +280,13 @@ def move_occurrence(
     starts_local: datetime,
     ends_local: datetime,
     centre_id: int | None = None,
+    title: str | None = None,
+    description: str | None = None,
     config: Settings | None = None,
 ) -> Booking:
-    """Change one occurrence of a series (a RECURRENCE-ID row)."""
+    """Change one occurrence of a series (a RECURRENCE-ID row); its title and
+    description are the series' unless given (an imported moved instance keeps
+    its own)."""
     config = config or settings()
     if not series.rrule:
         raise AgendaError(_("Cet événement n’est pas récurrent."))
@@ -218,8 +304,8 @@ def move_occurrence(
                 agreement_id=series.agreement_id,
                 centre_id=centre_id or series.centre_id,
                 category=series.category,
-                title=series.title,
-                description=series.description,
+                title=(title or series.title).strip(),
+                description=(series.description if description is None else description).strip(),
                 participants=series.participants,
                 tzid=series.tzid,
                 all_day=series.all_day,
@@ -239,6 +325,10 @@ def move_occurrence(
             override.starts_local, override.ends_local = starts_local, ends_local
             if centre_id:
                 override.centre_id = centre_id
+            if title:
+                override.title = title.strip()
+            if description is not None:
+                override.description = description.strip()
             override.sequence += 1
         series.sequence += 1
         session.flush()

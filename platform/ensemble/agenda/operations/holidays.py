@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from ensemble.agenda import recurrence
@@ -56,7 +56,9 @@ def holiday_warning(found: list[HolidayOccurrence]) -> str | None:
     """What a booking says when its series falls on public holidays."""
     if not found:
         return None
-    days = french.list_of([f"{h.name} ({format_date(h.day, 'EEEE d MMMM y')})" for h in found[:5]])
+    days = french.list_of(
+        [f"{h.name} ({french.long_date(h.day, weekday=True)})" for h in found[:5]]
+    )
     more = len(found) - 5
     return ngettext(
         "Cette série tombe sur un jour férié : %(days)s. Vous pouvez la retirer "

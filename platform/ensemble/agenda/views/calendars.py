@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import format_date
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from ensemble.agenda.models import Request, RequestStatus
 from ensemble.agenda.views.common import _calendar_or_404, _centre, bp
 from ensemble.agenda.views.periods import _centres, _period, _render_period
 from ensemble.extensions import db
+from ensemble.kernel import french
 from ensemble.tenancy import context
 
 
@@ -53,8 +53,12 @@ def person(centre_slug: str, agenda_calendar_id: int):
     calendar = _calendar_or_404(centre, agenda_calendar_id)
     period = _period()
     slots = agenda.slots(db.session, period.start, period.end, user_ids=[calendar.user_id])
-    shares = agenda.share_lines(db.session, calendar.user_id, period.anchor)
     ctx = context.current()
+    shares = [
+        line
+        for line in agenda.share_lines(db.session, calendar.user_id, period.anchor)
+        if permissions.sees_hours_at(calendar, line.centre_id, ctx)
+    ]
     return _render_period(
         "agenda/person.html",
         centre,
@@ -63,7 +67,7 @@ def person(centre_slug: str, agenda_calendar_id: int):
         calendar=calendar,
         shares=shares,
         share_centres=_centres(line.centre_id for line in shares),
-        month_label=format_date(period.anchor, "MMMM y"),
+        month_label=french.month_label(period.anchor),
         can_book=agenda.can_book(db.session, calendar),
         can_ask=permissions.can_ask(centre, calendar, ctx),
         is_person=calendar.user_id == ctx.user_id,

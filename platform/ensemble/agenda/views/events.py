@@ -149,15 +149,63 @@ def edit_event(centre_slug: str, agenda_event_id: int):
             form.repeat.data, form.rrule.data = "CUSTOM", item.rrule
         if item.reminders:
             form.reminder.data = str(item.reminders[0])
+    decided = request.form.get("exceptions") == "decided"
+    if request.method == "POST" and not decided and item.rrule and form.validate_on_submit():
+        found = _exceptions_changed(item, form)
+        if found:
+            return page(
+                "agenda/series_exceptions.html",
+                status=200,
+                centre=centre,
+                calendar=calendar,
+                form=form,
+                event=item,
+                exceptions=found,
+                resent=[
+                    (k, v)
+                    for k, v in request.form.items(multi=True)
+                    if k != "csrf_token" and not k.startswith("garder-")
+                ],
+            )
     done, booking = attempt(
         form,
-        lambda: _booking(form, lambda: agenda.move(db.session, item, **_event_fields(form, item))),
+        lambda: _booking(
+            form,
+            lambda: agenda.move(
+                db.session, item, keep=_kept_exceptions(), **_event_fields(form, item)
+            ),
+        ),
     )
     if done:
         _flash_warnings(booking)
         flash(_("Événement modifié."), "success")
         return redirect(url_for("agenda.event", centre_slug=centre.slug, agenda_event_id=item.id))
     return page("agenda/event_form.html", centre=centre, calendar=calendar, form=form, event=item)
+
+
+def _exceptions_changed(item: Event, form: forms.EventForm) -> list[agenda.SeriesException]:
+    """The cancelled and moved occurrences an edit of the series' start or rule
+    affects (the confirmation lists them); none when the rule is refused: the
+    edit then says so on the form."""
+    try:
+        return agenda.series_exceptions(
+            db.session, item, starts_local=form.starts_local(), rrule=form.rule()
+        )
+    except recurrence.RuleRefused:
+        return []
+
+
+def _kept_exceptions() -> dict[datetime, bool]:
+    """The choices of the confirmation (« garder-<identity> »: oui / non)."""
+    kept = {}
+    for name, value in request.form.items():
+        if not name.startswith("garder-"):
+            continue
+        try:
+            kept[datetime.fromisoformat(name.removeprefix("garder-"))] = value == "oui"
+        except ValueError:
+            continue
+    return kept
 
 
 @bp.route(

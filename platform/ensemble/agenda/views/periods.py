@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from ensemble.agenda import recurrence
 from ensemble.agenda.holidays import public_holidays
 from ensemble.agenda.views.common import VIEWS
 from ensemble.extensions import db
-from ensemble.kernel import clock
+from ensemble.kernel import clock, french
 from ensemble.network.models import Centre
 
 
@@ -45,14 +44,15 @@ class Period:
 
     @property
     def label(self) -> str:
+        # The kernel's French dates: « 1er janvier », never « 1 janvier ».
         if self.view == "jour":
-            return format_date(self.anchor, "EEEE d MMMM y")
+            return french.long_date(self.anchor, weekday=True)
         if self.view == "mois":
-            return format_date(self.anchor, "MMMM y")
+            return french.month_label(self.anchor)
         return _(
             "Semaine du %(start)s au %(end)s",
-            start=format_date(self.start, "d MMMM"),
-            end=format_date(self.end - timedelta(days=1), "d MMMM y"),
+            start=french.long_date(self.start, year=False),
+            end=french.long_date(self.end - timedelta(days=1)),
         )
 
 
