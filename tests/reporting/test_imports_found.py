@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -287,6 +288,13 @@ def test_the_form_refuses_0_63_for_a_percent_indicator_and_takes_63(app, demo, d
     assert client.post(url, data={"csrf_token": token, field: "63"}).status_code == 302
     assert _values(db_session, declaration_id) == {("isp.qualification", ""): Decimal(63)}
     assert client.post(url, data={"csrf_token": token, field: "0,63 %"}).status_code == 302
+    assert _values(db_session, declaration_id) == {("isp.qualification", ""): Decimal("0.63")}
+    # The form shows it with its sign: saved again as shown, it stays 0,63 %.
+    shown = re.search(
+        rf'name="{field}"[^>]*value="([^"]*)"', client.get(url).get_data(as_text=True)
+    )
+    assert shown and shown.group(1) == "0,63\u202f%"
+    assert client.post(url, data={"csrf_token": token, field: shown.group(1)}).status_code == 302
     assert _values(db_session, declaration_id) == {("isp.qualification", ""): Decimal("0.63")}
 
 
