@@ -4,6 +4,7 @@ dates, a working time formatted as a percentage (80 %)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -40,3 +41,40 @@ def test_one_huge_number_is_that_cell_s_problem_not_an_unreadable_workbook(
     assert row.problems and any("ETP" in str(p) or "temps" in str(p) for p in row.problems), (
         row.problems
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["registre-deuxieme-feuille-excel.xlsx", "registre-deuxieme-feuille-libreoffice.xlsx"]
+)
+def test_a_register_on_the_second_sheet_is_read_and_the_preview_says_so(
+    demo, db_session, iciela, french, name
+):
+    """The instructions on the first sheet; the register on the second, under a
+    title row that names every required column and a merged subtitle."""
+    result = run_preview(demo, db_session, iciela, name, (CORPUS / name).read_bytes())
+    assert result.importable, result.problems + [p for r in result.rows for p in r.problems]
+    assert [r.line for r in result.rows] == [4, 5, 6]
+    assert {r.data.last_name: r.data.fte for r in result.rows}["Bouaziz"] == Decimal("0.8")
+    assert result.notices == [
+        "Feuille « Registre » lue (ligne d’en-tête 3) ; feuilles ignorées : « Consignes »."
+    ]
+
+
+def test_the_preview_page_names_the_sheet_read(client, demo, db_session, iciela, french):
+    from .conftest import HR_MANAGER
+    from conftest import csrf_token, sign_in
+
+    name = "registre-deuxieme-feuille-excel.xlsx"
+    sign_in(client, HR_MANAGER)
+    url = "/e/iciela/rh/import"
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "file": (io.BytesIO((CORPUS / name).read_bytes()), name),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    html = response.get_data(as_text=True)
+    assert "Feuille «\u202fRegistre\u202f» lue" in html and "«\u202fConsignes\u202f»" in html

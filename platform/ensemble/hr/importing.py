@@ -2,8 +2,9 @@
 
 The file is read by the kernel's one spreadsheet reader
 (`ensemble.kernel.spreadsheets`): CSV with semicolons, commas or tabs, in UTF-8
-with or without BOM or in Windows-1252, or an XLSX workbook (first sheet) as
-Excel or LibreOffice write it; the header row is found below title rows, in any
+with or without BOM or in Windows-1252, or an XLSX workbook as Excel or
+LibreOffice write it (the sheet whose header names the columns, and the preview
+says which sheet was read and which were not); the header row is found below title rows, in any
 order and spelling close to the template. Dates as JJ/MM/AAAA (ISO dates and real
 spreadsheet dates are accepted too), decimals with a comma, a working time
 formatted as a percentage (80 %) read as it shows.
@@ -292,6 +293,7 @@ class Preview:
     rows: list[Row] = field(default_factory=list)
     problems: list[object] = field(default_factory=list)  # about the whole file
     ignored_columns: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # what was read (which sheet)
 
     @property
     def bad_rows(self) -> list[Row]:
@@ -342,6 +344,7 @@ def preview(session: Session, employer_id: int, filename: str, data: bytes, toda
         result.problems.append(problem.message)
         return result
     result.ignored_columns = table.ignored
+    result.notices = table.notices
     if not table.rows:
         result.problems.append(_l("Le fichier ne contient aucune ligne sous l’en-tête."))
         return result

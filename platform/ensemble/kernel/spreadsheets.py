@@ -1,13 +1,18 @@
 """One spreadsheet reader and one writer, for every import and every export.
 
-Reading (`read`): an XLSX workbook (its first sheet) or a CSV as French offices
-save them —
+Reading (`read_table`): an XLSX workbook or a CSV as French offices save them —
 
 - CSV in UTF-8 (with or without BOM) or Windows-1252, separated by « ; », « , »
   or tabs (sniffed from the first lines), CRLF or LF;
-- the header row found below title rows and merged title cells: the first row
-  that names every required column (headings compared without case, accents or
-  extra spaces, through each column's aliases);
+- in a workbook of several sheets, the one sheet whose header names the
+  columns is read, and the table says which and names the others
+  (`Table.notices`); two sheets that both could be imported are refused, never
+  guessed between;
+- the header row found below title rows and merged title cells: among the rows
+  that name every required column (headings compared without case, accents or
+  extra spaces, through each column's aliases), the one that names the most,
+  so that a title row naming some columns (« Centre | Indicateur | Valeur ») is
+  not taken for the header (`_find_header`);
 - typed cells kept typed: a number stays a number, a date a date, and a cell
   formatted as percent is read as it shows (a cell showing 63 % is 63, flagged
   `percent`), never 0,63; numbers stored as text, decimal commas and thousands
@@ -251,7 +256,30 @@ def _csv_rows(data: bytes) -> list[list[Cell]]:
     return rows
 
 
-def _xlsx_rows(data: bytes) -> list[list[Cell]]:
+@dataclass
+class Sheet:
+    """One sheet of a file: its name (« » for a CSV) and its rows as read so far."""
+
+    name: str
+    rows: list[list[Cell]]
+
+
+def _sheet_rows(sheet, limit: int) -> list[list[Cell]]:
+    rows = []
+    # max_col: a sheet may claim a dimension of 16 384 columns.
+    for row in sheet.iter_rows(max_row=limit, max_col=MAX_COLUMNS + 1):
+        cells = [_xlsx_cell(c.value, getattr(c, "number_format", "") or "") for c in row]
+        while cells and cells[-1].blank:
+            cells.pop()
+        rows.append(cells)
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _xlsx_sheets(data: bytes, choose) -> tuple[list[Sheet], int]:
+    """Every sheet's first rows (`HEADER_SEARCH`), then the whole of the sheet that
+    `choose` (a function of those sheets) picks: returns (sheets, its index)."""
     import openpyxl
 
     try:
@@ -263,17 +291,13 @@ def _xlsx_rows(data: bytes) -> list[list[Cell]]:
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            sheet = workbook.worksheets[0]
-            rows = []
-            # max_col: a sheet may claim a dimension of 16 384 columns.
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS + 1):
-                cells = [_xlsx_cell(c.value, getattr(c, "number_format", "") or "") for c in row]
-                while cells and cells[-1].blank:
-                    cells.pop()
-                rows.append(cells)
-                if len(rows) > MAX_ROWS + HEADER_SEARCH + 1:
-                    break
-            return rows
+            worksheets = [w for w in workbook.worksheets if hasattr(w, "iter_rows")]
+            if not worksheets:
+                raise SheetProblem(_l("Ce classeur ne contient aucune feuille de calcul."))
+            sheets = [Sheet(str(w.title), _sheet_rows(w, HEADER_SEARCH)) for w in worksheets]
+            chosen = choose(sheets)
+            sheets[chosen].rows = _sheet_rows(worksheets[chosen], MAX_ROWS + HEADER_SEARCH + 2)
+            return sheets, chosen
         finally:
             workbook.close()
     except SheetProblem:
@@ -285,12 +309,14 @@ def _xlsx_rows(data: bytes) -> list[list[Cell]]:
 
 
 def read_rows(data: bytes, filename: str = "") -> list[list[Cell]]:
-    """Every row of the file as cells (XLSX by content, else CSV)."""
-    return _read(data, filename)[0]
+    """Every row of the file as cells (XLSX by content, its first sheet; else CSV)."""
+    sheets, chosen, _from_csv = _read(data, filename, lambda sheets: 0)
+    return sheets[chosen].rows
 
 
-def _read(data: bytes, filename: str) -> tuple[list[list[Cell]], bool]:
-    """The rows, and whether they come from a CSV (whose rows keep every cell)."""
+def _read(data: bytes, filename: str, choose) -> tuple[list[Sheet], int, bool]:
+    """The file's sheets (one for a CSV), the index of the one read whole (see
+    `_xlsx_sheets`), and whether they come from a CSV (whose rows keep every cell)."""
     if not data:
         raise SheetProblem(_l("Le fichier est vide."))
     if len(data) > MAX_BYTES:
@@ -303,8 +329,10 @@ def _read(data: bytes, filename: str) -> tuple[list[list[Cell]], bool]:
             _l("Format non pris en charge : enregistrez le tableau au format .xlsx ou .csv.")
         )
     if data.startswith(XLSX_MAGIC):
-        return _xlsx_rows(data), False
-    return _csv_rows(data), True
+        sheets, chosen = _xlsx_sheets(data, choose)
+        return sheets, chosen, False
+    sheets = [Sheet("", _csv_rows(data))]
+    return sheets, choose(sheets), True
 
 
 # --- Tables --------------------------------------------------------------------------------
@@ -370,34 +398,152 @@ class Table:
     headings: dict[str, str]  # column name → heading as written
     ignored: list[str]  # headings of columns nobody reads
     rows: list[Row]
+    sheet: str = ""  # the sheet read (« » for a CSV)
+    other_sheets: list[str] = field(default_factory=list)  # the sheets not read
+
+    @property
+    def notices(self) -> list[str]:
+        """What the person must be told about what was read: in a workbook of
+        several sheets, which one was read and which were not."""
+        if not self.other_sheets:
+            return []
+        return [
+            str(
+                _l(
+                    "Feuille « %(sheet)s » lue (ligne d’en-tête %(line)s) ; feuilles ignorées :"
+                    " %(others)s.",
+                    sheet=self.sheet,
+                    line=self.header_line,
+                    others=", ".join(f"« {name} »" for name in self.other_sheets),
+                )
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A row that names every required column."""
+
+    index: int
+    found: frozenset[str]  # the columns it names
+    required_at: tuple[int, ...]  # where it names the required ones
+
+
+def _matches(row: list[Cell], by_name: dict[str, Column]) -> dict[str, int]:
+    """The known columns a row names, with their first position."""
+    found: dict[str, int] = {}
+    for position, cell in enumerate(row):
+        column = by_name.get(normalise(cell.text))
+        if column is not None:
+            found.setdefault(column.name, position)
+    return found
+
+
+def _looks_like_data(row: list[Cell], candidate: _Candidate) -> bool:
+    """A row that fills every required column of `candidate`: a data row under it."""
+    return all(p < len(row) and not row[p].blank for p in candidate.required_at)
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What the search for a header row found in one sheet."""
+
+    index: int | None  # the header row, if found
+    partial: tuple[int, int, frozenset[str]]  # best incomplete row: (matched, index, found)
+
+
+def _find_header(
+    rows: list[list[Cell]], by_name: dict[str, Column], required: Sequence[Column]
+) -> _Header:
+    """The header row: among the first rows that name every required column, the one
+    that names the most known columns. A title row above it that names some or all
+    of the columns (« Centre | Indicateur | Valeur ») is skipped; a later row wins
+    over an earlier one only when no data row lies between them (a header repeated
+    below data is data, and refused as such). Two headers with data between, the
+    later naming more columns, are ambiguous: refused rather than guessed."""
+    current: _Candidate | None = None
+    partial: tuple[int, int, frozenset[str]] = (0, -1, frozenset())
+    for index, row in enumerate(rows[:HEADER_SEARCH]):
+        found = _matches(row, by_name)
+        if not found or not all(c.name in found for c in required):
+            if len(found) > partial[0]:
+                partial = (len(found), index, frozenset(found))
+            continue
+        candidate = _Candidate(index, frozenset(found), tuple(found[c.name] for c in required))
+        if current is None:
+            current = candidate
+            continue
+        data_between = any(
+            _looks_like_data(r, current) for r in rows[current.index + 1 : candidate.index]
+        )
+        if not data_between:
+            if len(candidate.found) >= len(current.found):
+                current = candidate
+        elif len(candidate.found) > len(current.found):
+            raise SheetProblem(
+                _l(
+                    "Deux lignes d’en-tête possibles, lignes %(first)s et %(second)s, avec des"
+                    " données entre elles : gardez une seule ligne d’en-tête.",
+                    first=current.index + 1,
+                    second=candidate.index + 1,
+                )
+            )
+        else:
+            break  # data rows follow the header: what comes next is data
+    if current is None:
+        return _Header(None, partial)
+    return _Header(current.index, partial)
 
 
 def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
     """The file's data rows under its header row (see the module docstring).
+    In a workbook of several sheets, the sheet whose header names the columns is
+    read, and the table says which (`Table.notices`); two such sheets are refused.
     Raises SheetProblem when the file or its header cannot be read."""
-    rows, from_csv = _read(data, filename)
     by_name = {alias: column for column in columns for alias in column.names()}
     required = [c for c in columns if c.required]
-    header_index = None
-    best: tuple[int, int, set[str]] = (0, -1, set())  # (matched, index, found)
-    for index, row in enumerate(rows[:HEADER_SEARCH]):
-        found = {by_name[n].name for n in (normalise(c.text) for c in row) if n in by_name}
-        if found and all(c.name in found for c in required):
-            header_index = index
-            break
-        if len(found) > best[0]:
-            best = (len(found), index, found)
-    if header_index is None:
-        if best[0]:
-            missing = ", ".join(c.heading for c in required if c.name not in best[2])
+    headers: list[_Header] = []
+
+    def choose(sheets: list[Sheet]) -> int:
+        headers.extend(_find_header(sheet.rows, by_name, required) for sheet in sheets)
+        found = [i for i, h in enumerate(headers) if h.index is not None]
+        if len(found) > 1:
             raise SheetProblem(
                 _l(
-                    "Colonnes obligatoires absentes : %(names)s (en-tête lu ligne %(line)s).",
+                    "Plusieurs feuilles ont les colonnes attendues (%(names)s) : laissez dans"
+                    " le classeur une seule feuille à importer.",
+                    names=", ".join(f"« {sheets[i].name} »" for i in found),
+                )
+            )
+        if found:
+            return found[0]
+        best = max(range(len(sheets)), key=lambda i: (headers[i].partial[0], -i))
+        where = (
+            _l(" dans la feuille « %(sheet)s »", sheet=sheets[best].name) if len(sheets) > 1 else ""
+        )
+        partial = headers[best].partial
+        if partial[0]:
+            missing = ", ".join(c.heading for c in required if c.name not in partial[2])
+            raise SheetProblem(
+                _l(
+                    "Colonnes obligatoires absentes : %(names)s (en-tête lu ligne"
+                    " %(line)s%(where)s).",
                     names=missing,
-                    line=best[1] + 1,
+                    line=partial[1] + 1,
+                    where=where,
                 )
             )
         names = ", ".join(c.heading for c in required)
+        if len(sheets) > 1:
+            raise SheetProblem(
+                _l(
+                    "Ligne d’en-tête introuvable : aucune feuille du classeur (%(sheets)s) ne"
+                    " nomme, dans ses %(n)s premières lignes, les colonnes %(names)s.",
+                    sheets=", ".join(f"« {sheet.name} »" for sheet in sheets),
+                    n=HEADER_SEARCH,
+                    names=names,
+                )
+            )
         raise SheetProblem(
             _l(
                 "Ligne d’en-tête introuvable : aucune des %(n)s premières lignes ne nomme"
@@ -406,6 +552,11 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
                 names=names,
             )
         )
+
+    sheets, chosen, from_csv = _read(data, filename, choose)
+    rows = sheets[chosen].rows
+    header_index = headers[chosen].index
+    assert header_index is not None  # choose() returns a sheet with a header
     header = rows[header_index]
     positions: dict[str, int] = {}
     headings: dict[str, str] = {}
@@ -456,7 +607,14 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column]) -> Table:
             if isinstance(cell.value, str) and len(cell.value) > MAX_CELL:
                 data_row.problem(name, _l("texte trop long (%(n)s caractères au plus)", n=MAX_CELL))
         body.append(data_row)
-    return Table(header_index + 1, headings, ignored, body)
+    return Table(
+        header_index + 1,
+        headings,
+        ignored,
+        body,
+        sheet=sheets[chosen].name,
+        other_sheets=[sheet.name for i, sheet in enumerate(sheets) if i != chosen],
+    )
 
 
 # --- Writing --------------------------------------------------------------------------------

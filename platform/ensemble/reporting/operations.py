@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ensemble.db import utcnow
-from ensemble.kernel import french
+from ensemble.kernel import clock, french
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
 from ensemble.reporting.models import (
@@ -108,12 +108,63 @@ def cells(indicators: Iterable[Indicator]) -> list[tuple[Indicator, str]]:
     ]
 
 
+def open_years(session: Session, federation_id: int) -> list[int]:
+    """The years whose campaign is open in the federation, oldest first: a campaign
+    opens on the first day of its activity year (its figures are pre-filled and its
+    draft may be started as the year goes) and stays open until the federation
+    closes it. Campaigns close in order: the years up to the last closed one are
+    over, and so is any year the catalogue does not cover. Whoever asks (a
+    director may not read the closed campaigns: the definer function tells)."""
+    spans = session.execute(select(Indicator.first_year, Indicator.last_year).distinct()).all()
+    latest = clock.today().year
+    first = min((span.first_year for span in spans), default=latest + 1)
+    if first > latest:
+        return []
+    closed = session.scalars(
+        text(
+            "SELECT y FROM generate_series(CAST(:a AS integer), CAST(:b AS integer)) AS y"
+            " WHERE app_campaign_closed(CAST(:f AS bigint), y)"
+        ),
+        {"a": first, "b": latest, "f": federation_id},
+    ).all()
+    since = max(closed, default=first - 1) + 1
+    return [
+        year
+        for year in range(since, latest + 1)
+        if any(f <= year and (last is None or last >= year) for f, last in spans)
+    ]
+
+
+def _refuse_unless_open(session: Session, federation_id: int, year: int) -> None:
+    years = open_years(session, federation_id)
+    if year in years:
+        return
+    if not years:
+        raise WorkflowError(
+            _(
+                "Aucune campagne de déclaration n’est ouverte : la déclaration %(year)d ne"
+                " peut être ni commencée ni modifiée.",
+                year=year,
+            )
+        )
+    raise WorkflowError(
+        _(
+            "La campagne %(year)d n’est pas ouverte : la déclaration %(year)d ne peut être ni"
+            " commencée ni modifiée. Campagnes ouvertes : %(years)s.",
+            year=year,
+            years=", ".join(str(y) for y in years),
+        )
+    )
+
+
 def declaration_for(session: Session, centre: Centre, year: int) -> Declaration:
-    """The centre's declaration for `year`, created as a draft if there is none."""
+    """The centre's declaration for `year`; a draft is created if there is none,
+    only when the year's campaign is open (`open_years`), else WorkflowError."""
     declaration = session.scalar(
         select(Declaration).where(Declaration.centre_id == centre.id, Declaration.year == year)
     )
     if declaration is None:
+        _refuse_unless_open(session, centre.federation_id, year)
         declaration = Declaration(
             centre_id=centre.id,
             federation_id=centre.federation_id,
@@ -136,9 +187,11 @@ def set_values(
     figures: Mapping[tuple[str, str], Decimal | None],
     comments: Mapping[str, str] | None = None,
 ) -> None:
-    """Replace the declaration's figures: a None figure removes the cell."""
+    """Replace the declaration's figures: a None figure removes the cell. Only
+    while the declaration is editable and its year's campaign is open."""
     if declaration.status not in EDITABLE:
         raise WorkflowError(_("Cette déclaration n’est plus modifiable."))
+    _refuse_unless_open(session, declaration.federation_id, declaration.year)
     comments = comments or {}
     existing = values_of(declaration)
     for (code, key), figure in figures.items():
@@ -187,6 +240,22 @@ def previous_figures(session: Session, declaration: Declaration) -> dict[str, De
     return {v.indicator_code: v.value for v in previous.values if v.breakdown_key == ""}
 
 
+def parts_above_total(
+    indicator: Indicator, figures: Mapping[tuple[str, str], Decimal | None]
+) -> list[str]:
+    """The breakdown keys whose part is above the indicator's total, whether or not
+    the other parts are given: the one coherence rule that the declaration's
+    checks (`coherence_problems`) and the import (`imports.preview`) both apply."""
+    total = figures.get((indicator.code, ""))
+    if total is None:
+        return []
+    return [
+        key
+        for key in BREAKDOWNS[indicator.breakdown]
+        if (part := figures.get((indicator.code, key))) is not None and part > total
+    ]
+
+
 def coherence_problems(session: Session, declaration: Declaration) -> list[Problem]:
     """The automatic checks run before submission: impossible values, breakdowns
     that do not add up, and year-on-year changes beyond the threshold without a comment."""
@@ -224,21 +293,20 @@ def coherence_problems(session: Session, declaration: Declaration) -> list[Probl
                     )
                 )
         parts = [values.get((indicator.code, key)) for key in keys]
-        for key, part in zip(keys, parts, strict=True):
-            # A part above its total is wrong whatever the other parts say.
-            if part is not None and total is not None and part.value > total.value:
-                problems.append(
-                    Problem(
-                        indicator.code,
-                        _(
-                            "« %(label)s » : %(part)s (%(key)s) dépasse le total (%(total)s).",
-                            label=indicator.label,
-                            part=_plain(part.value),
-                            key=str(BREAKDOWN_LABELS[key]).lower(),
-                            total=_plain(total.value),
-                        ),
-                    )
+        figures = {k: v.value for k, v in values.items() if k[0] == indicator.code}
+        for key in parts_above_total(indicator, figures):
+            problems.append(
+                Problem(
+                    indicator.code,
+                    _(
+                        "« %(label)s » : %(part)s (%(key)s) dépasse le total (%(total)s).",
+                        label=indicator.label,
+                        part=_plain(figures[(indicator.code, key)]),
+                        key=str(BREAKDOWN_LABELS[key]).lower(),
+                        total=_plain(figures[(indicator.code, "")]),
+                    ),
                 )
+            )
         if keys and any(parts) and total is None:
             problems.append(
                 Problem(
@@ -310,6 +378,7 @@ def submit(session: Session, declaration: Declaration) -> list[Problem]:
     if declaration.status not in EDITABLE:
         raise WorkflowError(_("Cette déclaration a déjà été transmise."))
     _refuse_if_closed(session, declaration)
+    _refuse_unless_open(session, declaration.federation_id, declaration.year)
     problems = [p for p in coherence_problems(session, declaration) if p.blocking]
     if problems:
         return problems

@@ -15,6 +15,20 @@
   with an unquoted decimal comma (must be refused, never read as 0), the same
   quoted (must be read), and a tab-separated one.
 
+Found by an outside red team, each with its file:
+
+- `*-titre-colonnes-*`: title rows that name columns above the real header
+  (« Centre | Indicateur | Valeur », then « Code | Valeur », then a merged
+  subtitle): the header is the row that names the most, never a title row;
+- `*-plusieurs-feuilles-*` and `registre-deuxieme-feuille-*`: a workbook whose
+  first sheet is instructions, the table on the next one, an empty third sheet;
+  `declaration-deux-feuilles-excel.xlsx`: two sheets that could both be
+  imported (refused, never guessed);
+- `declaration-pourcent-standard-*`: 0,63 typed in a General (« Standard ») cell
+  for a percent indicator (ambiguous: refused);
+- `declaration-partie-au-dessus-du-total.csv`: a part above its total while the
+  other part is empty (refused in the preview as in the import).
+
 Declarations follow the 2024 catalogue and Alma's 2021 activity report; the
 register follows Iciela's two centres. People are invented.
 """
@@ -189,6 +203,111 @@ def libreoffice(source: Path, target: Path, convert_to: str) -> None:
         shutil.move(produced, target)
 
 
+def _declaration_rows(sheet) -> None:
+    for code, label, key, value, number_format, _stored in DECLARATION:
+        sheet.append([code, label, key, value, ""])
+        sheet.cell(row=sheet.max_row, column=4).number_format = number_format
+
+
+def declaration_title_columns_excel(path: Path) -> None:
+    """Title rows that name some columns, then all the required ones, above the header."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Feuil1"
+    sheet.append(["Centre", "Indicateur", "Valeur"])
+    sheet.append(["Code", "Valeur"])
+    for cell in (*sheet[1], *sheet[2]):
+        cell.font = Font(bold=True, size=13)
+    sheet["A3"] = "Centre social Alma — déclaration annuelle 2024"
+    sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=5)
+    sheet.append([])
+    sheet.append(DECLARATION_HEADER)
+    _declaration_rows(sheet)
+    workbook.save(path)
+
+
+def title_columns_csv(path: Path) -> None:
+    """The same as Excel saves « CSV UTF-8 » in France: semicolons, BOM, a decimal
+    comma, thousands separated by a no-break or a narrow no-break space."""
+    rows = [["Centre", "Indicateur", "Valeur"], ["Code", "Valeur"], DECLARATION_HEADER]
+    for row in french_csv_rows()[2:]:
+        rows.append(row)
+    rows[3][3] = "1\u202f488"  # asf.passages, narrow no-break space
+    write_csv(path, rows, encoding="utf-8", bom=True)
+
+
+def declaration_several_sheets_excel(path: Path) -> None:
+    """Instructions first, the declaration on the second sheet, an empty third."""
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Mode d’emploi"
+    notes.append(["Remplissez la feuille « Déclaration 2024 »."])
+    notes.append(["Colonnes :"])
+    notes.append(["Code"])
+    notes.append(["Valeur"])
+    sheet = workbook.create_sheet("Déclaration 2024")
+    sheet.append(["Déclaration annuelle 2024"])
+    sheet.append(DECLARATION_HEADER)
+    _declaration_rows(sheet)
+    sheet = workbook.create_sheet("Brouillon")
+    sheet["A1"] = "à compléter"
+    workbook.save(path)
+
+
+def declaration_two_sheets_excel(path: Path) -> None:
+    """Two sheets that could both be imported: the 2023 and the 2024 figures."""
+    workbook = Workbook()
+    for index, title in enumerate(("2023", "2024")):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = title
+        sheet.append(DECLARATION_HEADER)
+        _declaration_rows(sheet)
+    workbook.save(path)
+
+
+def declaration_percent_general_excel(path: Path) -> None:
+    """0,63 typed in a General cell for the percent indicator (63 % or 0,63 % ?)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Feuil1"
+    sheet.append(DECLARATION_HEADER)
+    for code, label, key, value, number_format, _stored in DECLARATION:
+        sheet.append([code, label, key, value, ""])
+        if number_format != "0%":
+            sheet.cell(row=sheet.max_row, column=4).number_format = number_format
+    workbook.save(path)
+
+
+def part_above_total_csv(path: Path) -> None:
+    rows = [
+        DECLARATION_HEADER,
+        ["asf.personnes", "Personnes reçues", "", "300", ""],
+        # 400 women of 300 people; the men's row is left out (« another part is empty »).
+        ["asf.personnes", "Personnes reçues – femmes", "femmes", "400", ""],
+        ["pe.enfants", "Enfants accueillis", "", "155", ""],
+    ]
+    write_csv(path, rows)
+
+
+def register_second_sheet_excel(path: Path) -> None:
+    """Instructions first; the register on the second sheet, under a title row that
+    names every required column and a merged subtitle."""
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Consignes"
+    notes.append(["Une ligne par salarié ; l’ETP en pourcentage."])
+    sheet = workbook.create_sheet("Registre")
+    sheet.append(["Nom", "Prénom", "Emploi", "Type de contrat", "Date d’entrée", "ETP"])
+    sheet["A2"] = "Association Iciela — registre au 1er décembre 2026"
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=7)
+    sheet.append(REGISTER_HEADER)
+    for row in REGISTER:
+        sheet.append(list(row))
+        sheet.cell(row=sheet.max_row, column=5).number_format = "DD/MM/YYYY"
+        sheet.cell(row=sheet.max_row, column=6).number_format = "0%"
+    workbook.save(path)
+
+
 def main() -> None:
     declaration_excel(HERE / "declaration-excel.xlsx")
     declaration_excel(HERE / "declaration-excel-pourcent-decimales.xlsx", percent_format="0.00%")
@@ -218,6 +337,24 @@ def main() -> None:
         HERE / "registre-libreoffice.xlsx",
         "xlsx:Calc MS Excel 2007 XML",
     )
+    declaration_title_columns_excel(HERE / "declaration-titre-colonnes-excel.xlsx")
+    title_columns_csv(HERE / "declaration-titre-colonnes.csv")
+    declaration_several_sheets_excel(HERE / "declaration-plusieurs-feuilles-excel.xlsx")
+    declaration_two_sheets_excel(HERE / "declaration-deux-feuilles-excel.xlsx")
+    declaration_percent_general_excel(HERE / "declaration-pourcent-standard-excel.xlsx")
+    part_above_total_csv(HERE / "declaration-partie-au-dessus-du-total.csv")
+    register_second_sheet_excel(HERE / "registre-deuxieme-feuille-excel.xlsx")
+    for name in (
+        "declaration-titre-colonnes",
+        "declaration-plusieurs-feuilles",
+        "declaration-pourcent-standard",
+        "registre-deuxieme-feuille",
+    ):
+        libreoffice(
+            HERE / f"{name}-excel.xlsx",
+            HERE / f"{name}-libreoffice.xlsx",
+            "xlsx:Calc MS Excel 2007 XML",
+        )
     # LibreOffice's CSV export: semicolons (59), double quotes (34), UTF-8 (76).
     libreoffice(
         HERE / "declaration-excel.xlsx",

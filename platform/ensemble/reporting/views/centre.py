@@ -37,7 +37,9 @@ _is_director = permissions.is_director
 @login_required
 def centre_index(centre_slug: str):
     centre = centre_or_404(centre_slug)
-    form = forms.YearForm(year=_campaign_year())
+    years = reporting.open_years(db.session, centre.federation_id)
+    form = forms.YearForm(year=_campaign_year() if _campaign_year() in years else None)
+    form.year.choices = [(year, str(year)) for year in reversed(years)]
     if request.method == "POST":
         require(_is_director(centre))
     done, declaration = attempt(
@@ -61,6 +63,7 @@ def centre_index(centre_slug: str):
         centre=centre,
         declarations=declarations,
         form=form,
+        open_years=years,
         can_edit=_is_director(centre),
     )
 
@@ -88,6 +91,8 @@ def _form_figures(indicators, data) -> tuple[dict, dict, dict]:
             errors[name] = _("Valeur impossible : au-delà du maximum admis.")
         elif decimal_places(value) > 2:
             errors[name] = _("Au plus deux chiffres après la virgule.")
+        elif problem := imports.percent_problem(indicator, value, raw, raw.endswith("%")):
+            errors[name] = problem[:1].upper() + problem[1:]
         else:
             figures[(indicator.code, key)] = value
     for indicator in indicators:
@@ -102,12 +107,15 @@ def _form_figures(indicators, data) -> tuple[dict, dict, dict]:
 def centre_declaration(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
     indicators = reporting.catalogue(db.session, declaration.year)
-    editable = permissions.can_edit(declaration, centre)
+    may_edit = permissions.can_edit(declaration, centre)
+    campaign_open = declaration.year in reporting.open_years(db.session, centre.federation_id)
+    editable = may_edit and campaign_open
     form = forms.ActionForm()
     errors: dict = {}
     typed: dict = {}
     if request.method == "POST":
-        require(editable)
+        # A save outside an open campaign reaches the operation, which says why not.
+        require(may_edit)
         figures, comments, errors = _form_figures(indicators, request.form)
         if errors:
             flash(_("Certaines valeurs sont à corriger."), "error")
@@ -133,6 +141,7 @@ def centre_declaration(centre_slug: str, declaration_id: int):
         errors=errors,
         problems=problems,
         editable=editable,
+        campaign_open=campaign_open,
         is_director=_is_director(centre),
         form=form,
         message_form=forms.MessageForm(),
@@ -227,6 +236,7 @@ def centre_import(centre_slug: str, declaration_id: int):
     centre, declaration = _centre_declaration(centre_slug, declaration_id)
     require(permissions.can_edit(declaration, centre))
     indicators = reporting.catalogue(db.session, declaration.year)
+    existing = {k: v.value for k, v in reporting.values_of(declaration).items()}
     form = forms.ImportForm()
     confirm = forms.ConfirmImportForm()
     preview, status = None, None
@@ -238,7 +248,7 @@ def centre_import(centre_slug: str, declaration_id: int):
                 data = base64.b64decode(confirm.payload.data, validate=True)
             except (binascii.Error, ValueError):
                 data = b""
-            preview = imports.preview(data, indicators)
+            preview = imports.preview(data, indicators, existing=existing)
             if not preview.ok:
                 raise reporting.WorkflowError(
                     _("Rien n’a été importé : le fichier contient des erreurs.")
@@ -259,7 +269,9 @@ def centre_import(centre_slug: str, declaration_id: int):
         flash(_("Rien n’a été importé : le fichier contient des erreurs."), "error")
     elif form.validate_on_submit():
         data = form.file.read()
-        preview = imports.preview(data, indicators, filename=form.file.data.filename or "")
+        preview = imports.preview(
+            data, indicators, filename=form.file.data.filename or "", existing=existing
+        )
         confirm.payload.data = base64.b64encode(data).decode() if preview.ok else ""
         status = 200 if preview.ok else 422
     return page(
