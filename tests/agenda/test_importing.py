@@ -502,3 +502,34 @@ def test_one_broken_property_is_that_event_s_message_never_a_crash(app, broken):
     broken_one, good = found
     assert not broken_one.ok and broken_one.errors
     assert good.ok
+
+
+def test_the_preview_says_what_the_import_would_refuse(db_session, setup, as_user):
+    """Found by the red team: the preview said « Prêt » for a series that clashed,
+    and confirming imported nothing. The preview now tries the import (rolled back)."""
+    calendar = db_session.get(Calendar, setup.calendar_id)
+    with as_user(OFFICER):
+        from ensemble.agenda import operations
+
+        operations.book(
+            db_session,
+            calendar,
+            centre_id=setup.alma,
+            category=Category.MEETING,
+            title="Déjà là",
+            starts_local=datetime(2026, 11, 4, 15),
+            ends_local=datetime(2026, 11, 4, 16),
+        )
+        override = (
+            "UID:s@t\r\nSUMMARY:Série\r\nRECURRENCE-ID;TZID=Europe/Paris:20261104T100000\r\n"
+            "DTSTART;TZID=Europe/Paris:20261104T150000\r\nDTEND;TZID=Europe/Paris:20261104T160000"
+        )
+        candidates = importing.parse(_calendar(SERIES, override))
+        assert candidates[0].ok
+        importing.judge_by_trial(
+            db_session, calendar, candidates, centres={1: setup.alma}, category=Category.OTHER
+        )
+    assert not candidates[0].ok and "Conflit" in candidates[0].errors[0]
+    # The trial left nothing behind.
+    assert db_session.scalar(select(func.count()).where(Event.uid == "s@t")) == 0
+    assert _busy(db_session, "Série") == []

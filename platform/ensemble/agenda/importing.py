@@ -620,6 +620,32 @@ def import_candidates(
     return Outcome(imported, errors)
 
 
+def judge_by_trial(
+    session: Session,
+    calendar: Calendar,
+    candidates: list[Candidate],
+    *,
+    centres: dict[int, int],
+    category: Category,
+) -> None:
+    """What the import would refuse, said in the preview: the whole import is
+    tried in a savepoint that is always rolled back, and each refusal (a clash,
+    travel time, a share) becomes that event's error. « Prêt » then means the
+    import will book it, at the places shown."""
+    trial = session.begin_nested()
+    try:
+        outcome = import_candidates(
+            session, calendar, candidates, centres=centres, category=category
+        )
+    finally:
+        if trial.is_active:
+            trial.rollback()
+    for candidate in candidates:
+        refusal = outcome.errors.get(candidate.position)
+        if candidate.ok and refusal:
+            candidate.errors.append(refusal)
+
+
 def _known_uids(session: Session, calendar: Calendar, candidates: list[Candidate]) -> set[str]:
     uids = {c.uid for c in candidates if c.uid}
     if not uids:

@@ -72,6 +72,13 @@ def import_ics(centre_slug: str, agenda_calendar_id: int):
             confirm.content.data = base64.b64encode(data).decode()
             confirm.centre.data = upload.centre.data
             confirm.category.data = upload.category.data
+            importing.judge_by_trial(
+                db.session,
+                calendar,
+                found,
+                centres=importing.places_of(found, places, upload.centre.data),
+                category=Category(upload.category.data),
+            )
             return found
 
         done, candidates = attempt(upload, preview)
