@@ -75,11 +75,26 @@ def sensitive_cells(a: Arrays, rules: Rules) -> np.ndarray:
     rest = a.c_unknown - largest - a.c_utop[:, :, 1]
     bad |= two | ((a.c_unknown_count >= 3) & (rest + EPSILON < rules.protection(largest, people)))
     bad |= _coalitions_single_out(a, rules)
+    # Yes-or-no questions (rules.py): fewer than min_centres, or unanimous for some
+    # reader — everyone (named centres known), or one centre knowing its own answer:
+    # a « non » leaves S over n − 1, a « oui » S − 1 over n − 1.
+    binary = a.b_binary[a.r_block][:, None]
+    if binary.any():
+        s, n = a.c_unknown, a.c_unknown_count
+        has_no, has_yes = n - s > EPSILON, s > EPSILON
+        yes_or_no = a.c_count < rules.min_centres
+        yes_or_no |= rules.unanimous(s, n)
+        yes_or_no |= has_no & rules.unanimous(s, n - 1)
+        yes_or_no |= has_yes & rules.unanimous(s - 1, n - 1)
+        yes_or_no |= _coalitions_single_out(a, rules, unanimous=True)
+        bad = np.where(binary, yes_or_no, bad)
     return bad & present
 
 
-def _coalitions_single_out(a: Arrays, rules: Rules) -> np.ndarray:
-    """The p % rule for each group of centres read together (one person, one employer)."""
+def _coalitions_single_out(a: Arrays, rules: Rules, unanimous: bool = False) -> np.ndarray:
+    """The p % rule for each group of centres read together (one person, one employer);
+    with `unanimous`, the yes-or-no rule instead (what the group does not know is all
+    « oui » or all « non »)."""
     bad = np.zeros_like(a.c_present)
     eidx, gidx, groups = coalition_members(a, a.campaigns)
     if not len(eidx):
@@ -110,7 +125,10 @@ def _coalitions_single_out(a: Arrays, rules: Rules) -> np.ndarray:
     pick = np.where(inside.all(axis=2), TOP - 1, first)
     largest = np.take_along_axis(a.c_utop[r], pick[:, :, None], axis=2)[:, :, 0]
     people = a.people_of_row()[r][:, None]
-    flagged = (n > 0) & rules.singles_out(unknown, n, largest, people)
+    if unanimous:
+        flagged = (n > 0) & rules.unanimous(unknown, n)
+    else:
+        flagged = (n > 0) & rules.singles_out(unknown, n, largest, people)
     np.logical_or.at(bad, r, flagged)
     return bad
 
