@@ -9,6 +9,11 @@ not know, and reports those narrower than the protection range: ± 20 % or
 ± 5 people, whichever is larger (zero is not protected); intervals of counts are
 rounded to whole numbers. Nothing here comes from ensemble.reporting.disclosure.
 
+A hidden cell's residual may be narrowed by a reader when what that reader does
+not know of it has two or more centres and, known exactly, would not single one
+out (the p % rule; for a yes-or-no question, not all the same answer). Every
+figure of every centre the reader does not know must always stay wide.
+
 Hidden cells checked: those the primary rules (written again here) keep secret:
 fewer than 3 centres, fewer than 11 people, one centre above 85 % or two above
 90 %, or, for some reader, what they do not know of it singles out a centre
@@ -194,6 +199,16 @@ def attack(
             high = math.floor(high + 1e-6) if high != math.inf else high
         p = 1.0 if binary_of(code) else protection(value, people)
         capacity = len(keys) * upper_of(code)
+        if kind == "cell" and len(keys) >= 2:
+            # What the reader does not know of the cell, even known exactly, would
+            # not single out a centre (the p % rule; not unanimous): narrowing it is
+            # no disclosure. A centre's own figure is always checked below.
+            parts = sorted((values[k] for k in keys), reverse=True)
+            if binary_of(code):
+                if 1e-6 < value < len(keys) - 1e-6:
+                    continue
+            elif value - parts[0] >= protection(parts[0], people) - 1e-6:
+                continue
         if binary_of(code):
             if high - low < 1 - 1e-6:  # pinned: the reader knows how they answered
                 failures.append((kind, what, (low, high), value))

@@ -190,6 +190,20 @@ class BlockModel:
         return city_free & free[dep_of, layer]
 
 
+def _harmless(rules, model, unknown, key, value, binary) -> bool:
+    """Known exactly, the reader's unknown part of a residual would still not single
+    out a centre (rules.py: the p % rule, or not unanimous)."""
+    contributions = model.values[unknown & (model.var[:, key] >= 0), key]
+    count = len(contributions)
+    if count < 2:
+        return False
+    if binary:
+        return not bool(rules.unanimous(value, count))
+    people = bool(model.a.b_people[model.block])
+    largest = float(contributions.max())
+    return not bool(rules.singles_out(value, count, largest, people))
+
+
 def readers_of(arrays: Arrays, block: int) -> Iterable[tuple[str, frozenset[int]]]:
     """Every reader who knows more than the named centres: each centre of the block,
     and each group of centres read together."""
@@ -210,9 +224,17 @@ def audit_targets(
     free: np.ndarray,
     targets: list[tuple[int, int]],
     protection,
+    rules=None,
 ) -> list[dict]:
     """Solve the LP for each (row, key) target of the same block, for every reader.
-    Returns the failures: target, reader kind, interval, requirement."""
+    Returns the failures: target, reader kind, interval, requirement.
+
+    With `rules`, what a reader narrows is judged as the primary rules judge a
+    published cell for them: a residual whose unknown part (to that reader) has
+    two or more centres and would not single one out even if known exactly (the
+    p % rule; for a yes-or-no question, not unanimous) may be narrowed — that is
+    what lets a network of 3 centres publish its total beside two hidden
+    départements. A residual of one unknown centre must always stay wide."""
     a = arrays
     failures: list[dict] = []
     if not targets:
@@ -242,7 +264,11 @@ def audit_targets(
             capacity = int((variables >= 0).sum()) * model.upper_bound
             # A count of « oui » must not be pinned (rules.py): one other count possible.
             wide = shifted.high - shifted.low >= 1 - EPSILON if binary else None
-            if not (wide if binary else shifted.width_ok(value, p, capacity)):
+            if wide if binary else shifted.width_ok(value, p, capacity):
+                continue
+            if rules is not None and _harmless(rules, model, unknown, key, value, binary):
+                continue
+            if True:
                 failures.append(
                     {"row": row, "key": key, "reader": kind, "interval": shifted, "value": value}
                 )
