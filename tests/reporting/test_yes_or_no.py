@@ -188,3 +188,37 @@ def test_the_catalogue_maximum_reaches_the_engine(db_session, as_user):
     assert measures["ct.qpv"].binary
     people = measures["ct.personnes"]
     assert people.upper == 200000 and not people.binary
+
+
+@settings(max_examples=40 * DEPTH, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks(), st.randoms(use_true_random=False))
+def test_a_certificate_under_a_maximum_never_claims_more_than_the_attacker_finds(campaign, rnd):
+    """Whatever is hidden: a yes-or-no cell (or a count bounded by its maximum) that
+    the capped moves certify is wide for every reader's LP, which bounds each answer."""
+    from ensemble.reporting.disclosure.certify import Certifier
+    from ensemble.reporting.disclosure.model import PARTS, TOTAL
+
+    arrays = build([campaign])
+    hidden = np.array([[rnd.random() < 0.6] * 2 for _ in range(arrays.rows)])
+    hidden[:, PARTS] |= np.array([rnd.random() < 0.3 for _ in range(arrays.rows)])
+    cert = Certifier(arrays, RULES, sensitive_cells(arrays, RULES)).run(hidden)
+    places = {c: (p.departement, p.city) for c, p in campaign.centres.items()}
+    published, certified = {}, set()
+    for r in range(arrays.rows):
+        measure = arrays.b_measure[arrays.r_block[r]]
+        dep, city = arrays.place(r)
+        for k, key in enumerate(measure.keys):
+            if not arrays.c_present[r, k]:
+                continue
+            if not hidden[r, TOTAL if k == 0 else PARTS]:
+                published[(measure.code, key, dep, city)] = float(arrays.c_total[r, k])
+            elif cert.target[r, k] and cert.certified[r, k]:
+                certified.add((measure.code, key, dep, city))
+    everyone = [set(campaign.named | known) for _kind, known in _readers(campaign)]
+    for kind, known in _readers(campaign):
+        found = attack(
+            places, campaign.values, ORACLE, published,
+            known=campaign.named | known, individuals=False, readers=everyone,
+        )  # fmt: skip
+        wrongly = [f for f in found if f[1] in certified]
+        assert not wrongly, (kind, sorted(known), wrongly)
