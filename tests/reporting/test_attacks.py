@@ -218,3 +218,26 @@ def test_a_later_release_that_holds_is_published_and_audited_across_releases(clo
     assert s.releases(YEAR)[-1][1] == [s.centres[0]]
     _interval_width_ok(s.attack(YEAR))
     execute(clone.admin, "SELECT 1")
+
+
+def test_yes_or_no_answers_are_never_published_unanimous(clone):
+    """Found: « 6/6 » told everyone that every centre answered yes, and « 83 % of 6 »
+    told the director who said no that the five others said yes. Replayed on a real
+    run, read back; the attacker bounds each answer by the catalogue's maximum 1."""
+    s = Scenario(clone, [("59", f"Ville {i % 2}") for i in range(6)])
+    s.declare(
+        YEAR,
+        figures({
+            "ac.numerique": [1, 1, 1, 1, 1, 1],  # all « oui »
+            "ac.seniors": [0, 1, 1, 1, 1, 1],  # the first director's « non »
+            "ac.scolarite": [1, 1, 1, 0, 0, 0],  # half: nobody is left with one answer
+        }),
+    )  # fmt: skip
+    s.close(YEAR)
+    outcome = s.run()
+    assert [r.status for r in outcome.publications] == ["published"]
+    cells = s.published(YEAR)
+    assert cells[("ac.numerique", "", "*", "*")] is None
+    assert cells[("ac.seniors", "", "*", "*")] is None
+    assert cells[("ac.scolarite", "", "*", "*")] == 3
+    _interval_width_ok(s.attack(YEAR))
