@@ -9,10 +9,21 @@ not know, and reports those narrower than the protection range: ± 20 % or
 ± 5 people, whichever is larger (zero is not protected); intervals of counts are
 rounded to whole numbers. Nothing here comes from ensemble.reporting.disclosure.
 
+A hidden cell's residual may be narrowed by a reader when what that reader does
+not know of it has two or more centres and, known exactly, would not single one
+out (the p % rule; for a yes-or-no question, not all the same answer). Every
+figure of every centre the reader does not know must always stay wide.
+
 Hidden cells checked: those the primary rules (written again here) keep secret:
 fewer than 3 centres, fewer than 11 people, one centre above 85 % or two above
 90 %, or, for some reader, what they do not know of it singles out a centre
 (one unknown centre; or the rest beside the largest unknown below its range).
+
+Bounded indicators (a fourth element in `measures`: the most one centre may
+declare) bound every unknown figure above too. A yes-or-no question (whole
+numbers, at most 1) is sensitive with fewer than 3 centres or when, for some
+reader, its unknown centres all answered the same; its hidden cells, zeros
+included, and each centre's answer must not be pinned (some other count possible).
 """
 
 from __future__ import annotations
@@ -34,8 +45,18 @@ def protection(value: float, people: bool) -> float:
     return max(SHARE * value, PEOPLE) if people else SHARE * value
 
 
-def sensitive(contributions: dict[int, float], people: bool, readers: list[set[int]]) -> bool:
+def sensitive(
+    contributions: dict[int, float], people: bool, readers: list[set[int]], binary: bool = False
+) -> bool:
     values = sorted(contributions.values(), reverse=True)
+    if binary:
+        if len(values) < 3:
+            return True
+        for known in readers:
+            rest = [v for c, v in contributions.items() if c not in known]
+            if rest and (sum(rest) <= 1e-6 or sum(rest) >= len(rest) - 1e-6):
+                return True
+        return False
     total = sum(values)
     if len(values) < 3 or (people and 1e-6 < total < 11):
         return True
@@ -53,7 +74,7 @@ def sensitive(contributions: dict[int, float], people: bool, readers: list[set[i
 def attack(
     centres: dict[int, tuple[str, str]],
     values: dict[tuple[int, str, str], float],
-    measures: dict[str, tuple[tuple[str, ...], bool, bool]],  # code -> (keys, people, integer)
+    measures: dict[str, tuple],  # code -> (keys, people, integer[, upper])
     published: dict[tuple[str, str, str, str], float],
     known: Iterable[int],
     panels: Iterable[tuple[str, frozenset[int]]] = (),
@@ -94,7 +115,7 @@ def attack(
     for code, panel in panels:
         members = [(c, code, "") for c in panel if (c, code, "") in values]
         row([(1.0, k) for k in members], sum(values[k] for k in members), eq_rows, eq_rhs)
-    for code, (keys, _people, _integer) in measures.items():
+    for code, (keys, *_rest) in measures.items():
         for c in centres:
             if len(keys) == 1 or (c, code, "") not in values:
                 continue
@@ -106,7 +127,17 @@ def attack(
                     row([(1.0, p), (-1.0, (c, code, ""))], 0.0, ub_rows, ub_rhs)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.addVars(n, np.zeros(n), np.full(n, highspy.kHighsInf))
+
+    def upper_of(code: str) -> float:
+        spec = measures[code]
+        return float(spec[3]) if len(spec) > 3 and spec[3] is not None else math.inf
+
+    def binary_of(code: str) -> bool:
+        spec = measures[code]
+        return bool(spec[2]) and upper_of(code) == 1 and len(spec[0]) == 1
+
+    ups = np.array([upper_of(k[1]) for k in unknown])
+    h.addVars(n, np.zeros(n), np.where(np.isfinite(ups), ups, highspy.kHighsInf))
     for rows, rhs, equal in ((eq_rows, eq_rhs, True), (ub_rows, ub_rhs, False)):
         for r, b in zip(rows, rhs, strict=True):
             idx = np.flatnonzero(r).astype(np.int32)
@@ -138,7 +169,7 @@ def attack(
         code, key, d, city = cell
         people = measures[code][1]
         contributions = {c: values[(c, code, key)] for c in members}
-        if readers is not None and not sensitive(contributions, people, readers):
+        if readers is not None and not sensitive(contributions, people, readers, binary_of(code)):
             continue
         # The residual: the cell's centres not covered by a published finer cell.
         residual = []
@@ -160,12 +191,28 @@ def attack(
         if not keys:
             continue
         value = sum(values[k] for k in keys)
-        _keys, people, integer = measures[keys[0][1]]
+        code = keys[0][1]
+        people, integer = measures[code][1], measures[code][2]
         low, high = interval(keys)
         if integer:
             low = math.ceil(low - 1e-6)
             high = math.floor(high + 1e-6) if high != math.inf else high
-        p = protection(value, people)
-        if low > value - min(p, value) + 1e-6 or high < value + p - 1e-6:
+        p = 1.0 if binary_of(code) else protection(value, people)
+        capacity = len(keys) * upper_of(code)
+        if kind == "cell" and len(keys) >= 2:
+            # What the reader does not know of the cell, even known exactly, would
+            # not single out a centre (the p % rule; not unanimous): narrowing it is
+            # no disclosure. A centre's own figure is always checked below.
+            parts = sorted((values[k] for k in keys), reverse=True)
+            if binary_of(code):
+                if 1e-6 < value < len(keys) - 1e-6:
+                    continue
+            elif value - parts[0] >= protection(parts[0], people) - 1e-6:
+                continue
+        if binary_of(code):
+            if high - low < 1 - 1e-6:  # pinned: the reader knows how they answered
+                failures.append((kind, what, (low, high), value))
+            continue
+        if low > value - min(p, value) + 1e-6 or high < min(value + p, capacity) - 1e-6:
             failures.append((kind, what, (low, high), value))
     return failures

@@ -222,14 +222,24 @@ class Scenario:
                     {"f": self.federation_id},
                 )
             ]
+            # The catalogue's maximum bounds every figure (1 for a yes-or-no answer).
             measures = {
-                code: (BREAKDOWNS[breakdown], people, unit == "count")
-                for code, breakdown, people, unit in conn.execute(
+                code: (
+                    BREAKDOWNS[breakdown],
+                    people,
+                    unit == "count",
+                    None if high is None else max(float(high), top or 0.0),
+                )  # fmt: skip
+                for code, breakdown, people, unit, high, top in conn.execute(
                     text(
-                        "SELECT code, breakdown, counts_people, unit FROM reporting_indicators"
+                        "SELECT i.code, i.breakdown, i.counts_people, i.unit, i.max_value,"
+                        " (SELECT max(v.value)::float8 FROM reporting_values v"
+                        "  JOIN reporting_declarations d ON d.id = v.declaration_id"
+                        "  WHERE d.federation_id = :f AND d.year = :y"
+                        "  AND v.indicator_code = i.code) FROM reporting_indicators i"
                         " WHERE first_year <= :y AND (last_year IS NULL OR last_year >= :y)"
                     ),
-                    {"y": year},
+                    {"y": year, "f": self.federation_id},
                 )
             }
         places = {c: p for c, p in places.items() if c in declared}

@@ -35,11 +35,20 @@ def test_the_leaflet_of_the_network(demo, db_session):
     release = _release(demo, db_session)
     leaflet = leaflets.build(release, None, 6)
     assert (leaflet.centres_in_territory, leaflet.respondents) == (6, 6)
-    # Five of the six Roubaix centres serve a priority neighbourhood.
-    assert leaflet.priority.text == "83\u202f%" and leaflet.priority.respondents == 6
+    # Five of the six Roubaix centres serve a priority neighbourhood: « 83 % » would
+    # tell the director who answered « non » that the five others said « oui ».
+    assert leaflet.priority.text == "secret" and leaflet.priority.respondents == 6
     actions = {a.share.label: a for a in leaflet.actions}
-    assert actions["Accueil de loisirs"].sentence() == (
-        "100\u202f% des centres mènent un accueil de loisirs (6 centres ayant répondu)."
+    # Every centre runs an accueil de loisirs: « 100 % » is every centre's answer.
+    assert actions["Accueil de loisirs"].share.text == "secret"
+    assert "en déduire les réponses des autres" in actions["Accueil de loisirs"].sentence()
+    # Seniors, 3 of 6: the three centres where one person works (all « non ») would
+    # read that the three others said « oui ». Kept secret.
+    assert actions["Actions avec les seniors"].share.text == "secret"
+    # Access to rights, 4 of 6: no reader — everyone (Alma named), one director, the
+    # person of three centres, the employer of two — is left with one answer.
+    assert actions["Accès aux droits, écrivain public"].sentence() == (
+        "67\u202f% des centres mènent des actions d’accès aux droits (6 centres ayant répondu)."
     )
     for action in leaflet.actions:
         answered = release.figure(
@@ -122,8 +131,11 @@ def test_the_dashboard_shows_the_leaflet_with_charts_and_their_tables(app, demo)
     html = analyst.get("/f/nord/tableau-de-bord?annee=2021").get_data(as_text=True)
     page = text_of(html)
     assert "Le réseau en chiffres : Tout le réseau" in page
-    assert "83 % des centres en quartier prioritaire" in page
-    assert "100 % des centres mènent un accueil de loisirs (6 centres ayant répondu)" in page
+    assert "secret des centres en quartier prioritaire" in page
+    assert (
+        "67 % des centres mènent des actions d’accès aux droits (6 centres ayant répondu)" in page
+    )
+    assert "Centres menant un accueil de loisirs : secret : un centre pourrait" in page
     assert "Centres menant des actions d’insertion socio-professionnelle : secret" in page
     # Every chart of the leaflet is followed by its data table, with its respondents.
     leaflet = html.split('id="plaquette"', 1)[1].split('aria-labelledby="tendance"', 1)[0]
@@ -146,12 +158,12 @@ def test_the_printable_leaflet(app, demo):
     for expected in (
         "Les centres sociaux du réseau en 2021",
         "Les centres : Tout le réseau",
-        "En quartier prioritaire ou le desservant 83 % 6 centres",
+        "En quartier prioritaire ou le desservant secret 6 centres",
         "Personnes touchées par les activités",
         "60 ans et plus",
         "Financements par source",
         "CAF (prestations de service)",
-        "100 % des centres mènent un accueil de loisirs (6 centres ayant répondu).",
+        "67 % des centres mènent des actions d’accès aux droits (6 centres ayant répondu).",
         "Centres menant des actions d’insertion socio-professionnelle : secret",
         "Tous les indicateurs",
         "non déclaré",
@@ -168,8 +180,11 @@ def test_the_director_compares_the_leaflet_questions(app, demo):
     sign_in(director, ALMA_DIRECTOR)
     html = director.get("/c/alma/declarations/comparaison?annee=2021").get_data(as_text=True)
     page = text_of(html)
+    # Every centre said « oui »: « 100 % » would give her the five others' answers.
     row = page.split("Accueil de loisirs (1 = oui, 0 = non)", 1)[1][:60].split()
-    assert row[:4] == ["oui", "100", "%", "—"], row
+    assert row[:2] == ["oui", "secret"], row
+    row = page.split("Accès aux droits, écrivain public (1 = oui, 0 = non)", 1)[1][:60].split()
+    assert row[:4] == ["oui", "67", "%", "—"], row
     insertion = page.split("Insertion socio-professionnelle (1 = oui, 0 = non)", 1)[1][:40]
     assert insertion.split()[:2] == ["oui", "secret"], insertion
     salaries = page.split("Salariés au 31 décembre", 1)[1][:60].split()
@@ -200,6 +215,6 @@ def test_territory_by_territory(demo, db_session, app):
     analyst = app.test_client()
     sign_in(analyst, NORD_ANALYST)
     page = text_of(analyst.get("/f/nord/tableau-de-bord?annee=2021").get_data(as_text=True))
-    assert "Territoire par territoire" in page and "Département 59 6 6 83 % 6 centres" in page
+    assert "Territoire par territoire" in page and "Département 59 6 6 secret 6 centres" in page
     words = flat(pdf_text(analyst.get("/f/nord/tableau-de-bord.pdf?annee=2021").data))
     assert "Territoire par territoire" in words

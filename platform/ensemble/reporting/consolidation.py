@@ -251,7 +251,7 @@ def consolidate(
         ):
             plan = {federation_id: set()}
         if not plan:
-            main.rollback()
+            main.commit()  # only what `publication.load` cleared: a refusal notice gone stale
             return Outcome(None, "idle")
 
         def kind_of(years) -> str:

@@ -86,6 +86,7 @@ class KeyFigure:
     text: str
     value: Decimal | None
     respondents: int
+    why: str = ""  # for a secret figure: « secret : moins de 3 centres »…
 
     @property
     def published(self) -> bool:
@@ -105,7 +106,7 @@ class KeyFigure:
 
 def _figure(label: str, figure: pub.Figure) -> KeyFigure:
     if not figure.published or figure.display is None:
-        return KeyFigure(label, figure.status, figure.words(), None, figure.centres)
+        return KeyFigure(label, figure.status, figure.words(), None, figure.centres, _why(figure))
     value = figure.display
     return KeyFigure(label, figure.status, _amount(figure.measure, value), value, figure.centres)
 
@@ -113,11 +114,15 @@ def _figure(label: str, figure: pub.Figure) -> KeyFigure:
 def _share(label: str, part: pub.Figure, whole_value: Decimal | None, whole: pub.Figure):
     """`part` as a percentage of `whole_value` (both published), else its words."""
     if not part.published or part.display is None:
-        return KeyFigure(label, part.status, part.words(), None, part.centres)
+        return KeyFigure(label, part.status, part.words(), None, part.centres, _why(part))
     if not whole.published or not whole_value:
-        return KeyFigure(label, whole.status, whole.words(), None, part.centres)
+        return KeyFigure(label, whole.status, whole.words(), None, part.centres, _why(whole))
     share = (part.display * HUNDRED / whole_value).quantize(Decimal(1))
     return KeyFigure(label, pub.PUBLISHED, french.percent(share), share, part.centres)
+
+
+def _why(figure: pub.Figure) -> str:
+    return figure.why() if figure.status == pub.SECRET else ""
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ class Action:
             return _(
                 "Centres menant %(what)s : %(words)s (%(centres)s).",
                 what=self.what,
-                words=self.share.text,
+                words=self.share.why or self.share.text,
                 centres=_answered(self.share.respondents),
             )
         return _(

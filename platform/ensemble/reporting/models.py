@@ -364,6 +364,7 @@ class PublishedCell(Model):
     __table_args__ = (
         Index("ix_reporting_published_release_id", "release_id"),
         CheckConstraint("secret = (value IS NULL)", name="secret_has_no_value"),
+        CheckConstraint("reason BETWEEN 0 AND 7", name="reason"),
     )
 
     @declared_attr.directive
@@ -388,3 +389,5 @@ class PublishedCell(Model):
     secret: Mapped[bool] = mapped_column(Boolean)
     change: Mapped[Decimal | None] = mapped_column(Numeric(9, 1), nullable=True)
     change_centres: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Why a secret cell is secret (disclosure.protect.REASONS); 0 when published.
+    reason: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")

@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,18 @@ from ensemble.sharing.cooperation import NETWORK_LABELS
 STAR = "*"
 PUBLISHED, SECRET, NOT_DECLARED = "published", "secret", "not_declared"
 COMPLETENESS = "_declarations"
+
+# Why a cell is secret, by its recorded code (disclosure.protect: FEW … SECONDARY).
+# The thresholds are the federation's configured rules (REPORTING_*).
+REASONS: dict[int, object] = {
+    1: _l("secret : moins de %(centres)s centres"),
+    2: _l("secret : moins de %(people)s personnes"),
+    3: _l("secret : un centre pèse plus de %(one)s"),
+    4: _l("secret : deux centres pèsent plus de %(two)s"),
+    5: _l("secret : un centre pourrait en déduire le chiffre d’un autre"),
+    6: _l("secret : un centre pourrait en déduire les réponses des autres"),
+    7: _l("secret : protège un autre chiffre secret"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,10 +66,32 @@ class Figure:
     value: Decimal | None = None  # the published sum
     centres: int = 0
     measure: Measure | None = None
+    reason: int = 0  # why it is secret (REASONS)
 
     @property
     def published(self) -> bool:
         return self.status == PUBLISHED
+
+    def why(self) -> str:
+        """« secret : moins de 3 centres »… for a secret figure (French typography),
+        else its words."""
+        if self.status != SECRET:
+            return self.words()
+        text = REASONS.get(self.reason)
+        if text is None:
+            return _("secret")
+        from flask import current_app
+
+        from ensemble.reporting.disclosure.rules import Rules
+
+        rules = Rules.from_config(current_app.config)
+        words = str(text) % {
+            "centres": rules.min_centres,
+            "people": rules.threshold,
+            "one": french.percent(rules.dominance_one, ratio=True),
+            "two": french.percent(rules.dominance_two, ratio=True),
+        }
+        return french.typography(words)
 
     @property
     def display(self) -> Decimal | None:
@@ -120,6 +155,7 @@ class PublishedRelease:
         default_factory=dict
     )
     changes: dict[str, Change] = field(default_factory=dict)
+    reasons: dict[tuple[str, str, str, str], int] = field(default_factory=dict)
 
     def measure(self, code: str) -> Measure:
         return self.measures.get(code) or Measure(code, code, "", "count")
@@ -131,7 +167,8 @@ class PublishedRelease:
             return Figure(NOT_DECLARED, None, 0, measure)
         value, centres, secret = cell
         if secret:
-            return Figure(SECRET, None, centres, measure)
+            reason = self.reasons.get((code, key, departement, city), 0)
+            return Figure(SECRET, None, centres, measure, reason)
         return Figure(PUBLISHED, value, centres, measure)
 
     def change(self, code: str) -> Change | None:
@@ -251,11 +288,14 @@ def publication(
                 PublishedCell.secret,
                 PublishedCell.change,
                 PublishedCell.change_centres,
+                PublishedCell.reason,
             ).where(PublishedCell.release_id.in_(list(by_id)))
         ):
             release = by_id[cell.release_id]
             key = (cell.indicator_code, cell.breakdown_key, cell.departement, cell.city)
             release.cells[key] = (cell.value, cell.centres, cell.secret)
+            if cell.secret and cell.reason:
+                release.reasons[key] = cell.reason
             if cell.change is not None:
                 release.changes[cell.indicator_code] = Change(cell.change, cell.change_centres or 0)
     return Publication(federation_id, releases)

@@ -27,6 +27,15 @@ that part is a whole *unit* (an atom, or a class of atoms of a département) the
 moves into that unit vanish for them, and the rest must still cover what the
 residual hides from them: each such *fragile* unit is checked apart.
 
+Bounded indicators (a catalogue maximum; 1 for a yes-or-no question): a move may
+raise a centre only up to the maximum. A unit receives at most its *headroom*
+(the room its unknown centres have left under the maximum, less what one reader
+inside knows of it unless the unit is fragile), and gives away at most what its
+partners have room for; single moves are capped the same way. The protection of
+a bounded residual is capped by what the maximum allows (never above every
+unknown centre at the maximum), and a yes-or-no residual of zero is a target too:
+it must be able to rise by one centre.
+
 Vectorised over every block: a pass costs a few group sums over the atoms.
 """
 
@@ -100,6 +109,9 @@ class Certifier:
         self.K = a.K
         self.key_in_block = np.arange(a.K)[None, :] < a.b_nkeys[a.r_block][:, None]
         self.people = a.people_of_row()[:, None]
+        self.upper = a.b_upper[a.r_block][:, None]  # per row; inf: no maximum
+        self.binary = a.b_binary[a.r_block][:, None]
+        self.bounded = bool(np.isfinite(a.b_upper).any())
         n = a.rows
         self.seg_ga = Segments(self.ga, self.nga)
         self.seg_gb = Segments(self.gb, self.ngb)
@@ -122,7 +134,16 @@ class Certifier:
         return (hidden & ~a.forced) | a.r_absent[:, None]
 
     def protection(self, value: np.ndarray) -> np.ndarray:
-        return self.rules.protection(value, self.people)
+        return self.rules.protection(value, self.people, self.binary)
+
+    def need_up(self, value, count, people, binary, upper) -> np.ndarray:
+        """How far up the residual must go: p, capped by the room the maximum leaves
+        (`count` unknown centres at most at `upper` each)."""
+        p = self.rules.protection(value, people, binary)
+        room = np.where(
+            np.isfinite(upper), count * np.where(np.isfinite(upper), upper, 0.0) - value, INF
+        )
+        return np.minimum(p, np.maximum(room, 0.0))
 
     def need_down(self, value: np.ndarray, count: np.ndarray) -> np.ndarray:
         """How far down the residual must go: all of it when two or more centres make
@@ -142,6 +163,10 @@ class Certifier:
         ctx = (residual, residual_count)
 
         totals = self._stats(free[:, TOTAL], a.a_unknown, a.a_reader, free_full=both)
+        if self.bounded:
+            totals["room"] = self._stats(
+                free[:, TOTAL], a.a_headroom, a.a_headroom_reader, free_full=both
+            )
         for judge in (self._cities, self._deps, self._networks):
             up, down = judge(totals, ctx, self.movable)
             ok_up[:, :1] |= up[:, :1]
@@ -149,6 +174,8 @@ class Certifier:
 
         if (a.b_nkeys > 1).any():
             parts = self._stats(both, a.a_unknown, a.a_reader)
+            if self.bounded:
+                parts["room"] = self._stats(both, a.a_headroom, a.a_headroom_reader)
             for judge in (self._cities, self._deps, self._networks):
                 up, down = judge(parts, ctx, self.full)
                 ok_up[:, 1:] |= up[:, 1:] & both[:, None]
@@ -160,7 +187,8 @@ class Certifier:
         targets = hidden & ~a.forced & ~a.r_absent[:, None]
         layer_of_key = np.r_[TOTAL, np.full(self.K - 1, PARTS)]
         target = targets[:, layer_of_key] & a.c_present & self.key_in_block
-        target &= (residual > EPSILON) & self.sensitive
+        # A yes-or-no residual of zero is protected too (all « non » is an answer).
+        target &= ((residual > EPSILON) | (self.binary & (residual_count >= 1))) & self.sensitive
         return Certificate(target, ok_up & ok_down, residual, residual_count)
 
     def _residual(self, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -255,9 +283,21 @@ class Certifier:
         lost = np.where(ok & ~single, reader, 0.0)
         valid = ok & (single | (count > maxc))
         mask = a.r_level == CITY
+        caps = None
+        if "room" in s:
+            r = s["room"]
+            room_total, room_reader, _count, _single = self._atom_partners(r)
+            inside = np.where(a.a_count > maxc, a.a_headroom_reader, 0.0)
+            own = np.where(r["xf"][:, None], a.a_headroom, 0.0)
+            caps = (
+                np.maximum(own - inside, 0.0),
+                np.where(single, INF, np.maximum(room_total - room_reader, 0.0)),
+                np.isfinite(self.upper[a.a_row]),
+            )
         return self._judge(
-            self.seg_atom_row, a.a_row, gain, lost, valid, a.a_unknown, a.a_count, maxc, ctx, mask
-        )
+            self.seg_atom_row, a.a_row, gain, lost, valid, a.a_unknown, a.a_count, maxc, ctx, mask,
+            caps,
+        )  # fmt: skip
 
     def _deps(self, s, ctx, allowed):
         a = self.a
@@ -278,9 +318,24 @@ class Certifier:
         lost = np.where(present & ~single, reader, 0.0)
         valid = present & (single | (partner_cnt > maxc))
         mask = a.r_level == DEPARTEMENT
+        caps = None
+        if "room" in s:
+            r = s["room"]
+            gb = self.ga_gb
+            room_partner = r["gb_sum"][gb] - r["ga_sum"]
+            room_reader = np.where(
+                r["gb_arg"][gb] == self.ga_ids, r["gb_top2"][gb], r["gb_top1"][gb]
+            )
+            inside_reader = np.where(s["ga_cnt"] > maxc, r["ga_top1"], 0.0)
+            caps = (
+                np.maximum(r["ga_sum"] - inside_reader, 0.0),
+                np.where(single, INF, np.maximum(room_partner - room_reader, 0.0)),
+                np.isfinite(self.upper[self.ga_dep]),
+            )
         return self._judge(
-            self.seg_ga_dep, self.ga_dep, gain, lost, valid, inside, s["ga_cnt"], maxc, ctx, mask
-        )
+            self.seg_ga_dep, self.ga_dep, gain, lost, valid, inside, s["ga_cnt"], maxc, ctx, mask,
+            caps,
+        )  # fmt: skip
 
     def _networks(self, s, ctx, allowed):
         a = self.a
@@ -291,28 +346,51 @@ class Certifier:
         lost = np.zeros_like(gain)
         maxc = self.max_coalition[self.gb_net][:, None]
         mask = a.r_level == NETWORK
+        caps = None
+        if "room" in s:
+            r = s["room"]
+            inside_reader = np.where(s["gb_cnt"] > maxc, r["gb_top1"], 0.0)
+            caps = (
+                np.maximum(r["gb_sum"] - inside_reader, 0.0),
+                np.full_like(gain, INF),
+                np.isfinite(self.upper[self.gb_net]),
+            )
         return self._judge(
             self.seg_gb_net, self.gb_net, gain, lost, single, s["gb_sum"], s["gb_cnt"], maxc,
-            ctx, mask,
+            ctx, mask, caps,
         )  # fmt: skip
 
-    def _judge(self, seg, unit_row, gain, lost, valid, unit_mass, unit_count, maxc, ctx, mask):
+    def _judge(
+        self, seg, unit_row, gain, lost, valid, unit_mass, unit_count, maxc, ctx, mask, caps=None
+    ):
         """Rows' verdicts from their units (atoms or classes) — up and down, for readers
         outside every unit and for a reader who knows a whole fragile unit. Computed
-        on the rows that have units only."""
+        on the rows that have units only. `caps` (bounded blocks): what each unit may
+        receive, what its partners may take, and which units are bounded."""
         residual_all, count_all = ctx
         rows = seg.rows
         pos = self._positions(seg)
         residual, residual_count = residual_all[rows], count_all[rows]
         people = self.people[rows]
+        binary, upper = self.binary[rows], self.upper[rows]
+        given = np.where(valid, unit_mass, 0.0)
+        if caps is not None:
+            receive, take, bounded = caps
+            bounded = bounded[:, None] if bounded.ndim == 1 else bounded
+            # One reader's knowledge of a unit's partners costs that unit at most
+            # what it takes below the cap.
+            capped = np.minimum(gain, receive)
+            lost = np.where(bounded, capped - np.minimum(gain - lost, receive), lost)
+            gain = np.where(bounded, capped, gain)
+            given = np.where(bounded, np.minimum(given, take), given)
         is_inf = np.isinf(gain)
         n_inf = seg.sum(is_inf.astype(np.int64), compact=True)
         finite = seg.sum(np.where(is_inf, 0.0, gain), compact=True)
         worst = seg.max(lost, compact=True)
-        moved = seg.sum(np.where(valid, unit_mass, 0.0), compact=True)
+        moved = seg.sum(given, compact=True)
         up_all = np.where(n_inf > 0, INF, finite - worst)
-        need = self.rules.protection(residual, people)
-        ok_up = up_all >= need - EPSILON
+        need = self.rules.protection(residual, people, binary)
+        ok_up = up_all >= self.need_up(residual, residual_count, people, binary, upper) - EPSILON
         need_down = np.where(residual_count >= 2, residual, np.minimum(need, residual))
         ok_down = moved >= need_down - EPSILON
         # A reader who knows every unknown centre of one unit.
@@ -322,11 +400,13 @@ class Certifier:
             up_f = np.where(others_inf, INF, finite[pos] - np.where(is_inf, 0.0, gain) - worst[pos])
             res_f = residual[pos] - unit_mass
             cnt_f = residual_count[pos] - unit_count
-            need_f = self.rules.protection(res_f, people[pos])
-            bad_up = fragile & (res_f > EPSILON) & (up_f < need_f - EPSILON)
-            down_f = moved[pos] - np.where(valid, unit_mass, 0.0)
+            need_f = self.rules.protection(res_f, people[pos], binary[pos])
+            up_need_f = self.need_up(res_f, cnt_f, people[pos], binary[pos], upper[pos])
+            left_f = (res_f > EPSILON) | (binary[pos] & (cnt_f >= 1))
+            bad_up = fragile & left_f & (up_f < up_need_f - EPSILON)
+            down_f = moved[pos] - given
             need_down_f = np.where(cnt_f >= 2, res_f, np.minimum(need_f, res_f))
-            bad_down = fragile & (res_f > EPSILON) & (down_f < need_down_f - EPSILON)
+            bad_down = fragile & left_f & (down_f < need_down_f - EPSILON)
             ok_up &= ~seg.any(bad_up, compact=True)
             ok_down &= ~seg.any(bad_down, compact=True)
             # Groups of centres may know several fragile units: take them all away,
@@ -339,8 +419,8 @@ class Certifier:
                 res_g = np.where(np.isinf(f_min), residual, residual - f_min)
                 several = seg.sum(fragile.astype(np.int64), compact=True) >= 2
                 row_groups = (self.max_coalition[rows] > 1)[:, None]
-                bad = several & row_groups & (res_g > EPSILON)
-                bad &= up_g < self.rules.protection(res_g, people) - EPSILON
+                bad = several & row_groups & ((res_g > EPSILON) | binary)
+                bad &= up_g < self.rules.protection(res_g, people, binary) - EPSILON
                 ok_up &= ~bad
         keep = mask[rows]
         out_up = np.zeros((self.a.rows, self.K), dtype=bool)
@@ -449,6 +529,16 @@ def split_certified(a: Arrays, hidden: np.ndarray, rules: Rules) -> np.ndarray:
     blocks = sorted({b for b, _ in a.panels})
     if not blocks:
         return ok
+    # The 4-cycles raise centres without regard to a maximum: a bounded block is
+    # certified only where no move could reach it (every unknown centre has more
+    # room than the block's whole unknown mass) — never for a yes-or-no question.
+    for b in blocks:
+        if np.isfinite(a.b_upper[b]):
+            inside = (a.e_block == b) & ~a.e_known
+            mass = float(np.nansum(a.e_values[inside, 0]))
+            room = a.b_upper[b] - np.nan_to_num(a.e_values[inside, 0])
+            ok[b] = not bool(inside.any()) or bool(room.min() > mass + EPSILON)
+    blocks = [b for b in blocks if ok[b]]
     free = (hidden & ~a.forced) | a.r_absent[:, None]
     city_rows = np.flatnonzero(a.r_level == CITY)
     index = {int(r): i for i, r in enumerate(city_rows)}

@@ -6,7 +6,8 @@ Unknowns: every figure of the block's centres that the reader does not know
 those published by earlier releases) as an equation, the block's published
 panels (sums over the centres behind a year-on-year change), each centre's
 breakdown adding up to its total (a part at most its total when the breakdown
-is partial), non-negativity. The objective is the residual of the hidden cell
+is partial), non-negativity, and the catalogue's maximum for each figure of a
+bounded indicator (1 for a yes-or-no question). The objective is the residual of the hidden cell
 (or the part of a cell one signature holds); its minimum and maximum are the
 interval, rounded inward to whole numbers for counts.
 
@@ -41,10 +42,12 @@ class Interval:
     low: float
     high: float  # math.inf when unbounded
 
-    def width_ok(self, value: float, protection: float) -> bool:
+    def width_ok(self, value: float, protection: float, capacity: float = math.inf) -> bool:
+        """Wide enough: down by p (to zero at most) and up by p (to `capacity`, every
+        unknown centre at the maximum, at most)."""
         return (
             self.low <= value - min(protection, value) + EPSILON
-            and self.high >= value + protection - EPSILON
+            and self.high >= min(value + protection, capacity) - EPSILON
         )
 
 
@@ -69,9 +72,11 @@ class BlockModel:
         h = self.h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         lower = np.zeros(self.nvars)
-        upper = np.full(self.nvars, highspy.kHighsInf)
-        h.addVars(self.nvars, lower, upper)
+        self.upper_bound = float(a.b_upper[block])
         self.inf = highspy.kHighsInf
+        top = self.upper_bound if math.isfinite(self.upper_bound) else self.inf
+        self.upper = np.full(self.nvars, top)
+        h.addVars(self.nvars, lower, self.upper)
         self._fixed = np.zeros(self.nvars, dtype=bool)
         rows: list[tuple[float, float, np.ndarray, np.ndarray]] = []
         # Published cells (and those of earlier releases): equations.
@@ -130,7 +135,7 @@ class BlockModel:
         known = self.known | reader_known
         fixed = np.zeros(self.nvars, dtype=bool)
         low = np.zeros(self.nvars)
-        high = np.full(self.nvars, self.inf)
+        high = self.upper.copy()
         for i in np.flatnonzero(known):
             for k in range(self.var.shape[1]):
                 v = self.var[i, k]
@@ -185,6 +190,20 @@ class BlockModel:
         return city_free & free[dep_of, layer]
 
 
+def _harmless(rules, model, unknown, key, value, binary) -> bool:
+    """Known exactly, the reader's unknown part of a residual would still not single
+    out a centre (rules.py: the p % rule, or not unanimous)."""
+    contributions = model.values[unknown & (model.var[:, key] >= 0), key]
+    count = len(contributions)
+    if count < 2:
+        return False
+    if binary:
+        return not bool(rules.unanimous(value, count))
+    people = bool(model.a.b_people[model.block])
+    largest = float(contributions.max())
+    return not bool(rules.singles_out(value, count, largest, people))
+
+
 def readers_of(arrays: Arrays, block: int) -> Iterable[tuple[str, frozenset[int]]]:
     """Every reader who knows more than the named centres: each centre of the block,
     and each group of centres read together."""
@@ -205,9 +224,17 @@ def audit_targets(
     free: np.ndarray,
     targets: list[tuple[int, int]],
     protection,
+    rules=None,
 ) -> list[dict]:
     """Solve the LP for each (row, key) target of the same block, for every reader.
-    Returns the failures: target, reader kind, interval, requirement."""
+    Returns the failures: target, reader kind, interval, requirement.
+
+    With `rules`, what a reader narrows is judged as the primary rules judge a
+    published cell for them: a residual whose unknown part (to that reader) has
+    two or more centres and would not single one out even if known exactly (the
+    p % rule; for a yes-or-no question, not unanimous) may be narrowed — that is
+    what lets a network of 3 centres publish its total beside two hidden
+    départements. A residual of one unknown centre must always stay wide."""
     a = arrays
     failures: list[dict] = []
     if not targets:
@@ -215,6 +242,7 @@ def audit_targets(
     block = int(a.r_block[targets[0][0]])
     model = BlockModel(a, block, free)
     centre_of = a.e_centre[model.entries]
+    binary = bool(a.b_binary[block])
     prepared = []
     for row, key in targets:
         layer = TOTAL if key == 0 else PARTS
@@ -226,13 +254,21 @@ def audit_targets(
         for row, key, members in prepared:
             unknown = members & ~model.known & ~reader_known
             value = float(model.values[unknown, key].sum())
-            if value <= EPSILON or model.var[unknown, key].max(initial=-1) < 0:
+            variables = model.var[unknown, key]
+            if (value <= EPSILON and not binary) or variables.max(initial=-1) < 0:
                 continue
             known_part = float(model.values[members & ~unknown, key].sum())
             interval = model.interval(members, key)
             shifted = Interval(interval.low - known_part, interval.high - known_part)
-            p = float(protection(value, a.b_people[block]))
-            if not shifted.width_ok(value, p):
+            p = float(protection(value, a.b_people[block], binary))
+            capacity = int((variables >= 0).sum()) * model.upper_bound
+            # A count of « oui » must not be pinned (rules.py): one other count possible.
+            wide = shifted.high - shifted.low >= 1 - EPSILON if binary else None
+            if wide if binary else shifted.width_ok(value, p, capacity):
+                continue
+            if rules is not None and _harmless(rules, model, unknown, key, value, binary):
+                continue
+            if True:
                 failures.append(
                     {"row": row, "key": key, "reader": kind, "interval": shifted, "value": value}
                 )

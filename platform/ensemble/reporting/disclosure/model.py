@@ -19,6 +19,7 @@ block's panels) and same pattern (full breakdown, total only, other).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +44,19 @@ class Measure:
     counts_people: bool = False
     integer: bool = False  # counts: intervals are rounded to whole numbers
     network_only: bool = False  # cooperation figures: published for the network only
+    # The most one centre may declare for each key (the catalogue's maximum; 1 for a
+    # yes-or-no question): every reader knows it, so the auditor bounds each unknown
+    # contribution by it. None: no maximum.
+    upper: float | None = None
+
+    @property
+    def binary(self) -> bool:
+        """A yes-or-no question counted as a number of centres (each answers 0 or 1)."""
+        return self.integer and self.upper == 1 and len(self.keys) == 1
+
+    @property
+    def bound(self) -> float:
+        return math.inf if self.upper is None else float(self.upper)
 
 
 @dataclass(frozen=True)
@@ -208,6 +222,8 @@ class Arrays:
     b_people: np.ndarray
     b_nkeys: np.ndarray
     b_max_coalition: np.ndarray  # size of the largest reader group (1: single centres)
+    b_upper: np.ndarray  # the most one centre may declare (inf: no maximum)
+    b_binary: np.ndarray  # yes-or-no questions
     # rows
     r_block: np.ndarray
     r_level: np.ndarray
@@ -246,6 +262,10 @@ class Arrays:
     a_reader: np.ndarray  # atoms × keys: most one reader knows of it (a centre, a group)
     a_other: np.ndarray  # atoms × keys: unknown total − part (full entries), parts only
     a_other_reader: np.ndarray
+    # atoms × keys, bounded blocks only (0 elsewhere): how far the unknown entries may
+    # still rise before reaching the maximum (`headroom`), the most one reader knows of it
+    a_headroom: np.ndarray
+    a_headroom_reader: np.ndarray
     # cities × keys: the most one reader (a centre, or a group) knows of the city's
     # unknown "other parts" (total − part): inside readers of a swap
     r_other_reader_in: np.ndarray
@@ -404,6 +424,26 @@ def build(campaigns: Sequence[Campaign], columns: Columns | None = None) -> Arra
     a_other = seg.sum(other)
     a_other_reader = seg.max(other)
     r_other_reader_in = Segments(e_row, nrows).max(other)
+    # Headroom under the maximum: a part rises with its total, so the total's room
+    # (the part's own when no total was declared) is what a move may use.
+    # A figure above the catalogue's maximum (declared before the maximum existed)
+    # raises the block's bound to it: the bound must hold for every true figure.
+    b_upper = np.array([m.bound for m in b_measure], dtype=float)
+    if np.isfinite(b_upper).any() and nentries:
+        largest = np.full(nblocks, -np.inf)
+        np.maximum.at(largest, e_block, np.nanmax(np.where(declared, e_values, -np.inf), axis=1))
+        b_upper = np.maximum(b_upper, largest)
+    e_upper = b_upper[e_block]
+    bounded = np.isfinite(e_upper)
+    ceiling = np.where(
+        declared[:, :1], np.maximum(np.nan_to_num(e_values[:, :1]), values0), values0
+    )
+    room = np.where(
+        unknown & bounded[:, None], np.where(bounded, e_upper, 0.0)[:, None] - ceiling, 0.0
+    )
+    room = np.maximum(room, 0.0)
+    a_headroom = seg.sum(room)
+    a_headroom_reader = seg.max(room)
 
     arrays = Arrays(
         campaigns=campaigns,
@@ -413,6 +453,8 @@ def build(campaigns: Sequence[Campaign], columns: Columns | None = None) -> Arra
         b_people=np.array([m.counts_people for m in b_measure], dtype=bool),
         b_nkeys=b_nkeys,
         b_max_coalition=np.ones(nblocks, dtype=int_),
+        b_upper=b_upper,
+        b_binary=np.array([m.binary for m in b_measure], dtype=bool),
         r_block=r_block,
         r_level=r_level,
         r_parent=r_parent,
@@ -448,6 +490,8 @@ def build(campaigns: Sequence[Campaign], columns: Columns | None = None) -> Arra
         a_other=a_other,
         a_other_reader=a_other_reader,
         r_other_reader_in=r_other_reader_in,
+        a_headroom=a_headroom,
+        a_headroom_reader=a_headroom_reader,
         forced=np.zeros((nrows, 2), dtype=bool),
         panels=panels,
         deps=deps,
@@ -528,6 +572,15 @@ def _coalitions(arrays: Arrays, campaigns: list[Campaign]) -> None:
     keep = size[bg] >= 2
     atoms = arrays.e_atom[eidx[keep]]
     np.maximum.at(arrays.a_reader, atoms, mass[bg[keep]])
+    upper = arrays.b_upper[arrays.e_block[eidx]]
+    if np.isfinite(upper).any():
+        declared = ~np.isnan(arrays.e_values[eidx])
+        room = np.where(
+            declared & np.isfinite(upper)[:, None],
+            np.where(np.isfinite(upper), upper, 0.0)[:, None] - np.maximum(vals[:, :1], vals),
+            0.0,
+        )
+        np.maximum.at(arrays.a_headroom_reader, atoms, seg.sum(np.maximum(room, 0.0))[bg[keep]])
     np.maximum.at(arrays.a_other_reader, atoms, other[bg[keep]])
     np.maximum.at(arrays.b_max_coalition, arrays.e_block[eidx[keep]], size[bg[keep]])
     # Within one city: what a group knows of its other parts there.

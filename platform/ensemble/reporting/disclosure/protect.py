@@ -60,6 +60,35 @@ class Outcome:
     audit: Audit
     sensitive_published: list[int]  # rows an earlier release published that now single out
     repairs: int = 0
+    reasons: np.ndarray | None = None  # rows × keys: REASONS code of each secret cell
+
+
+# Why a cell is secret, as recorded with it (reporting_published.reason): the first
+# primary rule it breaks, else the protection of other cells. 0: published.
+PUBLISHED, FEW, SMALL, DOMINANT, TWO_DOMINANT, DEDUCIBLE, UNANIMOUS, SECONDARY = range(8)
+
+
+def reasons(a: Arrays, rules: Rules, hidden: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """The REASONS code of every cell (rows × keys) under `hidden`."""
+    layer_of_key = np.r_[TOTAL, np.full(a.K - 1, PARTS)]
+    secret = hidden[:, layer_of_key] & a.c_present
+    people = a.people_of_row()[:, None]
+    total, positive = a.c_total, a.c_total > EPSILON
+    binary = np.broadcast_to(a.b_binary[a.r_block][:, None], bad.shape)
+    out = np.where(secret, SECONDARY, PUBLISHED).astype(np.int8)
+    primary = np.full(bad.shape, DEDUCIBLE, dtype=np.int8)
+    primary = np.where(binary, UNANIMOUS, primary)
+    primary = np.where(
+        ~binary & positive & (a.c_top1 + a.c_top2 > rules.dominance_two * total + EPSILON),
+        TWO_DOMINANT,
+        primary,
+    )
+    primary = np.where(
+        ~binary & positive & (a.c_top1 > rules.dominance_one * total + EPSILON), DOMINANT, primary
+    )
+    primary = np.where(~binary & people & positive & (total < rules.threshold), SMALL, primary)
+    primary = np.where(a.c_count < rules.min_centres, FEW, primary)
+    return np.where(secret & bad, primary, out).astype(np.int8)
 
 
 def sensitive_cells(a: Arrays, rules: Rules) -> np.ndarray:
@@ -75,11 +104,26 @@ def sensitive_cells(a: Arrays, rules: Rules) -> np.ndarray:
     rest = a.c_unknown - largest - a.c_utop[:, :, 1]
     bad |= two | ((a.c_unknown_count >= 3) & (rest + EPSILON < rules.protection(largest, people)))
     bad |= _coalitions_single_out(a, rules)
+    # Yes-or-no questions (rules.py): fewer than min_centres, or unanimous for some
+    # reader — everyone (named centres known), or one centre knowing its own answer:
+    # a « non » leaves S over n − 1, a « oui » S − 1 over n − 1.
+    binary = a.b_binary[a.r_block][:, None]
+    if binary.any():
+        s, n = a.c_unknown, a.c_unknown_count
+        has_no, has_yes = n - s > EPSILON, s > EPSILON
+        yes_or_no = a.c_count < rules.min_centres
+        yes_or_no |= rules.unanimous(s, n)
+        yes_or_no |= has_no & rules.unanimous(s, n - 1)
+        yes_or_no |= has_yes & rules.unanimous(s - 1, n - 1)
+        yes_or_no |= _coalitions_single_out(a, rules, unanimous=True)
+        bad = np.where(binary, yes_or_no, bad)
     return bad & present
 
 
-def _coalitions_single_out(a: Arrays, rules: Rules) -> np.ndarray:
-    """The p % rule for each group of centres read together (one person, one employer)."""
+def _coalitions_single_out(a: Arrays, rules: Rules, unanimous: bool = False) -> np.ndarray:
+    """The p % rule for each group of centres read together (one person, one employer);
+    with `unanimous`, the yes-or-no rule instead (what the group does not know is all
+    « oui » or all « non »)."""
     bad = np.zeros_like(a.c_present)
     eidx, gidx, groups = coalition_members(a, a.campaigns)
     if not len(eidx):
@@ -110,7 +154,10 @@ def _coalitions_single_out(a: Arrays, rules: Rules) -> np.ndarray:
     pick = np.where(inside.all(axis=2), TOP - 1, first)
     largest = np.take_along_axis(a.c_utop[r], pick[:, :, None], axis=2)[:, :, 0]
     people = a.people_of_row()[r][:, None]
-    flagged = (n > 0) & rules.singles_out(unknown, n, largest, people)
+    if unanimous:
+        flagged = (n > 0) & rules.unanimous(unknown, n)
+    else:
+        flagged = (n > 0) & rules.singles_out(unknown, n, largest, people)
     np.logical_or.at(bad, r, flagged)
     return bad
 
@@ -181,6 +228,30 @@ class Repairer:
         return []
 
 
+SMALL_BLOCK = 12  # centres: blocks this small are judged by the LP before any repair
+
+
+def _small_blocks(a: Arrays) -> np.ndarray:
+    return np.bincount(a.e_block, minlength=len(a.b_measure)) <= SMALL_BLOCK
+
+
+def _lp_passes(a: Arrays, rules: Rules, hidden, certifier, failing, small) -> np.ndarray:
+    """Failing cells of small blocks that the LP finds protected for every reader."""
+    passes = np.zeros_like(failing)
+    free = certifier.free(hidden)
+    by_block: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for r, k in zip(*np.nonzero(failing & small[a.r_block][:, None]), strict=True):
+        by_block[int(a.r_block[r])].append((int(r), int(k)))
+    for _block, targets in by_block.items():
+        failed = {
+            (f["row"], f["key"])
+            for f in lp.audit_targets(a, free, targets, rules.protection, rules)
+        }
+        for r, k in targets:
+            passes[r, k] = (r, k) not in failed
+    return passes
+
+
 def _layered(hidden: np.ndarray) -> np.ndarray:
     """A hidden total hides its breakdown (the parts would add up to it)."""
     hidden = hidden.copy()
@@ -199,9 +270,14 @@ def protect(a: Arrays, rules: Rules, *, exhaustive: bool = False) -> Outcome:
     repairer = Repairer(a)
     repairs = 0
     cert = None
+    small = _small_blocks(a)
     for _ in range(MAX_REPAIRS):
         cert = certifier.run(hidden)
         failing = cert.failing
+        if small.any() and failing.any():
+            # Small blocks: the LP decides before anything more is hidden (moves
+            # prove too little with three or four centres).
+            failing = failing & ~_lp_passes(a, rules, hidden, certifier, failing, small)
         if not failing.any():
             break
         proposals: set[tuple[int, int]] = set()
@@ -224,7 +300,7 @@ def protect(a: Arrays, rules: Rules, *, exhaustive: bool = False) -> Outcome:
             hidden[rows] = True
         hidden = _layered(hidden)
         report = audit(a, rules, hidden, certifier=certifier, exhaustive=exhaustive)
-    return Outcome(hidden, report, sensitive_published, repairs)
+    return Outcome(hidden, report, sensitive_published, repairs, reasons(a, rules, hidden, bad))
 
 
 def audit(
@@ -253,6 +329,6 @@ def audit(
         readers = sum(1 for _ in lp.readers_of(a, _block))
         report.readers = max(report.readers, readers)
         report.lp_solves += 2 * readers * len(targets)
-        report.failures += lp.audit_targets(a, free, targets, rules.protection)
+        report.failures += lp.audit_targets(a, free, targets, rules.protection, rules)
     report.seconds = time.perf_counter() - started
     return report

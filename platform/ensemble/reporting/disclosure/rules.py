@@ -18,6 +18,23 @@ know part of it (a centre knows its own figures; a centre that agreed to be name
 is known to everyone): what is left unknown to that reader must not single out a
 contributor within its protection range — at least two unknown contributors, and
 the unknown rest beside the largest at least p of it (the « p % rule »).
+
+Yes-or-no questions (« le centre mène-t-il une action … », 1 = oui, 0 = non),
+published as a number of centres and read as a share of centres (« 84 % des
+centres mènent … »), follow their own rules: their risk is not a dominant
+contributor but a reader learning how the centres answered. Such a cell is kept
+secret when it has fewer than `min_centres` centres, or when, for some reader,
+what the reader does not know of it is all « oui » or all « non » (the unknown
+total is 0 or the number of unknown centres): « 6/6 », « 100 % de 6 » and, for the
+director who knows their own « non », « 83 % de 6 ». For a reader who knows one
+centre, that is an unknown total of 0, 1, n − 1 or n among n unknown centres. A
+share of centres is only ever the published count over the published number of
+centres: it is published exactly when the count is, and secret otherwise.
+A hidden count of « oui », zero included, is protected when no reader can pin it:
+some other count, one centre more or less, stays possible (so no reader can tell
+that its unknown centres all answered the same). The certificates ask for one
+centre either way where the answers allow it (`protection` is 1), the LP for
+the interval not to be a single count.
 """
 
 from __future__ import annotations
@@ -60,13 +77,22 @@ class Rules:
             f"-p{self.protection_share:g}/{self.protection_people:g}"
         )
 
-    def protection(self, value, people) -> np.ndarray:
-        """p for each value (arrays or scalars): the half-width a reader must not go below."""
+    def protection(self, value, people, binary=False) -> np.ndarray:
+        """p for each value (arrays or scalars): the half-width a reader must not go below
+        (one centre for a count of « oui », zero included)."""
         value = np.asarray(value, dtype=float)
         people = np.asarray(people, dtype=bool)
         share = self.protection_share * value
         p = np.where(people, np.maximum(share, self.protection_people), share)
-        return np.where(value > EPSILON, p, 0.0)
+        return np.where(np.asarray(binary, dtype=bool), 1.0, np.where(value > EPSILON, p, 0.0))
+
+    @staticmethod
+    def unanimous(unknown_total, unknown_count) -> np.ndarray:
+        """Yes-or-no questions: True where what one reader does not know is all « non »
+        (0) or all « oui » (as many as the unknown centres)."""
+        total = np.asarray(unknown_total, dtype=float)
+        count = np.asarray(unknown_count)
+        return (count >= 1) & ((total <= EPSILON) | (total >= count - EPSILON))
 
     def primary(self, total, centres, top1, top2, people) -> np.ndarray:
         """The reader-independent rules: True where the cell may not be published."""

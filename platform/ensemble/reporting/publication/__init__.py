@@ -9,6 +9,13 @@ named) or the rules change; every earlier release of the campaign stays a fact
 for the auditor (what was published cannot be taken back), and a release that
 would let a reader narrow a hidden figure is refused: the previous one stays.
 
+A centre's agreement to be named never refuses a release: when naming the centres
+that agreed since the last release would, with what that release published,
+single out another centre, the release is decided again without them (then with
+each of them alone, kept when it holds) and published; the agreements that could
+not be honoured wait, unnamed (the federation's page of named figures counts
+them), until the inputs change. Only a change of the rules can still be refused.
+
 Runs on the reporting role inside the consolidation's transaction: the release
 and the consolidated cells are committed together, or neither.
 """
@@ -20,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from ensemble.kernel import french
@@ -45,6 +53,7 @@ class Result:
     secret_cells: int = 0
     cells: int = 0
     changes: int = 0
+    waiting: int = 0  # centres that agreed to be named and cannot be yet
 
 
 @dataclass
@@ -102,6 +111,7 @@ def load(conn: Connection, federation_ids: Sequence[int] | None, rules: Rules, *
     consent = data.consenting(conn, keys)
     counts = _counts(conn, keys)
     sources = []
+    cleared: list[tuple[int, int]] = []
     for r in listed:
         key = (r.federation_id, r.year)
         fp = fingerprint(
@@ -110,6 +120,18 @@ def load(conn: Connection, federation_ids: Sequence[int] | None, rules: Rules, *
         stale = r.current is None or r.fingerprint != fp
         if force or (stale and fp != r.refused_fingerprint):
             sources.append(_Source(r.federation_id, r.year, fp, r.number))
+        elif not stale and r.refused_fingerprint:
+            # The inputs are back to those of the release in line (an agreement
+            # withdrawn, the rules restored): the refusal notice no longer applies.
+            cleared.append(key)
+    for f, y in cleared:
+        conn.execute(
+            text(
+                "UPDATE reporting_campaigns SET refused_fingerprint = '', refused_reason = '',"
+                " refused_at = NULL WHERE federation_id = :f AND year = :y"
+            ),
+            {"f": f, "y": y},
+        )
     return sources
 
 
@@ -217,6 +239,14 @@ def publish(
     targets = loaded.campaigns[:n]
     columns = _subset_columns(loaded.columns, n)
     decided, stats = decide(targets, rules, columns)
+    released = data.released_names(conn, [(s.federation_id, s.year) for s in sources])
+    for i, (source, decision) in enumerate(zip(sources, decided, strict=True)):
+        key = (source.federation_id, source.year)
+        if decision.refused:
+            decided[i] = (
+                _without_new_names(targets[i], columns, i, released.get(key, frozenset()), rules)
+                or decision
+            )
 
     results: list[Result] = []
     accepted: dict[tuple[int, int], Decided] = {}
@@ -261,7 +291,7 @@ def publish(
                 "n": source.number + 1,
                 "run": (run_ids or {}).get(key[0]),
                 "c": len(campaign.centres),
-                "named": sorted(consent.get(key, frozenset())),
+                "named": sorted(consent.get(key, frozenset()) & campaign.named),
                 "fp": source.fingerprint,
                 "secret": decision.cells.secret_count,
                 "audited": stats["targets"],
@@ -287,9 +317,45 @@ def publish(
                 secret_cells=decision.cells.secret_count,
                 cells=len(decision.cells),
                 changes=len(changes.get(key, {})),
+                waiting=len(consent.get(key, frozenset()) - campaign.named),
             )  # fmt: skip
         )
     return results
+
+
+MAX_NAME_TRIES = 8
+
+
+def _without_new_names(
+    campaign: Campaign, columns: Columns, index: int, released: frozenset[int], rules: Rules
+) -> Decided | None:
+    """A refused campaign decided again without the centres that agreed to be named
+    since its releases (they stay unknown to readers), then with each of them alone
+    (in id order, the first `MAX_NAME_TRIES`), kept when the release still holds.
+    Sets `campaign.named` to what the decision assumes. None: still refused."""
+    new = sorted(campaign.named - released)
+    if not new:
+        return None
+    own = columns.subset(columns.campaign == index)
+    own.campaign = np.zeros(len(own.campaign), dtype=np.int64)
+    own.measure_campaign = np.where(columns.measure_campaign == index, 0, -1)
+    base = frozenset(campaign.named - set(new))
+
+    def attempt(named: frozenset[int]) -> Decided | None:
+        campaign.named = named
+        [decision], _stats = decide([campaign], rules, own)
+        return None if decision.refused else decision
+
+    best = attempt(base)
+    if best is None:
+        campaign.named = base | set(new)
+        return None
+    for centre in new[:MAX_NAME_TRIES]:
+        found = attempt(base | {centre})
+        if found is not None:
+            base, best = base | {centre}, found
+    campaign.named = base
+    return best
 
 
 def _subset_columns(columns: Columns, n: int) -> Columns:

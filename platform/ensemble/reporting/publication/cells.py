@@ -30,6 +30,7 @@ class Cells:
     value: np.ndarray  # float
     centres: np.ndarray  # int
     secret: np.ndarray  # bool
+    reason: np.ndarray  # int: disclosure.protect REASONS code (0 when published)
 
     def __len__(self) -> int:
         return len(self.code)
@@ -37,7 +38,10 @@ class Cells:
     @classmethod
     def empty(cls) -> Cells:
         o = np.zeros(0, dtype=object)
-        return cls(o, o, o, o, np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
+        return cls(
+            o, o, o, o, np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool),
+            np.zeros(0, dtype=np.int8),
+        )  # fmt: skip
 
     @classmethod
     def concat(cls, parts: list[Cells]) -> Cells:
@@ -96,6 +100,11 @@ def of_part(part) -> dict[int, Cells]:
         value=a.c_total[r, k],
         centres=a.c_count[r, k],
         secret=hidden[r, layer],
+        reason=(
+            part.outcome.reasons[r, k]
+            if part.outcome.reasons is not None
+            else np.where(hidden[r, layer], 7, 0).astype(np.int8)
+        ),
     )
     order = np.argsort(campaign, kind="stable")
     campaign = campaign[order]
@@ -131,16 +140,18 @@ def write(
     conn.execute(
         text(
             "INSERT INTO reporting_published (release_id, federation_id, year, indicator_code,"
-            " breakdown_key, departement, city, value, centres, secret, change, change_centres)"
+            " breakdown_key, departement, city, value, centres, secret, change, change_centres,"
+            " reason)"
             " SELECT :r, :f, :y, substr(c, 2), substr(k, 2), substr(d, 2), substr(t, 2),"
             " CAST(nullif(substr(v, 2), '') AS numeric), CAST(substr(n, 2) AS int),"
             " substr(s, 2) = 't', CAST(nullif(substr(ch, 2), '') AS numeric),"
-            " CAST(nullif(substr(chn, 2), '') AS int)"
+            " CAST(nullif(substr(chn, 2), '') AS int), CAST(substr(w, 2) AS smallint)"
             " FROM unnest(string_to_array(:codes, :sep), string_to_array(:keys, :sep),"
             " string_to_array(:deps, :sep), string_to_array(:cities, :sep),"
             " string_to_array(:values, :sep), string_to_array(:centres, :sep),"
             " string_to_array(:secret, :sep), string_to_array(:change, :sep),"
-            " string_to_array(:change_n, :sep)) AS u(c, k, d, t, v, n, s, ch, chn)"
+            " string_to_array(:change_n, :sep), string_to_array(:reason, :sep))"
+            " AS u(c, k, d, t, v, n, s, ch, chn, w)"
         ),
         {
             "r": release_id,
@@ -154,6 +165,7 @@ def write(
             "values": _joined(values.tolist()),
             "centres": _joined(str(n) for n in cells.centres.tolist()),
             "secret": _joined("t" if s else "f" for s in cells.secret.tolist()),
+            "reason": _joined(str(w) for w in cells.reason.tolist()),
             "change": _joined(change.tolist()),
             "change_n": _joined(change_n.tolist()),
         },

@@ -97,14 +97,20 @@ def catalogue(conn: Connection) -> dict[int, list[Measure]]:
     """Measures asked each year (a function of the year, read once)."""
     rows = conn.execute(
         text(
-            "SELECT code, breakdown, unit, counts_people, first_year, last_year"
-            " FROM reporting_indicators ORDER BY position"
+            "SELECT code, breakdown, unit, counts_people, first_year, last_year,"
+            " max_value::float8 AS max_value FROM reporting_indicators ORDER BY position"
         )
     ).all()
 
     def of_year(year: int) -> list[Measure]:
         return [
-            Measure(r.code, BREAKDOWNS[r.breakdown], bool(r.counts_people), r.unit == "count")
+            Measure(
+                r.code,
+                BREAKDOWNS[r.breakdown],
+                bool(r.counts_people),
+                r.unit == "count",
+                upper=r.max_value,
+            )  # fmt: skip
             for r in rows
             if r.first_year <= year and (r.last_year is None or r.last_year >= year)
         ]
@@ -159,6 +165,25 @@ def named(conn: Connection, keys: list[tuple[int, int]]) -> dict[tuple[int, int]
     for f, y, ids in conn.execute(
         text(f"SELECT federation_id, year, named_centre_ids FROM reporting_releases WHERE {scope}"),
         params,
+    ):
+        out[(f, y)].update(ids or [])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def released_names(
+    conn: Connection, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], frozenset[int]]:
+    """Centres some release of each campaign named (known to every reader since)."""
+    out: dict[tuple[int, int], set[int]] = defaultdict(set)
+    if not keys:
+        return {}
+    for f, y, ids in conn.execute(
+        text(
+            "SELECT federation_id, year, named_centre_ids FROM reporting_releases"
+            " WHERE (federation_id, year) IN"
+            " (SELECT * FROM unnest(CAST(:f AS bigint[]), CAST(:y AS smallint[])))"
+        ),
+        {"f": [k[0] for k in keys], "y": [k[1] for k in keys]},
     ):
         out[(f, y)].update(ids or [])
     return {k: frozenset(v) for k, v in out.items()}
