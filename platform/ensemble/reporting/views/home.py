@@ -12,7 +12,7 @@ from ensemble import cache_versions
 from ensemble.extensions import db
 from ensemble.home.panels import HomePlace, home_panel
 from ensemble.network.models import Centre
-from ensemble.reporting import dashboard
+from ensemble.reporting import dashboard, forms
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration, Status
 from ensemble.reporting.views.common import _campaign_year
@@ -78,21 +78,12 @@ def federation_campaign(place: HomePlace) -> dict | None:
             .limit(SHOWN)
         )
     )
-    received = select(Declaration.centre_id).where(
-        Declaration.federation_id == place.tenant_id, Declaration.year == year
-    )
-    missing = list(
-        db.session.scalars(
-            select(Centre)
-            .where(Centre.federation_id == place.tenant_id, Centre.id.not_in(received))
-            .order_by(Centre.name, Centre.id)
-            .limit(SHOWN)
-        )
-    )
+    missing = reporting.missing_centres(db.session, place.tenant_id, year, limit=SHOWN)
     return {
         "year": year,
         "progress": progress,
         "to_review": to_review,
         "missing": missing,
         "closed": reporting.is_closed(db.session, place.tenant_id, year),
+        "remind_form": forms.ActionForm(),
     }
