@@ -48,6 +48,7 @@ from ensemble.agenda.operations.periods import Slot, by_centre, occurrences_of, 
 from ensemble.agenda.operations.requests import (
     accept,
     accept_refusal,
+    answer_seen,
     ask,
     decline,
     proposal_refusal,
@@ -115,5 +116,6 @@ __all__ = [
     "skip_holidays",
     "slots",
     "take_proposal",
+    "answer_seen",
     "visible_calendars",
 ]
