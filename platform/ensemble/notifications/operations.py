@@ -285,8 +285,9 @@ def _count_unread(session: Session, user_id: int) -> int:
 
 
 def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
-    """The person's unread notifications, newest first (at most `limit`)."""
-    return list(
+    """The person's unread notifications, newest first (at most `limit`). Fewer than
+    `limit` are all there are: the request's unread count is known without asking."""
+    items = list(
         session.scalars(
             select(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
@@ -294,6 +295,9 @@ def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
             .limit(limit)
         )
     )
+    if len(items) < limit and has_request_context():
+        g.setdefault("unread_counts", {})[user_id] = len(items)
+    return items
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:

@@ -41,13 +41,14 @@ def federation_index(federation_slug: str):
     federation = federation_or_404(federation_slug)
     year = _year_arg(_campaign_year())
     declarations = reporting.federation_declarations(db.session, federation.id, year)
-    closed = reporting.is_closed(db.session, federation.id, year)
+    completeness = dashboard.completeness(db.session, federation.id, year)
+    closed = completeness.closed
     return render_template(
         "reporting/federation_index.html",
         federation=federation,
         year=year,
         declarations=declarations,
-        completeness=dashboard.completeness(db.session, federation.id, year),
+        completeness=completeness,
         closed=closed,
         close_form=forms.CloseCampaignForm(year=year),
         missing=[] if closed else reporting.missing_centres(db.session, federation.id, year),
