@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from aap.aap_support import ECHO_DIRECTOR, ECHO_STAFF, build_answer, load
-from posts.posts_support import FRESNOY_DIRECTOR, MONTREUIL_DIRECTOR, OFFICER, build_officer_post
+from posts.posts_support import (
+    ALMA_DIRECTOR,
+    FRESNOY_DIRECTOR,
+    MONTREUIL_DIRECTOR,
+    OFFICER,
+    build_officer_post,
+    load_post,
+)
 from sqlalchemy import select
 
 from ensemble.aap import operations as aap
@@ -25,6 +32,8 @@ from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category, Request
 from ensemble.agenda.operations import requests as agenda_requests
 from ensemble.notifications.models import Notification
+from ensemble.posts import operations as posts
+from ensemble.posts.operations import notices as post_notices
 from ensemble.reporting import notices
 from ensemble.reporting import operations as reporting
 from ensemble.reporting.models import Declaration
@@ -242,6 +251,28 @@ def comment(demo, session, client_of) -> Waiting:
     return Waiting(ECHO_DIRECTOR, aap_people.thread_subject(thread_id), handle)
 
 
+# --- Shared posts -----------------------------------------------------------------------
+
+
+def statement_issued(demo, session, client_of) -> Waiting:
+    post = build_officer_post(demo, session)
+    with _as(demo, session, ALMA_DIRECTOR):
+        shared = load_post(session, post.post_id)
+        statement = posts.issue_statement(session, shared, date(2026, 3, 1))
+        fresnoy = next(
+            p
+            for p in posts.visible_parties(shared)
+            if p.centre_id == demo.centre("fresnoy-mackellerie").id
+        )
+        ids = (statement.id, fresnoy.id)
+
+    def handle():  # a director of the host centre opens the statement
+        page = f"/c/fresnoy-mackellerie/postes/{post.post_id}/etats/{ids[0]}"
+        assert client_of(FRESNOY_DIRECTOR).get(page).status_code == 200
+
+    return Waiting(FRESNOY_DIRECTOR, post_notices.statement_subject(*ids), handle)
+
+
 KINDS = [
     slot_request,
     slot_proposal,
@@ -252,6 +283,7 @@ KINDS = [
     invitation,
     section_assigned,
     comment,
+    statement_issued,
 ]
 
 
