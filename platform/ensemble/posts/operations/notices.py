@@ -62,6 +62,7 @@ def statement_issued(
             place = f"/c/{slugs.get(('c', party.centre_id), '')}"
             recipients = [(u, e) for c, _, u, e in people if c == party.centre_id]
         else:
+            assert party.employer_id is not None  # a party is a centre or an employer
             place = f"/e/{slugs.get(('e', party.employer_id), '')}"
             recipients = [(u, e) for _, emp, u, e in people if emp == party.employer_id]
         if not recipients:
