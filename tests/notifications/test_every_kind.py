@@ -9,9 +9,10 @@ context) and returns the recipient, the subject and how the object gets handled.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,7 @@ from aap.aap_support import ECHO_DIRECTOR, ECHO_STAFF, build_answer, load
 from posts.posts_support import (
     ALMA_DIRECTOR,
     FRESNOY_DIRECTOR,
+    HR_MANAGER,
     MONTREUIL_DIRECTOR,
     OFFICER,
     build_officer_post,
@@ -31,6 +33,10 @@ from ensemble.aap.operations import people as aap_people
 from ensemble.agenda import operations as agenda
 from ensemble.agenda.models import Calendar, Category, Request
 from ensemble.agenda.operations import requests as agenda_requests
+from ensemble.hr import notices as hr_notices
+from ensemble.hr import operations as hr
+from ensemble.hr.models import DueItem, DueKind, StaffMember
+from ensemble.kernel import clock
 from ensemble.notifications.models import Notification
 from ensemble.posts import operations as posts
 from ensemble.posts.operations import notices as post_notices
@@ -273,6 +279,35 @@ def statement_issued(demo, session, client_of) -> Waiting:
     return Waiting(FRESNOY_DIRECTOR, post_notices.statement_subject(*ids), handle)
 
 
+# --- HR due dates ------------------------------------------------------------------------
+
+
+def hr_due_date(demo, session, client_of) -> Waiting:
+    """A health visit due in ten days: the HR managers are told; recording the visit
+    moves the date (the item is handled)."""
+    employer = demo.employer("association-alma")
+    with context.using(context.system_context(employer_ids=[employer.id]), session):
+        item = session.scalar(
+            select(DueItem)
+            .where(DueItem.employer_id == employer.id, DueItem.kind == DueKind.HEALTH_VISIT)
+            .order_by(DueItem.due_on.desc(), DueItem.id)
+        )
+        assert item is not None, "the demo has a health visit to come at Alma"
+        item_id, member_id, today = item.id, item.staff_member_id, item.due_on - timedelta(days=10)
+    clock.freeze(today)
+    with context.using(context.system_context(employer_ids=[employer.id]), session):
+        assert hr_notices.warn_due(session, employer.id, today) >= 1
+        assert hr_notices.warn_due(session, employer.id, today) == 0  # once per threshold
+
+    def handle():
+        with _as(demo, session, HR_MANAGER), hr.employer_scope(session, employer.id):
+            member = session.get_one(StaffMember, member_id)
+            data = dataclasses.replace(hr.staff_data(member), last_health_visit_on=today)
+            hr.update_staff_member(session, member, data, today)
+
+    return Waiting(HR_MANAGER, hr_notices.due_subject(item_id), handle)
+
+
 KINDS = [
     slot_request,
     slot_proposal,
@@ -284,6 +319,7 @@ KINDS = [
     section_assigned,
     comment,
     statement_issued,
+    hr_due_date,
 ]
 
 
@@ -320,6 +356,9 @@ def test_each_waiting_notification_leads_to_its_object_and_ends_when_handled(
     assert row.link.startswith("/")
     assert client_of(waiting.recipient).get(row.link).status_code == 200
     assert client_of(STRANGER).get(row.link).status_code == 404
-    waiting.handle()
+    try:
+        waiting.handle()
+    finally:
+        clock.unfreeze()
     db_session.flush()
     assert _unread(db_session, recipient.id, waiting.subject) == [], "handled, yet unread"
