@@ -114,10 +114,10 @@ def _grow_network(db_session, demo, extra: int) -> None:
 # The four home pages (« what needs me today? ») with the most statements each may
 # send, the page cache off: what a person gets after any change.
 HOME_PAGES = {
-    "director": ("claire.vasseur@alma.demo", "/c/alma/", 16),
-    "officer": (OFFICER, "/", 10),
-    "hr_manager": (HR_MANAGER, "/", 11),
-    "analyst": ("paul.verhaeghe@federation-nord.demo", "/f/nord/", 12),
+    "director": ("claire.vasseur@alma.demo", "/c/alma/", 13),
+    "officer": (OFFICER, "/", 6),
+    "hr_manager": (HR_MANAGER, "/", 8),
+    "analyst": ("paul.verhaeghe@federation-nord.demo", "/f/nord/", 8),
 }
 
 

@@ -1,7 +1,7 @@
 """Shared posts: every party who sees a post sees its holder's name.
 
 Revision ID: 0031_posts_holder_visible
-Revises: 0023_reporting_leaflet
+Revises: 0030_notification_recipients
 Create Date: 2026-12-05
 
 A person's account was readable only to those sharing a tenant with one of
@@ -16,7 +16,7 @@ from alembic import op
 from ensemble.tenancy import rls
 
 revision = "0031_posts_holder_visible"
-down_revision = "0023_reporting_leaflet"
+down_revision = "0030_notification_recipients"
 branch_labels = None
 depends_on = None
 

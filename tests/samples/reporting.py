@@ -35,3 +35,16 @@ def declaration(demo, session, kind, slug, owner_email):
             reporting.set_values(session, found, {("pe.enfants", ""): Decimal(30)})
             assert reporting.submit(session, found) == []
         return found.id
+
+
+@sample(Centre, arg="reminded_centre_id")
+def reminded_centre(demo, session, kind, slug, owner_email):
+    """A centre of the federation (the one its analyst may remind)."""
+    assert kind == "federation"
+    federation = demo.federation(slug)
+    with context.using(context.system_context(is_admin=True), session):
+        return session.scalar(
+            select(Centre.id)
+            .where(Centre.federation_id == federation.id)
+            .order_by(Centre.id.desc())
+        )

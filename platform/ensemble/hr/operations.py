@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, raiseload, selec
 
 from ensemble import cache_versions
 from ensemble.audit.operations import record_read, record_reads
+from ensemble.hr import notices
 from ensemble.hr.models import (
     Category,
     ContractType,
@@ -36,6 +37,7 @@ from ensemble.hr.models import (
 )
 from ensemble.hr.rules import due_dates
 from ensemble.network.models import Centre, Employer
+from ensemble.notifications import operations as notifications
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
 
@@ -210,12 +212,16 @@ def refresh_due_items(member: StaffMember, today: date) -> int:
     Items keep their id when only their date moves."""
     wanted = {(d.kind, d.reference): d.due_on for d in due_dates(member, member.trainings, today)}
     changes = 0
+    handled: list[int] = []  # items done (gone or moved): their notifications end
     for item in list(member.due_items):
         due_on = wanted.pop((item.kind, item.reference), None)
         if due_on is None:
             member.due_items.remove(item)
+            handled.append(item.id)
             changes += 1
         elif item.due_on != due_on:
+            if due_on > item.due_on:
+                handled.append(item.id)
             item.due_on = due_on
             changes += 1
     for (kind, reference), due_on in sorted(wanted.items(), key=lambda kv: kv[1]):
@@ -226,6 +232,9 @@ def refresh_due_items(member: StaffMember, today: date) -> int:
     session = object_session(member)
     if changes and session is not None:
         cache_versions.bump_after_commit(session, [due_version(member.employer_id)])
+        for item_id in handled:
+            if item_id is not None:
+                notifications.resolve(session, notices.due_subject(item_id))
     return changes
 
 
@@ -313,15 +322,18 @@ def due_across(
     session: Session, employers: Iterable[Employer], *, until: date, limit: int
 ) -> list[tuple[Employer, DueItem]]:
     """The HR manager's next due items across her employers, each with its employer,
-    most urgent first: one scoped query per employer, reads audited."""
+    most urgent first: one scoped query per employer; the reads of the items shown
+    are audited in one statement (the person's context covers every employer the
+    entries name)."""
     found: list[tuple[Employer, DueItem]] = []
     for employer in employers:
         with employer_scope(session, employer.id):
             items = todo(session, employer.id, until=until, limit=limit)
-            record_staff_reads(session, [i.staff_member for i in items])
         found += [(employer, item) for item in items]
     found.sort(key=lambda pair: (pair[1].due_on, pair[0].name, pair[1].id))
-    return found[:limit]
+    shown = found[:limit]
+    record_staff_reads(session, [item.staff_member for _, item in shown])
+    return shown
 
 
 def record_staff_reads(session: Session, people: Iterable[StaffMember]) -> None:

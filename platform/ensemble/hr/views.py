@@ -47,9 +47,9 @@ from ensemble.hr.forms import (
     ToolboxForm,
     TrainingForm,
 )
+from ensemble.hr.labels import DUE_LABELS
 from ensemble.hr.models import (
     DocumentKind,
-    DueKind,
     EmployerDocument,
     StaffMember,
     ToolboxDocument,
@@ -75,15 +75,6 @@ section("employer", _l("Registre du personnel"), "hr.register", order=21, visibl
 section("employer", _l("Documents RH"), "hr.documents", order=22, visible=serves)
 section("employer", _l("Boîte à outils RH"), "hr.employer_toolbox", order=23, visible=serves)
 
-DUE_LABELS = {
-    DueKind.TRIAL_PERIOD_END: _l("Fin de période d’essai"),
-    DueKind.CONTRACT_END: _l("Fin de contrat"),
-    DueKind.HEALTH_VISIT: _l("Visite de médecine du travail"),
-    DueKind.PROFESSIONAL_REVIEW: _l("Entretien de parcours professionnel"),
-    DueKind.CAREER_REVIEW: _l("État des lieux récapitulatif"),
-    DueKind.TRAINING_RENEWAL: _l("Formation à renouveler"),
-    DueKind.TRAINING_GAP: _l("Formation non obligatoire à proposer avant l’état des lieux"),
-}
 URGENCY_LABELS = {
     "overdue": _l("En retard"),
     "soon": _l("Sous 30 jours"),

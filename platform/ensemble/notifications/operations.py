@@ -53,6 +53,35 @@ def notify(
     daily digest gets the e-mail then, not now. Returns how many were notified."""
     recipients = list(recipients)
     digest = _digest_readers(session, [user_id for user_id, _ in recipients]) if email else set()
+    return _notify(
+        session,
+        recipients,
+        digest,
+        title,
+        body=body,
+        link=link,
+        centre_id=centre_id,
+        employer_id=employer_id,
+        dedup_key=dedup_key,
+        subject=subject,
+        email=email,
+    )
+
+
+def _notify(
+    session: Session,
+    recipients: list[tuple[int, str]],
+    digest: set[int],
+    title: str,
+    *,
+    body: str,
+    link: str,
+    centre_id: int | None,
+    employer_id: int | None,
+    dedup_key: str | None,
+    subject: str | None,
+    email: bool,
+) -> int:
     sent = 0
     for user_id, address in recipients:
         waits = email and bool(address) and user_id in digest
@@ -79,6 +108,60 @@ def notify(
                     PendingMail(address, f"Ensemble : {title}", text)
                 )
     return sent
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    email: str
+    email_digest: bool
+
+
+def centre_directors(session: Session, centre_id: int) -> list[Recipient]:
+    """The active directors of a centre, for whoever must reach them without reading
+    the centre's people: an analyst of its federation (a reminder, a returned
+    declaration), a task. A definer function answers only a caller whose scopes
+    cover the centre; anyone else gets nobody."""
+    rows = session.execute(text("SELECT * FROM app_centre_directors(:c)"), {"c": centre_id})
+    return [Recipient(int(r.user_id), r.email, bool(r.email_digest)) for r in rows]
+
+
+def federation_analysts(session: Session, federation_id: int) -> list[Recipient]:
+    """The active analysts of a federation, for a member of one of its centres (a
+    declaration submitted, a question answered) or the federation itself."""
+    rows = session.execute(text("SELECT * FROM app_federation_analysts(:f)"), {"f": federation_id})
+    return [Recipient(int(r.user_id), r.email, bool(r.email_digest)) for r in rows]
+
+
+def notify_people(
+    session: Session,
+    people: Iterable[Recipient],
+    title: str,
+    *,
+    body: str = "",
+    link: str = "",
+    centre_id: int | None = None,
+    employer_id: int | None = None,
+    dedup_key: str | None = None,
+    subject: str | None = None,
+    email: bool = True,
+) -> int:
+    """`notify` for recipients whose digest choice is already known (read by a
+    definer function: the sender may not read their user rows)."""
+    people = list(people)
+    return _notify(
+        session,
+        [(p.user_id, p.email) for p in people],
+        {p.user_id for p in people if p.email_digest} if email else set(),
+        title,
+        body=body,
+        link=link,
+        centre_id=centre_id,
+        employer_id=employer_id,
+        dedup_key=dedup_key,
+        subject=subject,
+        email=email,
+    )
 
 
 def _digest_readers(session: Session, user_ids: list[int]) -> set[int]:
@@ -202,8 +285,9 @@ def _count_unread(session: Session, user_id: int) -> int:
 
 
 def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
-    """The person's unread notifications, newest first (at most `limit`)."""
-    return list(
+    """The person's unread notifications, newest first (at most `limit`). Fewer than
+    `limit` are all there are: the request's unread count is known without asking."""
+    items = list(
         session.scalars(
             select(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
@@ -211,6 +295,9 @@ def unread(session: Session, user_id: int, *, limit: int) -> list[Notification]:
             .limit(limit)
         )
     )
+    if len(items) < limit and has_request_context():
+        g.setdefault("unread_counts", {})[user_id] = len(items)
+    return items
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:

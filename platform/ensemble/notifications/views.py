@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ensemble.extensions import db
-from ensemble.notifications import operations
+from ensemble.kernel.views import act
+from ensemble.notifications import forms, operations
 from ensemble.notifications.models import Notification
 from ensemble.web.safety import safe_next_url
 
@@ -30,7 +32,25 @@ def index():
         .order_by(Notification.created_at.desc())
         .limit(100)
     ).all()
-    return render_template("notifications/index.html", items=items)
+    form = forms.EmailChoiceForm(
+        delivery=forms.DIGEST if current_user.email_digest else forms.IMMEDIATE
+    )
+    return render_template("notifications/index.html", items=items, email_form=form)
+
+
+@bp.route("/notifications/courriels", methods=["POST"])
+@login_required
+def email_choice():
+    """Immediate e-mails, or one daily digest of the day's notifications."""
+    form = forms.EmailChoiceForm()
+    return act(
+        form,
+        lambda: operations.set_email_digest(
+            db.session, current_user.id, form.delivery.data == forms.DIGEST
+        ),
+        success=_("Votre choix est enregistré."),
+        back=url_for("notifications.index"),
+    )
 
 
 @bp.route("/notifications/lues", methods=["POST"])

@@ -507,6 +507,7 @@ def statement(place: Place, post_id: int, post_statement_id: int):
     figures = posts.statement_figures(db.session, item)
     if figures is not None:
         record_read(db.session, item)
+        posts.statement_seen(db.session, item, post)
     items = posts.statements_of(db.session, post)
     return render_template(
         "posts/statement.html",

@@ -55,6 +55,8 @@ class Completeness:
     submitted: int
     returned: int
     drafts: int
+    # Whether the campaign is closed (asked in the same statement).
+    closed: bool = False
 
     @property
     def percent(self) -> int:
@@ -62,24 +64,40 @@ class Completeness:
 
 
 def completeness(session: Session, federation_id: int, year: int) -> Completeness:
-    centres = session.scalar(
-        select(func.count()).select_from(Centre).where(Centre.federation_id == federation_id)
+    """The campaign's progress in one statement (the home page and the campaign page
+    show it on every view): the federation's centres, its declarations by status,
+    and whether the campaign is closed."""
+    centres = (
+        select(func.count())
+        .select_from(Centre)
+        .where(Centre.federation_id == federation_id)
+        .scalar_subquery()
     )
-    counts = dict(
-        session.execute(
-            select(Declaration.status, func.count())
-            .where(Declaration.federation_id == federation_id, Declaration.year == year)
-            .group_by(Declaration.status)
-        ).all()
-    )
+
+    def counted(status: Status):
+        return func.count().filter(Declaration.status == status)
+
+    row = session.execute(
+        select(
+            centres,
+            counted(Status.VALIDATED),
+            counted(Status.SUBMITTED),
+            counted(Status.RETURNED),
+            func.count(),
+            func.app_campaign_closed(federation_id, year),
+        ).where(Declaration.federation_id == federation_id, Declaration.year == year)
+    ).one()
+    *counts, closed = row
+    total, validated, submitted, returned, received = (value or 0 for value in counts)
     return Completeness(
         year,
-        centres or 0,
-        counts.get(Status.VALIDATED, 0),
-        counts.get(Status.SUBMITTED, 0),
-        counts.get(Status.RETURNED, 0),
+        total,
+        validated,
+        submitted,
+        returned,
         # Drafts are invisible to the federation (RLS): they count as "not yet received".
-        max((centres or 0) - sum(counts.values()), 0),
+        max(total - received, 0),
+        bool(closed),
     )
 
 

@@ -20,6 +20,7 @@ from ensemble.db import utcnow
 from ensemble.kernel import clock, french
 from ensemble.kernel.refusal import Refusal
 from ensemble.network.models import Centre
+from ensemble.reporting import notices
 from ensemble.reporting.models import (
     Campaign,
     Declaration,
@@ -387,6 +388,7 @@ def submit(session: Session, declaration: Declaration) -> list[Problem]:
     declaration.status = Status.SUBMITTED
     declaration.submitted_at = utcnow()
     session.flush()
+    notices.submitted(session, declaration)
     return []
 
 
@@ -403,6 +405,8 @@ def post_message(
     )
     session.add(message)
     session.flush()
+    if side is Side.CENTRE:
+        notices.answered(session, declaration, message.body)
     return message
 
 
@@ -414,7 +418,9 @@ def return_with_question(
         raise WorkflowError(_("Seule une déclaration transmise peut être renvoyée."))
     declaration.status = Status.RETURNED
     session.flush()
-    return post_message(session, declaration, user_id, Side.FEDERATION, question)
+    message = post_message(session, declaration, user_id, Side.FEDERATION, question)
+    notices.returned(session, declaration, message.body)
+    return message
 
 
 def validate(session: Session, declaration: Declaration) -> DirtyKey:
@@ -433,6 +439,7 @@ def validate(session: Session, declaration: Declaration) -> DirtyKey:
     )
     session.add(key)
     session.flush()
+    notices.validated(session, declaration)
     return key
 
 
@@ -441,6 +448,24 @@ def set_consent(session: Session, declaration: Declaration, share: bool) -> None
     federation; allowed at any status (a trigger keeps a late update to this)."""
     declaration.share_centre_figures = share
     session.flush()
+
+
+def missing_centres(
+    session: Session, federation_id: int, year: int, *, limit: int | None = None
+) -> list[Centre]:
+    """The federation's centres whose declaration of `year` has not reached it (a
+    draft is the centre's own: the federation cannot see it), by name."""
+    received = select(Declaration.centre_id).where(
+        Declaration.federation_id == federation_id, Declaration.year == year
+    )
+    query = (
+        select(Centre)
+        .where(Centre.federation_id == federation_id, Centre.id.not_in(received))
+        .order_by(Centre.name, Centre.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
 
 
 def federation_declarations(session: Session, federation_id: int, year: int) -> list[Declaration]:

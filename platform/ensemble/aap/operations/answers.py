@@ -17,10 +17,11 @@ from ensemble.aap.models import (
     SectionStatus,
 )
 from ensemble.aap.operations.common import CERFA_SECTIONS, AapError, _require_lead, _require_open
-from ensemble.aap.operations.people import _notify_directors
+from ensemble.aap.operations.people import _notify_directors, invitation_subject
 from ensemble.aap.permissions import lead_party, party_for, visible_parties
 from ensemble.db import utcnow
 from ensemble.network.models import Centre
+from ensemble.notifications import operations as notifications
 from ensemble.sharing import operations as sharing
 from ensemble.sharing.models import (
     VISIBLE_STATUSES,
@@ -160,6 +161,7 @@ def invite_partner(session: Session, answer: AapAnswer, centre: Centre) -> Agree
             f"« {answer.call.title} » (date limite : {answer.call.deadline:%d/%m/%Y})."
         ),
         answer=answer,
+        subject=invitation_subject(party.id),
     )
     return party
 
@@ -174,6 +176,22 @@ def respond(session: Session, answer: AapAnswer, centre: Centre, *, accept: bool
     if centre.id not in context.current().director_centre_ids:
         raise AapError(_l("Seule la direction du centre peut répondre à l’invitation."))
     sharing.set_status(session, party, PartyStatus.ACTIVE if accept else PartyStatus.DECLINED)
+    notifications.resolve(session, invitation_subject(party.id))
+    _notify_directors(
+        session,
+        [answer.lead_centre],
+        (
+            f"{centre.name} rejoint la réponse « {answer.title} »"
+            if accept
+            else f"{centre.name} décline l’invitation à « {answer.title} »"
+        ),
+        body=(
+            f"{centre.name} répond avec vous à l’appel à projets « {answer.call.title} »."
+            if accept
+            else f"{centre.name} ne participera pas à la réponse commune."
+        ),
+        answer=answer,
+    )
 
 
 def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
@@ -189,6 +207,13 @@ def leave(session: Session, answer: AapAnswer, centre: Centre) -> None:
     sharing.set_status(session, party, PartyStatus.LEFT)
     # The centre no longer reads the answer: the flush cannot find it for the pre-render.
     prerender.mark(session, answer)
+    _notify_directors(
+        session,
+        [answer.lead_centre],
+        f"{centre.name} quitte la réponse « {answer.title} »",
+        body=f"Ses rubriques reviennent à votre centre, chef de file : {answer.lead_centre.name}.",
+        answer=answer,
+    )
 
 
 def remove_partner(session: Session, answer: AapAnswer, party_id: int) -> AgreementParty:

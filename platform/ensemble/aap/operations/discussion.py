@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from ensemble.aap.models import AapComment, AapSection
 from ensemble.aap.operations.common import AapError, _require_open, notify
-from ensemble.aap.operations.people import _people_by_id, people_of, section_link
+from ensemble.aap.operations.people import _people_by_id, people_of, section_link, thread_subject
 from ensemble.db import utcnow
+from ensemble.notifications import operations as notifications
 from ensemble.people.models import User
 
 
@@ -85,6 +86,7 @@ def add_comment(
             body=f"{author.full_name} : {body[:300]}",
             link=section_link(centre, section),
             centre_id=centre.id,
+            subject=thread_subject(parent.id if parent else comment.id),
         )
     return comment
 
@@ -95,3 +97,5 @@ def resolve_comment(session: Session, comment: AapComment, user_id: int) -> None
     comment.resolved_at = None if comment.resolved_at else utcnow()
     comment.resolved_by_user_id = user_id if comment.resolved_at else None
     session.flush()
+    if comment.resolved_at:
+        notifications.resolve(session, thread_subject(comment.id))

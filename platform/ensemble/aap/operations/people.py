@@ -54,7 +54,13 @@ def _people_by_id(
 
 
 def _notify_directors(
-    session: Session, centres: list[Centre], title: str, *, body: str, answer: AapAnswer
+    session: Session,
+    centres: list[Centre],
+    title: str,
+    *,
+    body: str,
+    answer: AapAnswer,
+    subject: str | None = None,
 ) -> int:
     sent = 0
     for user_id, email, centre in people_of(session, [c.id for c in centres], directors_only=True):
@@ -65,12 +71,29 @@ def _notify_directors(
             body=body,
             link=answer_link(centre, answer),
             centre_id=centre.id,
+            subject=subject,
         )
     return sent
 
 
+# What a notification about a joint answer waits on (notifications.resolve ends it).
+def invitation_subject(party_id: int) -> str:
+    """The invited centre's answer to the invitation."""
+    return f"aap_invitation:{party_id}"
+
+
+def section_subject(section_id: int) -> str:
+    """The assigned writer's first save of the section."""
+    return f"aap_section:{section_id}"
+
+
+def thread_subject(comment_id: int) -> str:
+    """A comment thread, until it is resolved."""
+    return f"aap_thread:{comment_id}"
+
+
 def answer_link(centre: Centre, answer: AapAnswer) -> str:
-    return f"/c/{centre.slug}/aap/reponses/{answer.id}"
+    return f"/c/{centre.slug}/aap/reponses/{answer.id}/"
 
 
 def mine_link(centre: Centre) -> str:
@@ -79,4 +102,4 @@ def mine_link(centre: Centre) -> str:
 
 
 def section_link(centre: Centre, section: AapSection) -> str:
-    return f"/c/{centre.slug}/aap/reponses/{section.answer_id}/rubriques/{section.id}"
+    return f"/c/{centre.slug}/aap/reponses/{section.answer_id}/rubriques/{section.id}/"

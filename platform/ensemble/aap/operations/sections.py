@@ -18,7 +18,7 @@ from ensemble.aap.operations.common import (
     _require_open,
     notify,
 )
-from ensemble.aap.operations.people import section_link
+from ensemble.aap.operations.people import section_link, section_subject
 from ensemble.aap.permissions import (
     can_approve_section,
     can_assign_writer,
@@ -29,6 +29,7 @@ from ensemble.aap.permissions import (
 from ensemble.aap.richtext import sanitize
 from ensemble.db import rowcount, utcnow
 from ensemble.kernel import french
+from ensemble.notifications import operations as notifications
 from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
 
@@ -159,6 +160,7 @@ def assign_writer(session: Session, section: AapSection, user_id: int | None) ->
             body=f"Vous rédigez cette rubrique de la réponse « {section.answer.title} ».",
             link=section_link(centre, section),
             centre_id=section.owner_party.centre_id,
+            subject=section_subject(section.id),
         )
 
 
@@ -185,7 +187,11 @@ def save_section(
     version number."""
     if not can_write_section(section, context.current()):
         raise AapError(_l("Vous ne pouvez pas modifier cette rubrique."), "body")
-    return _write_version(session, section, base_version, sanitize(body), author_id)
+    version = _write_version(session, section, base_version, sanitize(body), author_id)
+    if author_id == section.writer_user_id:
+        # The assigned writer has started: the assignment waits no more.
+        notifications.resolve(session, section_subject(section.id))
+    return version
 
 
 def _write_version(

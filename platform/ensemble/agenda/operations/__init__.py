@@ -50,6 +50,7 @@ from ensemble.agenda.operations.periods import Slot, by_centre, occurrences_of, 
 from ensemble.agenda.operations.requests import (
     accept,
     accept_refusal,
+    answer_seen,
     ask,
     decline,
     proposal_refusal,
@@ -119,5 +120,6 @@ __all__ = [
     "skip_holidays",
     "slots",
     "take_proposal",
+    "answer_seen",
     "visible_calendars",
 ]

@@ -15,7 +15,7 @@ from ensemble.agenda.operations.common import AgendaError, Booking, Settings
 from ensemble.db import utcnow
 from ensemble.kernel import french
 from ensemble.network.models import Centre
-from ensemble.notifications.operations import notify
+from ensemble.notifications.operations import notify, resolve
 from ensemble.people.models import User
 from ensemble.tenancy import context
 
@@ -65,10 +65,38 @@ def ask(
             title=request.title,
             when=_when(starts_local),
         ),
-        link=link,
+        link=link or request_link(centre.slug, request.id),
         centre_id=centre.id,
+        subject=asked_subject(request.id),
     )
     return request
+
+
+# What each notification about a request waits on (notifications.resolve ends it):
+# the person's answer; the requester's taking of a proposed slot; the requester's
+# reading of an accepted or declined answer.
+def asked_subject(request_id: int) -> str:
+    return f"agenda_request:{request_id}"
+
+
+def proposal_subject(request_id: int) -> str:
+    return f"agenda_proposal:{request_id}"
+
+
+def answer_subject(request_id: int) -> str:
+    return f"agenda_answer:{request_id}"
+
+
+def request_link(centre_slug: str, request_id: int) -> str:
+    """The request's page, under the requesting centre (open to its members and to
+    the person asked)."""
+    return f"/c/{centre_slug}/agenda/demandes/{request_id}"
+
+
+def answer_seen(session: Session, request: Request) -> None:
+    """The requester read the answer (accepted or declined): it waits no more."""
+    if request.status in (RequestStatus.ACCEPTED, RequestStatus.DECLINED):
+        resolve(session, answer_subject(request.id))
 
 
 def _when(local: datetime) -> str:
@@ -79,6 +107,11 @@ def _when(local: datetime) -> str:
 def _answered(session: Session, request: Request, title: str, body: str, link: str) -> None:
     request.answered_at = utcnow()
     session.flush()
+    resolve(session, asked_subject(request.id))
+    proposed = request.status is RequestStatus.PROPOSED
+    if not link:
+        centre = session.get(Centre, request.centre_id)
+        link = request_link(centre.slug, request.id) if centre is not None else ""
     notify(
         session,
         _recipient(session, request.requested_by_user_id),
@@ -86,6 +119,7 @@ def _answered(session: Session, request: Request, title: str, body: str, link: s
         body=body,
         link=link,
         centre_id=request.centre_id,
+        subject=proposal_subject(request.id) if proposed else answer_subject(request.id),
     )
 
 
@@ -253,4 +287,5 @@ def take_proposal(session: Session, request: Request, *, config: Settings | None
     request.status = RequestStatus.ACCEPTED
     request.event_id = booking.event.id
     session.flush()
+    resolve(session, proposal_subject(request.id))
     return booking

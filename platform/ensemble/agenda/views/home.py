@@ -60,21 +60,26 @@ def centre_today(place: HomePlace) -> dict | None:
 
 @home_panel("person", "agenda.week", "agenda/_home_person.html", order=5)
 def person_week(place: HomePlace) -> dict | None:
-    has_calendar = db.session.scalar(
-        select(Calendar.id).where(Calendar.user_id == place.user_id).limit(1)
+    # Whether the person has a calendar, and the requests waiting for them, in one
+    # statement: a one-row select of the answer, outer-joined to the requests.
+    has_calendar = (
+        select(Calendar.id).where(Calendar.user_id == place.user_id).exists().label("has")
     )
-    if has_calendar is None:
+    rows = db.session.execute(
+        select(has_calendar, Request)
+        .select_from(select(has_calendar).subquery())
+        .outerjoin(
+            Request,
+            (Request.user_id == place.user_id) & (Request.status == RequestStatus.PENDING),
+        )
+        .order_by(Request.starts_local, Request.id)
+        .limit(SHOWN)
+    ).all()
+    if not rows or not rows[0][0]:
         return None
+    waiting = [request for _, request in rows if request is not None]
     today = clock.today()
     week = agenda.slots(db.session, today, today + timedelta(days=7), user_ids=[place.user_id])
-    waiting = list(
-        db.session.scalars(
-            select(Request)
-            .where(Request.user_id == place.user_id, Request.status == RequestStatus.PENDING)
-            .order_by(Request.starts_local, Request.id)
-            .limit(SHOWN)
-        )
-    )
     centres = _centres([s.centre_id for s in week] + [r.centre_id for r in waiting])
     return {
         "today": [s for s in week if clock.paris(s.starts_at).date() == today],

@@ -135,6 +135,8 @@ def request_detail(centre_slug: str, agenda_request_id: int):
             # said at the top of the page; the other forms show it on their fields.
             flash(first_error(confirm), "error")
     else:
+        if is_requester:
+            agenda.answer_seen(db.session, item)
         propose_form.day.data = item.starts_local.date()
         propose_form.start.data = item.starts_local.time()
         propose_form.end.data = item.ends_local.time()

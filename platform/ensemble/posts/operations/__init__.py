@@ -37,6 +37,7 @@ from ensemble.posts.operations.hours import (
     post_sites,
     time_entries,
 )
+from ensemble.posts.operations.notices import statement_seen
 from ensemble.posts.operations.reading import (
     can_manage,
     can_record_time,
@@ -97,6 +98,7 @@ __all__ = [
     "sites_of",
     "statement_figures",
     "statements_of",
+    "statement_seen",
     "takes_part",
     "time_entries",
     "visible_parties",

@@ -22,6 +22,7 @@ from ensemble.posts.models import (
     PostStatementLine,
     SharedPost,
 )
+from ensemble.posts.operations import notices
 from ensemble.posts.operations.allocations import allocations_with_parties
 from ensemble.posts.operations.common import PostError
 from ensemble.posts.operations.reading import visible_parties
@@ -201,6 +202,7 @@ def issue_statement(
             )
         )
     session.flush()
+    notices.statement_issued(session, post, statement, hosts)
     return statement
 
 

@@ -12,13 +12,19 @@ from flask_login import current_user, login_required
 
 from ensemble.extensions import db
 from ensemble.kernel import french, spreadsheets
+from ensemble.kernel.french import plural
 from ensemble.kernel.views import act
-from ensemble.reporting import dashboard, forms
+from ensemble.network.models import Centre
+from ensemble.reporting import dashboard, forms, notices
 from ensemble.reporting import operations as reporting
 from ensemble.reporting import published as pub
 from ensemble.reporting.models import Declaration, Status
 from ensemble.reporting.views.common import _campaign_year, _year_arg, bp
 from ensemble.tenancy.resolve import federation_or_404, object_or_404
+from ensemble.tenancy.urls import object_arg
+from ensemble.web.safety import safe_next_url
+
+object_arg("reminded_centre_id", Centre)
 
 
 def _federation_declaration(federation_slug: str, declaration_id: int):
@@ -35,15 +41,45 @@ def federation_index(federation_slug: str):
     federation = federation_or_404(federation_slug)
     year = _year_arg(_campaign_year())
     declarations = reporting.federation_declarations(db.session, federation.id, year)
-    closed = reporting.is_closed(db.session, federation.id, year)
+    completeness = dashboard.completeness(db.session, federation.id, year)
+    closed = completeness.closed
     return render_template(
         "reporting/federation_index.html",
         federation=federation,
         year=year,
         declarations=declarations,
-        completeness=dashboard.completeness(db.session, federation.id, year),
+        completeness=completeness,
         closed=closed,
         close_form=forms.CloseCampaignForm(year=year),
+        missing=[] if closed else reporting.missing_centres(db.session, federation.id, year),
+        remind_form=forms.ActionForm(),
+    )
+
+
+@bp.route("/f/<federation_slug>/centres/<int:reminded_centre_id>/relancer", methods=["POST"])
+@login_required
+def federation_remind(federation_slug: str, reminded_centre_id: int):
+    """Remind a centre that has not declared: its directors get a notification and an
+    e-mail leading to their declaration, at most once a day per centre. The centre
+    must be one of the federation's (any other is a 404, whoever asks)."""
+    federation = federation_or_404(federation_slug)
+    centre = object_or_404(Centre, reminded_centre_id, federation_id=federation.id)
+    year = _campaign_year()
+    back = request.form.get("next") or ""
+    return act(
+        forms.ActionForm(),
+        lambda: notices.remind(db.session, centre, year),
+        success=lambda sent: (
+            _(
+                "%(centre)s est relancé : %(people)s.",
+                centre=centre.name,
+                people=plural(sent, "%(num)s direction prévenue", "%(num)s directions prévenues"),
+            )
+            if sent
+            else _("%(centre)s a déjà été relancé aujourd’hui.", centre=centre.name)
+        ),
+        back=safe_next_url(back)
+        or url_for("reporting.federation_index", federation_slug=federation.slug),
     )
 
 
