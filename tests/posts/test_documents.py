@@ -75,10 +75,12 @@ def test_the_agreement_carries_the_parties_and_the_post(app, officer_post):
     )
 
 
-def test_a_reader_who_cannot_see_the_holder_gets_the_agreement_with_a_blank(app, demo, db_session):
+def test_every_reader_of_the_post_gets_the_agreement_naming_its_holder(app, demo, db_session):
     """The 500 of the first pass: the export dereferenced a holder hidden by row-level
-    security. A party's staff may read the agreement (it holds no salary figure, as the
-    signed copies on the documents page that staff read): it comes with the name to fill."""
+    security. Since every party who reads a post reads its holder's account (issue 13:
+    the holder's name shown to every party), a party's staff, the carrier's HR manager
+    and its director all get the agreement with her name, though none shares a centre
+    with her."""
     echo_staff = demo.user("lea.dumont@echo.demo")  # no membership at Fresnoy or Alma
     with context.using(demo.context_of(ALMA_DIRECTOR), db_session):
         post = posts.create_post(
@@ -102,9 +104,9 @@ def test_a_reader_who_cannot_see_the_holder_gets_the_agreement_with_a_blank(app,
         post_id = post.id
     db_session.flush()
     db_session.expunge_all()  # nothing the carrier's director loaded stays in the session
-    # The officer is staff at Fresnoy: he sees the post, not Léa's account.
+    # The officer is staff at Fresnoy: he sees the post, so its holder's name.
     with context.using(demo.context_of(OFFICER), db_session):
-        assert load_post(db_session, post_id).holder is None
+        assert load_post(db_session, post_id).holder.full_name == "Léa Dumont"
     staff = _client(app, OFFICER)
     for fmt in ("docx", "pdf", "odt"):
         response = staff.get(f"{FRESNOY}/{post_id}/convention.{fmt}")
@@ -115,7 +117,7 @@ def test_a_reader_who_cannot_see_the_holder_gets_the_agreement_with_a_blank(app,
             io.BytesIO(staff.get(f"{FRESNOY}/{post_id}/convention.docx").data)
         ).paragraphs
     )
-    assert exports.HOLDER_TO_FILL in text and "Léa Dumont" not in text
+    assert exports.HOLDER_TO_FILL not in text and "Léa Dumont" in text
     # The carrier's HR manager (an employer-level membership) is in the same case.
     hr = _client(app, HR_MANAGER)
     assert hr.get(f"{ALMA_EMPLOYER}/{post_id}/convention.docx").status_code == 200
@@ -123,7 +125,7 @@ def test_a_reader_who_cannot_see_the_holder_gets_the_agreement_with_a_blank(app,
     director = _client(app, ALMA_DIRECTOR)
     odt = load_odt(io.BytesIO(director.get(f"{ALMA_EMPLOYER}/{post_id}/convention.odt").data))
     paragraphs = "\n".join(teletype.extractText(p) for p in odt.getElementsByType(odf_text.P))
-    assert exports.HOLDER_TO_FILL in paragraphs
+    assert "Léa Dumont" in paragraphs and exports.HOLDER_TO_FILL not in paragraphs
 
 
 def test_the_cost_statement_serves_as_the_invoice_annex(app, demo, db_session, officer_post):
