@@ -93,7 +93,8 @@ def _expected(plan, year):
     """The figures counted in Python, from what was recorded (an independent
     GROUP BY): {cell: (value, sessions it comes from)}. A session counts once in a
     cell's sum (participations, hours, volunteer hours), once in its days and once
-    in its different people when one of that cell's people was ticked there."""
+    in its line's different people (total and each breakdown) when one of the
+    line's people was ticked there."""
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     summed: dict[tuple, set] = defaultdict(set)  # cell -> sessions in its sum
     counted: dict[tuple, int] = defaultdict(int)  # cell -> sessions of days and people
@@ -127,10 +128,9 @@ def _expected(plan, year):
             if mapping.get("people"):
                 code = mapping["people"]
                 people[code] |= set(present)
-                for p in present:
-                    for key in ("", p.sex, activity.band_of(p, year)):
-                        if key is not None:
-                            ticked_at[(code, key)].add(session_key)
+                if present:  # every breakdown of the line: where its people were ticked
+                    for key in ("", "femmes", "hommes", "0-17", "18-25", "26-59", "60+"):
+                        ticked_at[(code, key)].add(session_key)
     for code, dates in days.items():
         sums[(code, "")] += len(dates)
     for code, persons in people.items():

@@ -19,9 +19,11 @@ mapped to one line add up (participations, days, hours) or are counted once
 
 The statement reads the attendance once: sessions give the participations,
 hours and days; the presences are grouped in one pass both per (line, person)
-— different people — and per (line, session) — the sessions each figure comes
-from — each group carrying its breakdowns as bits, so no count is DISTINCT over
-the presences and no breakdown multiplies them.
+— different people, whose breakdowns (sex, age in the campaign's year) are then
+read once per person as bits — and per (line, session) — the sessions the
+line's people come from, which every breakdown of the line shows too. No count
+is DISTINCT over the presences, no breakdown multiplies them, and no presence
+is joined to its participant.
 """
 
 from __future__ import annotations
@@ -102,28 +104,35 @@ WITH s AS MATERIALIZED (
     WHERE a.people_indicator IS NOT NULL AND {scope_a}
 ), ticked AS (
     -- One pass over the presences: one group per (line, person) and one per
-    -- (line, session), with the breakdowns it belongs to (a session: those of
-    -- any of its people).
-    SELECT l.line, GROUPING(pr.session_id) = 1 AS person, bit_or(k.bits) AS bits
+    -- (line, session) where its people were ticked.
+    SELECT l.line, GROUPING(pr.session_id) = 1 AS person, pr.participant_id
     FROM activity_presences pr
     JOIN activity_sessions s ON s.id = pr.session_id
     JOIN people_lines l ON l.id = s.action_id
-    JOIN people_keys k ON k.id = pr.participant_id
     WHERE s.recorded_at IS NOT NULL AND {scope_s}
       AND s.starts_at >= :start AND s.starts_at < :end
     GROUP BY l.line, GROUPING SETS ((pr.participant_id), (pr.session_id))
 ), lines AS (
-    SELECT t.line, v.key,
-           count(*) FILTER (WHERE t.person) AS value,
-           count(*) FILTER (WHERE NOT t.person) AS sessions
-    FROM ticked t
-    JOIN (VALUES ('', 0), ('femmes', 1), ('hommes', 2), ('0-17', 4), ('18-25', 8),
-                 ('26-59', 16), ('60+', 32)) AS v(key, bit)
-      ON v.bit = 0 OR t.bits & v.bit <> 0
-    GROUP BY t.line, v.key
+    -- Per line: its sessions, its different people and those of each breakdown
+    -- (the person's bits, read once per person).
+    SELECT t.line, count(*) FILTER (WHERE NOT t.person) AS sessions,
+           count(*) FILTER (WHERE t.person) AS p,
+           count(*) FILTER (WHERE t.person AND k.bits & 1 <> 0) AS women,
+           count(*) FILTER (WHERE t.person AND k.bits & 2 <> 0) AS men,
+           count(*) FILTER (WHERE t.person AND k.bits & 4 <> 0) AS a0,
+           count(*) FILTER (WHERE t.person AND k.bits & 8 <> 0) AS a18,
+           count(*) FILTER (WHERE t.person AND k.bits & 16 <> 0) AS a26,
+           count(*) FILTER (WHERE t.person AND k.bits & 32 <> 0) AS a60
+    FROM ticked t LEFT JOIN people_keys k ON k.id = t.participant_id
+    GROUP BY t.line
 ), people AS (
-    SELECT a.centre_id, a.people_indicator AS code, l.key, l.value::numeric AS value, l.sessions
-    FROM lines l JOIN activity_actions a ON a.id = l.line WHERE l.value > 0
+    -- Each breakdown of a line comes from the sessions where the line's people
+    -- were ticked (those the review page links to the line).
+    SELECT a.centre_id, a.people_indicator AS code, v.key, v.n::numeric AS value, l.sessions
+    FROM lines l JOIN activity_actions a ON a.id = l.line
+    CROSS JOIN LATERAL (VALUES ('', l.p), ('femmes', l.women), ('hommes', l.men),
+        ('0-17', l.a0), ('18-25', l.a18), ('26-59', l.a26), ('60+', l.a60)) AS v(key, n)
+    WHERE v.n > 0
 )
 SELECT centre_id, code, key, sum(value) AS value, sum(sessions)::int AS sessions
 FROM (
