@@ -79,9 +79,14 @@ def send_task(name: str, *args, **kwargs) -> bool:
 
 
 def enqueue_after_commit(session: Session | scoped_session, name: str, *args, **kwargs) -> None:
-    """Publish task `name` once `session` commits; never if it rolls back."""
+    """Publish task `name` once `session` commits; never if it rolls back. The same
+    task with the same arguments is published once per commit, however many times
+    the transaction asked for it (recording forty sessions of one centre asks for
+    its pre-fill forty times: one refresh after the commit does it all)."""
     target = session() if isinstance(session, scoped_session) else session
-    target.info.setdefault(PENDING, []).append((name, args, kwargs))
+    pending = target.info.setdefault(PENDING, [])
+    if (name, args, kwargs) not in pending:
+        pending.append((name, args, kwargs))
 
 
 def _publish_after_commit(session: Session) -> None:

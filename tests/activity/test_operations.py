@@ -302,13 +302,17 @@ def test_different_people_are_counted_once_across_sessions(db_session, as_user, 
 def test_recording_a_session_costs_the_same_statements_for_any_group(
     db_session, as_user, alma_action, count_queries
 ):
-    """Ticking 3 or 40 people, with counts and volunteers: the same statements."""
+    """Ticking 1, 3 or 50 people, with counts and volunteers: the same statements
+    (counted on the real engine), none of them per person; and the commit asks
+    for one refresh of the centre's pre-fill, however many sessions it records."""
+    from ensemble.celery_app import PENDING
+
     with as_user(ALMA_DIRECTOR):
         action = db_session.get(Action, alma_action)
-        people = _register(db_session, action, 40)
-        s1, s2, _s3, _s4 = _sessions(db_session, alma_action)
+        people = _register(db_session, action, 50)
+        s1, s2, s3, _s4 = _sessions(db_session, alma_action)
         counts = []
-        for act_session, group in ((s1, people[:3]), (s2, people)):
+        for act_session, group in ((s1, people[:1]), (s2, people[:3]), (s3, people)):
             with count_queries() as statements:
                 activity.record_attendance(
                     db_session,
@@ -323,8 +327,14 @@ def test_recording_a_session_costs_the_same_statements_for_any_group(
                 )
                 db_session.flush()
             counts.append(len(statements))
-    assert counts[0] == counts[1]
-    assert counts[1] <= 6
+        recorded = db_session.scalar(
+            select(func.count()).select_from(Presence).where(Presence.session_id == s3.id)
+        )
+        pending = [task for task in db_session.info.get(PENDING, []) if "prefill" in task[0]]
+    assert recorded == 50
+    assert counts[0] == counts[1] == counts[2]
+    assert counts[2] <= 6
+    assert pending == [("ensemble.activity.refresh_prefill", (action.centre_id, 2026), {})]
 
 
 # --- Participants --------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The yearly declaration pre-filled from attendance: the workers' figures equal
 an independent count over generated campaigns (participations by breakdown,
 different people counted once across sessions and actions, days and hours of
-opening, volunteer hours), only recorded sessions of the campaign year count
-(Paris dates), and the director's corrections keep their reason and reach the
-declaration, which is then submitted as any other."""
+opening, volunteer hours, and the sessions each figure comes from), only
+recorded sessions of the campaign year count (Paris dates), and the director's
+corrections keep their reason and reach the declaration, which is then
+submitted as any other."""
 
 from __future__ import annotations
 
@@ -89,14 +90,22 @@ def campaigns(draw):
 
 
 def _expected(plan, year):
-    """The figures counted in Python, from what was recorded (an independent GROUP BY)."""
+    """The figures counted in Python, from what was recorded (an independent
+    GROUP BY): {cell: (value, sessions it comes from)}. A session counts once in a
+    cell's sum (participations, hours, volunteer hours), once in its days and once
+    in its line's different people (total and each breakdown) when one of the
+    line's people was ticked there."""
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
+    summed: dict[tuple, set] = defaultdict(set)  # cell -> sessions in its sum
+    counted: dict[tuple, int] = defaultdict(int)  # cell -> sessions of days and people
     days: dict[str, set] = defaultdict(set)
     people: dict[str, set] = defaultdict(set)
+    ticked_at: dict[tuple, set] = defaultdict(set)  # (code, key) -> sessions
     for mapping, recorded in plan:
-        for local_start, duration, attendance, present in recorded:
+        for n, (local_start, duration, attendance, present) in enumerate(recorded):
             if local_start.year != year:
                 continue
+            session_key = (id(recorded), n)
             if mapping.get("participations"):
                 code = mapping["participations"]
                 for key, value in (
@@ -106,14 +115,22 @@ def _expected(plan, year):
                 ):
                     if value is not None:
                         sums[(code, key)] += value
+                        summed[(code, key)].add(session_key)
             if mapping.get("hours"):
                 sums[(mapping["hours"], "")] += Decimal(duration.total_seconds()) / 3600
+                summed[(mapping["hours"], "")].add(session_key)
             if attendance.volunteer_hours > 0:
                 sums[(prefill.VOLUNTEER_HOURS, "")] += attendance.volunteer_hours
+                summed[(prefill.VOLUNTEER_HOURS, "")].add(session_key)
             if mapping.get("days"):
                 days[mapping["days"]].add(local_start.date())
+                counted[(mapping["days"], "")] += 1
             if mapping.get("people"):
-                people[mapping["people"]] |= set(present)
+                code = mapping["people"]
+                people[code] |= set(present)
+                if present:  # every breakdown of the line: where its people were ticked
+                    for key in ("", "femmes", "hommes", "0-17", "18-25", "26-59", "60+"):
+                        ticked_at[(code, key)].add(session_key)
     for code, dates in days.items():
         sums[(code, "")] += len(dates)
     for code, persons in people.items():
@@ -128,7 +145,13 @@ def _expected(plan, year):
             n = sum(1 for p in persons if activity.band_of(p, year) == band)
             if n:
                 sums[(code, band)] += n
-    return {cell: value.quantize(HUNDREDTH) for cell, value in sums.items()}
+    for cell, sessions in ticked_at.items():
+        if cell in sums:
+            counted[cell] += len(sessions)
+    return {
+        cell: (value.quantize(HUNDREDTH), len(summed[cell]) + counted[cell])
+        for cell, value in sums.items()
+    }
 
 
 @settings(
@@ -202,7 +225,7 @@ def test_the_prefill_equals_an_independent_count(demo, db_session, as_user, froz
                 plan.append((mapping, recorded))
             prefill.refresh(db_session, [alma.id], 2025)
             stored = {
-                (f.indicator_code, f.breakdown_key): f.value
+                (f.indicator_code, f.breakdown_key): (f.value, f.sessions)
                 for f in db_session.scalars(
                     select(PrefilledFigure).where(
                         PrefilledFigure.centre_id == alma.id, PrefilledFigure.year == 2025

@@ -21,7 +21,7 @@ SMALL_PHONE = {"width": 360, "height": 740}
 
 
 def _action_with_a_past_session(live_server) -> tuple[int, int]:
-    """What the director did beforehand: Kassoumaï, weekly from a fortnight ago,
+    """What the director did beforehand: Kassoumaï, weekly from 13 days ago,
     three children registered. Committed to the live server's database."""
     from ensemble.activity import operations as activity
     from ensemble.extensions import db
@@ -48,7 +48,7 @@ def _action_with_a_past_session(live_server) -> tuple[int, int]:
             sessions = activity.plan_sessions(
                 db.session,
                 action,
-                first_day=clock.today() - timedelta(days=14),
+                first_day=clock.today() - timedelta(days=13),
                 start=time(9),
                 end=time(12),
                 count=2,

@@ -142,6 +142,11 @@ def test_the_dashboard_shows_the_leaflet_with_charts_and_their_tables(app, demo)
     charts = re.findall(r'<svg[^>]*class="chart chart-bars"', leaflet)
     assert len(charts) >= 6 and leaflet.count("Données du graphique") == len(charts)
     assert "réponses de 6 centres" in page
+    # A network count of people is the sum of each centre's (persons are not
+    # linked across centres), and the lines that count people say so.
+    assert 'id="par-centre"' in html, html.split("Tous les indicateurs", 1)[-1][-3000:]
+    assert "une personne venue dans deux centres y est comptée deux fois" in page
+    assert re.search(r'<th scope="row" aria-describedby="par-centre">', html)
     # One département: the same figures, for the centres of that territory.
     html = analyst.get("/f/nord/tableau-de-bord?annee=2021&departement=59").get_data(as_text=True)
     assert "Le réseau en chiffres : Département 59" in text_of(html)

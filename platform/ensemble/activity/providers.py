@@ -47,21 +47,46 @@ def sessions_to_record(place: HomePlace) -> Mapping[str, object] | None:
 # --- What the network sees -----------------------------------------------------------------
 #
 # Each centre's activity joins the cooperation figures the consolidation
-# workers stage (on the reporting role, which reads sessions and actions only,
-# never a participant); publication then applies the disclosure control of
-# every other figure.
+# workers stage (on the reporting role, which reads sessions and actions, and of
+# the presences only who was at which session, never a name); publication then
+# applies the disclosure control of every other figure.
+#
+# Different people: a person registered at one centre is one person there, and
+# persons are not linked across centres (personal data stays in its centre), so
+# the network's figure is the sum of each centre's different people, and says
+# so; disclosure control protects it as a count of people.
 
+PEOPLE_LABEL = "Personnes différentes aux actions, comptées par centre"
 network_label("activity.sessions", _l("Séances d’actions tenues"), "count")
 network_label("activity.participations", _l("Participations aux actions"), "count")
+network_label(
+    "activity.people",
+    _l("Personnes différentes aux actions, comptées par centre"),
+    "count",
+    counts_people=True,
+)
 network_label("activity.volunteer_hours", _l("Heures de bénévolat aux séances"), "hours")
 
 
 @cooperation_provider("activity")
 def activity_figures(session: Session, year: int) -> list[CooperationFigure]:
-    from ensemble.activity.models import ActionSession
+    from ensemble.activity.models import ActionSession, Presence
     from ensemble.activity.prefill import year_bounds
 
     start, end = year_bounds(year)
+    held = (
+        ActionSession.recorded_at.is_not(None),
+        ActionSession.starts_at >= start,
+        ActionSession.starts_at < end,
+    )
+    people = dict(
+        session.execute(
+            select(Presence.centre_id, func.count(func.distinct(Presence.participant_id)))
+            .join(ActionSession, ActionSession.id == Presence.session_id)
+            .where(*held)
+            .group_by(Presence.centre_id)
+        ).all()
+    )
     rows = session.execute(
         select(
             ActionSession.centre_id,
@@ -69,11 +94,7 @@ def activity_figures(session: Session, year: int) -> list[CooperationFigure]:
             func.coalesce(func.sum(ActionSession.participants), 0),
             func.coalesce(func.sum(ActionSession.volunteer_hours), 0),
         )
-        .where(
-            ActionSession.recorded_at.is_not(None),
-            ActionSession.starts_at >= start,
-            ActionSession.starts_at < end,
-        )
+        .where(*held)
         .group_by(ActionSession.centre_id)
         .order_by(ActionSession.centre_id)
     ).all()
@@ -93,6 +114,13 @@ def activity_figures(session: Session, year: int) -> list[CooperationFigure]:
                 "count",
                 centre_id,
                 Decimal(participations),
+            ),
+            CooperationFigure(
+                "activity.people",
+                PEOPLE_LABEL,
+                "count",
+                centre_id,
+                Decimal(people.get(centre_id, 0)),
             ),
             CooperationFigure(
                 "activity.volunteer_hours",

@@ -52,14 +52,13 @@ def refresh_prefill(centre_id: int, year: int) -> int:
 @without_overlap("activity-prefill")
 def refresh_all_prefills(year: int | None = None) -> int:
     """Recompute every centre's pre-filled declaration for `year` (default: this
-    year and the last, whose campaign runs in spring) in one statement each."""
-    with context.using(context.system_context(is_admin=True), db.session):
-        centre_ids = list(db.session.scalars(select(Centre.id).order_by(Centre.id)))
+    year and the last, whose campaign runs in spring), one statement a year on
+    the reporting role, each year committed on its own."""
     years = [year] if year is not None else [clock.today().year - 1, clock.today().year]
     stored = 0
-    with context.using(context.system_context(centre_ids=centre_ids), db.session):
-        for one in years:
-            stored += prefill.refresh(db.session, centre_ids, one)
+    for one in years:
+        with db.engines["reporting"].begin() as connection:
+            stored += prefill.refresh_every_centre(connection, one)
     return stored
 
 

@@ -5,6 +5,8 @@ and what is kept about participants and why. Thin: logic is in operations."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -26,6 +28,8 @@ from ensemble.sharing import activity as registry
 from ensemble.tenancy.navigation import section
 from ensemble.tenancy.resolve import centre_or_404, object_or_404
 from ensemble.tenancy.urls import object_arg
+
+T = TypeVar("T")
 
 bp = Blueprint("activity", "ensemble.activity", template_folder="templates")
 object_arg("activity_action_id", Action)
@@ -381,38 +385,51 @@ def correct(centre_slug: str) -> ResponseReturnValue:
     )
 
 
-@bp.route("/c/<centre_slug>/actions/declaration/recalculer", methods=["POST"])
-@login_required
-def recompute(centre_slug: str) -> ResponseReturnValue:
+def _declaration_button(
+    centre_slug: str,
+    work: Callable[[Centre, int], T],
+    *,
+    success: str | Callable[[T], str],
+    next_url: Callable[[Centre], str] | None = None,
+) -> ResponseReturnValue:
+    """A button of the declaration's review page: the director runs `work(centre,
+    year)` for the year posted, then comes back to the review (or goes on to
+    `next_url`)."""
     centre = centre_or_404(centre_slug)
     require(permissions.can_manage(centre.id))
     form = forms.ButtonForm()
     year = _posted_year(form)
     return act(
         form,
-        lambda: prefill.refresh(db.session, [centre.id], year),
-        success=_("Les chiffres sont recalculés à partir des présences."),
+        lambda: work(centre, year),
+        success=success,
         back=_review_url(centre, year),
+        next_url=next_url(centre) if next_url is not None else None,
+    )
+
+
+@bp.route("/c/<centre_slug>/actions/declaration/recalculer", methods=["POST"])
+@login_required
+def recompute(centre_slug: str) -> ResponseReturnValue:
+    return _declaration_button(
+        centre_slug,
+        lambda centre, year: prefill.refresh(db.session, [centre.id], year),
+        success=_("Les chiffres sont recalculés à partir des présences."),
     )
 
 
 @bp.route("/c/<centre_slug>/actions/declaration/reporter", methods=["POST"])
 @login_required
 def carry_over(centre_slug: str) -> ResponseReturnValue:
-    centre = centre_or_404(centre_slug)
-    require(permissions.can_manage(centre.id))
-    form = forms.ButtonForm()
-    year = _posted_year(form)
-    return act(
-        form,
-        lambda: prefill.carry_over(db.session, centre, year),
+    return _declaration_button(
+        centre_slug,
+        lambda centre, year: prefill.carry_over(db.session, centre, year),
         success=lambda n: ngettext(
             "%(num)d chiffre reporté dans la déclaration : vérifiez-la puis transmettez-la.",
             "%(num)d chiffres reportés dans la déclaration : vérifiez-la puis transmettez-la.",
             n,
         ),
-        back=_review_url(centre, year),
-        next_url=url_for("reporting.centre_index", centre_slug=centre.slug),
+        next_url=lambda centre: url_for("reporting.centre_index", centre_slug=centre.slug),
     )
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from ensemble.kernel import french
 from ensemble.reporting.models import Indicator, PublishedCell, Release
-from ensemble.sharing.cooperation import NETWORK_LABELS
+from ensemble.sharing.cooperation import NETWORK_LABELS, PEOPLE_COUNTS
 
 STAR = "*"
 PUBLISHED, SECRET, NOT_DECLARED = "published", "secret", "not_declared"
@@ -242,7 +242,17 @@ def measures(session: Session) -> dict[str, Measure]:
             ),
         )
     for i, (code, (label, unit)) in enumerate(NETWORK_LABELS.items()):
-        out.setdefault(code, Measure(code, str(label), "cooperation", unit, position=10_000 + i))
+        out.setdefault(
+            code,
+            Measure(
+                code,
+                str(label),
+                "cooperation",
+                unit,
+                counts_people=code in PEOPLE_COUNTS,
+                position=10_000 + i,
+            ),
+        )
     return out
 
 

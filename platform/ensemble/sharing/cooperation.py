@@ -41,10 +41,17 @@ def cooperation_provider(name: str) -> Callable[[CooperationProvider], Cooperati
 # code -> (label of the network total, unit), declared by the capability that
 # provides the figure, so that reports name it without knowing that capability.
 NETWORK_LABELS: dict[str, tuple[object, str]] = {}
+# codes whose figure counts people: each centre counts its own different people
+# (persons are not linked across centres), so the network total is the sum of
+# per-centre counts, labelled so, and disclosure control protects it as a count
+# of people.
+PEOPLE_COUNTS: set[str] = set()
 
 
-def network_label(code: str, label: object, unit: str) -> None:
+def network_label(code: str, label: object, unit: str, *, counts_people: bool = False) -> None:
     NETWORK_LABELS[code] = (label, unit)
+    if counts_people:
+        PEOPLE_COUNTS.add(code)
 
 
 def figures_for_year(session: Session, year: int) -> list[CooperationFigure]:

@@ -26,9 +26,12 @@ from ensemble.config import ConfigurationError
 
 # The only tables the reporting role may write: the outbox, run log, results and staging
 # of consolidation (0007), and the releases the publication writes once disclosure
-# control has checked them, with the campaign's pointer to its current release (0014).
+# control has checked them, with the campaign's pointer to its current release (0014),
+# and the declarations' figures pre-filled from attendance, refreshed for every centre
+# at once (0029).
 REPORTING_WRITABLE = frozenset(
     {
+        "activity_prefill",
         "reporting_dirty",
         "reporting_runs",
         "reporting_aggregates",

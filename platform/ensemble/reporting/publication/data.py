@@ -24,6 +24,7 @@ from ensemble.reporting.disclosure.model import (
     Measure,
     Place,
 )
+from ensemble.sharing.cooperation import PEOPLE_COUNTS
 
 BREAKDOWNS = {
     "": ("",),
@@ -275,7 +276,7 @@ def load(conn: Connection, keys: list[tuple[int, int]], *, with_history: bool = 
         listed = list(years[y])
         codes = {m.code for m in listed}
         listed += [
-            Measure(code, ("",), False, unit == "count", network_only=True)
+            Measure(code, ("",), code in PEOPLE_COUNTS, unit == "count", network_only=True)
             for code, unit in sorted(coop_of.get((f, y), []))
             if code not in codes
         ]
