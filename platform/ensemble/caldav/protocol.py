@@ -192,22 +192,24 @@ def _answer(session: Session, collection: Collection, items: list, names: list[s
 
 
 def _multiget(session, reader, collection: Collection, body, names) -> Answer:
-    wanted: dict[str, str] = {}
+    # href as sent → object name in this collection (None: outside it, unknown here).
+    sent: dict[str, str | None] = {}
     for node in body.findall(tag(DAV, "href")):
-        path = unquote(urlsplit((node.text or "").strip()).path)
-        if path.startswith(collection.path) and "/" not in path[len(collection.path) :]:
-            wanted[path] = path[len(collection.path) :]
-    found = collection.by_hrefs(session, list(wanted.values()))
+        raw = (node.text or "").strip()
+        path = unquote(urlsplit(raw).path)
+        inside = path.startswith(collection.path) and "/" not in path[len(collection.path) :]
+        sent[raw] = path[len(collection.path) :] if inside else None
+    wanted = sorted({n for n in sent.values() if n is not None})
+    found = collection.by_hrefs(session, wanted)
     present = [item for item in found.values() if item is not None]
     responses = _answer(session, collection, present, names)
-    missing = {p for p, n in wanted.items() if found.get(n) is None}
-    # Hrefs outside this collection (another person's, another centre's) are unknown here.
-    outside = [
-        (node.text or "").strip()
-        for node in body.findall(tag(DAV, "href"))
-        if unquote(urlsplit((node.text or "").strip()).path) not in wanted
+    # A missing object is named as the client wrote it (its decoded name may hold a
+    # NUL, which XML cannot carry); another person's or centre's href is unknown here.
+    responses += [
+        davxml.status_response(raw, 404)
+        for raw, name in sent.items()
+        if name is None or found.get(name) is None
     ]
-    responses += [davxml.status_response(p, 404) for p in sorted(missing) + outside]
     return Answer.xml(207, davxml.multistatus(responses))
 
 
