@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dav.dav_support import OFFICER, calendar_of, report_xml, responses, sync_body
+from dav.dav_support import OFFICER, calendar_of, report_xml, responses, sync_body, vcalendar
 from ensemble.agenda import changes
 
 CORPUS = Path(__file__).parent.parent / "corpus" / "dav"
@@ -108,3 +108,134 @@ def test_any_multiget_href_is_a_multistatus_never_a_500(dav, hugo, collection, n
     answer = dav("REPORT", collection, hugo, body)
     assert answer.status_code == 207, answer.data[:300]
     assert all("404" in (r["status"] or "") for r in responses(answer.data).values())
+
+
+# --- 3. what a phone wrote is kept, or refused with its reason ----------------------------------
+
+
+def _ics(name: str, **dates: str) -> bytes:
+    """A corpus file moved to 2028 (the demo's clock is fixed; no clash with its events)."""
+    data = (CORPUS / name).read_bytes()
+    for old, new in dates.items():
+        data = data.replace(old.encode(), new.encode())
+    return data
+
+
+def test_a_free_text_place_and_unknown_properties_come_back_as_written(dav, hugo, collection):
+    body = _ics("12_location_free_text.ics", **{"20261207": "20280207"})
+    assert dav("PUT", collection + "rt12.ics", hugo, body).status_code == 201
+    served = dav("GET", collection + "rt12.ics", hugo).get_data(as_text=True)
+    unfolded = served.replace("\r\n ", "")
+    assert "LOCATION:Mairie de Roubaix\\, salle 3" in unfolded
+    assert "URL:https://example.org/rdv" in unfolded
+    assert "Centre Social" not in unfolded  # no centre address in its place
+
+
+def test_thunderbird_properties_and_alarms_ensemble_cannot_send_are_kept(dav, hugo, collection):
+    lastack = _ics("38_thunderbird_lastack.ics", **{"20261222": "20280222"})
+    assert dav("PUT", collection + "tb.ics", hugo, lastack).status_code == 201
+    served = dav("GET", collection + "tb.ics", hugo).get_data(as_text=True)
+    assert "X-MOZ-LASTACK:20261204T191000Z" in served and "X-MOZ-GENERATION:2" in served
+    assert served.count("BEGIN:VALARM") == 1  # the -15 min one, as Ensemble's reminder
+    alarms = _ics("13_valarms_many.ics", **{"20261208T": "20280208T"})
+    assert dav("PUT", collection + "alarms.ics", hugo, alarms).status_code == 201
+    served = dav("GET", collection + "alarms.ics", hugo).get_data(as_text=True)
+    assert "TRIGGER;VALUE=DATE-TIME:19760401T005545Z" in served
+    assert "TRIGGER;RELATED=END:PT5M" in served
+    assert "TRIGGER;VALUE=DATE-TIME:20280208T080000Z" in served
+    assert "X-APPLE-DEFAULT-ALARM:TRUE" in served
+    # -PT15M and -P1DT2H are Ensemble's reminders (sent by the app), written once each.
+    assert served.count("BEGIN:VALARM") == 5
+    # Sent again as served, nothing is doubled.
+    assert dav("PUT", collection + "alarms.ics", hugo, served.encode()).status_code == 204
+    again = dav("GET", collection + "alarms.ics", hugo).get_data(as_text=True)
+    assert again.count("BEGIN:VALARM") == 5 and again.count("X-APPLE-DEFAULT-ALARM") == 1
+
+
+def test_organizer_and_attendees_are_kept(dav, hugo, collection):
+    extra = (
+        "ORGANIZER;CN=Hugo:mailto:hugo.carpentier@alma.demo\r\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:claire.vasseur@alma.demo\r\n"
+        "X-CUSTOM:valeur\r\n"
+    )
+    body = vcalendar("rt-org", "20280301T100000", "20280301T110000", "Réunion", extra)
+    assert dav("PUT", collection + "rt-org.ics", hugo, body).status_code == 201
+    served = dav("GET", collection + "rt-org.ics", hugo).get_data(as_text=True)
+    assert "ORGANIZER;CN=Hugo:mailto:hugo.carpentier@alma.demo" in served
+    assert "mailto:claire.vasseur@alma.demo" in served and "X-CUSTOM:valeur" in served
+
+
+def test_a_moved_occurrence_keeps_its_own_title(dav, hugo, collection):
+    body = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//FR\r\n"
+        "BEGIN:VEVENT\r\nUID:rt-override\r\nDTSTAMP:20261201T000000Z\r\n"
+        "DTSTART;TZID=Europe/Paris:20280403T140000\r\nDTEND;TZID=Europe/Paris:20280403T150000\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=4\r\nSUMMARY:Permanence\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:rt-override\r\nDTSTAMP:20261201T000000Z\r\n"
+        "RECURRENCE-ID;TZID=Europe/Paris:20280410T140000\r\n"
+        "DTSTART;TZID=Europe/Paris:20280410T160000\r\nDTEND;TZID=Europe/Paris:20280410T170000\r\n"
+        "SUMMARY:Permanence spéciale CAF\r\nX-OWN:oui\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    assert dav("PUT", collection + "rt-override.ics", hugo, body).status_code == 201
+    served = dav("GET", collection + "rt-override.ics", hugo).get_data(as_text=True)
+    master, moved = served.split("RECURRENCE-ID", 1)
+    assert "SUMMARY:Permanence\r\n" in master
+    assert "SUMMARY:Permanence spéciale CAF" in moved and "X-OWN:oui" in moved
+
+
+def test_a_title_longer_than_200_characters_is_refused_not_cut(dav, hugo, collection):
+    title = "Réunion " + "très " * 50
+    body = vcalendar("rt-long", "20280302T100000", "20280302T110000", title)
+    refused = dav("PUT", collection + "rt-long.ics", hugo, body)
+    assert refused.status_code == 403
+    text = refused.get_data(as_text=True)
+    assert "dépasse 200 caractères" in text and "Réunion très" in text
+    assert dav("GET", collection + "rt-long.ics", hugo).status_code == 404
+
+
+# --- 10. a start without end ------------------------------------------------------------------
+
+
+def test_a_start_time_without_end_is_refused_naming_the_event(dav, hugo, collection):
+    body = _ics("no_end.ics", **{"20261223": "20280223"})
+    refused = dav("PUT", collection + "noend.ics", hugo, body)
+    assert refused.status_code == 403
+    text = refused.get_data(as_text=True)
+    assert "« sans fin »" in text and "ni fin ni durée" in text and "2028" in text
+    assert dav("GET", collection + "noend.ics", hugo).status_code == 404
+    # A date without end is a day (RFC 5545 §3.6.1), as before.
+    day = body.replace(b"DTSTART;TZID=Europe/Paris:20280223T102000", b"DTSTART;VALUE=DATE:20280224")
+    assert dav("PUT", collection + "noend.ics", hugo, day).status_code == 201
+
+
+# --- 7. cancelling from the phone ------------------------------------------------------------
+
+
+def test_cancelling_from_the_phone_deletes_the_event_as_the_web_does(
+    dav, hugo, collection, demo, db_session
+):
+    from sqlalchemy import select
+
+    from ensemble.agenda.models import Event
+    from ensemble.audit.models import AuditAction, AuditEntry
+    from ensemble.tenancy import context
+
+    body = vcalendar("RT-SIMPLE-0001", "20280207T110000", "20280207T120000", "Test rouge simple")
+    assert dav("PUT", collection + "RT-SIMPLE-0001.ics", hugo, body).status_code == 201
+    with context.using(demo.context_of(OFFICER), db_session):
+        event_id = db_session.scalar(select(Event.id).where(Event.uid == "RT-SIMPLE-0001"))
+    cancel = _ics("25_cancel_existing.ics", **{"20261207": "20280207"})
+    etag = dav("GET", collection + "RT-SIMPLE-0001.ics", hugo).headers["ETag"]
+    answer = dav("PUT", collection + "RT-SIMPLE-0001.ics", hugo, cancel, **{"If-Match": etag})
+    assert answer.status_code == 204, answer.data
+    assert dav("GET", collection + "RT-SIMPLE-0001.ics", hugo).status_code == 404
+    with context.using(context.system_context(is_admin=True), db_session):
+        deleted = db_session.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.object_type == "agenda_events", AuditEntry.object_id == event_id
+            )
+        ).all()
+    assert AuditAction.DELETE in deleted
+    # A cancelled event the calendar never had is still not stored.
+    new = dav("PUT", collection + "other.ics", hugo, cancel.replace(b"RT-SIMPLE-0001", b"rt-x"))
+    assert new.status_code == 403 and "annulé" in new.get_data(as_text=True)

@@ -364,6 +364,12 @@ def put(
         )
     try:
         parsed = objects.parse_object(data)
+    except objects.Cancelled as cancelled:
+        existing = collection.member(session, name)
+        if existing is not None and existing.exists and existing.uid == cancelled.uid:
+            # Cancelled on the phone: deleted through the web's operation (audited).
+            return delete(session, reader, existing, if_match)
+        return Answer.error(403, tag(CALDAV, cancelled.precondition), cancelled.message)
     except objects.ObjectProblem as problem:
         return Answer.error(403, tag(CALDAV, problem.precondition), problem.message)
     calendar = collection.calendar
