@@ -239,3 +239,43 @@ def test_cancelling_from_the_phone_deletes_the_event_as_the_web_does(
     # A cancelled event the calendar never had is still not stored.
     new = dav("PUT", collection + "other.ics", hugo, cancel.replace(b"RT-SIMPLE-0001", b"rt-x"))
     assert new.status_code == 403 and "annulé" in new.get_data(as_text=True)
+
+
+# --- 4. a revoked phone polling never locks the account's other devices -----------------------
+
+
+def _basic(email: str, secret: str) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{email}:{secret}".encode()).decode()}
+
+
+def test_a_revoked_phone_polling_locks_only_itself(dav, device, demo, db_session, app):
+    from dav.dav_support import PROPFIND_ALL
+    from ensemble.caldav import passwords
+    from ensemble.tenancy import context
+
+    old, working = device(OFFICER, "Ancien téléphone"), device(OFFICER, "Téléphone")
+    with context.using(demo.context_of(OFFICER), db_session):
+        passwords.revoke(db_session, old.user_id, old.password_id)
+        db_session.commit()
+    limit = int(app.config["LOGIN_FAILURE_LIMIT"].split()[0])
+    codes = [dav("PROPFIND", "/dav/", old, PROPFIND_ALL).status_code for _ in range(limit + 3)]
+    assert codes[:limit] == [401] * limit and set(codes[limit:]) == {429}
+    # So does a mistyped password; the working phone still syncs.
+    for _ in range(limit + 1):
+        dav("PROPFIND", "/dav/", None, PROPFIND_ALL, **_basic(OFFICER, "mal tapé"))
+    assert dav("PROPFIND", "/dav/", working, PROPFIND_ALL).status_code == 207
+
+
+def test_many_different_passwords_meet_the_per_account_cap(dav, device, app, monkeypatch):
+    from dav.dav_support import PROPFIND_ALL
+
+    monkeypatch.setitem(app.config, "CALDAV_ACCOUNT_FAILURE_LIMIT", "8 per 15 minutes")
+    working = device(OFFICER)
+    codes = [
+        dav("PROPFIND", "/dav/", None, PROPFIND_ALL, **_basic(OFFICER, f"essai-{n}")).status_code
+        for n in range(8)
+    ]
+    assert codes == [401] * 8  # each password only once: the per-password limit never met
+    assert dav("PROPFIND", "/dav/", working, PROPFIND_ALL).status_code == 429

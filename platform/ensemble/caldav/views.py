@@ -88,15 +88,16 @@ def _signed_in() -> Reader | Response:
         )
     email = auth.username.strip().lower()[:254]
     address = request.remote_addr or ""
-    if throttle.blocked(email, address):
+    password = auth.password or ""
+    if throttle.blocked(email, password, address):
         return _text(
             429,
             _("Trop de tentatives ont échoué : patientez quelques minutes avant de réessayer."),
             **{"Retry-After": "900"},
         )
-    user = passwords.authenticate(db.session, email, auth.password or "")
+    user = passwords.authenticate(db.session, email, password)
     if user is None:
-        throttle.failed(email, address)
+        throttle.failed(email, password, address)
         return _text(
             401,
             _(
