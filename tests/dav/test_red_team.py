@@ -279,3 +279,52 @@ def test_many_different_passwords_meet_the_per_account_cap(dav, device, app, mon
     ]
     assert codes == [401] * 8  # each password only once: the per-password limit never met
     assert dav("PROPFIND", "/dav/", working, PROPFIND_ALL).status_code == 429
+
+
+# --- 6. one notification per refused object and reason, naming it -----------------------------
+
+
+def test_retries_of_a_refused_object_notify_once_naming_it(dav, hugo, collection, demo, db_session):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from dav.dav_support import book_as
+    from ensemble.notifications.models import Notification
+    from ensemble.tenancy import context
+
+    calendar = calendar_of(demo, db_session, OFFICER)
+    book_as(
+        demo,
+        db_session,
+        OFFICER,
+        calendar,
+        "fresnoy-mackellerie",
+        "Atelier tablettes",
+        datetime(2028, 5, 9, 10),
+        datetime(2028, 5, 9, 11),
+    )
+    clash = vcalendar("rt-retry", "20280509T103000", "20280509T113000", "Rendez-vous CAF")
+
+    def unread() -> list[str]:
+        with context.using(demo.context_of(OFFICER), db_session):
+            return db_session.scalars(
+                select(Notification.body).where(
+                    Notification.user_id == hugo.user_id,
+                    Notification.read_at.is_(None),
+                    Notification.body.contains("Rendez-vous CAF"),
+                )
+            ).all()
+
+    for _ in range(4):
+        assert dav("PUT", collection + "rt-retry.ics", hugo, clash).status_code == 403
+    told = unread()
+    assert len(told) == 1
+    assert "« Rendez-vous CAF » (mardi 9 mai 2028 à 10" in told[0]
+    assert "Atelier tablettes" in told[0]  # the reason still names what blocks it
+    # Stored at another time, the refusal is handled (read); a new refusal tells again.
+    fine = vcalendar("rt-retry", "20280509T140000", "20280509T150000", "Rendez-vous CAF")
+    assert dav("PUT", collection + "rt-retry.ics", hugo, fine).status_code == 201
+    assert unread() == []
+    assert dav("PUT", collection + "rt-retry.ics", hugo, clash).status_code == 403
+    assert len(unread()) == 1

@@ -50,8 +50,11 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    # A refused write: the person is told in the app too (views.py).
+    # A refused write: the person is told in the app too (views.py), once per
+    # object and reason until read; `refused` names the event, `subject` the object.
     refusal: str | None = None
+    refused: str = ""
+    subject: str | None = None
 
     @classmethod
     def xml(cls, status: int, body: bytes, **headers: str) -> Answer:
@@ -411,7 +414,10 @@ def put(
             session.flush()
     except (operations.AgendaError, Refusal) as refused:
         savepoint.rollback()
-        return _refused(refused)
+        answer = _refused(refused)
+        answer.refused = _named(parsed)
+        answer.subject = _subject(calendar.id, parsed.uid)
+        return answer
     except ValueError:
         savepoint.rollback()
         return Answer.error(
@@ -419,7 +425,28 @@ def put(
         )
     savepoint.commit()
     # No ETag: what is stored is Ensemble's rendering, not the bytes sent (RFC 4791 §5.3.4).
-    return Answer(204 if current is not None else 201)
+    # (A refusal notified about this object is handled now: views.py marks it read.)
+    return Answer(204 if current is not None else 201, subject=_subject(calendar.id, parsed.uid))
+
+
+def _named(parsed: objects.ParsedObject) -> str:
+    """« Rendez-vous » (mardi 11 janvier 2028 à 10 h 30): the refused event itself."""
+    from ensemble.agenda import recurrence
+    from ensemble.kernel import french
+
+    when = (
+        french.long_date(parsed.starts_local, weekday=True)
+        if parsed.all_day
+        else french.long_datetime(recurrence.to_instant(parsed.starts_local), weekday=True)
+    )
+    return _("« %(title)s » (%(when)s)", title=parsed.title, when=when)
+
+
+def _subject(calendar_id: int, uid: str) -> str:
+    """What a refusal notification is about: one object of one calendar."""
+    import hashlib
+
+    return f"caldav_object:{calendar_id}:{hashlib.sha256(uid.encode()).hexdigest()[:32]}"
 
 
 def _refused(refused: Exception) -> Answer:

@@ -28,7 +28,9 @@ from ensemble.caldav.resources import PREFIX, Reader, resolve
 from ensemble.extensions import csrf, db
 from ensemble.kernel import qr
 from ensemble.kernel.views import act, attempt, page
+from ensemble.notifications.models import Notification
 from ensemble.notifications.operations import notify
+from ensemble.notifications.operations import resolve as resolve_notifications
 from ensemble.tenancy import context, identity
 from ensemble.tenancy.urls import OPAQUE_ARGS
 
@@ -153,8 +155,11 @@ def dav(dav_path: str):
         answer = protocol.Answer(400, _("Corps de requête illisible.").encode())
     status: int | str = answer.status
     if answer.refusal is not None:
-        _tell(reader, answer.refusal)
+        _tell(reader, answer)
         status = f"{answer.status} {reason_phrase(answer.refusal)}"
+    elif answer.subject is not None:
+        # The object is stored: the refusals notified about it are past.
+        resolve_notifications(session, answer.subject)
     response = Response(answer.body, status, answer.headers)
     response.headers.setdefault("DAV", DAV_HEADER)
     return response
@@ -186,17 +191,37 @@ def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> p
     return protocol.Answer(405, headers={"Allow": ALLOW})
 
 
-def _tell(reader: Reader, message: str) -> None:
+def _tell(reader: Reader, answer: protocol.Answer) -> None:
     """A refused write: the phone shows the reason if it can; the person also finds
-    it in the app. The refused change is gone (its savepoint rolled back); the
-    notification is committed here, since a 403 makes the request roll back."""
+    it in the app, naming the refused event — once per object and reason while
+    unread (a client retries at every sync). The refused change is gone (its
+    savepoint rolled back); the notification is committed here, since a 403
+    makes the request roll back."""
     session = db.session
+    message = answer.refusal or ""
+    body = (
+        _("%(event)s n’a pas été enregistré : %(reason)s", event=answer.refused, reason=message)
+        if answer.refused
+        else message
+    )
+    if answer.subject is not None and session.scalar(
+        select(Notification.id)
+        .where(
+            Notification.user_id == reader.user.id,
+            Notification.subject == answer.subject,
+            Notification.body == body,
+            Notification.read_at.is_(None),
+        )
+        .limit(1)
+    ):
+        return
     notify(
         session,
         [(reader.user.id, reader.user.email)],
         _("Modification refusée depuis votre application d’agenda"),
-        body=message,
+        body=body,
         link=url_for("caldav.devices"),
+        subject=answer.subject,
         email=False,
     )
     session.commit()
