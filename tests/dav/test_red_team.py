@@ -328,3 +328,33 @@ def test_retries_of_a_refused_object_notify_once_naming_it(dav, hugo, collection
     assert unread() == []
     assert dav("PUT", collection + "rt-retry.ics", hugo, clash).status_code == 403
     assert len(unread()) == 1
+
+
+# --- 5. the agreed share over CalDAV: warned like the web, or refused like it -----------------
+
+
+def test_passing_an_agreed_share_from_a_phone_tells_the_person_and_the_director(
+    dav, hugo, collection, demo, db_session, app, monkeypatch
+):
+    from sqlalchemy import select
+
+    from dav.dav_support import BASSE_MASURE_DIRECTOR
+    from ensemble.notifications.models import Notification
+    from ensemble.tenancy import context
+
+    weekend = _ics("20_share_exceed_weekend.ics")  # December 2026, as the red team sent it
+    monkeypatch.setitem(app.config, "AGENDA_SHARE_POLICY", "refuse")
+    refused = dav("PUT", collection + "share.ics", hugo, weekend)
+    assert refused.status_code == 403 and "part convenue" in refused.get_data(as_text=True)
+    monkeypatch.setitem(app.config, "AGENDA_SHARE_POLICY", "warn")
+    assert dav("PUT", collection + "share.ics", hugo, weekend).status_code == 201
+    for email in (OFFICER, BASSE_MASURE_DIRECTOR):
+        with context.using(demo.context_of(email), db_session):
+            told = db_session.scalars(
+                select(Notification.body).where(
+                    Notification.user_id == demo.user(email).id,
+                    Notification.title == "Part convenue dépassée",
+                )
+            ).all()
+        assert len(told) == 1, email
+        assert "« Week-end Basse Masure 36 h »" in told[0] and "dépasse sa part" in told[0]

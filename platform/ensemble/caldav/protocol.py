@@ -55,6 +55,11 @@ class Answer:
     refusal: str | None = None
     refused: str = ""
     subject: str | None = None
+    # A stored write the web would show a banner for (agreed share passed): the
+    # person and the directors of the centres are told in the app (views.py).
+    warnings: list[str] = field(default_factory=list)
+    warned: str = ""
+    centre_ids: list[int] = field(default_factory=list)
 
     @classmethod
     def xml(cls, status: int, body: bytes, **headers: str) -> Answer:
@@ -400,7 +405,7 @@ def put(
     savepoint = session.begin_nested()
     try:
         rows = objects.object_rows(session, calendar.id, parsed.uid)
-        objects.save_object(session, calendar, parsed, rows)
+        warnings = objects.save_object(session, calendar, parsed, rows)
         if name != default_name(parsed.uid) and not rows:
             session.add(
                 Resource(
@@ -426,7 +431,14 @@ def put(
     savepoint.commit()
     # No ETag: what is stored is Ensemble's rendering, not the bytes sent (RFC 4791 §5.3.4).
     # (A refusal notified about this object is handled now: views.py marks it read.)
-    return Answer(204 if current is not None else 201, subject=_subject(calendar.id, parsed.uid))
+    stored = objects.object_rows(session, calendar.id, parsed.uid)
+    return Answer(
+        204 if current is not None else 201,
+        subject=_subject(calendar.id, parsed.uid),
+        warnings=warnings,
+        warned=_named(parsed),
+        centre_ids=sorted({row.centre_id for row in stored}),
+    )
 
 
 def _named(parsed: objects.ParsedObject) -> str:

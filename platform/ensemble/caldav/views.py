@@ -31,6 +31,7 @@ from ensemble.kernel.views import act, attempt, page
 from ensemble.notifications.models import Notification
 from ensemble.notifications.operations import notify
 from ensemble.notifications.operations import resolve as resolve_notifications
+from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context, identity
 from ensemble.tenancy.urls import OPAQUE_ARGS
 
@@ -160,6 +161,8 @@ def dav(dav_path: str):
     elif answer.subject is not None:
         # The object is stored: the refusals notified about it are past.
         resolve_notifications(session, answer.subject)
+        if answer.warnings:
+            _warn(reader, answer)
     response = Response(answer.body, status, answer.headers)
     response.headers.setdefault("DAV", DAV_HEADER)
     return response
@@ -225,6 +228,49 @@ def _tell(reader: Reader, answer: protocol.Answer) -> None:
         email=False,
     )
     session.commit()
+
+
+def directors_of(session, centre_ids: list[int]) -> list[tuple[int, str]]:
+    """(user id, e-mail) of the directors of these centres. Trusted code: reads
+    the centres' memberships as those centres would, to notify them."""
+    if not centre_ids:
+        return []
+    with context.using(context.system_context(centre_ids=centre_ids), session):
+        rows = session.execute(
+            select(User.id, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.centre_id.in_(centre_ids),
+                Membership.role == Role.DIRECTOR,
+                User.is_active_account.is_(True),
+            )
+            .distinct()
+            .order_by(User.id)
+        ).all()
+    return [(r.id, r.email) for r in rows]
+
+
+def _warn(reader: Reader, answer: protocol.Answer) -> None:
+    """What the web shows as a banner after a booking (a centre past its agreed
+    share), for a write from a calendar app: the person cannot see a banner, so
+    they and the directors of the centre are told in the app, as the same policy
+    (« warn ») says; under « refuse » the write was refused like in the web."""
+    session = db.session
+    recipients = dict(directors_of(session, answer.centre_ids))
+    recipients[reader.user.id] = reader.user.email
+    notify(
+        session,
+        list(recipients.items()),
+        _("Part convenue dépassée"),
+        body=_(
+            "%(event)s, enregistré depuis une application d’agenda par %(person)s : %(warnings)s",
+            event=answer.warned,
+            person=reader.user.full_name,
+            warnings=" ".join(answer.warnings),
+        ),
+        centre_id=answer.centre_ids[0] if answer.centre_ids else None,
+        email=False,
+    )
 
 
 # --- App passwords ------------------------------------------------------------------------------
