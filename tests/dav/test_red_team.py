@@ -358,3 +358,23 @@ def test_passing_an_agreed_share_from_a_phone_tells_the_person_and_the_director(
             ).all()
         assert len(told) == 1, email
         assert "« Week-end Basse Masure 36 h »" in told[0] and "dépasse sa part" in told[0]
+
+
+# --- LOW: the status line's reason phrase ------------------------------------------------------
+
+
+def test_the_reason_phrase_is_ascii_so_no_client_shows_mojibake():
+    from ensemble.caldav.views import reason_phrase
+
+    phrase = reason_phrase("Conflit avec « Atelier tablettes » : réservé à\u202f10 h…\nÉté")
+    assert phrase == 'Conflit avec " Atelier tablettes " : reserve a 10 h... Ete'
+
+
+def test_get_with_the_current_etag_is_304(dav, hugo, collection):
+    body = vcalendar("rt-304", "20280306T100000", "20280306T110000", "Atelier")
+    assert dav("PUT", collection + "rt-304.ics", hugo, body).status_code == 201
+    etag = dav("GET", collection + "rt-304.ics", hugo).headers["ETag"]
+    again = dav("GET", collection + "rt-304.ics", hugo, **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    other = dav("GET", collection + "rt-304.ics", hugo, **{"If-None-Match": '"autre"'})
+    assert other.status_code == 200

@@ -301,11 +301,16 @@ def _from_the_future(given: str, current: str) -> bool:
 # --- Objects -------------------------------------------------------------------------------
 
 
-def get(session: Session, resource: DavResource, head: bool = False) -> Answer:
+def get(
+    session: Session, resource: DavResource, head: bool = False, if_none_match: str | None = None
+) -> Answer:
     if not isinstance(resource, PersonObject | CentreObject) or not resource.exists:
         if isinstance(resource, Collection | Home):
             return Answer(405, headers={"Allow": "OPTIONS, PROPFIND, REPORT"})
         return not_found()
+    known = _tags(if_none_match)
+    if known is not None and resource.etag is not None and ("*" in known or resource.etag in known):
+        return Answer(304, headers={"ETag": resource.etag})  # RFC 7232 §4.1
     data = resource.collection.render(session, [resource]).get(resource.key)
     if data is None:
         return not_found()

@@ -9,6 +9,8 @@ isolation is proven by tests/caldav/test_isolation.py, route kind by route kind.
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import (
     Blueprint,
     Response,
@@ -119,10 +121,15 @@ def _signed_in() -> Reader | Response:
 
 def reason_phrase(message: str) -> str:
     """The refusal as the status line's reason phrase, for clients that show only
-    that line (vdirsyncer does): Latin-1 as HTTP/1.1 requires, one line."""
-    plain = message.translate({0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "..."})
+    that line (vdirsyncer does): ASCII, one line. HTTP/1.1 reads the line as
+    Latin-1 and clients decode it as they like (« é » came out « Ã© »), so
+    accents are dropped here; the French text itself is in the XML body."""
+    plain = message.translate(
+        {0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "...", 0x00AB: '"', 0x00BB: '"'}
+    )
+    plain = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
     plain = " ".join(plain.split())[:300]
-    return plain.encode("latin-1", "replace").decode("latin-1")
+    return plain.encode("ascii", "replace").decode("ascii")
 
 
 def _body() -> bytes:
@@ -182,7 +189,12 @@ def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> p
     if method == "REPORT":
         return protocol.report(session, reader, resource, davxml.parse(_body()))
     if method in ("GET", "HEAD"):
-        return protocol.get(session, resource, head=method == "HEAD")
+        return protocol.get(
+            session,
+            resource,
+            head=method == "HEAD",
+            if_none_match=request.headers.get("If-None-Match"),
+        )
     if method == "PROPPATCH":
         return protocol.proppatch(resource, davxml.parse(_body()))
     if method in ("MKCOL", "MKCALENDAR", "MOVE", "COPY"):
