@@ -5,8 +5,10 @@ while the hours page says only the officer may book outside his hours."""
 from __future__ import annotations
 
 from posts.posts_support import FRESNOY_DIRECTOR, OFFICER
+from sqlalchemy import select
 
 from agenda.test_pages import _base, booked  # noqa: F401 - the fixture
+from ensemble.notifications.models import Notification
 
 from conftest import csrf_token, sign_in
 
@@ -24,7 +26,12 @@ def _form(client, url, booked, day, start, end):  # noqa: F811
     }
 
 
-def test_a_director_books_the_officer_only_within_his_hours(client, booked):  # noqa: F811
+def test_a_director_books_the_officer_only_within_his_hours(
+    client,
+    booked,  # noqa: F811
+    db_session,
+    as_user,
+):
     sign_in(client, FRESNOY_DIRECTOR)
     url = _base(booked) + "/nouveau"
     evening = client.post(url, data=_form(client, url, booked, "2026-06-09", "18:00", "20:00"))
@@ -38,10 +45,24 @@ def test_a_director_books_the_officer_only_within_his_hours(client, booked):  # 
     assert client.post(url, data=weekly).status_code == 422
     fine = client.post(url, data=_form(client, url, booked, "2026-06-10", "10:00", "11:00"))
     assert fine.status_code == 302
+    # The officer is told who placed what, and when.
+    with as_user(OFFICER):
+        told = db_session.scalars(
+            select(Notification.body).where(Notification.user_id == booked.officer_id)
+        ).all()
+    placed = [b for b in told if "Atelier numérique" in b]
+    assert len(placed) == 1 and "mercredi 10 juin 2026" in placed[0]
 
 
-def test_the_officer_himself_books_outside_his_hours(client, booked):  # noqa: F811
+def test_the_officer_himself_books_outside_his_hours(client, booked, db_session, as_user):  # noqa: F811
     sign_in(client, OFFICER)
     url = _base(booked) + "/nouveau"
     evening = client.post(url, data=_form(client, url, booked, "2026-06-09", "18:00", "20:00"))
     assert evening.status_code == 302
+    with as_user(OFFICER):
+        assert not db_session.scalars(
+            select(Notification.id).where(
+                Notification.user_id == booked.officer_id,
+                Notification.body.contains("Atelier numérique"),
+            )
+        ).all()  # his own booking tells him nothing

@@ -89,6 +89,8 @@ def book(
             check_booked_by_other(session, calendar, event, occurrences)
         warnings = check_shares(session, calendar, event, occurrences, config)
         warnings += _holiday_warnings(session, event, occurrences)
+        if within_hours:
+            _tell_the_person(session, calendar, event, moved=False)
     except Exception:
         savepoint.rollback()
         raise
@@ -136,6 +138,8 @@ def move(
             check_booked_by_other(session, calendar, event, occurrences)
         warnings = check_shares(session, calendar, event, occurrences, config)
         warnings += _holiday_warnings(session, series, occurrences)
+        if within_hours:
+            _tell_the_person(session, calendar, event, moved=True)
     except Exception:
         savepoint.rollback()
         raise
@@ -308,6 +312,34 @@ def check_booked_by_other(
                     when=french.long_datetime(occurrence.starts_at, weekday=True).capitalize(),
                 )
             )
+
+
+def _tell_the_person(session: Session, calendar: Calendar, event: Event, *, moved: bool) -> None:
+    """Someone else booked (or changed) an event in the person's calendar from the
+    event form: the person is told in the app, with what and when."""
+    from ensemble.notifications.operations import notify
+    from ensemble.people.models import User
+
+    booker_id = context.current().user_id
+    if booker_id is None or booker_id == calendar.user_id:
+        return
+    person, booker = session.get(User, calendar.user_id), session.get(User, booker_id)
+    if person is None or booker is None:
+        return
+    when = french.long_datetime(recurrence.to_instant(event.starts_local), weekday=True)
+    notify(
+        session,
+        [(person.id, person.email)],
+        _("Événement modifié dans votre agenda") if moved else _("Événement ajouté à votre agenda"),
+        body=_(
+            "%(person)s a placé « %(title)s » le %(when)s dans votre agenda.",
+            person=booker.full_name,
+            title=event.title,
+            when=when,
+        ),
+        centre_id=event.centre_id,
+        email=False,
+    )
 
 
 class OutsideHours(AgendaError):
