@@ -83,6 +83,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "LANGUAGES": ("fr", "en"),
         "LOGIN_FAILURE_LIMIT": env.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
         "LOGIN_FAILURE_LIMIT_PER_IP": env.get("LOGIN_FAILURE_LIMIT_PER_IP", "50 per hour"),
+        # Calendar apps: wrong passwords are counted per password presented (a revoked
+        # phone polling never locks the account's other devices) and, for real brute
+        # force, per account with this much higher cap.
+        "CALDAV_ACCOUNT_FAILURE_LIMIT": env.get(
+            "CALDAV_ACCOUNT_FAILURE_LIMIT", "100 per 15 minutes"
+        ),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", 3600)),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if env.get("MAIL_SERVER") else "console"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

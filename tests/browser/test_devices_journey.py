@@ -73,3 +73,18 @@ def test_the_set_up_steps_fit_a_phone_screen(phone_page):
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= 390, f"the page is {scroll}px wide on a 390px screen"
     ui.screenshot("caldav-03-subscription-phone")
+
+
+def test_the_devices_table_fits_a_phone_screen(phone_page):
+    """Red team: the table of devices was 550 px wide on a 390 px screen."""
+    ui, page = phone_page, phone_page.page
+    _sign_in(ui)
+    ui.visit("/compte/appareils")
+    page.get_by_label("Nom de l’appareil").fill("Téléphone professionnel de Hugo (Android)")
+    page.get_by_role("button", name="Créer un mot de passe d’application").click()
+    ui.visit("/compte/appareils")
+    expect(page.get_by_text("Téléphone professionnel de Hugo (Android)")).to_be_visible()
+    ui.check_a11y()
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= 390, f"the page is {scroll}px wide on a 390px screen"
+    ui.screenshot("caldav-04-devices-phone")

@@ -51,7 +51,10 @@ _ETAG_PARTS = func.md5(
 )
 
 
-_SNAPSHOT = re.compile(r"(\d{1,19}):(\d{1,19}):((?:\d{1,19},){0,999}\d{0,19})")
+# ASCII digits only, no leading zero, never 0 (PostgreSQL's invalid transaction id).
+_ID = r"[1-9][0-9]{0,18}"
+_POSITION = re.compile(_ID, re.ASCII)
+_SNAPSHOT = re.compile(rf"({_ID}):({_ID}):((?:{_ID},){{0,999}}(?:{_ID})?)", re.ASCII)
 
 
 def sync_token(session: Session, last_txid: int | None = None) -> str:
@@ -71,11 +74,19 @@ def sync_token(session: Session, last_txid: int | None = None) -> str:
 
 
 def read_token(value: str) -> str | None:
-    """The snapshot a token stands for, or None if it is not one."""
-    if value.isdigit() and len(value) <= 19:
+    """The snapshot a token stands for, or None if it is not one this server could
+    have issued. Read with ASCII-only patterns (`int()` and `str.isdigit` accept
+    « ١٢ » and « ² »), without leading zeros, and with PostgreSQL's own sanity
+    rules for a snapshot (xmin ≥ 1, xmin ≤ xmax, running ids in [xmin, xmax)
+    and in order), so that no token reaches the database only to fail there."""
+    if _POSITION.fullmatch(value):
         return f"{value}:{value}:"
     match = _SNAPSHOT.fullmatch(value)
-    if match is None or int(match.group(1)) > int(match.group(2)):
+    if match is None:
+        return None
+    xmin, xmax = int(match.group(1)), int(match.group(2))
+    running = [int(v) for v in match.group(3).split(",") if v]
+    if xmin > xmax or any(not xmin <= v < xmax for v in running) or running != sorted(running):
         return None
     return value
 

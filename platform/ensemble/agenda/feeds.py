@@ -205,7 +205,10 @@ def vevent_text(
         "LAST-MODIFIED:" + icaltext.utc(event.updated_at.replace(microsecond=0)),
         "CATEGORIES:" + icaltext.text(str(CATEGORY_LABELS[event.category])),
     ]
-    if centre is not None:
+    place = getattr(event, "place", "")
+    if place:  # what the person wrote from a calendar app (« Mairie, salle 3 »)
+        lines.append("LOCATION:" + icaltext.text(place))
+    elif centre is not None:
         lines.append("LOCATION:" + icaltext.text(address(centre)))
     description = event.description
     if event.participants:

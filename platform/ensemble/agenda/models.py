@@ -145,6 +145,12 @@ class Event(_CentreAudit, Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     participants: Mapped[str] = mapped_column(Text, default="")
+    # The place as the person wrote it from a calendar app, when it is not a
+    # centre (« Mairie de Roubaix, salle 3 »): shown instead of the centre's address.
+    place: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # iCalendar lines a client wrote that Ensemble does not model (URL, ATTENDEE,
+    # X-…, alarms it cannot send), verbatim, written back in its CalDAV object.
+    client_properties: Mapped[str] = mapped_column(Text, default="", server_default="")
     starts_local: Mapped[datetime] = mapped_column(Local)
     ends_local: Mapped[datetime] = mapped_column(Local)
     tzid: Mapped[str] = mapped_column(String(64), default="Europe/Paris")

@@ -14,8 +14,9 @@ and refuse the same things with the same French messages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 from flask_babel import gettext as _
@@ -25,11 +26,40 @@ from sqlalchemy.orm import Session
 from ensemble.agenda import feeds, icaltext, importing, operations, recurrence
 from ensemble.agenda.forms import CATEGORY_LABELS
 from ensemble.agenda.models import Calendar, Category, Event
+from ensemble.kernel import french
 from ensemble.kernel.text import clean
 from ensemble.network.models import Centre
 from ensemble.sharing.models import Agreement
 
 PRODID = "-//Ensemble//Agendas partagés//FR"
+MAX_TITLE = 200
+# The properties of a VEVENT Ensemble reads into its own fields and writes back
+# from them; any other property (URL, ORGANIZER, ATTENDEE, CLASS, TRANSP, X-…)
+# is kept verbatim in `Event.client_properties` and written back over CalDAV.
+MODELLED = frozenset(
+    {
+        "BEGIN",
+        "END",
+        "UID",
+        "DTSTAMP",
+        "DTSTART",
+        "DTEND",
+        "DURATION",
+        "RRULE",
+        "EXDATE",
+        "RECURRENCE-ID",
+        "SUMMARY",
+        "SEQUENCE",
+        "CREATED",
+        "LAST-MODIFIED",
+        "CATEGORIES",
+        "LOCATION",
+        "DESCRIPTION",
+        "STATUS",
+    }
+)
+# Control characters other than the line ends folding uses.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ObjectProblem(operations.AgendaError):
@@ -41,11 +71,22 @@ class ObjectProblem(operations.AgendaError):
         self.precondition = precondition
 
 
+class Cancelled(ObjectProblem):
+    """The client cancelled the whole object (STATUS:CANCELLED on its series):
+    an existing one is deleted as the web deletes it; a new one is not stored."""
+
+    def __init__(self, uid: str):
+        super().__init__(_("Événement annulé dans l’agenda d’origine : non importé."))
+        self.uid = uid
+
+
 @dataclass
 class OccurrenceChange:
     starts_local: datetime
     ends_local: datetime
     location: str = ""
+    title: str = ""
+    kept: str = ""
 
 
 @dataclass
@@ -66,6 +107,8 @@ class ParsedObject:
     all_day: bool = False
     # Changed occurrences, by their original local start (RECURRENCE-ID).
     overrides: dict[datetime, OccurrenceChange] = field(default_factory=dict)
+    # What Ensemble does not model, verbatim (see MODELLED).
+    kept: str = ""
 
 
 def _text(component, name: str) -> str:
@@ -114,12 +157,88 @@ def parse_object(data: bytes) -> ParsedObject:
         raise ObjectProblem(
             _("Une occurrence modifiée doit être envoyée avec sa série."),
         )
+    if _text(masters[0], "STATUS").upper() == "CANCELLED":
+        raise Cancelled(_text(masters[0], "UID")[:255])
+    for event in events:
+        _refuse_what_would_be_lost(event)
     try:
         return _parsed(masters[0], [e for e in events if "RECURRENCE-ID" in e])
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         raise ObjectProblem(
             _("Ce contenu n’est pas un iCalendar lisible."), "valid-calendar-data"
         ) from None
+
+
+def _when(component) -> str:
+    """« (lundi 7 décembre 2026 à 16 h) », or « » when the start cannot be read."""
+    try:
+        starts, all_day = importing.moment(component["DTSTART"], recurrence.PARIS)
+    except (KeyError, ValueError, TypeError, AttributeError, importing.UnreadableEvent):
+        return ""
+    if all_day:
+        return f" ({french.long_date(starts, weekday=True)})"
+    return f" ({french.long_datetime(recurrence.to_instant(starts), weekday=True)})"
+
+
+def _refuse_what_would_be_lost(component) -> None:
+    """What Ensemble cannot hold and will not silently change: a title longer than
+    the column, a date-time start without end nor duration (RFC 5545 §3.6.1: an
+    instant; the web has no zero-length event, and an hour would be invented)."""
+    title = clean(str(component.get("SUMMARY", ""))).strip()
+    if len(title) > MAX_TITLE:
+        raise ObjectProblem(
+            _(
+                "Le titre « %(start)s… » dépasse %(n)s caractères (il en a %(count)s) : "
+                "raccourcissez-le dans l’application.",
+                start=title[:40],
+                n=MAX_TITLE,
+                count=len(title),
+            )
+        )
+    start = component.get("DTSTART")
+    if start is None or "DTEND" in component or "DURATION" in component:
+        return
+    if isinstance(getattr(start, "dt", None), datetime):
+        raise ObjectProblem(
+            _(
+                "« %(title)s »%(when)s n’a ni fin ni durée : indiquez l’heure de fin "
+                "dans l’application.",
+                title=title[:80] or _("(sans titre)"),
+                when=_when(component),
+            )
+        )
+
+
+def _kept(component, reminders_taken: list[int] | None) -> str:
+    """The iCalendar lines of `component` Ensemble does not model, verbatim: its
+    other properties, and the alarms that are not one of its reminders (at a
+    fixed instant, relative to the end, after the start, beyond the limits)."""
+    lines = []
+    for name, value in component.property_items(recursive=False, sorted=False):
+        if name.upper() in MODELLED:
+            continue
+        lines.append(component.content_line(name, value).to_ical().decode() + "\r\n")
+    for sub in component.subcomponents:
+        if sub.name == "VALARM" and reminders_taken is not None:
+            delay = _reminder_delay(sub)
+            if delay is not None and delay in reminders_taken:
+                reminders_taken.remove(delay)  # the one Ensemble writes back
+                continue
+        lines.append(sub.to_ical().decode())
+    return _CONTROL.sub("", "".join(lines))
+
+
+def _reminder_delay(alarm) -> int | None:
+    """The minutes before the start an alarm is a reminder for, if it is one."""
+    if "TRIGGER" not in alarm:
+        return None
+    trigger = alarm["TRIGGER"]
+    if str(getattr(trigger, "params", {}).get("RELATED", "START")).upper() != "START":
+        return None
+    value = getattr(trigger, "dt", None)
+    if not isinstance(value, timedelta) or value > timedelta(0):
+        return None
+    return int(-value.total_seconds()) // 60
 
 
 def _parsed(master, overrides) -> ParsedObject:
@@ -145,7 +264,15 @@ def _parsed(master, overrides) -> ParsedObject:
         exdates=sorted(set(candidate.exdates)),
         reminders=candidate.reminders,
         all_day=candidate.all_day,
+        kept=_kept(master, list(candidate.reminders)),
     )
+    by_original = {}
+    for component in overrides:
+        try:
+            original = importing.moment(component["RECURRENCE-ID"], recurrence.PARIS)[0]
+        except importing.UnreadableEvent:
+            continue
+        by_original[original] = component
     for change in changes:
         if change.cancelled:
             parsed.exdates = sorted({*parsed.exdates, change.recurrence_local})
@@ -153,8 +280,13 @@ def _parsed(master, overrides) -> ParsedObject:
         assert change.starts_local is not None
         if change.ends_local is None or change.ends_local <= change.starts_local:
             raise ObjectProblem(_("La fin doit être après le début."))
+        component = by_original.get(change.recurrence_local)
         parsed.overrides[change.recurrence_local] = OccurrenceChange(
-            change.starts_local, change.ends_local, change.location
+            change.starts_local,
+            change.ends_local,
+            change.location,
+            title=_text(component, "SUMMARY") if component is not None else "",
+            kept=_kept(component, None) if component is not None else "",
         )
     return parsed
 
@@ -189,17 +321,29 @@ def render_objects(session: Session, objects: list[list[Event]]) -> list[bytes]:
     for rows in objects:
         by_id = {row.id: row for row in rows}
         bodies = [
-            feeds.vevent_text(
-                row,
-                centres.get(row.centre_id),
-                row.updated_at.astimezone(UTC).replace(microsecond=0),
-                feeds.series_reminders(row, by_id),
+            _with_kept(
+                feeds.vevent_text(
+                    row,
+                    centres.get(row.centre_id),
+                    row.updated_at.astimezone(UTC).replace(microsecond=0),
+                    feeds.series_reminders(row, by_id),
+                ),
+                row.client_properties,
             )
             for row in rows
         ]
         paris = any(row.tzid == recurrence.PARIS for row in rows)
         texts.append(icaltext.calendar([f"PRODID:{PRODID}", "VERSION:2.0"], bodies, paris=paris))
     return texts
+
+
+def _with_kept(vevent: str, kept: str | None) -> str:
+    """A VEVENT with the lines its client wrote that Ensemble does not model."""
+    kept = (kept or "").strip("\r\n")
+    if not kept:
+        return vevent
+    head, end = vevent.rsplit("END:VEVENT", 1)
+    return head + kept + "\r\nEND:VEVENT" + end
 
 
 # --- Writing --------------------------------------------------------------------
@@ -226,6 +370,21 @@ def place_of(session: Session, calendar: Calendar, location: str, current: int |
     return ids[0]
 
 
+def place_text(session: Session, centre_id: int, location: str) -> str:
+    """The place as the person wrote it, unless it is the centre's own name or
+    address (what feeds write, read back): then the centre says it."""
+    location = location.strip()
+    if not location:
+        return ""
+    centre = session.get(Centre, centre_id)
+    if centre is not None and location.casefold() in {
+        centre.name.casefold(),
+        feeds.address(centre).casefold(),
+    }:
+        return ""
+    return location[:500]
+
+
 def _category(categories: list[str], current: Category | None) -> Category:
     labels = {str(label).casefold(): category for category, label in CATEGORY_LABELS.items()}
     for name in categories:
@@ -243,6 +402,8 @@ def save_object(
     place = place_of(session, calendar, parsed.location, series.centre_id if series else None)
     fields = {
         "centre_id": place,
+        "place": place_text(session, place, parsed.location),
+        "client_properties": parsed.kept,
         "category": _category(parsed.categories, series.category if series else None),
         "title": parsed.title,
         "description": parsed.description,
@@ -257,8 +418,12 @@ def save_object(
     warnings: list[str] = []
     existing = {r.recurrence_id: r for r in rows if r.series_id is not None}
     if series is None:
+        kept = {k: fields.pop(k) for k in ("place", "client_properties")}
         booking = operations.book(session, calendar, uid=parsed.uid, **fields)
         series = booking.event
+        for name, value in kept.items():
+            setattr(series, name, value)
+        session.flush()
         warnings += booking.warnings
     else:
         if not parsed.rrule:
@@ -274,20 +439,31 @@ def save_object(
             continue
         override = existing.pop(original, None)
         place = place_of(session, calendar, change.location, series.centre_id)
-        if override is not None and (
-            override.starts_local,
-            override.ends_local,
-            override.centre_id,
-        ) == (change.starts_local, change.ends_local, place):
-            continue
-        warnings += operations.move_occurrence(
-            session,
-            series,
-            original,
-            starts_local=change.starts_local,
-            ends_local=change.ends_local,
-            centre_id=place,
-        ).warnings
+        own = {
+            "title": change.title or series.title,
+            "place": place_text(session, place, change.location),
+            "client_properties": change.kept,
+        }
+        if override is None or (override.starts_local, override.ends_local, override.centre_id) != (
+            change.starts_local,
+            change.ends_local,
+            place,
+        ):
+            moved = operations.move_occurrence(
+                session,
+                series,
+                original,
+                starts_local=change.starts_local,
+                ends_local=change.ends_local,
+                centre_id=place,
+            )
+            warnings += moved.warnings
+            override = moved.event
+        # The occurrence's own title and what the client wrote on it (RFC 5545
+        # §3.8.4.4: an overridden instance carries its own properties).
+        own_changes = {k: v for k, v in own.items() if _differs(getattr(override, k), v, k)}
+        if own_changes:
+            warnings += operations.move(session, override, **own_changes).warnings
     for override in existing.values():
         # The client dropped a changed occurrence: it is back at its series time.
         operations.delete_event(session, override)

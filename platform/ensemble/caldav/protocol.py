@@ -50,8 +50,16 @@ class Answer:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    # A refused write: the person is told in the app too (views.py).
+    # A refused write: the person is told in the app too (views.py), once per
+    # object and reason until read; `refused` names the event, `subject` the object.
     refusal: str | None = None
+    refused: str = ""
+    subject: str | None = None
+    # A stored write the web would show a banner for (agreed share passed): the
+    # person and the directors of the centres are told in the app (views.py).
+    warnings: list[str] = field(default_factory=list)
+    warned: str = ""
+    centre_ids: list[int] = field(default_factory=list)
 
     @classmethod
     def xml(cls, status: int, body: bytes, **headers: str) -> Answer:
@@ -192,22 +200,24 @@ def _answer(session: Session, collection: Collection, items: list, names: list[s
 
 
 def _multiget(session, reader, collection: Collection, body, names) -> Answer:
-    wanted: dict[str, str] = {}
+    # href as sent → object name in this collection (None: outside it, unknown here).
+    sent: dict[str, str | None] = {}
     for node in body.findall(tag(DAV, "href")):
-        path = unquote(urlsplit((node.text or "").strip()).path)
-        if path.startswith(collection.path) and "/" not in path[len(collection.path) :]:
-            wanted[path] = path[len(collection.path) :]
-    found = collection.by_hrefs(session, list(wanted.values()))
+        raw = (node.text or "").strip()
+        path = unquote(urlsplit(raw).path)
+        inside = path.startswith(collection.path) and "/" not in path[len(collection.path) :]
+        sent[raw] = path[len(collection.path) :] if inside else None
+    wanted = sorted({n for n in sent.values() if n is not None})
+    found = collection.by_hrefs(session, wanted)
     present = [item for item in found.values() if item is not None]
     responses = _answer(session, collection, present, names)
-    missing = {p for p, n in wanted.items() if found.get(n) is None}
-    # Hrefs outside this collection (another person's, another centre's) are unknown here.
-    outside = [
-        (node.text or "").strip()
-        for node in body.findall(tag(DAV, "href"))
-        if unquote(urlsplit((node.text or "").strip()).path) not in wanted
+    # A missing object is named as the client wrote it (its decoded name may hold a
+    # NUL, which XML cannot carry); another person's or centre's href is unknown here.
+    responses += [
+        davxml.status_response(raw, 404)
+        for raw, name in sent.items()
+        if name is None or found.get(name) is None
     ]
-    responses += [davxml.status_response(p, 404) for p in sorted(missing) + outside]
     return Answer.xml(207, davxml.multistatus(responses))
 
 
@@ -291,11 +301,16 @@ def _from_the_future(given: str, current: str) -> bool:
 # --- Objects -------------------------------------------------------------------------------
 
 
-def get(session: Session, resource: DavResource, head: bool = False) -> Answer:
+def get(
+    session: Session, resource: DavResource, head: bool = False, if_none_match: str | None = None
+) -> Answer:
     if not isinstance(resource, PersonObject | CentreObject) or not resource.exists:
         if isinstance(resource, Collection | Home):
             return Answer(405, headers={"Allow": "OPTIONS, PROPFIND, REPORT"})
         return not_found()
+    known = _tags(if_none_match)
+    if known is not None and resource.etag is not None and ("*" in known or resource.etag in known):
+        return Answer(304, headers={"ETag": resource.etag})  # RFC 7232 §4.1
     data = resource.collection.render(session, [resource]).get(resource.key)
     if data is None:
         return not_found()
@@ -362,6 +377,12 @@ def put(
         )
     try:
         parsed = objects.parse_object(data)
+    except objects.Cancelled as cancelled:
+        existing = collection.member(session, name)
+        if existing is not None and existing.exists and existing.uid == cancelled.uid:
+            # Cancelled on the phone: deleted through the web's operation (audited).
+            return delete(session, reader, existing, if_match)
+        return Answer.error(403, tag(CALDAV, cancelled.precondition), cancelled.message)
     except objects.ObjectProblem as problem:
         return Answer.error(403, tag(CALDAV, problem.precondition), problem.message)
     calendar = collection.calendar
@@ -389,7 +410,7 @@ def put(
     savepoint = session.begin_nested()
     try:
         rows = objects.object_rows(session, calendar.id, parsed.uid)
-        objects.save_object(session, calendar, parsed, rows)
+        warnings = objects.save_object(session, calendar, parsed, rows)
         if name != default_name(parsed.uid) and not rows:
             session.add(
                 Resource(
@@ -403,7 +424,10 @@ def put(
             session.flush()
     except (operations.AgendaError, Refusal) as refused:
         savepoint.rollback()
-        return _refused(refused)
+        answer = _refused(refused)
+        answer.refused = _named(parsed)
+        answer.subject = _subject(calendar.id, parsed.uid)
+        return answer
     except ValueError:
         savepoint.rollback()
         return Answer.error(
@@ -411,7 +435,35 @@ def put(
         )
     savepoint.commit()
     # No ETag: what is stored is Ensemble's rendering, not the bytes sent (RFC 4791 §5.3.4).
-    return Answer(204 if current is not None else 201)
+    # (A refusal notified about this object is handled now: views.py marks it read.)
+    stored = objects.object_rows(session, calendar.id, parsed.uid)
+    return Answer(
+        204 if current is not None else 201,
+        subject=_subject(calendar.id, parsed.uid),
+        warnings=warnings,
+        warned=_named(parsed),
+        centre_ids=sorted({row.centre_id for row in stored}),
+    )
+
+
+def _named(parsed: objects.ParsedObject) -> str:
+    """« Rendez-vous » (mardi 11 janvier 2028 à 10 h 30): the refused event itself."""
+    from ensemble.agenda import recurrence
+    from ensemble.kernel import french
+
+    when = (
+        french.long_date(parsed.starts_local, weekday=True)
+        if parsed.all_day
+        else french.long_datetime(recurrence.to_instant(parsed.starts_local), weekday=True)
+    )
+    return _("« %(title)s » (%(when)s)", title=parsed.title, when=when)
+
+
+def _subject(calendar_id: int, uid: str) -> str:
+    """What a refusal notification is about: one object of one calendar."""
+    import hashlib
+
+    return f"caldav_object:{calendar_id}:{hashlib.sha256(uid.encode()).hexdigest()[:32]}"
 
 
 def _refused(refused: Exception) -> Answer:

@@ -51,7 +51,14 @@ CONTENT_TYPE = "text/calendar; charset=utf-8; component=vevent"
 # for its rows; a centre renamed shows in objects built after this).
 RENDERED_SECONDS = 3600
 _NEW_NAME = re.compile(r"[^/\x00-\x1f\x7f]{1,250}\.ics")
-_CENTRE_NAME = re.compile(r"o-(\d{1,18})-(\d{1,12})\.ics")
+_CENTRE_NAME = re.compile(r"o-(\d{1,18})-(\d{1,12})\.ics", re.ASCII)
+# A name no object can have (a NUL, which PostgreSQL text cannot hold, any control
+# character, more than a column holds) is looked up nowhere: it is just absent.
+_IMPOSSIBLE_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def could_exist(name: str) -> bool:
+    return len(name) <= 255 and not _IMPOSSIBLE_NAME.search(name)
 
 
 def _privileges(*names: str) -> ET.Element:
@@ -323,6 +330,8 @@ class PersonCollection(Collection):
 
     def uid_of(self, session: Session, name: str) -> str | None:
         """The UID an object name stands for (which may not exist yet)."""
+        if not could_exist(name):
+            return None
         chosen = session.scalar(
             select(Resource.uid).where(
                 Resource.calendar_id == self.calendar.id, Resource.name == name
@@ -330,9 +339,15 @@ class PersonCollection(Collection):
         )
         if chosen is not None:
             return chosen
-        if not name.endswith(".ics") or len(name) > 300:
+        return self.uid_in(name)
+
+    @staticmethod
+    def uid_in(name: str) -> str | None:
+        """The UID Ensemble's own name for an object stands for."""
+        if not name.endswith(".ics"):
             return None
-        return unquote(name[:-4]) or None
+        uid = unquote(name[:-4])
+        return uid if uid and could_exist(uid) else None
 
     def member(self, session: Session, name: str) -> PersonObject | None:
         """The object under `name`, existing or about to be created (etag None)."""
@@ -344,6 +359,10 @@ class PersonCollection(Collection):
 
     def by_hrefs(self, session: Session, names: list[str]) -> dict[str, PersonObject | None]:
         """Existing objects under these names, in two queries whatever their number."""
+        absent: dict[str, PersonObject | None] = {
+            name: None for name in names if not could_exist(name)
+        }
+        names = [name for name in names if name not in absent]
         chosen = (
             dict(
                 session.execute(
@@ -355,12 +374,9 @@ class PersonCollection(Collection):
             if names
             else {}
         )
-        uids = {
-            name: chosen.get(name) or (unquote(name[:-4]) if name.endswith(".ics") else None)
-            for name in names
-        }
+        uids = {name: chosen.get(name) or self.uid_in(name) for name in names}
         etags = changes.object_etags(session, self.calendar.id, {u for u in uids.values() if u})
-        return {
+        return absent | {
             name: PersonObject(self, name, uid, etags[uid]) if uid in etags else None
             for name, uid in uids.items()
         }

@@ -9,6 +9,8 @@ isolation is proven by tests/caldav/test_isolation.py, route kind by route kind.
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import (
     Blueprint,
     Response,
@@ -28,7 +30,10 @@ from ensemble.caldav.resources import PREFIX, Reader, resolve
 from ensemble.extensions import csrf, db
 from ensemble.kernel import qr
 from ensemble.kernel.views import act, attempt, page
+from ensemble.notifications.models import Notification
 from ensemble.notifications.operations import notify
+from ensemble.notifications.operations import resolve as resolve_notifications
+from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context, identity
 from ensemble.tenancy.urls import OPAQUE_ARGS
 
@@ -88,15 +93,16 @@ def _signed_in() -> Reader | Response:
         )
     email = auth.username.strip().lower()[:254]
     address = request.remote_addr or ""
-    if throttle.blocked(email, address):
+    password = auth.password or ""
+    if throttle.blocked(email, password, address):
         return _text(
             429,
             _("Trop de tentatives ont échoué : patientez quelques minutes avant de réessayer."),
             **{"Retry-After": "900"},
         )
-    user = passwords.authenticate(db.session, email, auth.password or "")
+    user = passwords.authenticate(db.session, email, password)
     if user is None:
-        throttle.failed(email, address)
+        throttle.failed(email, password, address)
         return _text(
             401,
             _(
@@ -115,10 +121,15 @@ def _signed_in() -> Reader | Response:
 
 def reason_phrase(message: str) -> str:
     """The refusal as the status line's reason phrase, for clients that show only
-    that line (vdirsyncer does): Latin-1 as HTTP/1.1 requires, one line."""
-    plain = message.translate({0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "..."})
+    that line (vdirsyncer does): ASCII, one line. HTTP/1.1 reads the line as
+    Latin-1 and clients decode it as they like (« é » came out « Ã© »), so
+    accents are dropped here; the French text itself is in the XML body."""
+    plain = message.translate(
+        {0x2019: "'", 0x202F: " ", 0x00A0: " ", 0x2026: "...", 0x00AB: '"', 0x00BB: '"'}
+    )
+    plain = "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
     plain = " ".join(plain.split())[:300]
-    return plain.encode("latin-1", "replace").decode("latin-1")
+    return plain.encode("ascii", "replace").decode("ascii")
 
 
 def _body() -> bytes:
@@ -152,8 +163,13 @@ def dav(dav_path: str):
         answer = protocol.Answer(400, _("Corps de requête illisible.").encode())
     status: int | str = answer.status
     if answer.refusal is not None:
-        _tell(reader, answer.refusal)
+        _tell(reader, answer)
         status = f"{answer.status} {reason_phrase(answer.refusal)}"
+    elif answer.subject is not None:
+        # The object is stored: the refusals notified about it are past.
+        resolve_notifications(session, answer.subject)
+        if answer.warnings:
+            _warn(reader, answer)
     response = Response(answer.body, status, answer.headers)
     response.headers.setdefault("DAV", DAV_HEADER)
     return response
@@ -173,7 +189,12 @@ def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> p
     if method == "REPORT":
         return protocol.report(session, reader, resource, davxml.parse(_body()))
     if method in ("GET", "HEAD"):
-        return protocol.get(session, resource, head=method == "HEAD")
+        return protocol.get(
+            session,
+            resource,
+            head=method == "HEAD",
+            if_none_match=request.headers.get("If-None-Match"),
+        )
     if method == "PROPPATCH":
         return protocol.proppatch(resource, davxml.parse(_body()))
     if method in ("MKCOL", "MKCALENDAR", "MOVE", "COPY"):
@@ -185,20 +206,83 @@ def _read_or_delete(session, reader: Reader, parts: list[str], method: str) -> p
     return protocol.Answer(405, headers={"Allow": ALLOW})
 
 
-def _tell(reader: Reader, message: str) -> None:
+def _tell(reader: Reader, answer: protocol.Answer) -> None:
     """A refused write: the phone shows the reason if it can; the person also finds
-    it in the app. The refused change is gone (its savepoint rolled back); the
-    notification is committed here, since a 403 makes the request roll back."""
+    it in the app, naming the refused event — once per object and reason while
+    unread (a client retries at every sync). The refused change is gone (its
+    savepoint rolled back); the notification is committed here, since a 403
+    makes the request roll back."""
     session = db.session
+    message = answer.refusal or ""
+    body = (
+        _("%(event)s n’a pas été enregistré : %(reason)s", event=answer.refused, reason=message)
+        if answer.refused
+        else message
+    )
+    if answer.subject is not None and session.scalar(
+        select(Notification.id)
+        .where(
+            Notification.user_id == reader.user.id,
+            Notification.subject == answer.subject,
+            Notification.body == body,
+            Notification.read_at.is_(None),
+        )
+        .limit(1)
+    ):
+        return
     notify(
         session,
         [(reader.user.id, reader.user.email)],
         _("Modification refusée depuis votre application d’agenda"),
-        body=message,
+        body=body,
         link=url_for("caldav.devices"),
+        subject=answer.subject,
         email=False,
     )
     session.commit()
+
+
+def directors_of(session, centre_ids: list[int]) -> list[tuple[int, str]]:
+    """(user id, e-mail) of the directors of these centres. Trusted code: reads
+    the centres' memberships as those centres would, to notify them."""
+    if not centre_ids:
+        return []
+    with context.using(context.system_context(centre_ids=centre_ids), session):
+        rows = session.execute(
+            select(User.id, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.centre_id.in_(centre_ids),
+                Membership.role == Role.DIRECTOR,
+                User.is_active_account.is_(True),
+            )
+            .distinct()
+            .order_by(User.id)
+        ).all()
+    return [(r.id, r.email) for r in rows]
+
+
+def _warn(reader: Reader, answer: protocol.Answer) -> None:
+    """What the web shows as a banner after a booking (a centre past its agreed
+    share), for a write from a calendar app: the person cannot see a banner, so
+    they and the directors of the centre are told in the app, as the same policy
+    (« warn ») says; under « refuse » the write was refused like in the web."""
+    session = db.session
+    recipients = dict(directors_of(session, answer.centre_ids))
+    recipients[reader.user.id] = reader.user.email
+    notify(
+        session,
+        list(recipients.items()),
+        _("Part convenue dépassée"),
+        body=_(
+            "%(event)s, enregistré depuis une application d’agenda par %(person)s : %(warnings)s",
+            event=answer.warned,
+            person=reader.user.full_name,
+            warnings=" ".join(answer.warnings),
+        ),
+        centre_id=answer.centre_ids[0] if answer.centre_ids else None,
+        email=False,
+    )
 
 
 # --- App passwords ------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ def book(
     all_day: bool = False,
     reminders: list[int] | None = None,
     config: Settings | None = None,
+    within_hours: bool = False,
 ) -> Booking:
     """Book an event (or a series) in the person's calendar. Refused with
     `Clash` when it overlaps another of the person's occurrences or leaves less
@@ -86,8 +87,12 @@ def book(
         session.add(event)
         session.flush()
         occurrences = materialise(session, event, config)
+        if within_hours:
+            check_booked_by_other(session, calendar, event, occurrences)
         warnings = check_shares(session, calendar, event, occurrences, config)
         warnings += _holiday_warnings(session, event, occurrences)
+        if within_hours:
+            _tell_the_person(session, calendar, event, moved=False)
     except Exception:
         savepoint.rollback()
         raise
@@ -101,6 +106,7 @@ def move(
     *,
     config: Settings | None = None,
     keep: Mapping[datetime, bool] | None = None,
+    within_hours: bool = False,
     **changes,
 ) -> Booking:
     """Change an event or a whole series (time, place, details, rule); the
@@ -133,8 +139,12 @@ def move(
         series = _series_of(session, event)
         occurrences = materialise(session, series, config)
         calendar = session.get_one(Calendar, event.calendar_id)
+        if within_hours:
+            check_booked_by_other(session, calendar, event, occurrences)
         warnings = check_shares(session, calendar, event, occurrences, config)
         warnings += _holiday_warnings(session, series, occurrences)
+        if within_hours:
+            _tell_the_person(session, calendar, event, moved=True)
     except Exception:
         savepoint.rollback()
         raise
@@ -349,6 +359,81 @@ def delete_event(session: Session, event: Event) -> None:
     session.flush()
     if series is not event:
         materialise(session, series, settings())
+
+
+def check_booked_by_other(
+    session: Session, calendar: Calendar, event: Event, occurrences: list[recurrence.Occurrence]
+) -> None:
+    """Only the person books outside their working hours or on a public holiday
+    (their hours page says so; the finder proposes nothing there): anyone else
+    booking in their calendar from the event form is refused the same way, and
+    the person is told (`OutsideHours`)."""
+    from ensemble.agenda import hours
+    from ensemble.agenda.holidays import is_public_holiday
+    from ensemble.network.models import Centre
+
+    if context.current().user_id == calendar.user_id:
+        return
+    week = hours.week_of(session, calendar.user_id)
+    centre = session.get_one(Centre, event.centre_id)
+    for occurrence in occurrences:
+        if occurrence.event_id != event.id:
+            continue
+        starts = occurrence.starts_local
+        ends = recurrence.to_local(occurrence.ends_at)
+        day = starts.date()
+        if is_public_holiday(day, centre.departement or None):
+            raise OutsideHours(
+                _(
+                    "%(day)s est férié : seule la personne peut réserver ce jour-là dans son "
+                    "agenda.",
+                    day=french.long_date(day, weekday=True).capitalize(),
+                )
+            )
+        inside = not occurrence.all_day and any(
+            datetime.combine(day, lo) <= starts and ends <= datetime.combine(day, hi)
+            for lo, hi in week.on(day.weekday()).intervals()
+        )
+        if not inside:
+            raise OutsideHours(
+                _(
+                    "%(when)s sort des horaires de travail de la personne : elle seule peut "
+                    "réserver en dehors. Cherchez un créneau ou demandez-le-lui.",
+                    when=french.long_datetime(occurrence.starts_at, weekday=True).capitalize(),
+                )
+            )
+
+
+def _tell_the_person(session: Session, calendar: Calendar, event: Event, *, moved: bool) -> None:
+    """Someone else booked (or changed) an event in the person's calendar from the
+    event form: the person is told in the app, with what and when."""
+    from ensemble.notifications.operations import notify
+    from ensemble.people.models import User
+
+    booker_id = context.current().user_id
+    if booker_id is None or booker_id == calendar.user_id:
+        return
+    person, booker = session.get(User, calendar.user_id), session.get(User, booker_id)
+    if person is None or booker is None:
+        return
+    when = french.long_datetime(recurrence.to_instant(event.starts_local), weekday=True)
+    notify(
+        session,
+        [(person.id, person.email)],
+        _("Événement modifié dans votre agenda") if moved else _("Événement ajouté à votre agenda"),
+        body=_(
+            "%(person)s a placé « %(title)s » le %(when)s dans votre agenda.",
+            person=booker.full_name,
+            title=event.title,
+            when=when,
+        ),
+        centre_id=event.centre_id,
+        email=False,
+    )
+
+
+class OutsideHours(AgendaError):
+    """Someone else booked outside the person's hours or on a public holiday."""
 
 
 def _holiday_warnings(

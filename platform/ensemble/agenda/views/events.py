@@ -86,7 +86,10 @@ def new_event(centre_slug: str, agenda_calendar_id: int):
         form.day.data = day if date(1900, 1, 1) <= day <= date(2100, 12, 31) else clock.today()
     done, booking = attempt(
         form,
-        lambda: _booking(form, lambda: agenda.book(db.session, calendar, **_event_fields(form))),
+        lambda: _booking(
+            form,
+            lambda: agenda.book(db.session, calendar, within_hours=True, **_event_fields(form)),
+        ),
     )
     if done:
         _flash_warnings(booking)
@@ -172,7 +175,11 @@ def edit_event(centre_slug: str, agenda_event_id: int):
         lambda: _booking(
             form,
             lambda: agenda.move(
-                db.session, item, keep=_kept_exceptions(), **_event_fields(form, item)
+                db.session,
+                item,
+                keep=_kept_exceptions(),
+                within_hours=True,
+                **_event_fields(form, item),
             ),
         ),
     )

@@ -37,7 +37,29 @@ def _places(calendar: Calendar, centre: Centre, is_person: bool) -> list[Centre]
     return [centre] if permissions.is_director(centre) else []
 
 
-def _check_proposable(calendar, place: Centre, starts: datetime, ends: datetime) -> None:
+def _series_exceptions(
+    place: Centre, starts: datetime, form: finder_forms.TakeForm, posted: list[datetime]
+) -> list[datetime]:
+    """The exceptions of a posted series, as the finder proposes them: exactly the
+    occurrences on a day closed at the place (public holidays). The hidden field
+    is the reader's to change: an emptied one would book Christmas, one covering
+    every occurrence an empty series over a clash; either is refused."""
+    every, count = int(form.every_weeks.data), int(form.count.data or "")
+    closed = _closed_at(place)
+    occurrences = [starts + timedelta(weeks=every * k) for k in range(count)]
+    expected = [o for o in occurrences if closed(o.date())]
+    if sorted(set(posted)) != expected:
+        raise Refusal(
+            _("Les exceptions de cette série ne sont plus celles proposées : cherchez à nouveau.")
+        )
+    if len(expected) == len(occurrences):
+        raise Refusal(_("Toutes les séances tombent un jour férié : cherchez à nouveau."))
+    return expected
+
+
+def _check_proposable(
+    calendar, place: Centre, starts: datetime, ends: datetime, *, series: bool = False
+) -> None:
     """The posted slot is one the finder could have proposed: the hidden fields are
     the reader's to change, so the window, the person's working hours and the
     public holidays are checked again here (the booking itself allows any time)."""
@@ -45,7 +67,8 @@ def _check_proposable(calendar, place: Centre, starts: datetime, ends: datetime)
     last = today + timedelta(days=finding.MAX_WINDOW_DAYS)
     if not (today <= starts.date() <= last and starts < ends and ends.date() == starts.date()):
         raise Refusal(_("Ce créneau n’est plus dans la fenêtre de recherche : cherchez à nouveau."))
-    if _closed_at(place)(starts.date()):
+    # (A series' first day may be closed: it is then one of its checked exceptions.)
+    if not series and _closed_at(place)(starts.date()):
         raise Refusal(_("Ce jour est férié : cherchez à nouveau."))
     week = hours.week_of(db.session, calendar.user_id)
     if not any(
@@ -169,7 +192,9 @@ def take(centre_slug: str, agenda_calendar_id: int):
         place = places.get(centre_id)
         if place is None:
             raise Refusal(_("Ce lieu n’est pas proposé : cherchez à nouveau."))
-        _check_proposable(calendar, place, starts, ends)
+        if rrule:
+            exdates = _series_exceptions(place, starts, form, exdates)
+        _check_proposable(calendar, place, starts, ends, series=bool(rrule))
         if form.action.data == "demander":
             if not permissions.can_ask(centre, calendar) or rrule:
                 raise Refusal(_("Ce créneau ne peut pas être demandé : réservez-le."))
