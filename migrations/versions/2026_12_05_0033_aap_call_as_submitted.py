@@ -64,5 +64,5 @@ def downgrade():
     op.execute("DROP TRIGGER aap_call_as_submitted_guard ON aap_answers")
     op.execute("DROP FUNCTION aap_call_as_submitted_guard()")
     op.execute(f"REVOKE UPDATE (call_as_submitted) ON aap_answers FROM {ROLES.runtime}")
-    op.drop_constraint("ck_aap_answers_call_as_submitted", "aap_answers", type_="check")
+    op.execute("ALTER TABLE aap_answers DROP CONSTRAINT ck_aap_answers_call_as_submitted")
     op.drop_column("aap_answers", "call_as_submitted")
