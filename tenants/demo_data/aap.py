@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapCall, Funder, SectionStatus
+from ensemble.kernel import clock
 from ensemble.tenancy import context
 from ensemble.tenancy.scopes import context_for_user
 from tenants.demo import DemoNetwork
@@ -61,7 +62,7 @@ def load(session: Session, net: DemoNetwork) -> None:
 
 
 def _load(session: Session, net: DemoNetwork) -> None:
-    today = date.today()
+    today = clock.today()
     if _existing(session, net, DIGITAL) is None:
         with _as(session, net, ALMA):
             aap.create_call(
@@ -223,7 +224,10 @@ def _ageing(session: Session, net: DemoNetwork, today: date) -> None:
 
 def _families(session: Session, net: DemoNetwork, today: date) -> None:
     alma, fresnoy = net.centres["alma"], net.centres["fresnoy-mackellerie"]
-    with _as(session, net, ALMA) as ctx:
+    # Replayed history: published and answered before its deadline, submitted the day
+    # before it (the platform refuses a call, an answer or a submission after it).
+    submitted_on = today - timedelta(days=61)
+    with _as(session, net, ALMA) as ctx, clock.frozen(submitted_on):
         call = aap.create_call(
             session,
             alma,
@@ -264,10 +268,11 @@ def _families(session: Session, net: DemoNetwork, today: date) -> None:
             user_id=ctx.user_id,
         )
         _write_all(session, answer)
-        aap.submit(session, answer, ctx.user_id, despite_unapproved=True)
-        # Replayed history: it was submitted six weeks ago, decided ten days ago.
+        with clock.frozen(submitted_on):
+            aap.submit(session, answer, ctx.user_id, despite_unapproved=True)
+        # Replayed history: it was submitted two months ago, decided ten days ago.
         assert answer.submitted_at is not None
-        answer.submitted_at -= timedelta(days=42)
+        answer.submitted_at -= today - submitted_on
         aap.record_outcome(
             session, answer, granted=True, amount=Decimal("7500.00"), on=today - timedelta(days=10)
         )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from kernel.document_checks import flat, pdf_text
 from sqlalchemy import select, text
 
 from aap.aap_support import (
@@ -22,8 +23,9 @@ from aap.aap_support import (
     load,
     submit_filled,
 )
+from ensemble.aap import exports
 from ensemble.aap import operations as aap
-from ensemble.aap.models import AnswerStatus
+from ensemble.aap.models import AapCall, AnswerStatus
 from ensemble.audit.models import AuditEntry
 from ensemble.kernel import clock
 from ensemble.tenancy import context
@@ -53,8 +55,9 @@ MAY_WRITE = {
 # POST routes naming no answer, and why the freeze does not concern them.
 NOT_ABOUT_AN_ANSWER = {
     "aap.new_call": "publishes a new call",
-    "aap.edit_call": "the call is the funder's notice, corrected by its publisher",
-    "aap.withdraw_call": "refused once a centre answers the call",
+    "aap.edit_call": "corrects the call; a submitted answer keeps the call as submitted "
+    "(walked below: the routes naming a call)",
+    "aap.withdraw_call": "refused once a centre answers the call (walked below)",
     "aap.start_answer": "creates another answer",
 }
 
@@ -69,6 +72,17 @@ def _snapshot(session, demo, agreement_id: int, emails) -> dict:
                 rows = session.execute(text(query), {"a": agreement_id})
                 seen[(email, table)] = rows.scalars().all()
     return seen
+
+
+def _call_post_rules(app):
+    """The POST routes naming a call: its publisher corrects it, the dossier stays."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("aap.")
+        and "POST" in rule.methods
+        and "call_id" in rule.arguments
+    ]
 
 
 def _answer_post_rules(app):
@@ -178,6 +192,55 @@ def test_no_route_changes_a_submitted_dossier(app, demo, db_session, submitted):
             )
             changed = [key for key in before if before[key] != after[key]]
             assert not changed, f"POST {url} as {email} changed {changed}"
+    # The call's publisher (ECHO here) rewrites the call: title, funder, deadline, envelope.
+    _rewrite_the_call(app, db_session, demo, submitted, before, people)
+
+
+def _rewrite_the_call(app, session, demo, submitted, before, people) -> None:
+    call_rules = _call_post_rules(app)
+    assert {"aap.edit_call", "aap.withdraw_call"} <= {r.endpoint for r in call_rules}
+    with context.using(demo.context_of(ECHO_DIRECTOR), session):
+        answer = load(session, submitted.answer_id)
+        version = exports.dossier_version(session, answer)
+    client = app.test_client()
+    assert sign_in(client, ECHO_DIRECTOR).status_code == 302
+    answer_url = f"/c/echo/aap/reponses/{submitted.answer_id}/"
+    token = csrf_token(client, answer_url)
+    new_deadline = clock.today() + timedelta(days=40)
+    for rule in call_rules:
+        url = rule.build({"centre_slug": "echo", "call_id": submitted.call_id})[1]
+        response = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "title": "Appel réécrit après le dépôt",
+                "funder": "caf",
+                "deadline": new_deadline.isoformat(),
+                "envelope": "1",
+            },
+        )
+        assert response.status_code < 500, f"POST {url}"
+    session.expire_all()
+    with context.using(demo.context_of(ECHO_DIRECTOR), session):
+        assert session.get(AapCall, submitted.call_id).title == "Appel réécrit après le dépôt"
+    after = _snapshot(session, demo, submitted.agreement_id, (*people, BASSE_MASURE_DIRECTOR))
+    assert [key for key in before if before[key] != after[key]] == []
+    # The submitted answer's page and dossier read the call as it was submitted.
+    for email, slug in ((ECHO_DIRECTOR, "echo"), (FRESNOY_DIRECTOR, "fresnoy-mackellerie")):
+        reader = app.test_client()
+        assert sign_in(reader, email).status_code == 302
+        page = reader.get(f"/c/{slug}/aap/reponses/{submitted.answer_id}/").get_data(as_text=True)
+        assert "Bien vieillir dans son quartier (essai)" in page
+        assert "31 mars 2027" in page and "150\u202f000,00\u00a0€" in page
+        assert "Appel réécrit" not in page and "1,00\u00a0€" not in page
+        assert "Département" in page and ">CAF<" not in page
+        pdf = reader.get(f"/c/{slug}/aap/reponses/{submitted.answer_id}/dossier.pdf")
+        assert pdf.status_code == 200
+        text = flat(pdf_text(pdf.data))
+        assert "Bien vieillir dans son quartier (essai)" in text and "Appel réécrit" not in text
+        assert "31 mars 2027" in text and "Département" in text
+    with context.using(demo.context_of(ECHO_DIRECTOR), session):
+        assert exports.dossier_version(session, load(session, submitted.answer_id)) == version
 
 
 def load_section_id(session, demo, joint_answer) -> int:

@@ -70,8 +70,8 @@ def test_the_editor_counts_and_the_confirmation_page_warns(
     confirmation = lead.get(f"/c/echo/aap/reponses/{joint_answer.answer_id}/deposer")
     text = confirmation.get_data(as_text=True).replace("\u202f", " ").replace("\u00a0", " ")
     assert (
-        "1 rubrique dépasse la limite fixée par l’appel : « Projet : objectifs » (6 pour 5)."
-        in (text)
+        "1 rubrique dépasse la limite fixée par l’appel : « Projet : objectifs » "
+        "(6 mots pour 5 au plus)." in (text)
     )
 
 

@@ -119,7 +119,7 @@ def _party_line(centre: Centre) -> str:
 
 
 def _cover(dossier: Dossier) -> doc.Cover:
-    answer, call = dossier.answer, dossier.answer.call
+    answer, call = dossier.answer, dossier.answer.terms
     facts = [
         ("Appel à projets", call.title),
         ("Financeur", str(FUNDER_LABELS[call.funder])),
@@ -375,10 +375,14 @@ def dossier_document(dossier: Dossier) -> doc.Document:
         answer = dossier.answer
         blocks: list[doc.Block] = []
         number = 0
+        # Only a partner is credited: a section still assigned to a centre that never
+        # accepted (or left) names nobody the cover does not list.
+        partners = {p.id for p in active_parties(answer)}
         for number, section in enumerate(dossier.sections, start=1):
             blocks.append(doc.Heading(f"{number}. {section.title}", 1))
-            owner = dossier.party_names.get(section.owner_party_id, "")
-            blocks.append(doc.Paragraph(f"Rédigée par {owner}", style="note"))
+            if section.owner_party_id in partners:
+                owner = dossier.party_names.get(section.owner_party_id, "")
+                blocks.append(doc.Paragraph(f"Rédigée par {owner}", style="note"))
             content = doc.from_html(section.body)
             blocks += content or [doc.Paragraph("Rubrique non renseignée.", style="note")]
             if section.code == "budget":
@@ -395,7 +399,7 @@ def dossier_document(dossier: Dossier) -> doc.Document:
             cover=_cover(dossier),
             blocks=blocks,
             author=dossier.lead,
-            subject=f"Réponse commune à l’appel à projets « {answer.call.title} »",
+            subject=f"Réponse commune à l’appel à projets « {answer.terms.title} »",
             header=f"{answer.title} — réponse commune",
             footer=f"{dossier.lead}, chef de file · {french.long_date(when)}",
         )
@@ -468,8 +472,10 @@ def dossier_version(session: Session, answer: AapAnswer) -> str:
     """The version of the answer's dossier: changes with every row the document shows,
     with the day while it is a draft (« Version de travail du … », the footer's date) and
     with the code that writes it. Names the answer, so two answers never share a file."""
+    # A submitted answer reads its call as submitted (in its own row), not the call.
+    call_id = answer.call_id if answer.call_as_submitted is None else None
     rows = session.execute(
-        _ROWS, {"answer": answer.id, "agreement": answer.agreement_id, "call": answer.call_id}
+        _ROWS, {"answer": answer.id, "agreement": answer.agreement_id, "call": call_id}
     ).scalar_one()
     day = clock.today().isoformat() if answer.submitted_at is None else "submitted"
     return f"aap-answer-{answer.id}-{rows}-{day}-{_code_fingerprint()}"

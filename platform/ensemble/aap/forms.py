@@ -87,7 +87,7 @@ class WithdrawCallForm(Form):
 
 
 class StartAnswerForm(Form):
-    call_id = IdField(validators=[_require_id])
+    call_id = IdField(_l("Appel à projets"), validators=[_require_id])
 
 
 class InviteForm(Form):
@@ -164,7 +164,7 @@ class CommentForm(Form):
     body = TextAreaField(
         _l("Commentaire"), validators=[Required(_l("Écrivez un commentaire."))], max_length=5000
     )
-    parent_id = IdField()
+    parent_id = IdField(_l("Commentaire"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -174,7 +174,7 @@ class CommentForm(Form):
 
 
 class ResolveForm(Form):
-    comment_id = IdField(validators=[_require_id])
+    comment_id = IdField(_l("Commentaire"), validators=[_require_id])
 
 
 class RestoreForm(Form):
@@ -182,7 +182,7 @@ class RestoreForm(Form):
 
 
 class BudgetLineForm(Form):
-    line_id = IdField()
+    line_id = IdField(_l("Ligne de budget"))
     version = HiddenField()
     # A select of the associations' chart; what is not in it is refused by the
     # operation with a French message (no « Not a valid choice »).
@@ -212,7 +212,7 @@ class BudgetLineForm(Form):
 
 
 class DeleteLineForm(Form):
-    line_id = IdField(validators=[_require_id])
+    line_id = IdField(_l("Ligne de budget"), validators=[_require_id])
     version = VersionField()
 
 

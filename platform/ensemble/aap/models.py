@@ -20,6 +20,8 @@ Sections keep their current text in `AapSection.body` and every saved text in
 from __future__ import annotations
 
 import enum
+import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -39,7 +41,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ensemble.aap.richtext import text_lines
@@ -132,6 +134,57 @@ class AapCall(Model):
         return {"centre_id": self.centre_id, "employer_id": None}
 
 
+@dataclass(frozen=True)
+class CallTerms:
+    """What an answer reads of its call: the call itself while the answer is being
+    written, the call as it was at submission once submitted (its publisher may
+    correct the call afterwards; the dossier the funder holds does not change)."""
+
+    funder: Funder
+    title: str
+    link: str
+    theme: str
+    deadline: date
+    envelope: Decimal | None
+    eligibility: str
+
+    @classmethod
+    def of(cls, call: AapCall) -> CallTerms:
+        return cls(
+            funder=call.funder,
+            title=call.title,
+            link=call.link,
+            theme=call.theme,
+            deadline=call.deadline,
+            envelope=call.envelope,
+            eligibility=call.eligibility,
+        )
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "funder": self.funder.value,
+            "title": self.title,
+            "link": self.link,
+            "theme": self.theme,
+            "deadline": self.deadline.isoformat(),
+            "envelope": None if self.envelope is None else f"{self.envelope:.2f}",
+            "eligibility": self.eligibility,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> CallTerms:
+        envelope = data.get("envelope")
+        return cls(
+            funder=Funder(str(data["funder"])),
+            title=data.get("title") or "",
+            link=data.get("link") or "",
+            theme=data.get("theme") or "",
+            deadline=date.fromisoformat(str(data["deadline"])),
+            envelope=None if envelope is None else Decimal(envelope),
+            eligibility=data.get("eligibility") or "",
+        )
+
+
 class AapAnswer(_AnswerAudit, Model):
     """A joint answer: the agreement owned by the lead centre, and its lifecycle."""
 
@@ -153,6 +206,8 @@ class AapAnswer(_AnswerAudit, Model):
     submitted_centre_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
     granted_amount: Mapped[Decimal | None] = mapped_column(Money)
     outcome_on: Mapped[date | None] = mapped_column(Date)
+    # The call as it was when the answer was submitted (`CallTerms.as_json`).
+    call_as_submitted: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = created_at_column()
 
     agreement: Mapped[Agreement] = relationship()
@@ -169,11 +224,21 @@ class AapAnswer(_AnswerAudit, Model):
         ),
         CheckConstraint("granted_amount IS NULL OR granted_amount > 0", name="positive_grant"),
         CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted"),
+        CheckConstraint(
+            "(status = 'draft') = (call_as_submitted IS NULL)", name="call_as_submitted"
+        ),
     )
 
     @property
     def title(self) -> str:
         return self.agreement.title
+
+    @property
+    def terms(self) -> CallTerms:
+        """The call this answer is written for, or was submitted under."""
+        if self.call_as_submitted is not None:
+            return CallTerms.from_json(self.call_as_submitted)
+        return CallTerms.of(self.call)
 
     @property
     def is_open(self) -> bool:
@@ -203,6 +268,15 @@ def _answer_fk() -> ForeignKeyConstraint:
         ["aap_answers.id", "aap_answers.agreement_id"],
         ondelete="CASCADE",
     )
+
+
+def text_length(text: str, unit: str) -> int:
+    """Words (runs of non-spaces), or characters: code points once composed (NFC).
+    (Graphemes would be closer to what a person counts, but neither `regex` nor a
+    grapheme library is installed; the browser counts `[...text.normalize()]`.)"""
+    if unit == "words":
+        return len(text.split())
+    return len(unicodedata.normalize("NFC", text))
 
 
 class AapSection(_AnswerAudit, Model):
@@ -249,10 +323,12 @@ class AapSection(_AnswerAudit, Model):
 
     @property
     def length(self) -> int:
-        """The text's length in the limit's unit (characters of the readable text,
-        spaces included, as funders count them; or words)."""
-        text = " ".join(text_lines(self.body))
-        return len(text.split()) if self.limit_unit == "words" else len(text)
+        """The text's length in the limit's unit: words, or characters of the readable
+        text, spaces included, as funders count them. A character is a code point of
+        the text composed (NFC: « é » typed as e + accent counts once, an emoji once);
+        the editor's live counter counts the same way (static/aap-section.js), so the
+        page and the confirmation never disagree."""
+        return text_length(" ".join(text_lines(self.body)), self.limit_unit)
 
     @property
     def over_limit(self) -> bool:

@@ -97,7 +97,7 @@ def send_reminders(session, day: date) -> int:
         lead = context.system_context(centre_ids=[lead_centre_id], federation_ids=[federation_id])
         with context.using(lead, session):
             answer = aap.load_answer(session, answer_id)
-            deadline = answer.call.deadline
+            deadline = answer.terms.deadline
             days_left = (deadline - day).days
             if crossed(days_left) is None:
                 continue

@@ -118,7 +118,10 @@
     }
     function update() {
       var text = readable(textarea.value);
-      var count = unit === "words" ? (text ? text.split(" ").length : 0) : text.length;
+      // Characters as the server counts them (AapSection.length): code points of the
+      // composed text, not UTF-16 units (an emoji is one, « é » typed e + accent one).
+      var count = unit === "words" ? (text ? text.split(" ").length : 0) :
+        Array.from(text.normalize("NFC")).length;
       var number = count.toLocaleString("fr-FR") + "\u00a0" + label + " / " +
         limit.toLocaleString("fr-FR");
       box.textContent = count > limit ? number + " — " + over : number;

@@ -4,7 +4,7 @@ the centres of its network, which accept, decline or leave; the lead removes a p
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ensemble.aap import prerender
@@ -20,6 +20,7 @@ from ensemble.aap.operations.common import CERFA_SECTIONS, AapError, _require_le
 from ensemble.aap.operations.people import _notify_directors, invitation_subject
 from ensemble.aap.permissions import lead_party, party_for, visible_parties
 from ensemble.db import utcnow
+from ensemble.kernel import clock, french
 from ensemble.network.models import Centre
 from ensemble.notifications import operations as notifications
 from ensemble.sharing import operations as sharing
@@ -37,9 +38,27 @@ def create_answer(
     session: Session, call: AapCall, lead: Centre, *, title: str | None = None
 ) -> AapAnswer:
     """`lead` positions itself as chef de file on `call`: a new agreement it owns,
-    the answer, its line in the network list and the Cerfa sections."""
+    the answer, its line in the network list and the Cerfa sections. Refused for a
+    call whose deadline has passed and for a second answer of the same centre to
+    the same call (the network list offers neither; a tampered form may ask)."""
     if call.federation_id != lead.federation_id:
         raise AapError(_l("Cet appel n’est pas publié dans votre réseau."))
+    if call.deadline < clock.today():
+        raise AapError(
+            _l(
+                "La date limite de cet appel est passée (le %(day)s) : il ne reçoit plus de "
+                "réponse.",
+                day=french.short_date(call.deadline),
+            )
+        )
+    # One answer per centre and call, even for two requests at once.
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtext("aap-call-lead"), call.id)))
+    if session.scalar(
+        select(AapCallLead.id).where(
+            AapCallLead.call_id == call.id, AapCallLead.centre_id == lead.id
+        )
+    ):
+        raise AapError(_l("Votre centre est déjà chef de file d’une réponse à cet appel."))
     agreement = sharing.create_agreement(
         session, AgreementKind.JOINT_ANSWER, (title or call.title).strip()[:300], owner=lead
     )
@@ -158,7 +177,7 @@ def invite_partner(session: Session, answer: AapAnswer, centre: Centre) -> Agree
         f"Invitation à une réponse commune : « {answer.title} »",
         body=(
             f"{answer.lead_centre.name} vous invite à répondre avec lui à l’appel à projets "
-            f"« {answer.call.title} » (date limite : {answer.call.deadline:%d/%m/%Y})."
+            f"« {answer.terms.title} » (date limite : {answer.terms.deadline:%d/%m/%Y})."
         ),
         answer=answer,
         subject=invitation_subject(party.id),

@@ -13,34 +13,114 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ensemble.aap.models import AapAnswer, AapCall, AapCallLead, Funder
+from ensemble.aap.models import AapAnswer, AapCall, AapCallLead, AnswerStatus, CallTerms, Funder
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError
+from ensemble.aap.operations.people import _notify_directors
+from ensemble.kernel import clock, french
 from ensemble.network.models import Centre
+from ensemble.tenancy import context
 
 
 def create_call(
     session: Session, centre: Centre, *, created_by: int | None = None, **details: Any
 ) -> AapCall:
     """Publish a call to the network of `centre` (its federation); `details` are
-    those of `call_details`."""
+    those of `call_details`. A call whose deadline has passed is refused: nobody
+    could answer it."""
+    checked = call_details(**details)
+    _require_future_deadline(details["deadline"])
     call = AapCall(
         federation_id=centre.federation_id,
         centre_id=centre.id,
         created_by_user_id=created_by,
-        **call_details(**details),
+        **checked,
     )
     session.add(call)
     session.flush()
     return call
 
 
+# What a lead is told of when the call it answers changes.
+_WATCHED = {
+    "title": "intitulé",
+    "funder": "financeur",
+    "deadline": "date limite",
+    "envelope": "enveloppe",
+    "link": "lien",
+    "theme": "thème",
+    "eligibility": "éligibilité",
+}
+
+
 def update_call(session: Session, call: AapCall, **details: Any) -> AapCall:
     """Correct a call its centre published (a moved deadline, a new link…).
-    The answers already started follow it: they read the call, not a copy."""
-    for name, value in call_details(**details).items():
+
+    The answers being written follow it (they read the call) and their leads are
+    told what changed; a submitted answer keeps the call as it was at submission
+    (`AapAnswer.call_as_submitted`), so no correction rewrites a dossier the funder
+    holds. A deadline may not be moved into the past (one already past may stay)."""
+    checked = call_details(**details)
+    if details["deadline"] != call.deadline:
+        _require_future_deadline(details["deadline"])
+    before = CallTerms.of(call)
+    for name, value in checked.items():
         setattr(call, name, value)
     session.flush()
+    after = CallTerms.of(call)
+    changed = [
+        label for name, label in _WATCHED.items() if getattr(before, name) != getattr(after, name)
+    ]
+    if changed:
+        _tell_leads(session, call, before, changed)
     return call
+
+
+def _require_future_deadline(deadline: date) -> None:
+    today = clock.today()
+    if deadline < today:
+        raise AapError(
+            _l(
+                "La date limite est passée : indiquez une date à partir d’aujourd’hui "
+                "(le %(day)s).",
+                day=french.short_date(today),
+            ),
+            "deadline",
+        )
+
+
+def _tell_leads(session: Session, call: AapCall, before: CallTerms, changed: list[str]) -> int:
+    """Notify the directors of the centres leading an answer still being written.
+    Trusted code: the publisher cannot read the other centres' answers, so the
+    answers are read as their lead centres would (the leads are public to the
+    network: `AapCallLead`)."""
+    lead_ids = list(
+        session.scalars(select(AapCallLead.centre_id).where(AapCallLead.call_id == call.id))
+    )
+    if not lead_ids:
+        return 0
+    with context.using(context.system_context(centre_ids=lead_ids), session):
+        answers = list(
+            session.scalars(
+                select(AapAnswer)
+                .where(AapAnswer.call_id == call.id, AapAnswer.status == AnswerStatus.DRAFT)
+                .options(selectinload(AapAnswer.lead_centre), selectinload(AapAnswer.agreement))
+                .order_by(AapAnswer.id)
+            )
+        )
+    deadline = f" ; date limite : le {french.short_date(call.deadline)}"
+    sent = 0
+    for answer in answers:
+        sent += _notify_directors(
+            session,
+            [answer.lead_centre],
+            f"Appel à projets modifié : « {before.title} »",
+            body=(
+                f"Le centre qui l’a publié a modifié : {', '.join(changed)}{deadline}. "
+                f"Vérifiez votre réponse « {answer.title} »."
+            ),
+            answer=answer,
+        )
+    return sent
 
 
 def withdraw_call(session: Session, call: AapCall) -> None:

@@ -38,7 +38,7 @@ def my_sections(session: Session, user_id: int) -> list[MySection]:
     ).all()
     today = clock.today()
     return [
-        MySection(s, s.answer, s.owner_party.centre, (s.answer.call.deadline - today).days)
+        MySection(s, s.answer, s.owner_party.centre, (s.answer.terms.deadline - today).days)
         for s in sections
         if s.owner_party.centre is not None
     ]

@@ -28,7 +28,7 @@ from ensemble.aap.permissions import (
 )
 from ensemble.aap.richtext import sanitize
 from ensemble.db import rowcount, utcnow
-from ensemble.kernel import french
+from ensemble.kernel import clock, french
 from ensemble.notifications import operations as notifications
 from ensemble.people.models import Membership, Role, User
 from ensemble.tenancy import context
@@ -109,10 +109,20 @@ def set_section_limit(session: Session, section: AapSection, unit: str, value: i
 
 
 def set_section_due(session: Session, section: AapSection, due_on: date | None) -> None:
-    """The lead's internal due date for the section, on or before the call's deadline."""
+    """The lead's internal due date for the section, from today to the call's deadline."""
     _require_lead(section.answer)
     _require_open(section.answer)
-    deadline = section.answer.call.deadline
+    deadline = section.answer.terms.deadline
+    today = clock.today()
+    if due_on is not None and due_on < today and due_on != section.due_on:
+        raise AapError(
+            _l(
+                "L’échéance interne ne peut pas être passée : indiquez une date à partir "
+                "d’aujourd’hui (le %(day)s).",
+                day=french.short_date(today),
+            ),
+            "due_on",
+        )
     if due_on is not None and due_on > deadline:
         raise AapError(
             _l(
@@ -245,6 +255,9 @@ def _write_version(
     )
     if section.status is SectionStatus.TO_WRITE:
         section.status = SectionStatus.IN_PROGRESS
+    elif section.status is SectionStatus.APPROVED:
+        # The approval was of the text before: a new text, whoever saves it, is to review.
+        section.status = SectionStatus.TO_REVIEW
     session.flush()
     session.expire(section, ["current_version", "body", "updated_at"])
     return new_version

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from ensemble.aap.budget import Budget
-from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus, SectionStatus
+from ensemble.aap.models import AapAnswer, AapSection, AnswerStatus, CallTerms, SectionStatus
 from ensemble.aap.operations.budget import budget_of
 from ensemble.aap.operations.common import MAX_AMOUNT, AapError, _require_lead, _require_open
 from ensemble.aap.operations.people import _notify_directors
@@ -32,6 +32,10 @@ class Readiness:
     empty: list[AapSection]
     over_limit: list[AapSection]
     budget: Budget
+    # Sections still assigned to a centre that has not accepted its invitation.
+    not_partner: list[AapSection]
+    # The call's deadline when it has passed (some funders accept a late file).
+    late_since: date | None
 
     @property
     def budget_ready(self) -> bool:
@@ -40,19 +44,30 @@ class Readiness:
 
 def readiness(session: Session, answer: AapAnswer) -> Readiness:
     sections = sorted(answer.sections, key=lambda s: (s.position, s.id))
+    partners = {p.id for p in active_parties(answer)}
+    deadline = answer.terms.deadline
     return Readiness(
         unapproved=[s for s in sections if s.status is not SectionStatus.APPROVED],
         empty=[s for s in sections if not text_lines(s.body)],
         over_limit=[s for s in sections if s.over_limit],
         budget=budget_of(session, answer),
+        not_partner=[s for s in sections if s.owner_party_id not in partners],
+        late_since=deadline if deadline < clock.today() else None,
     )
 
 
 def submit(
-    session: Session, answer: AapAnswer, user_id: int, *, despite_unapproved: bool = False
+    session: Session,
+    answer: AapAnswer,
+    user_id: int,
+    *,
+    despite_unapproved: bool = False,
+    despite_late: bool = False,
 ) -> None:
-    """The lead submits: refused while the budget is empty or unbalanced, and while
-    sections are unapproved unless the lead chose to submit despite them; the
+    """The lead submits: refused while the budget is empty or unbalanced, while
+    sections are unapproved unless the lead chose to submit despite them, and after
+    the call's deadline unless the lead chose to submit late (some funders accept a
+    late file: the platform says it, the lead decides); the
     dossier is frozen afterwards (policies refuse every write to it)."""
     _require_lead(answer)
     _require_open(answer)
@@ -64,20 +79,31 @@ def submit(
                 num=len(ready.unapproved),
             )
         )
+    if ready.late_since is not None and not despite_late:
+        raise AapError(
+            _l(
+                "La date limite de dépôt est passée (le %(day)s) : confirmez le dépôt en retard.",
+                day=french.short_date(ready.late_since),
+            )
+        )
     budget = ready.budget
     if not budget.lines:
         raise AapError(_l("Le budget est vide : chaque centre saisit ses lignes avant le dépôt."))
     if not budget.balanced:
         raise AapError(
             _l(
-                "Le budget n’est pas équilibré : les charges et les produits diffèrent de "
-                "%(difference)s €.",
-                difference=f"{budget.difference:,.2f}".replace(",", "\u202f").replace(".", ","),
+                "Le budget n’est pas équilibré : %(charges)s de charges pour %(income)s de "
+                "produits (écart de %(difference)s).",
+                charges=french.euros(budget.total_charges),
+                income=french.euros(budget.total_income),
+                difference=french.signed_euros(budget.difference),
             )
         )
     answer.status = AnswerStatus.SUBMITTED
     answer.submitted_at = utcnow()
     answer.submitted_by_user_id = user_id
+    # The dossier names the call as it is now, whatever its publisher corrects later.
+    answer.call_as_submitted = CallTerms.of(answer.call).as_json()
     answer.submitted_centre_ids = sorted(
         p.centre_id for p in active_parties(answer) if p.centre_id is not None
     )
@@ -171,7 +197,7 @@ def _set_outcome(answer: AapAnswer, *, granted: bool, amount: Decimal | None, on
             raise AapError(
                 _l("Un montant accordé de 0 € est un refus : choisissez « Refusée »."), "amount"
             )
-        envelope = answer.call.envelope
+        envelope = answer.terms.envelope
         if envelope is not None and amount > envelope:
             raise AapError(
                 _l(

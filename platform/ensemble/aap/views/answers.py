@@ -192,8 +192,8 @@ def new_section(centre: Centre, answer_id: int):
         lambda: aap.add_section(db.session, item, form.title.data),
         success=None,
         back=_url("answer", centre, answer_id=item.id),
+        # The field's own message: missing, or too long (not « Indiquez l’intitulé »).
         next_url=lambda added: _url("section", centre, answer_id=item.id, section_id=added.id),
-        refused=_("Indiquez l’intitulé de la rubrique."),
     )
 
 
@@ -229,6 +229,14 @@ def submit(centre: Centre, answer_id: int):
                 len(ready.unapproved),
             )
         )
+    if ready.late_since is not None:
+        acknowledgements.append(
+            _(
+                "Je dépose après la date limite du %(day)s : le financeur accepte ce dossier "
+                "en retard.",
+                day=french.short_date(ready.late_since),
+            )
+        )
     confirmation = Confirmation(
         title=_("Déposer la réponse « %(title)s » auprès du financeur ?", title=item.title),
         consequences=[
@@ -255,7 +263,13 @@ def submit(centre: Centre, answer_id: int):
     )
     return confirm(
         confirmation,
-        lambda: aap.submit(db.session, item, _user_id(), despite_unapproved=bool(ready.unapproved)),
+        lambda: aap.submit(
+            db.session,
+            item,
+            _user_id(),
+            despite_unapproved=bool(ready.unapproved),
+            despite_late=ready.late_since is not None,
+        ),
         success=_("La réponse est déposée : le dossier est figé."),
         next_url=answer_url,
     )
@@ -277,9 +291,29 @@ def missing_attachment_lines(missing: list[aap.MissingAttachment]) -> list[str]:
     ]
 
 
+def _over_limit_line(section) -> str:
+    """« « Objectifs » (20 000 caractères pour 200 au plus) »."""
+    values = {
+        "title": section.title,
+        "count": french.number(section.length),
+        "limit": french.number(section.limit_value),
+    }
+    if section.limit_unit == "words":
+        return _("« %(title)s » (%(count)s mots pour %(limit)s au plus)", **values)
+    return _("« %(title)s » (%(count)s caractères pour %(limit)s au plus)", **values)
+
+
 def incomplete_lines(ready: aap.Readiness) -> list[str]:
     """What the confirmation page lists as not finished, in French."""
     lines = []
+    if ready.late_since is not None:
+        lines.append(
+            _(
+                "La date limite de dépôt est passée (le %(day)s) : ne déposez que si le "
+                "financeur accepte encore le dossier.",
+                day=french.short_date(ready.late_since),
+            )
+        )
     if ready.unapproved:
         lines.append(
             ngettext(
@@ -304,17 +338,18 @@ def incomplete_lines(ready: aap.Readiness) -> list[str]:
                 "%(num)d rubrique dépasse la limite fixée par l’appel : %(titles)s.",
                 "%(num)d rubriques dépassent la limite fixée par l’appel : %(titles)s.",
                 len(ready.over_limit),
-                titles=french.list_of(
-                    [
-                        _(
-                            "« %(title)s » (%(count)d pour %(limit)d)",
-                            title=s.title,
-                            count=s.length,
-                            limit=s.limit_value,
-                        )
-                        for s in ready.over_limit
-                    ]
-                ),
+                titles=french.list_of([_over_limit_line(s) for s in ready.over_limit]),
+            )
+        )
+    if ready.not_partner:
+        lines.append(
+            ngettext(
+                "%(num)d rubrique est encore confiée à un centre qui n’est pas partenaire "
+                "(invitation non acceptée) : %(titles)s ; le dossier ne le citera pas.",
+                "%(num)d rubriques sont encore confiées à un centre qui n’est pas partenaire "
+                "(invitation non acceptée) : %(titles)s ; le dossier ne le citera pas.",
+                len(ready.not_partner),
+                titles=_quoted([s.title for s in ready.not_partner]),
             )
         )
     budget = ready.budget

@@ -13,7 +13,7 @@ from ensemble.aap.views.common import _url, _user_id, route
 from ensemble.extensions import db
 from ensemble.kernel import clock
 from ensemble.kernel.refusal import Refusal
-from ensemble.kernel.views import act, attempt, page, require
+from ensemble.kernel.views import act, attempt, first_error, page, require
 from ensemble.network.models import Centre
 from ensemble.tenancy import context
 
@@ -123,11 +123,19 @@ def start_answer(centre: Centre):
             raise Refusal(choose)
         return aap.create_answer(db.session, call, centre)
 
-    return act(
-        form,
-        start,
-        success=_("Votre centre est chef de file : invitez vos partenaires."),
-        back=_url("index", centre),
-        next_url=lambda answer: _url("answer", centre, answer_id=answer.id),
-        refused=choose,
+    done, answer = attempt(form, start)
+    if done and answer is not None:
+        flash(_("Votre centre est chef de file : invitez vos partenaires."), "success")
+        return redirect(_url("answer", centre, answer_id=answer.id))
+    # A closed call, a second answer, a call of another network: said on the list, 422.
+    message = first_error(form) if form.form_errors or form.csrf_token.errors else choose
+    db.session.rollback()
+    flash(message, "error")
+    return page(
+        "aap/index.html",
+        centre=centre,
+        calls=aap.network_calls(db.session, centre, clock.today()),
+        answers=aap.answers_of(db.session, centre),
+        is_director=permissions.is_director(centre),
+        start_form=forms.StartAnswerForm(formdata=None),
     )

@@ -155,5 +155,5 @@ def _common(centre: Centre, answer: AapAnswer) -> dict:
         "party": party,
         "is_lead": permissions.is_lead_director(answer, ctx),
         "is_director": permissions.is_director(centre, ctx),
-        "days_left": (answer.call.deadline - clock.today()).days,
+        "days_left": (answer.terms.deadline - clock.today()).days,
     }

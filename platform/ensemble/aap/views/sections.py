@@ -179,8 +179,10 @@ def expired_form(error):  # noqa: ARG001
 def draft_reasons() -> dict[str, str]:
     return {
         drafts.Reason.REASSIGNED: _(
-            "Cette rubrique a été confiée à un autre centre ou à une autre personne pendant "
-            "que vous écriviez : votre texte n’a pas été enregistré dans le dossier."
+            # True of a section taken away while one wrote and of one never given
+            # (a partner posting to another centre's section): no « pendant que… ».
+            "Cette rubrique est confiée à un autre centre ou à une autre personne : votre "
+            "texte n’a pas été enregistré dans le dossier."
         ),
         drafts.Reason.SUBMITTED: _(
             "La réponse a été déposée pendant que vous écriviez : le dossier est figé et "
