@@ -16,6 +16,7 @@ beside them. Every public name is re-exported here, so callers write
 from __future__ import annotations
 
 from ensemble.aap.merging import DiffLine, block_lines, diff, merge3
+from ensemble.aap.models import GAP_THRESHOLD_PERCENT, SMIC_HOURLY_GROSS
 from ensemble.aap.operations.answers import (
     answers_of,
     create_answer,
@@ -121,6 +122,8 @@ from ensemble.aap.permissions import (
 from ensemble.aap.richtext import ALLOWED_TAGS, Block, Run, blocks, sanitize, text_lines
 
 __all__ = [
+    "GAP_THRESHOLD_PERCENT",
+    "SMIC_HOURLY_GROSS",
     "ReportDue",
     "PostValuation",
     "default_period",
