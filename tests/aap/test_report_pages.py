@@ -209,3 +209,30 @@ def test_the_exports_read_as_the_funder_would(app, demo, db_session, granted):
     opened = load_odt(io.BytesIO(odt.data))
     titles = [teletype.extractText(h) for h in opened.getElementsByType(odf_text.H)]
     assert "4. Pièces jointes" in titles
+
+
+def test_the_report_joins_the_home_page_and_the_reminders(app, demo, db_session, granted):
+    from sqlalchemy import select
+
+    import ensemble.aap.tasks  # noqa: F401  (registers the task, as the worker's `include` does)
+    from ensemble.notifications.models import Notification
+    from ensemble.tenancy import context
+
+    fill_parts(demo, db_session, granted)  # the report covers 2026: due on 30 June 2027
+    home = _client(app, FRESNOY_DIRECTOR).get("/c/fresnoy-mackellerie/").get_data(as_text=True)
+    assert "Comptes rendus financiers à remettre" in home
+    assert "à remettre avant le 30 juin 2027" in home
+    remind = app.extensions["celery"].tasks["ensemble.aap.send_deadline_reminders"]
+    remind("2027-04-30")  # 61 days before: nothing about this report
+    remind("2027-05-01")  # 60 days before
+    remind("2027-05-02")  # same threshold: not again
+    for email in (ECHO_DIRECTOR, FRESNOY_DIRECTOR):
+        with context.using(demo.context_of(email), db_session) as ctx:
+            bodies = db_session.scalars(
+                select(Notification.body).where(Notification.user_id == ctx.user_id)
+            ).all()
+        line = (
+            "Réponse « Bien vieillir dans son quartier (essai) » : compte rendu financier "
+            "à remettre au financeur avant le 30/06/2027, dans 60 jours."
+        )
+        assert sum(line in (b or "") for b in bodies) == 1, (email, bodies)
