@@ -2,8 +2,8 @@
 be produced end to end.
 
 « Bien vieillir : ateliers numériques des aînés » (Département du Nord): ECHO
-led it with Fresnoy Mackellerie and Basse Masure; it was submitted eleven
-months ago and granted 9 000 € for the twelve months ending last month (the
+led it with Fresnoy Mackellerie and Basse Masure; it was submitted some
+thirteen months ago and granted 9 000 € for the twelve months ending last month (the
 exercise of the grant; the report is due six months after). Since then:
 
 - at Fresnoy, « Ateliers numériques des aînés », run by the digital-transition
@@ -85,7 +85,7 @@ def _load(session: Session, net: DemoNetwork) -> None:
             echo,
             funder=Funder.DEPARTEMENT,
             title=TITLE,
-            deadline=today - timedelta(days=330),
+            deadline=today - timedelta(days=395),
             link="https://lenord.fr/",
             theme="Vieillissement, inclusion numérique",
             envelope=Decimal("60000.00"),
@@ -155,16 +155,17 @@ def _load(session: Session, net: DemoNetwork) -> None:
                 author_id=ctx.user_id,
             )
         aap.submit(session, answer, ctx.user_id, despite_unapproved=True)
-        # Replayed history: submitted eleven months ago, granted a month later.
+        # Replayed history: submitted some 13 months ago (last year: this year's network
+        # figures do not count it), granted three weeks later.
         assert answer.submitted_at is not None
-        answer.submitted_at -= timedelta(days=335)
+        answer.submitted_at -= timedelta(days=400)
         session.flush()
         aap.record_outcome(
             session,
             answer,
             granted=True,
             amount=Decimal("9000.00"),
-            on=today - timedelta(days=305),
+            on=today - timedelta(days=380),
         )
         session.flush()
     _fresnoy_workshops(session, net, answer_id, period_start, period_end)
