@@ -158,11 +158,15 @@ def test_the_lead_signs_once_everything_is_there(app, demo, db_session, granted)
     assert "signé" in late.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("outsider", [ALMA_DIRECTOR, MONTREUIL_DIRECTOR])
+NORD_ANALYST = "paul.verhaeghe@federation-nord.demo"
+
+
+@pytest.mark.parametrize("outsider", [ALMA_DIRECTOR, MONTREUIL_DIRECTOR, NORD_ANALYST])
 def test_every_page_is_a_404_for_another_centre(app, demo, db_session, granted, outsider):
+    """Another centre of the network, a centre of another network, the federation."""
     fill_parts(demo, db_session, granted)
     client = _client(app, outsider)
-    slug = "alma" if outsider == ALMA_DIRECTOR else "grand-air"
+    slug = {ALMA_DIRECTOR: "alma", MONTREUIL_DIRECTOR: "grand-air"}.get(outsider, "echo")
     for tail in ("", "/part", ".pdf", ".docx", ".odt"):
         assert client.get(_url("echo", granted.answer_id, tail)).status_code == 404, tail
         assert client.get(_url(slug, granted.answer_id, tail)).status_code == 404, tail
