@@ -85,13 +85,20 @@ def test_a_partner_writes_only_its_own_rows(demo, db_session, filled, as_user):
         )
     with as_user(FRESNOY_DIRECTOR):
         comments = rows(
-            db_session, "SELECT comment FROM aap_report_parts WHERE centre_id = :c", c=fresnoy
+            db_session,
+            "SELECT comment FROM aap_report_parts WHERE centre_id = :c AND agreement_id = :a",
+            c=fresnoy,
+            a=filled.agreement_id,
         )
         assert comments == [("Trois ateliers tenus sur quatre prévus.",)]
         assert rows(
             db_session,
             "SELECT count(*) FROM aap_report_lines WHERE centre_id = :c AND amount = 1",
             c=fresnoy,
+        ) == [(0,)]
+        assert rows(
+            db_session,
+            "SELECT count(*) FROM aap_report_parts WHERE comment = 'forgé'",
         ) == [(0,)]
 
 
