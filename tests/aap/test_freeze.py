@@ -60,6 +60,21 @@ NOT_ABOUT_AN_ANSWER = {
     "aap.withdraw_call": "refused once a centre answers the call (walked below)",
     "aap.start_answer": "creates another answer",
 }
+# The grant's financial report names a granted answer (granted_answer_id): it writes its
+# own tables only, never the dossier's (tests/aap/test_report_isolation.py).
+NOT_ABOUT_AN_ANSWER.update(
+    {
+        endpoint: "the financial report of a granted answer, not its dossier"
+        for endpoint in (
+            "aap.report",
+            "aap.sign_report",
+            "aap.report_part",
+            "aap.report_comment",
+            "aap.report_refresh",
+            "aap.report_delete_real",
+        )
+    }
+)
 
 
 def _snapshot(session, demo, agreement_id: int, emails) -> dict:

@@ -141,3 +141,53 @@ def aap_submitted_answer(demo, session, kind, slug, owner_email):
             session.flush()
             cache[slug] = answer.id
         return cache[slug]
+
+
+@sample(AapAnswer, arg="granted_answer_id")
+def aap_granted_answer(demo, session, kind, slug, owner_email):
+    """An answer the tenant's centre submitted alone and was granted, its financial
+    report started, its part read and one real amount entered (so that every form
+    of the report's pages has something to act on)."""
+    cache = session.info.setdefault("sample_aap_granted", {})
+    with context.using(demo.context_of(owner_email), session):
+        if slug not in cache:
+            centre = demo.centre(slug)
+            call = aap.create_call(
+                session,
+                centre,
+                funder=Funder.DEPARTEMENT,
+                title="Appel d’exemple accordé",
+                deadline=date(2027, 6, 30),
+            )
+            answer = aap.create_answer(session, call, centre)
+            lines = [
+                aap.add_budget_line(
+                    session, answer, centre, account=account, label=label, amount=Decimal("1000")
+                )
+                for account, label in (("641", "Salaires"), ("70", "Participation des familles"))
+            ]
+            session.flush()
+            answer = aap.load_answer(session, answer.id)
+            aap.submit(session, answer, demo.user(owner_email).id, despite_unapproved=True)
+            session.flush()
+            aap.record_outcome(
+                session, answer, granted=True, amount=Decimal("1000"), on=date.today()
+            )
+            report = aap.start_report(session, answer)
+            aap.refresh_part(session, answer, report, centre)
+            aap.enter_real(
+                session, answer, report, centre, budget_line_id=lines[0].id, amount=Decimal("900")
+            )
+            aap.enter_real(
+                session,
+                answer,
+                report,
+                centre,
+                account="606",
+                label="Fournitures",
+                amount=Decimal("12.50"),
+                explanation="Non prévu.",
+            )
+            session.flush()
+            cache[slug] = answer.id
+        return cache[slug]

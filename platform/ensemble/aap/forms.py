@@ -26,6 +26,7 @@ from ensemble.kernel.fields import (
     FileField,
     IdField,
     KernelField,
+    PercentField,
     RichTextField,
     TextAreaField,
     TextField,
@@ -265,3 +266,71 @@ class AttachmentForm(Form):
         max_bytes=MAX_ATTACHMENT_BYTES,
         extensions=tuple(ATTACHMENT_TYPES),
     )
+
+
+# --- The grant's financial report (Cerfa nº 15059*02) -----------------------------------
+
+
+class ReportSettingsForm(Form):
+    period_start = DateField(
+        _l("Début de l’exercice de la subvention"), validators=[Required(DATE_MESSAGE)]
+    )
+    period_end = DateField(
+        _l("Fin de l’exercice de la subvention"), validators=[Required(DATE_MESSAGE)]
+    )
+    hourly_rate = EurosField(
+        _l("Taux horaire de valorisation du bénévolat, en euros"),
+        validators=[Required(_l("Indiquez le taux horaire."))],
+        digits=6,
+        maximum=1000,
+    )
+    gap_threshold = PercentField(
+        _l("Seuil d’écart à expliquer"),
+        validators=[Required(_l("Indiquez le seuil d’écart."))],
+        minimum=1,
+    )
+    summary = TextAreaField(_l("Bilan qualitatif de l’action"), max_length=20000)
+
+
+class RealAmountForm(Form):
+    budget_line_id = IdField()
+    # Only for a line that was not planned: the operation refuses what is not in the chart.
+    account = SelectField(
+        _l("Compte"),
+        choices=[SelectChoice("", _l("— Choisir le compte —"))]
+        + [
+            SelectChoice(code, label)
+            for code, label in account_choices()
+            if code not in ("86", "87")
+        ],
+        validate_choice=False,
+    )
+    label = TextField(_l("Intitulé"), max_length=200)
+    amount = EurosField(_l("Montant réel en euros"), validators=[Optional()])
+    explanation = TextAreaField(_l("Explication de l’écart"), max_length=5000)
+
+
+class PartCommentForm(Form):
+    comment = TextAreaField(_l("Commentaires de votre centre"), max_length=5000)
+
+
+class RefreshPartForm(Form):
+    pass
+
+
+class DeleteRealForm(Form):
+    line_id = IdField(validators=[_require_id])
+
+
+class SignReportForm(Form):
+    name = TextField(
+        _l("Nom et prénom du représentant légal"),
+        validators=[Required(_l("Indiquez le nom du représentant légal."))],
+        max_length=200,
+    )
+    quality = TextField(
+        _l("Qualité"),
+        validators=[Required(_l("Indiquez sa qualité (présidente, président…)."))],
+        max_length=200,
+    )
+    signed_on = DateField(_l("Date de signature"), validators=[Required(DATE_MESSAGE)])

@@ -19,6 +19,7 @@ Sections keep their current text in `AapSection.body` and every saved text in
 
 from __future__ import annotations
 
+import calendar
 import enum
 import unicodedata
 from dataclasses import dataclass
@@ -538,6 +539,160 @@ class AapAttachment(_AnswerAudit, Model):
         return {"centre_id": self.centre_id, "employer_id": None}
 
 
+# --- The grant's financial report (compte rendu financier, Cerfa nº 15059*02) ------------
+
+SMIC_HOURLY_GROSS = Decimal("12.02")  # SMIC horaire brut au 1er janvier 2026
+GAP_THRESHOLD_PERCENT = Decimal("15")  # a gap beyond it is explained, as the Cerfa asks
+
+
+class AapFinancialReport(_AnswerAudit, Model):
+    """The compte rendu financier of a granted answer, assembled by the lead: the
+    financial year it covers, the hourly rate volunteers are valued at (86/87),
+    the gap beyond which a line is explained, the lead's account of what was done,
+    and the attestation of its legal representative once signed."""
+
+    __tablename__ = "aap_financial_reports"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    answer_id: Mapped[int] = mapped_column(Id, unique=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    lead_centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    hourly_rate: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=SMIC_HOURLY_GROSS)
+    gap_threshold: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=GAP_THRESHOLD_PERCENT)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_quality: Mapped[str] = mapped_column(String(200), default="")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    signed_by_user_id: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        _answer_fk(),
+        UniqueConstraint("id", "agreement_id", name="uq_aap_financial_reports_id_agreement"),
+        CheckConstraint("period_end > period_start", name="period"),
+        CheckConstraint("hourly_rate >= 0 AND hourly_rate <= 1000", name="hourly_rate"),
+        CheckConstraint("gap_threshold > 0 AND gap_threshold <= 100", name="gap_threshold"),
+        CheckConstraint(
+            "(signed_on IS NULL) OR (signatory_name <> '' AND signatory_quality <> '')",
+            name="signed",
+        ),
+    )
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_on is not None
+
+    @property
+    def deadline(self) -> date:
+        """Six months after the end of the financial year of the grant."""
+        return report_deadline(self.period_end)
+
+
+def report_deadline(period_end: date) -> date:
+    """The last day to send the report: six months after `period_end` (30 June after a
+    31 December; the month's last day when it has fewer days)."""
+    month = period_end.month + 6
+    year = period_end.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    at_month_end = period_end.day == calendar.monthrange(period_end.year, period_end.month)[1]
+    return date(year, month, last if at_month_end else min(period_end.day, last))
+
+
+def _report_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["report_id", "agreement_id"],
+        ["aap_financial_reports.id", "aap_financial_reports.agreement_id"],
+        ondelete="CASCADE",
+    )
+
+
+class AapReportPart(_AnswerAudit, Model):
+    """One party's part of the report: the figures of its funded actions as read
+    from its own sessions and attendance when it last refreshed them (aggregates
+    only; the lead cannot read a partner's actions), the shared post's time valued
+    at its real cost, and its comments."""
+
+    __tablename__ = "aap_report_parts"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    report_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    party_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreement_parties.id", ondelete="CASCADE")
+    )
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    # [{"name", "public", "sessions", "participations", "people", "volunteers",
+    #   "volunteer_hours", "post_hours"}], one per funded action.
+    actions: Mapped[list[dict]] = mapped_column(JSONB, default=list)
+    volunteer_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    post_title: Mapped[str] = mapped_column(String(200), default="")
+    post_account: Mapped[str] = mapped_column(String(6), default="")
+    post_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    post_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # Hours of the post's holder in months no statement was issued for: not valued.
+    post_unvalued_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    party: Mapped[AgreementParty] = relationship()
+
+    __table_args__ = (
+        _report_fk(),
+        UniqueConstraint("report_id", "party_id", name="uq_aap_report_parts_party"),
+        CheckConstraint(
+            "volunteer_hours >= 0 AND post_hours >= 0 AND post_cost >= 0"
+            " AND post_unvalued_hours >= 0",
+            name="non_negative",
+        ),
+        CheckConstraint("post_account IN ('', '621', '641')", name="post_account"),
+    )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        return {"centre_id": self.centre_id, "employer_id": None}
+
+
+class AapReportLine(_AnswerAudit, Model):
+    """A real amount a party enters: against one of its budget lines
+    (`budget_line_id`), or a charge or income that was not planned; with the
+    explanation of its gap."""
+
+    __tablename__ = "aap_report_lines"
+    __audited__ = True
+
+    id: Mapped[int] = id_column()
+    report_id: Mapped[int] = mapped_column(Id, index=True)
+    agreement_id: Mapped[int] = mapped_column(Id, ForeignKey("agreements.id", ondelete="CASCADE"))
+    party_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("agreement_parties.id", ondelete="CASCADE")
+    )
+    centre_id: Mapped[int] = mapped_column(Id, ForeignKey("centres.id"))
+    budget_line_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("aap_budget_lines.id", ondelete="CASCADE")
+    )
+    account: Mapped[str] = mapped_column(String(6))
+    label: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        _report_fk(),
+        UniqueConstraint("report_id", "budget_line_id", name="uq_aap_report_lines_budget_line"),
+        CheckConstraint("account ~ '^(6[0-8]|7[0-5]|8[67])[0-9]{0,4}$'", name="chart_of_accounts"),
+        CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint("length(label) > 0", name="label"),
+    )
+
+    def audit_tenant(self, ctx: TenantContext) -> dict[str, int | None]:  # noqa: ARG002
+        return {"centre_id": self.centre_id, "employer_id": None}
+
+
 for _table, _label in (
     ("aap_calls", _l("Appel à projets")),
     ("aap_answers", _l("Réponse commune à un appel à projets")),
@@ -546,5 +701,8 @@ for _table, _label in (
     ("aap_budget_lines", _l("Ligne de budget d’une réponse commune")),
     ("aap_notes", _l("Notes privées sur une réponse commune")),
     ("aap_attachments", _l("Pièce jointe d’une réponse commune")),
+    ("aap_financial_reports", _l("Compte rendu financier d’une subvention")),
+    ("aap_report_parts", _l("Part d’un partenaire au compte rendu financier")),
+    ("aap_report_lines", _l("Montant réel du compte rendu financier")),
 ):
     object_label(_table, _label)

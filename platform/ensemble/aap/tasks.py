@@ -2,6 +2,10 @@
 one digest per person and day; and the pre-rendering of a dossier after each change
 (`prerender_dossier`, queued by `ensemble.aap.prerender`).
 
+On the day a granted answer's financial report (not signed yet) reaches 60, 30
+or 7 days before it is due (six months after the financial year), the parties'
+directors are reminded of it.
+
 On the day an answer still in draft reaches 14, 7 or 2 days before its call's
 deadline, every party's directors are reminded of it, and each section not yet
 approved is signalled to its writer (or, without one, to its owner party's
@@ -26,7 +30,7 @@ from sqlalchemy import select
 from ensemble import redis_store
 from ensemble.aap import exports, prerender
 from ensemble.aap import operations as aap
-from ensemble.aap.models import AapAnswer, AapCall, AnswerStatus, SectionStatus
+from ensemble.aap.models import AapAnswer, AapCall, AnswerStatus, SectionStatus, report_deadline
 from ensemble.celery_app import periodic, without_overlap
 from ensemble.extensions import db
 from ensemble.kernel import clock
@@ -35,6 +39,8 @@ from ensemble.notifications.operations import notify
 from ensemble.tenancy import context
 
 REMINDER_DAYS = (14, 7, 2)
+# The financial report of a granted answer: reminded 60, 30 and 7 days before it is due.
+REPORT_REMINDER_DAYS = (60, 30, 7)
 
 
 def threshold_for(days_left: int) -> int | None:
@@ -67,6 +73,37 @@ def _open_answers(session, day: date) -> list[tuple[int, int, int]]:
                 .order_by(AapAnswer.id)
             )
         ]
+
+
+def _granted_answers(session, day: date) -> list[tuple[int, int, int]]:
+    """(answer id, lead centre id, its federation) of every granted answer, read as
+    the lead (the report's deadline is computed per answer)."""
+    with context.using(context.system_context(is_admin=True), session):
+        centres = session.execute(select(Centre.id, Centre.federation_id)).all()
+    ctx = context.system_context(
+        centre_ids=[c.id for c in centres], federation_ids={c.federation_id for c in centres}
+    )
+    with context.using(ctx, session):
+        return [
+            (row.id, row.lead_centre_id, row.federation_id)
+            for row in session.execute(
+                select(AapAnswer.id, AapAnswer.lead_centre_id, AapCall.federation_id)
+                .join(AapCall, AapCall.id == AapAnswer.call_id)
+                .where(AapAnswer.status == AnswerStatus.GRANTED)
+                .order_by(AapAnswer.id)
+            )
+        ]
+
+
+def report_crossed(days_left: int) -> int | None:
+    """The financial report's threshold reached today (60, 30 or 7 days left), once."""
+
+    def due(days: int) -> int | None:
+        hits = [t for t in REPORT_REMINDER_DAYS if 0 <= days <= t]
+        return min(hits) if hits else None
+
+    threshold = due(days_left)
+    return threshold if threshold is not None and due(days_left + 1) != threshold else None
 
 
 def crossed(days_left: int) -> int | None:
@@ -121,6 +158,26 @@ def send_reminders(session, day: date) -> int:
                         f"Rubrique « {section.title} » de la réponse « {answer.title} » : "
                         f"à terminer avant le {deadline:%d/%m/%Y}.",
                     )
+    for answer_id, lead_centre_id, federation_id in _granted_answers(session, day):
+        lead = context.system_context(centre_ids=[lead_centre_id], federation_ids=[federation_id])
+        with context.using(lead, session):
+            answer = aap.load_answer(session, answer_id)
+            report = aap.report_of(session, answer)
+            if report is not None and report.is_signed:
+                continue
+            end = report.period_end if report is not None else aap.default_period(answer)[1]
+            deadline = report_deadline(end)
+            days_left = (deadline - day).days
+            if report_crossed(days_left) is None:
+                continue
+            line = (
+                f"Réponse « {answer.title} » : compte rendu financier à remettre au financeur "
+                f"avant le {deadline:%d/%m/%Y}, dans {days_left} jour{'s' if days_left > 1 else ''}."  # noqa: E501
+            )
+            parties = aap.active_parties(answer)
+            people = aap.people_of(session, [p.centre_id for p in parties], directors_only=True)
+            for user_id, email, centre in people:
+                add(user_id, email, centre, line)
     sent = 0
     for user_id, digest in digests.items():
         # Written for the person's centre, as the reminders it replaces were.

@@ -5,6 +5,7 @@ figures, each centre's sessions, participations and volunteer hours."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from ensemble.home.panels import HomePlace, home_panel
 from ensemble.kernel import clock, french
 from ensemble.network.models import Centre
 from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
+from ensemble.sharing.grants import FundedAction, funded_actions_reader
 
 
 @home_panel(
@@ -131,3 +133,87 @@ def activity_figures(session: Session, year: int) -> list[CooperationFigure]:
             ),
         ]
     return figures
+
+
+# --- A grant's financial report (ensemble.sharing.grants) ----------------------------
+
+
+@funded_actions_reader
+def funded_actions(
+    session: Session, agreement_id: int, centre_id: int, start: date, end: date
+) -> list[FundedAction]:
+    """The centre's actions funded by the joint answer `agreement_id`, with their
+    sessions held (attendance recorded) from `start` to `end` included: counts and
+    hours only, never a participant. Four statements whatever the number of sessions."""
+    from ensemble.activity.models import Action, ActionSession, Presence
+
+    first = clock.local_midnight(start)
+    last = clock.local_midnight(end + timedelta(days=1))
+    actions = list(
+        session.scalars(
+            select(Action)
+            .where(Action.centre_id == centre_id, Action.funding_agreement_id == agreement_id)
+            .order_by(Action.name, Action.id)
+        )
+    )
+    if not actions:
+        return []
+    ids = [a.id for a in actions]
+    held = (
+        ActionSession.action_id.in_(ids),
+        ActionSession.recorded_at.is_not(None),
+        ActionSession.starts_at >= first,
+        ActionSession.starts_at < last,
+    )
+    totals = {
+        row.action_id: row
+        for row in session.execute(
+            select(
+                ActionSession.action_id,
+                func.count().label("sessions"),
+                func.coalesce(func.sum(ActionSession.participants), 0).label("participations"),
+                func.coalesce(func.sum(ActionSession.volunteers), 0).label("volunteers"),
+                func.coalesce(func.sum(ActionSession.volunteer_hours), 0).label("hours"),
+            )
+            .where(*held)
+            .group_by(ActionSession.action_id)
+        )
+    }
+    people = dict(
+        session.execute(
+            select(ActionSession.action_id, func.count(func.distinct(Presence.participant_id)))
+            .join(Presence, Presence.session_id == ActionSession.id)
+            .where(*held)
+            .group_by(ActionSession.action_id)
+        ).all()
+    )
+    # Session hours per month, in Paris time: what the post's holder spent on it.
+    month = func.date_trunc("month", func.timezone("Europe/Paris", ActionSession.starts_at))
+    seconds = func.sum(func.extract("epoch", ActionSession.ends_at - ActionSession.starts_at))
+    post_hours: dict[int, dict[date, Decimal]] = {}
+    for action_id, first_day, total in session.execute(
+        select(ActionSession.action_id, month, seconds)
+        .where(*held)
+        .group_by(ActionSession.action_id, month)
+    ):
+        post_hours.setdefault(action_id, {})[first_day.date()] = (Decimal(total) / 3600).quantize(
+            Decimal("0.01")
+        )
+    result = []
+    for action in actions:
+        row = totals.get(action.id)
+        result.append(
+            FundedAction(
+                action_id=action.id,
+                name=action.name,
+                public=action.public,
+                sessions_held=row.sessions if row else 0,
+                participations=int(row.participations) if row else 0,
+                people=people.get(action.id, 0),
+                volunteers=int(row.volunteers) if row else 0,
+                volunteer_hours=Decimal(row.hours if row else 0).quantize(Decimal("0.01")),
+                post_agreement_id=action.post_agreement_id,
+                post_hours=post_hours.get(action.id, {}) if action.post_agreement_id else {},
+            )
+        )
+    return result

@@ -18,6 +18,7 @@ from ensemble.posts.models import PostAllocation, SharedPost, ShareUnit, TimeEnt
 from ensemble.posts.operations import MANUAL, agreed_share, manual_hours
 from ensemble.sharing.agreed_hours import AgreedShare
 from ensemble.sharing.cooperation import CooperationFigure, cooperation_provider, network_label
+from ensemble.sharing.grants import PostMonthCost, post_cost_reader
 from ensemble.sharing.timesheets import shares_provider, time_source
 
 time_source(MANUAL)(manual_hours)
@@ -112,3 +113,42 @@ def cooperation_figures(session: Session, year: int) -> list[CooperationFigure]:
             ),
         ]
     return figures
+
+
+# --- A grant's financial report (ensemble.sharing.grants) ----------------------------
+
+
+@post_cost_reader
+def post_month_cost(
+    session: Session, post_agreement_id: int, centre_id: int, month: date
+) -> PostMonthCost | None:
+    """The real cost of `month` from the post's latest issued statement (its
+    figures are readable by the parties' managers only: under anyone else's
+    row-level security this returns None), and the month's hours: the post's
+    weekly hours over a year's 52 weeks, twelfth by twelfth (151,67 h at 35 h)."""
+    from ensemble.network.models import Centre
+    from ensemble.posts.models import PostStatement, PostStatementCost
+    from ensemble.sharing.models import Agreement
+
+    post = session.scalar(select(SharedPost).where(SharedPost.agreement_id == post_agreement_id))
+    if post is None:
+        return None
+    real_cost = session.scalar(
+        select(PostStatementCost.real_cost)
+        .join(PostStatement, PostStatement.id == PostStatementCost.statement_id)
+        .where(PostStatement.post_id == post.id, PostStatement.month == month.replace(day=1))
+        .order_by(PostStatement.version.desc())
+        .limit(1)
+    )
+    if real_cost is None:
+        return None
+    agreement = session.get_one(Agreement, post_agreement_id)
+    centre = session.get(Centre, centre_id)
+    return PostMonthCost(
+        title=agreement.title,
+        real_cost=real_cost,
+        monthly_hours=(post.weekly_hours * 52 / 12).quantize(Decimal("0.01")),
+        carried_by_centre=centre is not None
+        and agreement.owner_employer_id is not None
+        and agreement.owner_employer_id == centre.employer_id,
+    )

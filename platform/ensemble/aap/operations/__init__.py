@@ -16,6 +16,7 @@ beside them. Every public name is re-exported here, so callers write
 from __future__ import annotations
 
 from ensemble.aap.merging import DiffLine, block_lines, diff, merge3
+from ensemble.aap.models import GAP_THRESHOLD_PERCENT, SMIC_HOURLY_GROSS
 from ensemble.aap.operations.answers import (
     answers_of,
     create_answer,
@@ -65,6 +66,26 @@ from ensemble.aap.operations.discussion import add_comment, comments, resolve_co
 from ensemble.aap.operations.mine import MySection, my_sections
 from ensemble.aap.operations.notes import note_of, save_note
 from ensemble.aap.operations.people import answer_link, mine_link, people_of, section_link
+from ensemble.aap.operations.report import (
+    PostValuation,
+    ReportDue,
+    default_period,
+    delete_real,
+    enter_real,
+    figures_of,
+    filling_party,
+    missing_for_signature,
+    parts_of,
+    refresh_part,
+    report_lines,
+    report_of,
+    reports_due,
+    save_part_comment,
+    sign_report,
+    start_report,
+    update_report,
+    value_post_time,
+)
 from ensemble.aap.operations.sections import (
     add_section,
     assign_writer,
@@ -101,6 +122,26 @@ from ensemble.aap.permissions import (
 from ensemble.aap.richtext import ALLOWED_TAGS, Block, Run, blocks, sanitize, text_lines
 
 __all__ = [
+    "GAP_THRESHOLD_PERCENT",
+    "SMIC_HOURLY_GROSS",
+    "ReportDue",
+    "PostValuation",
+    "default_period",
+    "delete_real",
+    "enter_real",
+    "figures_of",
+    "filling_party",
+    "missing_for_signature",
+    "parts_of",
+    "refresh_part",
+    "report_lines",
+    "report_of",
+    "reports_due",
+    "save_part_comment",
+    "sign_report",
+    "start_report",
+    "update_report",
+    "value_post_time",
     "MissingAttachment",
     "add_attachment",
     "attachment_of",

@@ -14,6 +14,7 @@ from ensemble.aap.views import (  # noqa: F401
     calls,
     dossier,
     home,
+    report,
     sections,
 )
 from ensemble.aap.views.common import bp

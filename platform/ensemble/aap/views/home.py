@@ -56,3 +56,23 @@ def sections_to_write(place: HomePlace) -> dict | None:
         "me": place.user_id,
         "to_write": SectionStatus.TO_WRITE,
     }
+
+
+@home_panel(
+    "centre",
+    "aap.financial_reports",
+    "aap/_home_reports.html",
+    order=26,
+    # A report started, filled or signed is audited in the log of the centre that acts.
+    versions=lambda place: [f"centre-activity:{place.tenant_id}"],
+)
+def financial_reports_due(place: HomePlace) -> dict | None:
+    """Granted answers whose financial report is not signed yet, for the centre's
+    directors, with the day it is due (six months after the financial year)."""
+    from ensemble.aap import operations as aap
+
+    assert place.tenant_id is not None
+    if place.tenant_id not in place.context.director_centre_ids:
+        return None
+    due = aap.reports_due(db.session, place.tenant_id)
+    return {"reports": due} if due else None
