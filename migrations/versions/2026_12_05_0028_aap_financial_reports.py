@@ -10,7 +10,7 @@ nº 15059*02), its parties' parts and the real amounts they enter.
   it; another centre, a centre that left, the federation read nothing.
 
 Revision ID: 0028_aap_financial_reports
-Revises: 0023_reporting_leaflet
+Revises: 0024_disclosure_reasons
 Create Date: 2026-12-05
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 from ensemble.tenancy import rls
 
 revision = "0028_aap_financial_reports"
-down_revision = "0023_reporting_leaflet"
+down_revision = "0024_disclosure_reasons"
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,7 @@ The per-centre refresh after a session's attendance stays on the runtime role,
 under the centre's own context.
 
 Revision ID: 0029_activity_prefill_reporting
-Revises: 0023_reporting_leaflet
+Revises: 0028_aap_financial_reports
 Create Date: 2026-12-05
 """
 
@@ -29,7 +29,7 @@ from ensemble.config import ROLES
 from ensemble.tenancy import rls
 
 revision = "0029_activity_prefill_reporting"
-down_revision = "0023_reporting_leaflet"
+down_revision = "0028_aap_financial_reports"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Notification recipients across tenants: a centre's directors, a federation's analysts.
 
 Revision ID: 0030_notification_recipients
-Revises: 0024_disclosure_reasons
+Revises: 0029_activity_prefill_reporting
 Create Date: 2026-12-05
 
 Some waits cross a tenant boundary: the federation's analyst returns a
@@ -21,7 +21,7 @@ from ensemble.config import ROLES
 from ensemble.tenancy import rls
 
 revision = "0030_notification_recipients"
-down_revision = "0024_disclosure_reasons"
+down_revision = "0029_activity_prefill_reporting"
 branch_labels = None
 depends_on = None
 

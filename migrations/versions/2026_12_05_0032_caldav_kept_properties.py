@@ -1,7 +1,7 @@
 """CalDAV: what a client wrote that Ensemble does not model is kept, not lost.
 
 Revision ID: 0032_caldav_kept_properties
-Revises: 0023_reporting_leaflet
+Revises: 0031_posts_holder_visible
 Create Date: 2026-12-05
 
 A phone that saved « Mairie de Roubaix, salle 3 » as the place got back the
@@ -20,7 +20,7 @@ from alembic import op
 from ensemble.config import ROLES
 
 revision = "0032_caldav_kept_properties"
-down_revision = "0023_reporting_leaflet"
+down_revision = "0031_posts_holder_visible"
 branch_labels = None
 depends_on = None
 

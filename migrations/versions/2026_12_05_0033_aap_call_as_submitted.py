@@ -7,7 +7,7 @@ is that copy, written once by the submission (the check ties it to the status) a
 never changed afterwards (the trigger).
 
 Revision ID: 0033_aap_call_as_submitted
-Revises: 0023_reporting_leaflet
+Revises: 0032_caldav_kept_properties
 Create Date: 2026-12-05
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from ensemble.config import ROLES
 
 revision = "0033_aap_call_as_submitted"
-down_revision = "0023_reporting_leaflet"
+down_revision = "0032_caldav_kept_properties"
 branch_labels = None
 depends_on = None
 
