@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from ensemble.aap import operations as aap
 from ensemble.aap.models import AapCall, Funder
 from ensemble.activity import operations as activity
+from ensemble.kernel import clock
 from ensemble.posts import operations as posts
 from ensemble.posts.models import SharedPost
 from ensemble.sharing.models import Agreement
@@ -78,6 +79,29 @@ def _load(session: Session, net: DemoNetwork) -> None:
     period_end = this_month - timedelta(days=1)
     echo = net.centres["echo"]
     fresnoy, basse_masure = net.centres["fresnoy-mackellerie"], net.centres["basse-masure"]
+    # Replayed history: the call was published, answered and submitted some 13 months
+    # ago, before its deadline (last year: this year's network figures do not count it).
+    with clock.frozen(today - timedelta(days=410)):
+        answer_id, lines = _answer_long_ago(session, net, today, echo, fresnoy, basse_masure)
+    with _as(session, net, ECHO):
+        answer = aap.load_answer(session, answer_id)
+        # Granted three weeks after the deadline.
+        aap.record_outcome(
+            session,
+            answer,
+            granted=True,
+            amount=Decimal("9000.00"),
+            on=today - timedelta(days=380),
+        )
+        session.flush()
+    _fresnoy_workshops(session, net, answer_id, period_start, period_end)
+    _basse_masure_cafe(session, net, answer_id, period_start)
+    _fill(session, net, answer_id, lines, period_start, period_end)
+
+
+def _answer_long_ago(
+    session: Session, net: DemoNetwork, today: date, echo, fresnoy, basse_masure
+) -> tuple[int, dict[str, dict[str, int]]]:
     with _as(session, net, ECHO) as ctx:
         call = aap.create_call(
             session,
@@ -154,22 +178,11 @@ def _load(session: Session, net: DemoNetwork) -> None:
                 author_id=ctx.user_id,
             )
         aap.submit(session, answer, ctx.user_id, despite_unapproved=True)
-        # Replayed history: submitted some 13 months ago (last year: this year's network
-        # figures do not count it), granted three weeks later.
+        # The database dates the submission by its own clock: replay it too.
         assert answer.submitted_at is not None
-        answer.submitted_at -= timedelta(days=400)
+        answer.submitted_at = clock.utcnow()
         session.flush()
-        aap.record_outcome(
-            session,
-            answer,
-            granted=True,
-            amount=Decimal("9000.00"),
-            on=today - timedelta(days=380),
-        )
-        session.flush()
-    _fresnoy_workshops(session, net, answer_id, period_start, period_end)
-    _basse_masure_cafe(session, net, answer_id, period_start)
-    _fill(session, net, answer_id, lines, period_start, period_end)
+    return answer_id, lines
 
 
 def _officer_post(session: Session, net: DemoNetwork) -> SharedPost:
