@@ -8,10 +8,11 @@ reporting_shared_figures) and over HTTP (the page, its exports, the consent form
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, text
 from test_rls import refused, rows
 
 from ensemble.reporting.models import Declaration, Status
@@ -126,7 +127,45 @@ def test_withdrawing_consent_hides_the_figures_and_giving_it_shows_them(demo, db
             .values(share_centre_figures=True)
         )
     with as_user(NORD_ANALYST):
+        # Consent alone shows nothing: the figures follow the release that names the
+        # centre (found by the red team: three consenting centres, not yet named,
+        # subtracted from the network total gave the only other centre exactly).
+        assert _values(db_session, echo) == 0 and _shared(db_session, echo) == 0
+    with _named_in_latest_release(demo, echo), as_user(NORD_ANALYST):
         assert _values(db_session, echo) > 0 and _shared(db_session, echo) > 0
+
+
+@contextlib.contextmanager
+def _named_in_latest_release(demo, centre_id: int):
+    """What the next run does once disclosure control allows naming the centre,
+    written by the workers' role (committed, then undone)."""
+    from ensemble.extensions import db
+
+    nord = demo.federation("nord").id
+    latest = (
+        "federation_id = :f AND year = :y AND number ="
+        " (SELECT max(number) FROM reporting_releases WHERE federation_id = :f AND year = :y)"
+    )
+    params = {"c": centre_id, "f": nord, "y": YEAR}
+    with db.engines["reporting"].begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE reporting_releases SET named_centre_ids = named_centre_ids || :c"
+                f" WHERE {latest}"
+            ),
+            params,
+        )
+    try:
+        yield
+    finally:
+        with db.engines["reporting"].begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE reporting_releases SET named_centre_ids ="
+                    f" array_remove(named_centre_ids, :c) WHERE {latest}"
+                ),
+                params,
+            )
 
 
 def test_a_director_changes_nothing_but_the_consent_once_the_declaration_left(
