@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -107,3 +107,19 @@ def test_typography_html_takes_lazy_strings(app):
 
     with app.test_request_context():
         assert str(french.typography_html(lazy_gettext("Vrai ?"))) == f"Vrai{NNBSP}?"
+
+
+@given(st.integers(min_value=-(10**60), max_value=10**60), st.integers(min_value=0, max_value=6))
+def test_numbers_of_any_length_are_formatted(integer, exponent):
+    """Found by the red team: a 28-digit figure (Decimal's default precision) ended
+    the import preview in a 500 when it was shown back."""
+    value = Decimal(integer).scaleb(-exponent)
+    with localcontext() as context:
+        context.prec = 100
+        expected = abs(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    digits = french.number(value, 2).replace(MINUS, "").replace(NNBSP, "").replace(",", "")
+    assert digits.lstrip("0") == f"{expected:f}".replace(".", "").lstrip("0")
+    assert french.compact_number(value)
+    assert french.euros(value).endswith("€")
+    assert french.percent(value)
+    assert french.duration(value)

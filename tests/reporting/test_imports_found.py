@@ -310,3 +310,23 @@ def test_the_form_and_the_import_read_the_percent_the_same(db_session, as_user):
         assert bool(imports.percent_problem(indicator, value, written, percent)) == (
             not in_file.ok
         ), written
+
+
+@pytest.mark.parametrize("digits", [16, 26, 28, 29, 32, 60])
+def test_a_number_of_any_length_is_refused_with_its_row_never_a_500(app, demo, db_session, digits):
+    """Found by the red team: from 28 digits on (Decimal's precision), the import
+    ended in a 500; 26 digits had a clean « au-delà du maximum admis »."""
+    declaration_id = _alma_draft(demo, db_session, {})
+    client = app.test_client()
+    sign_in(client, ALMA_DIRECTOR)
+    url = f"/c/alma/declarations/{declaration_id}/import"
+    token = csrf_token(client, url)
+    data = f"code;ventilation;valeur;commentaire\r\nfi.produits;;{'9' * digits};\r\n".encode()
+    response = client.post(
+        url,
+        data={"csrf_token": token, "file": (io.BytesIO(data), "declaration.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "maximum" in response.get_data(as_text=True)
+    assert _values(db_session, declaration_id) == {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from babel import Locale
 from babel.dates import format_date
@@ -95,25 +95,44 @@ def _with_minus(text: str) -> str:
     return text.replace("-", MINUS) if text.startswith("-") else text
 
 
+def _rounded(value: Decimal | int | float, quantum: Decimal) -> Decimal:
+    """`value` to `quantum`, half up, however many digits it has: Decimal's default
+    precision (28 digits) made quantize fail on a 28-digit figure typed in an import."""
+    amount = Decimal(str(value))
+    if not amount.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    digits = max(amount.adjusted(), 0) + 1 - quantum.as_tuple().exponent + 1
+    with localcontext() as context:
+        context.prec = max(context.prec, digits)
+        return amount.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _formatted(amount: Decimal, pattern: str, locale: Locale) -> str:
+    """Babel's format_decimal quantizes too: give it the precision the amount needs."""
+    with localcontext() as context:
+        context.prec = max(context.prec, max(amount.adjusted(), 0) + 8)
+        return _with_minus(format_decimal(amount, pattern, locale=locale))
+
+
 def number(value: Decimal | int | float, decimals: int = 0, locale: Locale | None = None) -> str:
     """A number with grouped thousands and `decimals` digits after the comma (trailing
     zeros kept), the minus sign U+2212, never a bare hyphen."""
     locale = locale or current_locale()
     quantum = Decimal(1).scaleb(-decimals)
-    amount = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    amount = _rounded(value, quantum)
     if amount == 0:
         amount = abs(amount)  # never « −0 »
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return _with_minus(format_decimal(amount, pattern, locale=locale))
+    return _formatted(amount, pattern, locale)
 
 
 def compact_number(value: Decimal | int | float, locale: Locale | None = None) -> str:
     """A number with as many decimals as it needs, up to two (« 3 », « 2,5 », « 0,39 »)."""
     locale = locale or current_locale()
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = _rounded(value, Decimal("0.01"))
     if amount == 0:
         amount = abs(amount)
-    return _with_minus(format_decimal(amount, "#,##0.##", locale=locale))
+    return _formatted(amount, "#,##0.##", locale)
 
 
 def euros(value: Decimal | int | float | None, cents: bool = True) -> str:
@@ -144,7 +163,7 @@ def percent(
     if (
         signed
         and not text.startswith(MINUS)
-        and amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP) != 0
+        and _rounded(amount, Decimal(1).scaleb(-decimals)) != 0
     ):
         text = "+" + text
     return f"{text}{NNBSP}%"
@@ -243,7 +262,7 @@ def duration(value: timedelta | Decimal | int | float | None) -> str:
     if isinstance(value, timedelta):
         minutes = round(value.total_seconds() / 60)
     else:
-        minutes = int((Decimal(str(value)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        minutes = int(_rounded(Decimal(str(value)) * 60, Decimal(1)))
     sign = MINUS if minutes < 0 else ""
     minutes = abs(minutes)
     hours, rest = divmod(minutes, 60)
