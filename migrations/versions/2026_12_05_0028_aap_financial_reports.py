@@ -133,9 +133,7 @@ def upgrade():
             " AND post_unvalued_hours >= 0",
             name=f"ck_{table}_non_negative",
         ),
-        sa.CheckConstraint(
-            "post_account IN ('', '621', '641')", name=f"ck_{table}_post_account"
-        ),
+        sa.CheckConstraint("post_account IN ('', '621', '641')", name=f"ck_{table}_post_account"),
         sa.UniqueConstraint("report_id", "party_id", name=f"uq_{table}_party"),
     )
     op.create_index(f"ix_{table}_report_id", table, ["report_id"])
@@ -237,8 +235,6 @@ def downgrade():
     op.drop_table("aap_report_lines")
     op.drop_table("aap_report_parts")
     op.execute("DROP FUNCTION aap_report_is_open(bigint)")
-    op.execute(
-        "DROP POLICY aap_financial_reports_rls_helper ON aap_financial_reports"
-    )
+    op.execute("DROP POLICY aap_financial_reports_rls_helper ON aap_financial_reports")
     op.drop_table("aap_financial_reports")
     op.execute("DROP FUNCTION aap_is_granted(bigint)")

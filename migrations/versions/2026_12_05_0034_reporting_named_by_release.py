@@ -46,7 +46,8 @@ def _values_read(validated_by_name: str) -> None:
     )
     op.execute("DROP POLICY reporting_values_read ON reporting_values")
     op.execute(
-        f"CREATE POLICY reporting_values_read ON reporting_values FOR SELECT TO PUBLIC USING ({using})"
+        "CREATE POLICY reporting_values_read ON reporting_values FOR SELECT TO PUBLIC"
+        f" USING ({using})"
     )
 
 
