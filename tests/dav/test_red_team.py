@@ -193,6 +193,23 @@ def test_a_title_longer_than_200_characters_is_refused_not_cut(dav, hugo, collec
     assert dav("GET", collection + "rt-long.ics", hugo).status_code == 404
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "RDATE;TZID=Europe/Paris:20280309T100000\r\n",
+        "RRULE:FREQ=WEEKLY;COUNT=3\r\nEXRULE:FREQ=MONTHLY;COUNT=1\r\n",
+    ],
+)
+def test_occurrences_the_rule_does_not_give_are_refused_not_kept(dav, hugo, collection, extra):
+    """Kept verbatim, an RDATE would show on the phone as booked while nothing
+    blocks that time: the object is refused with its reason."""
+    body = vcalendar("rt-rdate", "20280302T100000", "20280302T110000", extra=extra)
+    refused = dav("PUT", collection + "rt-rdate.ics", hugo, body)
+    assert refused.status_code == 403
+    assert "RDATE, EXRULE" in refused.get_data(as_text=True)
+    assert dav("GET", collection + "rt-rdate.ics", hugo).status_code == 404
+
+
 # --- 10. a start without end ------------------------------------------------------------------
 
 

@@ -338,6 +338,16 @@ def read_event(
     if _text(component, "STATUS", 20).upper() == "CANCELLED":
         candidate.errors.append(_("Événement annulé dans l’agenda d’origine : non importé."))
         return candidate
+    if "RDATE" in component or "EXRULE" in component:
+        # Occurrences the rule does not give: Ensemble could not book them, and kept
+        # verbatim they would show on the client as booked when nothing blocks them.
+        candidate.errors.append(
+            _(
+                "Dates ajoutées à la main à une série (RDATE, EXRULE) : non prises en charge, "
+                "créez-les comme des événements à part."
+            )
+        )
+        return candidate
     start = component.get("DTSTART")
     if start is None:
         candidate.errors.append(_("L’événement n’a pas de début."))
