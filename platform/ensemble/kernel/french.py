@@ -101,7 +101,9 @@ def _rounded(value: Decimal | int | float, quantum: Decimal) -> Decimal:
     amount = Decimal(str(value))
     if not amount.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
-    digits = max(amount.adjusted(), 0) + 1 - quantum.as_tuple().exponent + 1
+    exponent = quantum.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite quantum
+    digits = max(amount.adjusted(), 0) + 1 - exponent + 1
     with localcontext() as context:
         context.prec = max(context.prec, digits)
         return amount.quantize(quantum, rounding=ROUND_HALF_UP)
