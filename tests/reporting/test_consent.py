@@ -285,3 +285,24 @@ def test_another_federations_analyst_gets_nothing_over_http(app, demo):
         assert outsider.get(url).status_code == 404, url
     own = outsider.get("/f/seine-saint-denis/chiffres-des-centres").get_data(as_text=True)
     assert "Centre Social Alma" not in own and "Aucun centre" in own
+
+
+def test_consent_says_the_figures_wait_for_the_next_publication(app, demo, db_session):
+    """Found by the red team: « la fédération voit vos chiffres » was said at once,
+    while the figures wait for a release that may name the centre."""
+    echo_id = demo.centre("echo").id
+    declaration_id = _declaration_id(db_session, echo_id)
+    director = app.test_client()
+    sign_in(director, ECHO_DIRECTOR)
+    url = f"/c/echo/declarations/{declaration_id}"
+    token = csrf_token(director, url)
+    response = director.post(f"{url}/accord", data={"csrf_token": token, "share": "y"})
+    assert response.status_code == 302
+    page = director.get(url).get_data(as_text=True)
+    assert "seront nommés à la prochaine publication" in page
+    assert "la fédération voit vos chiffres" not in page
+    analyst = app.test_client()
+    sign_in(analyst, NORD_ANALYST)
+    page = analyst.get(f"{PAGE}?annee={YEAR}").get_data(as_text=True)
+    assert '<th scope="row">Centre Social ECHO</th>' not in page
+    assert "nommé à la prochaine publication" in page

@@ -330,3 +330,11 @@ def test_a_number_of_any_length_is_refused_with_its_row_never_a_500(app, demo, d
     assert response.status_code == 422
     assert "maximum" in response.get_data(as_text=True)
     assert _values(db_session, declaration_id) == {}
+
+
+def test_a_hidden_sheet_is_not_a_candidate(db_session, as_user):
+    """Found by the red team: a hidden sheet with the same columns (a template's copy)
+    made the file « several sheets to import ». Only the visible sheet is read."""
+    result = _read(db_session, as_user, "declaration-feuille-masquee-excel.xlsx")
+    assert result.ok, _errors(result)
+    assert result.notices == []  # one visible sheet: nothing to say about the others

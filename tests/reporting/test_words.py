@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from ensemble.kernel import clock
 from ensemble.reporting import operations as reporting
 from ensemble.tenancy import context
 from ensemble.tenancy.context import TenantContext
@@ -138,6 +139,11 @@ def test_closing_a_campaign_freezes_it(demo, db_session):
         with pytest.raises(reporting.WorkflowError, match="déjà close"):
             reporting.close_campaign(db_session, nord.id, 2022, user_id)
         with pytest.raises(reporting.WorkflowError, match="rien à publier"):
+            reporting.close_campaign(db_session, nord.id, 2015, user_id)
+        # Found by the red team: the year under way closed, its drafts were locked.
+        with pytest.raises(reporting.WorkflowError, match="pas terminée"):
+            reporting.close_campaign(db_session, nord.id, clock.today().year, user_id)
+        with pytest.raises(reporting.WorkflowError, match="pas terminée"):
             reporting.close_campaign(db_session, nord.id, 2030, user_id)
     late = demo.centre("fresnoy-mackellerie")
     # Not even a draft is started in a closed campaign; a draft started before the

@@ -291,7 +291,14 @@ def _xlsx_sheets(data: bytes, choose) -> tuple[list[Sheet], int]:
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            worksheets = [w for w in workbook.worksheets if hasattr(w, "iter_rows")]
+            # A hidden sheet (lists behind drop-downs, a template's leftovers) is not
+            # what the person means to import: found by the red team, it made a
+            # second candidate and the file was refused.
+            worksheets = [
+                w
+                for w in workbook.worksheets
+                if hasattr(w, "iter_rows") and getattr(w, "sheet_state", "visible") == "visible"
+            ]
             if not worksheets:
                 raise SheetProblem(_l("Ce classeur ne contient aucune feuille de calcul."))
             sheets = [Sheet(str(w.title), _sheet_rows(w, HEADER_SEARCH)) for w in worksheets]

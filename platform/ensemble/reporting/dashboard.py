@@ -399,11 +399,22 @@ def shared_figures(
     ).all()
     centres: dict[int, SharedCentre] = {}
     values: dict[tuple[int, str], Decimal] = {}
-    waiting: set[int] = set()
+    # Centres that agreed but are not named yet: their figures are not readable
+    # (the values policy follows the release), their consent is.
+    consenting = set(
+        session.scalars(
+            select(Declaration.centre_id).where(
+                Declaration.federation_id == federation_id,
+                Declaration.year == year,
+                Declaration.status == Status.VALIDATED,
+                Declaration.share_centre_figures.is_(True),
+            )
+        )
+    )
+    waiting = consenting - named if closed else consenting
     for row in rows:
         # An open campaign publishes nothing yet: named figures come with its release.
         if not closed or row.centre_id not in named:
-            waiting.add(row.centre_id)
             continue
         centres.setdefault(
             row.centre_id, SharedCentre(row.centre_id, row.centre_name, row.city, row.departement)

@@ -484,6 +484,16 @@ def close_campaign(session: Session, federation_id: int, year: int, user_id: int
     them afterwards. The key recorded in the outbox starts the publication."""
     if is_closed(session, federation_id, year):
         raise WorkflowError(_("La campagne %(year)d est déjà close.", year=year))
+    if year >= clock.today().year:
+        # Found by the red team: 2026 closed on 4 December 2026 locked every draft of it.
+        raise WorkflowError(
+            _(
+                "La campagne %(year)d porte sur une année qui n’est pas terminée : "
+                "elle ne peut être close qu’à partir du 1er janvier %(next)d.",
+                year=year,
+                next=year + 1,
+            )
+        )
     validated = session.scalar(
         select(func.count())
         .select_from(Declaration)

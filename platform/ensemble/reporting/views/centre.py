@@ -194,7 +194,8 @@ def centre_consent(centre_slug: str, declaration_id: int):
         consent,
         success=lambda shared: (
             _(
-                "Accord enregistré : la fédération voit vos chiffres validés de %(year)d.",
+                "Accord enregistré : vos chiffres validés de %(year)d seront nommés à la "
+                "prochaine publication de la fédération, si le secret statistique le permet.",
                 year=declaration.year,
             )
             if shared
