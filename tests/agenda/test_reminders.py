@@ -119,6 +119,16 @@ def test_reminders_are_valarms_in_feeds_and_over_caldav(db_session, setup, as_us
         feed = feeds.build(
             db_session, feeds.Scope(setup.officer_id, None), "x", series.starts_local.date()
         )
+        centre_feed = feeds.build(
+            db_session, feeds.Scope(None, setup.fresnoy), "x", series.starts_local.date()
+        )
+    # The centre's feed shows the sessions to its directors, without the person's alarms.
+    shown = [
+        c
+        for c in icalendar.Calendar.from_ical(centre_feed).walk("VEVENT")
+        if str(c["UID"]) == series.uid
+    ]
+    assert shown and not [a for c in shown for a in c.walk("VALARM")]
     for body in (text, feed):
         parsed = icalendar.Calendar.from_ical(body)
         mine = [c for c in parsed.walk("VEVENT") if str(c["UID"]) == series.uid]

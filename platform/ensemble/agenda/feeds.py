@@ -120,8 +120,16 @@ def build(session: Session, scope: Scope, name: str, today: date) -> bytes:
     )
     stamp = datetime.now(UTC).replace(microsecond=0)
     by_id = {e.id: e for e in events}
+    # Reminders are the person's: a centre's feed, on its directors' phones, carries
+    # none (found by the red team: the director's phone rang for the officer's).
+    personal = scope.centre_id is None
     bodies = [
-        vevent_text(event, centres.get(event.centre_id), stamp, series_reminders(event, by_id))
+        vevent_text(
+            event,
+            centres.get(event.centre_id),
+            stamp,
+            series_reminders(event, by_id) if personal else [],
+        )
         for event in events
     ]
     if scope.centre_id is not None:
