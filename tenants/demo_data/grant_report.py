@@ -209,11 +209,11 @@ def _fresnoy_workshops(session, net, answer_id, period_start, period_end) -> Non
             funding_agreement_id=answer_agreement,
             post_agreement_id=post.agreement_id,
         )
-        # Thursdays from the third week of the post, mornings.
+        # Thursdays from the third week of the post, late afternoons.
         first = max(post.starts_on, period_start) + timedelta(days=14)
         first += timedelta(days=(3 - first.weekday()) % 7)
         planned = activity.plan_sessions(
-            session, action, first_day=first, start=time(9, 30), end=time(11, 30), count=16
+            session, action, first_day=first, start=time(15, 30), end=time(17, 30), count=16
         )
         for n, held in enumerate(planned.sessions):
             activity.record_attendance(

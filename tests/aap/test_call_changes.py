@@ -138,7 +138,7 @@ def test_the_leads_of_answers_being_written_hear_of_a_call_change(demo, db_sessi
         ).all()
         assert len(told) == 1
         assert "date limite, enveloppe" in told[0].body and "intitulé" not in told[0].body
-        assert told[0].link == f"/c/echo/aap/reponses/{answer_id}"
+        assert told[0].link == f"/c/echo/aap/reponses/{answer_id}/"
         # The answer being written follows the call.
         assert load(db_session, answer_id).terms.deadline == today + timedelta(days=30)
     # Nobody else's directors are told (Basse Masure leads nothing here).

@@ -58,6 +58,10 @@ READ_ONLY = {
     "network_calls", "note_of", "own_party", "partner_choices", "party_for", "people_of",
     "readiness", "sanitize", "section_link", "takes_part", "text_lines", "version_body",
     "versions", "visible_parties", "writer_choices",
+    # The financial report's readers and constants.
+    "GAP_THRESHOLD_PERCENT", "SMIC_HOURLY_GROSS", "PostValuation", "ReportDue",
+    "default_period", "figures_of", "filling_party", "missing_for_signature", "parts_of",
+    "report_lines", "report_of", "reports_due", "value_post_time",
 }  # fmt: skip
 # Writes that the funder's document does not show: the version may stay (proven below).
 NOT_IN_THE_DOCUMENT = {
@@ -65,7 +69,16 @@ NOT_IN_THE_DOCUMENT = {
     "resolve_comment": "comments are the parties' discussion",
     "save_note": "a party's private notes",
     "notify": "a notification to people, not a row of the dossier",
-}
+    # The grant's financial report is a document of its own (report_exports.py),
+    # on tables the dossier does not read.
+    **dict.fromkeys(
+        (
+            "start_report", "update_report", "refresh_part", "enter_real", "delete_real",
+            "save_part_comment", "sign_report",
+        ),
+        "the financial report, a document of its own",
+    ),
+}  # fmt: skip
 # Writes that make another dossier or another call, with versions of their own.
 ANOTHER_DOSSIER = {
     "create_call": "a new call has no answer yet",

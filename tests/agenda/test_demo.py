@@ -21,7 +21,9 @@ def test_the_demo_officer_has_a_week_of_series_and_a_pending_request(demo, db_se
             db_session.scalars(select(Event.title).where(Event.calendar_id == calendar.id))
         )
         assert "Atelier numérique : premiers pas sur tablette" in titles
-        assert len(titles) == 5
+        # Five series of his weeks, and the funded action's workshops (grant_report.py).
+        assert "Ateliers numériques des aînés" in titles
+        assert len(titles) == 6
         places = set(
             db_session.scalars(select(Busy.centre_id).where(Busy.calendar_id == calendar.id))
         )
@@ -34,4 +36,4 @@ def test_the_demo_officer_has_a_week_of_series_and_a_pending_request(demo, db_se
         assert [(r.title, r.centre_id) for r in pending] == [
             ("Atelier démarches CAF en ligne", demo.centre("basse-masure").id)
         ]
-        assert db_session.scalar(select(func.count(Busy.id))) == 50
+        assert db_session.scalar(select(func.count(Busy.id))) == 50 + 16  # 16 workshops
