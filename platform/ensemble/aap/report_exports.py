@@ -29,6 +29,7 @@ from ensemble.aap.models import AapAnswer, AapFinancialReport, AapReportPart
 from ensemble.db import session_of
 from ensemble.kernel import clock, french
 from ensemble.kernel import documents as doc
+from ensemble.kernel.documents.model import RowKind
 from ensemble.network.identity import legal_identity
 
 
@@ -256,34 +257,18 @@ def summary_table(figures: financial.Report) -> doc.Table:
     )
 
 
+def _totals_row(name: str, t: financial.Totals, kind: RowKind = "body") -> doc.Row:
+    """A party's (or the action's) charges and income, planned and real."""
+    amounts = (t.charges_planned, t.charges_real, t.income_planned, t.income_real)
+    return doc.Row([name, *map(french.euros, amounts)], kind=kind)
+
+
 def parties_table(data: ReportData) -> doc.Table:
-    rows = []
-    for party_id in data.figures.party_order:
-        t = data.figures.by_party[party_id]
-        rows.append(
-            doc.Row(
-                [
-                    data.names.get(party_id, ""),
-                    french.euros(t.charges_planned),
-                    french.euros(t.charges_real),
-                    french.euros(t.income_planned),
-                    french.euros(t.income_real),
-                ]
-            )
-        )
-    t = data.figures.totals
-    rows.append(
-        doc.Row(
-            [
-                "Action",
-                french.euros(t.charges_planned),
-                french.euros(t.charges_real),
-                french.euros(t.income_planned),
-                french.euros(t.income_real),
-            ],
-            kind="total",
-        )
-    )
+    rows = [
+        _totals_row(data.names.get(party_id, ""), data.figures.by_party[party_id])
+        for party_id in data.figures.party_order
+    ]
+    rows.append(_totals_row("Action", data.figures.totals, kind="total"))
     return doc.Table(
         [
             doc.Column.text("Structure"),
